@@ -1,0 +1,290 @@
+// Package meta defines Quarry's metadata model and the Store interface that
+// every metadata backend implements: SQLite (embedded, the default) and,
+// later, PostgreSQL for scale-out. The database is the source of truth: an
+// object exists when its version row is committed, never before.
+//
+// Keys and names are compared byte-wise (S3 lists in UTF-8 binary order);
+// backends must use a binary collation.
+package meta
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors. Backends return them (possibly wrapped) so callers can use
+// errors.Is.
+var (
+	// ErrNotFound is returned when the named row does not exist.
+	ErrNotFound = errors.New("meta: not found")
+	// ErrExists is returned when a row with the same unique key exists.
+	ErrExists = errors.New("meta: already exists")
+)
+
+// NullVersion is the version id of an object written while versioning was
+// never enabled or is suspended (AWS's "null" version).
+const NullVersion = "null"
+
+// Role is a user's role.
+type Role string
+
+// Roles.
+const (
+	RoleAdmin Role = "ADMIN"
+	RoleUser  Role = "USER"
+)
+
+// User is an account. PasswordHash is a bcrypt hash; the clear password is
+// never stored.
+type User struct {
+	ID           int64
+	Username     string
+	PasswordHash string
+	Role         Role
+	CreatedAt    time.Time
+}
+
+// AccessKey is an S3 credential. SigV4 needs the secret in clear, so it is
+// kept sealed (encrypted) by the auth package and opened on use.
+type AccessKey struct {
+	AccessKey string
+	UserID    int64
+	SecretEnc []byte
+	CreatedAt time.Time
+}
+
+// Versioning is a bucket's versioning state.
+type Versioning string
+
+// Versioning states. The zero value means versioning was never enabled.
+const (
+	VersioningOff       Versioning = ""
+	VersioningEnabled   Versioning = "Enabled"
+	VersioningSuspended Versioning = "Suspended"
+)
+
+// Bucket is a bucket's configuration.
+type Bucket struct {
+	Name       string
+	OwnerID    int64
+	CreatedAt  time.Time
+	Versioning Versioning
+	// Tags is the bucket's tag set; nil means the bucket has none.
+	Tags map[string]string
+}
+
+// Usage holds a bucket's usage counters. They are changed in the same
+// transaction as every object change, so they are exact.
+//
+// Objects and Bytes count current objects (the latest version of each key,
+// when it is not a delete marker). Versions and VersionBytes count every
+// stored version that holds data (delete markers are not counted).
+type Usage struct {
+	Objects      int64
+	Bytes        int64
+	Versions     int64
+	VersionBytes int64
+}
+
+// Add returns u plus d.
+func (u Usage) Add(d Usage) Usage {
+	return Usage{
+		Objects:      u.Objects + d.Objects,
+		Bytes:        u.Bytes + d.Bytes,
+		Versions:     u.Versions + d.Versions,
+		VersionBytes: u.VersionBytes + d.VersionBytes,
+	}
+}
+
+// Segment is one stored piece of an object's data: a single PUT has one, a
+// multipart object one per part, in order.
+type Segment struct {
+	BlobID string `json:"b"`
+	Size   int64  `json:"s"`
+}
+
+// Version is one version of an object (or a delete marker).
+type Version struct {
+	Bucket    string
+	Key       string
+	VersionID string
+	// Seq is assigned by the store on insert and grows strictly; among the
+	// versions of a key, a higher Seq is newer.
+	Seq          int64
+	IsLatest     bool
+	DeleteMarker bool
+	Size         int64
+	// ETag is stored without quotes: hex MD5, or hex-N for multipart.
+	ETag         string
+	LastModified time.Time
+	ContentType  string
+	// Headers holds the other stored response headers, by canonical name:
+	// Cache-Control, Content-Disposition, Content-Encoding,
+	// Content-Language, Expires.
+	Headers map[string]string
+	// UserMeta holds x-amz-meta-* values, keyed by the lower-case name
+	// without the prefix.
+	UserMeta map[string]string
+	// Checksums maps an algorithm (CRC32, CRC32C, SHA1, SHA256, CRC64NVME)
+	// to its base64 value. A multipart object's composite checksum ends in
+	// "-N".
+	Checksums map[string]string
+	Tags      map[string]string
+	Segments  []Segment
+	OwnerID   int64
+}
+
+// Upload is a multipart upload in progress.
+type Upload struct {
+	ID        string
+	Bucket    string
+	Key       string
+	Initiated time.Time
+	OwnerID   int64
+	// What the completed object will carry.
+	ContentType       string
+	Headers           map[string]string
+	UserMeta          map[string]string
+	Tags              map[string]string
+	ChecksumAlgorithm string
+	ChecksumType      string
+}
+
+// Part is an uploaded part of a multipart upload.
+type Part struct {
+	UploadID     string
+	Number       int
+	Size         int64
+	ETag         string // hex MD5, no quotes
+	BlobID       string
+	LastModified time.Time
+	Checksums    map[string]string
+}
+
+// Store is a metadata backend. Every read and write happens in a
+// transaction; Update transactions are serialisable with respect to each
+// other. A Tx must not be used after fn returns.
+type Store interface {
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(Tx) error) error
+	// Update runs fn in a read-write transaction, committed if fn returns
+	// nil and rolled back otherwise. The error fn returns is returned as is.
+	Update(ctx context.Context, fn func(Tx) error) error
+	Close() error
+}
+
+// Tx is a transaction. The groups are split by concern.
+type Tx interface {
+	BucketTx
+	ObjectTx
+	UploadTx
+	UserTx
+	TrashTx
+	SettingTx
+}
+
+// BucketTx reads and writes buckets and their usage counters.
+type BucketTx interface {
+	// CreateBucket inserts b with zero usage; ErrExists if the name is taken.
+	CreateBucket(b *Bucket) error
+	// GetBucket returns ErrNotFound when no bucket has that name.
+	GetBucket(name string) (*Bucket, error)
+	// ListBuckets lists buckets by name; ownerID 0 lists every bucket.
+	ListBuckets(ownerID int64) ([]Bucket, error)
+	// DeleteBucket removes the bucket row and its usage; the caller has
+	// checked that it holds no versions and no uploads. ErrNotFound if absent.
+	DeleteBucket(name string) error
+	SetBucketVersioning(name string, v Versioning) error
+	// SetBucketTags replaces the tag set; nil removes it.
+	SetBucketTags(name string, tags map[string]string) error
+	GetUsage(bucket string) (Usage, error)
+	// AddUsage adds delta (whose fields may be negative) to the counters.
+	AddUsage(bucket string, delta Usage) error
+	// SetUsage overwrites the counters (used by reconciliation).
+	SetUsage(bucket string, u Usage) error
+}
+
+// ObjectTx reads and writes object versions.
+type ObjectTx interface {
+	// PutVersion inserts v and sets v.Seq. ErrExists if (bucket, key,
+	// version id) exists. It does not touch other versions' IsLatest.
+	PutVersion(v *Version) error
+	// GetVersion returns ErrNotFound when absent.
+	GetVersion(bucket, key, versionID string) (*Version, error)
+	// GetLatest returns the version of key marked latest (possibly a delete
+	// marker); ErrNotFound when the key has none.
+	GetLatest(bucket, key string) (*Version, error)
+	// NewestVersion returns the version of key with the highest Seq,
+	// whatever its IsLatest flag; ErrNotFound when the key has none.
+	NewestVersion(bucket, key string) (*Version, error)
+	// DeleteVersion removes one version row; ErrNotFound when absent.
+	DeleteVersion(bucket, key, versionID string) error
+	// SetLatest marks versionID as the latest of key and every other
+	// version of key as not latest. An empty versionID clears the flag on
+	// every version of key.
+	SetLatest(bucket, key, versionID string) error
+	SetVersionTags(bucket, key, versionID string, tags map[string]string) error
+	// ListLatest returns up to limit latest versions that are not delete
+	// markers, with keys that start with prefix and sort after `after`, in
+	// ascending key order.
+	ListLatest(bucket, prefix, after string, limit int) ([]Version, error)
+	// ListVersions returns up to limit versions (delete markers included)
+	// with keys that start with prefix, ordered by key ascending then Seq
+	// descending, starting strictly after the position (afterKey,
+	// afterSeq): key > afterKey, or key == afterKey and Seq < afterSeq.
+	// afterSeq 0 means after every version of afterKey.
+	ListVersions(bucket, prefix, afterKey string, afterSeq int64, limit int) ([]Version, error)
+	// HasVersions reports whether the bucket holds any version or marker.
+	HasVersions(bucket string) (bool, error)
+}
+
+// UploadTx reads and writes multipart uploads and their parts.
+type UploadTx interface {
+	CreateUpload(u *Upload) error
+	// GetUpload returns ErrNotFound when absent.
+	GetUpload(id string) (*Upload, error)
+	// DeleteUpload removes the upload and its part rows.
+	DeleteUpload(id string) error
+	// ListUploads returns up to limit uploads of bucket whose keys start
+	// with prefix, ordered by (key, id), strictly after (afterKey, afterID);
+	// an empty afterID means after every upload of afterKey.
+	ListUploads(bucket, prefix, afterKey, afterID string, limit int) ([]Upload, error)
+	// PutPart inserts or replaces a part and returns the part it replaced
+	// (nil if none) so that its blob can be trashed.
+	PutPart(p *Part) (*Part, error)
+	// ListParts returns up to limit parts numbered above afterNumber, in
+	// ascending order.
+	ListParts(uploadID string, afterNumber, limit int) ([]Part, error)
+}
+
+// UserTx reads and writes users and access keys.
+type UserTx interface {
+	// CreateUser inserts u and sets u.ID; ErrExists if the username is taken.
+	CreateUser(u *User) error
+	GetUser(id int64) (*User, error)
+	GetUserByName(username string) (*User, error)
+	ListUsers(afterID int64, limit int) ([]User, error)
+	// DeleteUser removes the user and its access keys.
+	DeleteUser(id int64) error
+	CreateAccessKey(k *AccessKey) error
+	GetAccessKey(accessKey string) (*AccessKey, error)
+	ListAccessKeys(userID int64) ([]AccessKey, error)
+	DeleteAccessKey(accessKey string) error
+}
+
+// TrashTx queues blobs for deletion. A blob that a committed change stopped
+// referring to is queued in the same transaction, and removed from disk
+// after the commit; the queue survives crashes, so no blob leaks.
+type TrashTx interface {
+	TrashBlobs(ids ...string) error
+	ListTrash(limit int) ([]string, error)
+	RemoveTrash(ids ...string) error
+}
+
+// SettingTx reads and writes small named values (server identity, keys).
+type SettingTx interface {
+	// GetSetting returns ErrNotFound when unset.
+	GetSetting(name string) (string, error)
+	PutSetting(name, value string) error
+}

@@ -1,0 +1,238 @@
+// Package server wires Quarry's stores and services together and runs its
+// listeners: the S3 API and the management API. It is the one place where
+// long-running pieces are started and stopped.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/blob/disk"
+	"github.com/quarrylabs/quarry/internal/meta/sqlite"
+	"github.com/quarrylabs/quarry/internal/object"
+	"github.com/quarrylabs/quarry/internal/s3api"
+)
+
+// Config is what `quarry server` is told by flags and environment.
+type Config struct {
+	DataDir       string
+	S3Addr        string
+	MAPIAddr      string
+	Region        string
+	S3Domain      string
+	TLSCert       string
+	TLSKey        string
+	TLSSelfSigned bool
+	// KeyFile holds the key that seals S3 secrets at rest; DataDir/quarry.key
+	// when empty.
+	KeyFile string
+	Root    auth.RootConfig
+	// Stdout receives the first-start banner with the root credentials.
+	Stdout io.Writer
+	Logger *slog.Logger
+	// ShutdownTimeout bounds how long in-flight requests may take to finish
+	// after a stop signal (30 s when zero).
+	ShutdownTimeout time.Duration
+}
+
+// Files under the data dir.
+const (
+	metaFile        = "meta.db"
+	blobDir         = "blobs"
+	keyFile         = "quarry.key"
+	rootCredentials = "root-credentials"
+)
+
+// Run serves until ctx ends, then stops accepting, lets in-flight requests
+// finish and closes the stores.
+func Run(ctx context.Context, cfg Config) error {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Stdout == nil {
+		cfg.Stdout = os.Stdout
+	}
+	if cfg.ShutdownTimeout == 0 {
+		cfg.ShutdownTimeout = 30 * time.Second
+	}
+	if cfg.KeyFile == "" {
+		cfg.KeyFile = filepath.Join(cfg.DataDir, keyFile)
+	}
+	log := cfg.Logger
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+
+	key, err := auth.LoadOrCreateKey(cfg.KeyFile)
+	if err != nil {
+		return fmt.Errorf("secret key: %w", err)
+	}
+	sealer, err := auth.NewSealer(key)
+	if err != nil {
+		return fmt.Errorf("secret key: %w", err)
+	}
+	metaStore, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, metaFile))
+	if err != nil {
+		return fmt.Errorf("metadata store: %w", err)
+	}
+	defer metaStore.Close()
+	blobs, err := disk.New(filepath.Join(cfg.DataDir, blobDir))
+	if err != nil {
+		return fmt.Errorf("blob store: %w", err)
+	}
+
+	users := auth.NewService(metaStore, sealer)
+	root, err := users.Bootstrap(ctx, cfg.Root)
+	if err != nil {
+		return fmt.Errorf("root account: %w", err)
+	}
+
+	objects := object.New(object.Config{Meta: metaStore, Blobs: blobs, Logger: log})
+	s3 := s3api.New(s3api.Config{
+		Objects: objects,
+		Creds:   users,
+		Region:  cfg.Region,
+		Domain:  cfg.S3Domain,
+		Logger:  log,
+	})
+
+	tlsCfg, err := tlsConfig(cfg)
+	if err != nil {
+		return err
+	}
+	// Listen on both before serving either, so a taken port fails the start
+	// instead of leaving half a server running.
+	s3Lis, err := listen(cfg.S3Addr, tlsCfg)
+	if err != nil {
+		return fmt.Errorf("s3 listener: %w", err)
+	}
+	mapiLis, err := listen(cfg.MAPIAddr, tlsCfg)
+	if err != nil {
+		s3Lis.Close()
+		return fmt.Errorf("mapi listener: %w", err)
+	}
+
+	scheme := "http"
+	if tlsCfg != nil {
+		scheme = "https"
+	}
+	s3URL := scheme + "://" + s3Lis.Addr().String()
+	mapiURL := scheme + "://" + mapiLis.Addr().String()
+	if root != nil {
+		if err := announceRoot(cfg, root, s3URL, mapiURL); err != nil {
+			s3Lis.Close()
+			mapiLis.Close()
+			return err
+		}
+	}
+
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := objects.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("blob trash collector stopped", "err", err)
+		}
+	})
+
+	servers := []*http.Server{
+		newHTTPServer(s3, log),
+		newHTTPServer(mapiHandler(), log),
+	}
+	errc := make(chan error, len(servers))
+	for i, lis := range []net.Listener{s3Lis, mapiLis} {
+		srv := servers[i]
+		go func() {
+			if err := srv.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+	}
+	log.Info("quarry ready", "s3", s3URL, "mapi", mapiURL, "data", cfg.DataDir, "region", cfg.Region)
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		log.Info("stopping: finishing in-flight requests", "timeout", cfg.ShutdownTimeout)
+	case serveErr = <-errc:
+		log.Error("listener failed; stopping", "err", serveErr)
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	for _, srv := range servers {
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			log.Warn("shutdown", "err", err)
+		}
+	}
+	stopBG()
+	wg.Wait()
+	log.Info("stopped")
+	return serveErr
+}
+
+func listen(addr string, tlsCfg *tls.Config) (net.Listener, error) {
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	if tlsCfg != nil {
+		lis = tls.NewListener(lis, tlsCfg)
+	}
+	return lis, nil
+}
+
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+}
+
+// announceRoot prints the root account made on first start and, when any of
+// its secrets was generated, keeps them in a 0600 file in the data dir.
+func announceRoot(cfg Config, root *auth.RootCredentials, s3URL, mapiURL string) error {
+	path := filepath.Join(cfg.DataDir, rootCredentials)
+	if root.Generated {
+		body := fmt.Sprintf("user=%s\npassword=%s\naccess_key=%s\nsecret_key=%s\n",
+			root.User, root.Password, root.AccessKey, root.SecretKey)
+		if err := writeFileAtomic(path, []byte(body), 0o600); err != nil {
+			return fmt.Errorf("root credentials: %w", err)
+		}
+	}
+	fmt.Fprintf(cfg.Stdout, `
+Quarry is set up. This is shown once.
+  S3 endpoint:   %s
+  MAPI endpoint: %s
+  Root user:     %s
+  Password:      %s
+  Access key:    %s
+  Secret key:    %s
+`, s3URL, mapiURL, root.User, masked(root.Password, root.Generated), root.AccessKey, masked(root.SecretKey, root.Generated))
+	if root.Generated {
+		fmt.Fprintf(cfg.Stdout, "  (also saved in %s, mode 0600)\n", path)
+	}
+	fmt.Fprintln(cfg.Stdout)
+	return nil
+}
+
+// masked hides a secret the operator supplied: they know it, and stdout may
+// be captured by a log system.
+func masked(secret string, generated bool) string {
+	if generated {
+		return secret
+	}
+	return "(as configured)"
+}
