@@ -1,0 +1,21 @@
+// Package auth manages who may call Quarry: users with bcrypt passwords,
+// S3 access keys whose secrets are sealed at rest, and the first-start
+// bootstrap of the admin account. Principal is what a verified request
+// carries.
+package auth
+
+import "errors"
+
+// Sentinel errors, returned wrapped with context; test with errors.Is.
+var (
+	ErrInvalidUsername  = errors.New("auth: invalid username")
+	ErrInvalidPassword  = errors.New("auth: invalid password")
+	ErrInvalidAccessKey = errors.New("auth: invalid access key")
+	ErrUserExists       = errors.New("auth: user already exists")
+	ErrNoSuchUser       = errors.New("auth: no such user")
+	ErrAccessKeyExists  = errors.New("auth: access key already exists")
+	ErrNoSuchAccessKey  = errors.New("auth: no such access key")
+	// ErrBadCredentials deliberately does not say whether the user or
+	// the password was wrong.
+	ErrBadCredentials = errors.New("auth: bad credentials")
+)
