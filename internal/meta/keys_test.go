@@ -1,0 +1,46 @@
+package meta
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestPrefixUpperBound(t *testing.T) {
+	tests := []struct {
+		name   string
+		prefix string
+		bound  string
+		ok     bool
+	}{
+		{"an empty prefix has no bound", "", "", false},
+		{"a plain prefix increments its last byte", "photos/", "photos0", true},
+		{"a single byte increments", "a", "b", true},
+		{"trailing 0xFF bytes are dropped before incrementing", "a\xff\xff", "b", true},
+		{"a prefix of only 0xFF bytes has no bound", "\xff\xff", "", false},
+		{"a multi-byte rune increments its last byte", "é", "\xc3\xaa", true},
+		{"0x7F increments past ASCII", "a\x7f", "a\x80", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bound, ok := PrefixUpperBound(tt.prefix)
+			if bound != tt.bound || ok != tt.ok {
+				t.Fatalf("PrefixUpperBound(%q) = %q, %v; want %q, %v", tt.prefix, bound, ok, tt.bound, tt.ok)
+			}
+		})
+	}
+}
+
+func TestPrefixUpperBoundSeparatesMatchesFromTheRest(t *testing.T) {
+	keys := []string{"", "a", "a\x7f", "a\x7f\xff", "a\x80", "ab", "a\xff", "a\xff\xff", "b", "é", "éa", "ê", "\xff", "\xff\xff\x00"}
+	prefixes := []string{"", "a", "a\x7f", "a\xff", "é", "\xff", "\xff\xff"}
+	for _, p := range prefixes {
+		bound, ok := PrefixUpperBound(p)
+		for _, k := range keys {
+			inRange := k >= p && (!ok || k < bound)
+			if inRange != strings.HasPrefix(k, p) {
+				t.Errorf("prefix %q bound %q (ok %v): key %q in range = %v, has prefix = %v",
+					p, bound, ok, k, inRange, strings.HasPrefix(k, p))
+			}
+		}
+	}
+}

@@ -1,0 +1,176 @@
+package sqlite
+
+import (
+	"database/sql"
+	"fmt"
+
+	"github.com/quarrylabs/quarry/internal/meta"
+)
+
+const (
+	qCreateBucket = `INSERT INTO buckets (name, owner_id, created_at, versioning, tags) VALUES (?, ?, ?, ?, ?)`
+	qCreateUsage  = `INSERT INTO bucket_usage (bucket) VALUES (?)`
+
+	bucketCols          = `name, owner_id, created_at, versioning, tags`
+	qGetBucket          = `SELECT ` + bucketCols + ` FROM buckets WHERE name = ?`
+	qListBuckets        = `SELECT ` + bucketCols + ` FROM buckets ORDER BY name`
+	qListBucketsByOwner = `SELECT ` + bucketCols + ` FROM buckets WHERE owner_id = ? ORDER BY name`
+
+	qDeleteUsage   = `DELETE FROM bucket_usage WHERE bucket = ?`
+	qDeleteBucket  = `DELETE FROM buckets WHERE name = ?`
+	qSetVersioning = `UPDATE buckets SET versioning = ? WHERE name = ?`
+	qSetBucketTags = `UPDATE buckets SET tags = ? WHERE name = ?`
+
+	qGetUsage = `SELECT objects, bytes, versions, version_bytes FROM bucket_usage WHERE bucket = ?`
+	qAddUsage = `UPDATE bucket_usage SET objects = objects + ?, bytes = bytes + ?,
+		versions = versions + ?, version_bytes = version_bytes + ? WHERE bucket = ?`
+	qSetUsage = `UPDATE bucket_usage SET objects = ?, bytes = ?, versions = ?, version_bytes = ? WHERE bucket = ?`
+)
+
+func (t *tx) CreateBucket(b *meta.Bucket) error {
+	tags, err := encodeMap(b.Tags)
+	if err != nil {
+		return fmt.Errorf("create bucket %q: encode tags: %w", b.Name, err)
+	}
+	if _, err := t.exec(qCreateBucket, b.Name, b.OwnerID, toNanos(b.CreatedAt), string(b.Versioning), tags); err != nil {
+		return fmt.Errorf("create bucket %q: %w", b.Name, classify(err))
+	}
+	if _, err := t.exec(qCreateUsage, b.Name); err != nil {
+		return fmt.Errorf("create bucket %q usage: %w", b.Name, classify(err))
+	}
+	return nil
+}
+
+func (t *tx) GetBucket(name string) (*meta.Bucket, error) {
+	b, err := scanBucket(t.queryRow(qGetBucket, name))
+	if err != nil {
+		return nil, fmt.Errorf("get bucket %q: %w", name, classify(err))
+	}
+	return b, nil
+}
+
+func (t *tx) ListBuckets(ownerID int64) ([]meta.Bucket, error) {
+	var rows *sql.Rows
+	var err error
+	if ownerID == 0 {
+		rows, err = t.query(qListBuckets)
+	} else {
+		rows, err = t.query(qListBucketsByOwner, ownerID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list buckets: %w", err)
+	}
+	defer rows.Close()
+	var out []meta.Bucket
+	for rows.Next() {
+		b, err := scanBucket(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list buckets: %w", err)
+		}
+		out = append(out, *b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list buckets: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteBucket deletes the usage row itself rather than trusting the
+// cascade, so the store behaves the same with foreign keys off.
+func (t *tx) DeleteBucket(name string) error {
+	if _, err := t.exec(qDeleteUsage, name); err != nil {
+		return fmt.Errorf("delete bucket %q usage: %w", name, err)
+	}
+	found, err := t.execOne(qDeleteBucket, name)
+	if isForeignKey(err) {
+		return fmt.Errorf("delete bucket %q: it still holds versions or uploads: %w", name, err)
+	}
+	if err != nil {
+		return fmt.Errorf("delete bucket %q: %w", name, err)
+	}
+	if !found {
+		return fmt.Errorf("delete bucket %q: %w", name, meta.ErrNotFound)
+	}
+	return nil
+}
+
+func (t *tx) SetBucketVersioning(name string, v meta.Versioning) error {
+	found, err := t.execOne(qSetVersioning, string(v), name)
+	if err != nil {
+		return fmt.Errorf("set bucket %q versioning: %w", name, err)
+	}
+	if !found {
+		return fmt.Errorf("set bucket %q versioning: %w", name, meta.ErrNotFound)
+	}
+	return nil
+}
+
+func (t *tx) SetBucketTags(name string, tags map[string]string) error {
+	enc, err := encodeMap(tags)
+	if err != nil {
+		return fmt.Errorf("set bucket %q tags: encode: %w", name, err)
+	}
+	found, err := t.execOne(qSetBucketTags, enc, name)
+	if err != nil {
+		return fmt.Errorf("set bucket %q tags: %w", name, err)
+	}
+	if !found {
+		return fmt.Errorf("set bucket %q tags: %w", name, meta.ErrNotFound)
+	}
+	return nil
+}
+
+func (t *tx) GetUsage(bucket string) (meta.Usage, error) {
+	var u meta.Usage
+	err := t.queryRow(qGetUsage, bucket).Scan(&u.Objects, &u.Bytes, &u.Versions, &u.VersionBytes)
+	if err != nil {
+		return meta.Usage{}, fmt.Errorf("get bucket %q usage: %w", bucket, classify(err))
+	}
+	return u, nil
+}
+
+func (t *tx) AddUsage(bucket string, d meta.Usage) error {
+	found, err := t.execOne(qAddUsage, d.Objects, d.Bytes, d.Versions, d.VersionBytes, bucket)
+	if err != nil {
+		return fmt.Errorf("add bucket %q usage: %w", bucket, err)
+	}
+	if !found {
+		return fmt.Errorf("add bucket %q usage: %w", bucket, meta.ErrNotFound)
+	}
+	return nil
+}
+
+func (t *tx) SetUsage(bucket string, u meta.Usage) error {
+	found, err := t.execOne(qSetUsage, u.Objects, u.Bytes, u.Versions, u.VersionBytes, bucket)
+	if err != nil {
+		return fmt.Errorf("set bucket %q usage: %w", bucket, err)
+	}
+	if !found {
+		return fmt.Errorf("set bucket %q usage: %w", bucket, meta.ErrNotFound)
+	}
+	return nil
+}
+
+// scanner is what *sql.Row and *sql.Rows have in common.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+func scanBucket(s scanner) (*meta.Bucket, error) {
+	var (
+		b          meta.Bucket
+		created    int64
+		versioning string
+		tags       sql.NullString
+	)
+	if err := s.Scan(&b.Name, &b.OwnerID, &created, &versioning, &tags); err != nil {
+		return nil, err
+	}
+	b.CreatedAt = fromNanos(created)
+	b.Versioning = meta.Versioning(versioning)
+	var err error
+	if b.Tags, err = decodeMap(tags); err != nil {
+		return nil, fmt.Errorf("bucket %q tags: %w", b.Name, err)
+	}
+	return &b, nil
+}

@@ -1,0 +1,129 @@
+// Package sqlite is Quarry's embedded metadata store: meta.Store on a single
+// SQLite file, through the pure-Go modernc.org/sqlite driver.
+//
+// Writes go through one connection, so Update transactions run one at a time
+// and never meet SQLITE_BUSY lock upgrades; reads go through a pool of
+// read-only connections that, in WAL mode, see a consistent snapshot without
+// waiting for the writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/quarrylabs/quarry/internal/meta"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// readerConns is the size of the read pool: enough for concurrent GETs and
+// listings on a small machine without holding many page caches.
+const readerConns = 8
+
+// Store is a meta.Store on one SQLite database file.
+type Store struct {
+	writer  *sql.DB
+	reader  *sql.DB
+	wstmts  *stmtCache
+	rstmts  *stmtCache
+	closers []func() error
+}
+
+var _ meta.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database at path, a file path (not
+// ":memory:", which two pools could not share), and brings its schema up to
+// date.
+func Open(ctx context.Context, path string) (*Store, error) {
+	wdsn, rdsn, err := dsns(path)
+	if err != nil {
+		return nil, fmt.Errorf("open metadata %s: %w", path, err)
+	}
+	s := &Store{}
+	if err := s.open(ctx, wdsn, rdsn); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("open metadata %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func (s *Store) open(ctx context.Context, wdsn, rdsn string) error {
+	var err error
+	if s.writer, err = sql.Open("sqlite", wdsn); err != nil {
+		return fmt.Errorf("writer pool: %w", err)
+	}
+	s.closers = append(s.closers, s.writer.Close)
+	s.writer.SetMaxOpenConns(1)
+	s.writer.SetMaxIdleConns(1)
+	s.writer.SetConnMaxLifetime(0)
+	s.writer.SetConnMaxIdleTime(0)
+
+	// The schema must exist before statements can be prepared against it,
+	// and the writer must have switched the file to WAL before readers open.
+	if err := migrate(ctx, s.writer); err != nil {
+		return err
+	}
+
+	if s.reader, err = sql.Open("sqlite", rdsn); err != nil {
+		return fmt.Errorf("reader pool: %w", err)
+	}
+	s.closers = append(s.closers, s.reader.Close)
+	s.reader.SetMaxOpenConns(readerConns)
+	s.reader.SetMaxIdleConns(readerConns)
+	s.reader.SetConnMaxLifetime(0)
+	s.reader.SetConnMaxIdleTime(0)
+
+	if s.wstmts, err = prepareAll(ctx, s.writer); err != nil {
+		return fmt.Errorf("writer statements: %w", err)
+	}
+	s.closers = append(s.closers, s.wstmts.close)
+	if s.rstmts, err = prepareAll(ctx, s.reader); err != nil {
+		return fmt.Errorf("reader statements: %w", err)
+	}
+	s.closers = append(s.closers, s.rstmts.close)
+	return nil
+}
+
+// View runs fn in a read-only transaction on a snapshot of the database.
+func (s *Store) View(ctx context.Context, fn func(meta.Tx) error) error {
+	return run(ctx, s.reader, s.rstmts, &sql.TxOptions{ReadOnly: true}, fn)
+}
+
+// Update runs fn in a read-write transaction. Calls from many goroutines
+// queue for the single writer connection and run one after another, so fn
+// must not call Update itself: it would wait forever for the connection it
+// holds. (Calling View from fn is fine, and sees the last commit.)
+func (s *Store) Update(ctx context.Context, fn func(meta.Tx) error) error {
+	return run(ctx, s.writer, s.wstmts, nil, fn)
+}
+
+// run begins a transaction on db, runs fn, and commits only if fn succeeded.
+// fn's own error is returned unwrapped, as meta.Store promises.
+func run(ctx context.Context, db *sql.DB, stmts *stmtCache, opts *sql.TxOptions, fn func(meta.Tx) error) error {
+	sqlTx, err := db.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	// Rolls back if fn fails or panics; a no-op after a commit.
+	defer func() { _ = sqlTx.Rollback() }()
+
+	if err := fn(&tx{ctx: ctx, tx: sqlTx, stmts: stmts}); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Close closes the statements and both pools, in reverse order of opening.
+func (s *Store) Close() error {
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i]())
+	}
+	s.closers = nil
+	return errors.Join(errs...)
+}

@@ -1,0 +1,160 @@
+package sqlite
+
+import (
+	"fmt"
+
+	"github.com/quarrylabs/quarry/internal/meta"
+)
+
+const (
+	userCols        = `id, username, password_hash, role, created_at`
+	qCreateUser     = `INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?) RETURNING id`
+	qGetUser        = `SELECT ` + userCols + ` FROM users WHERE id = ?`
+	qGetUserByName  = `SELECT ` + userCols + ` FROM users WHERE username = ?`
+	qListUsers      = `SELECT ` + userCols + ` FROM users WHERE id > ? ORDER BY id LIMIT ?`
+	qDeleteUserKeys = `DELETE FROM access_keys WHERE user_id = ?`
+	qDeleteUser     = `DELETE FROM users WHERE id = ?`
+
+	keyCols          = `access_key, user_id, secret_enc, created_at`
+	qCreateAccessKey = `INSERT INTO access_keys (` + keyCols + `) VALUES (?, ?, ?, ?)`
+	qGetAccessKey    = `SELECT ` + keyCols + ` FROM access_keys WHERE access_key = ?`
+	qListAccessKeys  = `SELECT ` + keyCols + ` FROM access_keys WHERE user_id = ? ORDER BY access_key`
+	qDeleteAccessKey = `DELETE FROM access_keys WHERE access_key = ?`
+)
+
+func (t *tx) CreateUser(u *meta.User) error {
+	err := t.queryRow(qCreateUser, u.Username, u.PasswordHash, string(u.Role), toNanos(u.CreatedAt)).Scan(&u.ID)
+	if err != nil {
+		return fmt.Errorf("create user %q: %w", u.Username, classify(err))
+	}
+	return nil
+}
+
+func (t *tx) GetUser(id int64) (*meta.User, error) {
+	u, err := scanUser(t.queryRow(qGetUser, id))
+	if err != nil {
+		return nil, fmt.Errorf("get user %d: %w", id, classify(err))
+	}
+	return u, nil
+}
+
+func (t *tx) GetUserByName(username string) (*meta.User, error) {
+	u, err := scanUser(t.queryRow(qGetUserByName, username))
+	if err != nil {
+		return nil, fmt.Errorf("get user %q: %w", username, classify(err))
+	}
+	return u, nil
+}
+
+func (t *tx) ListUsers(afterID int64, limit int) ([]meta.User, error) {
+	rows, err := t.query(qListUsers, afterID, sqlLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	var out []meta.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list users: %w", err)
+		}
+		out = append(out, *u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteUser deletes the keys itself rather than trusting the cascade, so
+// the store behaves the same with foreign keys off.
+func (t *tx) DeleteUser(id int64) error {
+	if _, err := t.exec(qDeleteUserKeys, id); err != nil {
+		return fmt.Errorf("delete user %d keys: %w", id, err)
+	}
+	found, err := t.execOne(qDeleteUser, id)
+	if err != nil {
+		return fmt.Errorf("delete user %d: %w", id, err)
+	}
+	if !found {
+		return fmt.Errorf("delete user %d: %w", id, meta.ErrNotFound)
+	}
+	return nil
+}
+
+func (t *tx) CreateAccessKey(k *meta.AccessKey) error {
+	// A nil secret would be NULL and fail NOT NULL; store it as empty.
+	secret := k.SecretEnc
+	if secret == nil {
+		secret = []byte{}
+	}
+	if _, err := t.exec(qCreateAccessKey, k.AccessKey, k.UserID, secret, toNanos(k.CreatedAt)); err != nil {
+		return fmt.Errorf("create access key %s: %w", k.AccessKey, classifyInsert(err))
+	}
+	return nil
+}
+
+func (t *tx) GetAccessKey(accessKey string) (*meta.AccessKey, error) {
+	k, err := scanAccessKey(t.queryRow(qGetAccessKey, accessKey))
+	if err != nil {
+		return nil, fmt.Errorf("get access key %s: %w", accessKey, classify(err))
+	}
+	return k, nil
+}
+
+func (t *tx) ListAccessKeys(userID int64) ([]meta.AccessKey, error) {
+	rows, err := t.query(qListAccessKeys, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list access keys of user %d: %w", userID, err)
+	}
+	defer rows.Close()
+	var out []meta.AccessKey
+	for rows.Next() {
+		k, err := scanAccessKey(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list access keys of user %d: %w", userID, err)
+		}
+		out = append(out, *k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list access keys of user %d: %w", userID, err)
+	}
+	return out, nil
+}
+
+func (t *tx) DeleteAccessKey(accessKey string) error {
+	found, err := t.execOne(qDeleteAccessKey, accessKey)
+	if err != nil {
+		return fmt.Errorf("delete access key %s: %w", accessKey, err)
+	}
+	if !found {
+		return fmt.Errorf("delete access key %s: %w", accessKey, meta.ErrNotFound)
+	}
+	return nil
+}
+
+func scanUser(s scanner) (*meta.User, error) {
+	var (
+		u       meta.User
+		role    string
+		created int64
+	)
+	if err := s.Scan(&u.ID, &u.Username, &u.PasswordHash, &role, &created); err != nil {
+		return nil, err
+	}
+	u.Role = meta.Role(role)
+	u.CreatedAt = fromNanos(created)
+	return &u, nil
+}
+
+func scanAccessKey(s scanner) (*meta.AccessKey, error) {
+	var (
+		k       meta.AccessKey
+		created int64
+	)
+	if err := s.Scan(&k.AccessKey, &k.UserID, &k.SecretEnc, &created); err != nil {
+		return nil, err
+	}
+	k.CreatedAt = fromNanos(created)
+	return &k, nil
+}

@@ -1,0 +1,171 @@
+package sqlite
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/quarrylabs/quarry/internal/meta"
+)
+
+const (
+	versionCols = `seq, bucket, object_key, version_id, is_latest, delete_marker, size, etag,
+		last_modified, content_type, headers, user_meta, checksums, tags, segments, owner_id`
+
+	qPutVersion = `INSERT INTO versions (bucket, object_key, version_id, is_latest, delete_marker, size, etag,
+		last_modified, content_type, headers, user_meta, checksums, tags, segments, owner_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`
+	qGetVersion = `SELECT ` + versionCols + ` FROM versions
+		WHERE bucket = ? AND object_key = ? AND version_id = ?`
+	// Normally one version is latest; should a caller leave two marked
+	// between PutVersion and SetLatest, the newest wins.
+	qGetLatest = `SELECT ` + versionCols + ` FROM versions
+		WHERE bucket = ? AND object_key = ? AND is_latest = 1 ORDER BY seq DESC LIMIT 1`
+	qNewestVersion = `SELECT ` + versionCols + ` FROM versions
+		WHERE bucket = ? AND object_key = ? ORDER BY seq DESC LIMIT 1`
+	qDeleteVersion = `DELETE FROM versions WHERE bucket = ? AND object_key = ? AND version_id = ?`
+
+	qMarkLatest   = `UPDATE versions SET is_latest = 1 WHERE bucket = ? AND object_key = ? AND version_id = ?`
+	qUnmarkOthers = `UPDATE versions SET is_latest = 0
+		WHERE bucket = ? AND object_key = ? AND is_latest = 1 AND version_id <> ?`
+	qUnmarkAll = `UPDATE versions SET is_latest = 0 WHERE bucket = ? AND object_key = ? AND is_latest = 1`
+
+	qSetVersionTags = `UPDATE versions SET tags = ? WHERE bucket = ? AND object_key = ? AND version_id = ?`
+	qHasVersions    = `SELECT 1 FROM versions WHERE bucket = ? LIMIT 1`
+)
+
+func (t *tx) PutVersion(v *meta.Version) error {
+	maps, err := encodeMaps(v.Headers, v.UserMeta, v.Checksums, v.Tags)
+	if err != nil {
+		return fmt.Errorf("put version %s/%s %s: encode: %w", v.Bucket, v.Key, v.VersionID, err)
+	}
+	segs, err := encodeSegments(v.Segments)
+	if err != nil {
+		return fmt.Errorf("put version %s/%s %s: encode segments: %w", v.Bucket, v.Key, v.VersionID, err)
+	}
+	err = t.queryRow(qPutVersion, v.Bucket, v.Key, v.VersionID, boolInt(v.IsLatest), boolInt(v.DeleteMarker),
+		v.Size, v.ETag, toNanos(v.LastModified), v.ContentType, maps[0], maps[1], maps[2], maps[3], segs, v.OwnerID,
+	).Scan(&v.Seq)
+	if err != nil {
+		return fmt.Errorf("put version %s/%s %s: %w", v.Bucket, v.Key, v.VersionID, classifyInsert(err))
+	}
+	return nil
+}
+
+func (t *tx) GetVersion(bucket, key, versionID string) (*meta.Version, error) {
+	v, err := scanVersion(t.queryRow(qGetVersion, bucket, key, versionID))
+	if err != nil {
+		return nil, fmt.Errorf("get version %s/%s %s: %w", bucket, key, versionID, classify(err))
+	}
+	return v, nil
+}
+
+func (t *tx) GetLatest(bucket, key string) (*meta.Version, error) {
+	v, err := scanVersion(t.queryRow(qGetLatest, bucket, key))
+	if err != nil {
+		return nil, fmt.Errorf("get latest %s/%s: %w", bucket, key, classify(err))
+	}
+	return v, nil
+}
+
+func (t *tx) NewestVersion(bucket, key string) (*meta.Version, error) {
+	v, err := scanVersion(t.queryRow(qNewestVersion, bucket, key))
+	if err != nil {
+		return nil, fmt.Errorf("newest version %s/%s: %w", bucket, key, classify(err))
+	}
+	return v, nil
+}
+
+func (t *tx) DeleteVersion(bucket, key, versionID string) error {
+	found, err := t.execOne(qDeleteVersion, bucket, key, versionID)
+	if err != nil {
+		return fmt.Errorf("delete version %s/%s %s: %w", bucket, key, versionID, err)
+	}
+	if !found {
+		return fmt.Errorf("delete version %s/%s %s: %w", bucket, key, versionID, meta.ErrNotFound)
+	}
+	return nil
+}
+
+// SetLatest marks the new latest version before unmarking the others, so
+// that a missing versionID fails with ErrNotFound having changed nothing.
+func (t *tx) SetLatest(bucket, key, versionID string) error {
+	if versionID == "" {
+		if _, err := t.exec(qUnmarkAll, bucket, key); err != nil {
+			return fmt.Errorf("clear latest %s/%s: %w", bucket, key, err)
+		}
+		return nil
+	}
+	found, err := t.execOne(qMarkLatest, bucket, key, versionID)
+	if err != nil {
+		return fmt.Errorf("set latest %s/%s %s: %w", bucket, key, versionID, err)
+	}
+	if !found {
+		return fmt.Errorf("set latest %s/%s %s: %w", bucket, key, versionID, meta.ErrNotFound)
+	}
+	if _, err := t.exec(qUnmarkOthers, bucket, key, versionID); err != nil {
+		return fmt.Errorf("set latest %s/%s %s: unmark others: %w", bucket, key, versionID, err)
+	}
+	return nil
+}
+
+func (t *tx) SetVersionTags(bucket, key, versionID string, tags map[string]string) error {
+	enc, err := encodeMap(tags)
+	if err != nil {
+		return fmt.Errorf("set tags %s/%s %s: encode: %w", bucket, key, versionID, err)
+	}
+	found, err := t.execOne(qSetVersionTags, enc, bucket, key, versionID)
+	if err != nil {
+		return fmt.Errorf("set tags %s/%s %s: %w", bucket, key, versionID, err)
+	}
+	if !found {
+		return fmt.Errorf("set tags %s/%s %s: %w", bucket, key, versionID, meta.ErrNotFound)
+	}
+	return nil
+}
+
+func (t *tx) HasVersions(bucket string) (bool, error) {
+	var one int
+	err := t.queryRow(qHasVersions, bucket).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("has versions %s: %w", bucket, err)
+	}
+	return true, nil
+}
+
+func scanVersion(s scanner) (*meta.Version, error) {
+	var (
+		v                                  meta.Version
+		latest, marker                     int
+		modified                           int64
+		headers, userMeta, checksums, tags sql.NullString
+		segments                           sql.NullString
+	)
+	err := s.Scan(&v.Seq, &v.Bucket, &v.Key, &v.VersionID, &latest, &marker, &v.Size, &v.ETag,
+		&modified, &v.ContentType, &headers, &userMeta, &checksums, &tags, &segments, &v.OwnerID)
+	if err != nil {
+		return nil, err
+	}
+	v.IsLatest = latest != 0
+	v.DeleteMarker = marker != 0
+	v.LastModified = fromNanos(modified)
+	if v.Headers, err = decodeMap(headers); err != nil {
+		return nil, fmt.Errorf("version %s/%s %s headers: %w", v.Bucket, v.Key, v.VersionID, err)
+	}
+	if v.UserMeta, err = decodeMap(userMeta); err != nil {
+		return nil, fmt.Errorf("version %s/%s %s user metadata: %w", v.Bucket, v.Key, v.VersionID, err)
+	}
+	if v.Checksums, err = decodeMap(checksums); err != nil {
+		return nil, fmt.Errorf("version %s/%s %s checksums: %w", v.Bucket, v.Key, v.VersionID, err)
+	}
+	if v.Tags, err = decodeMap(tags); err != nil {
+		return nil, fmt.Errorf("version %s/%s %s tags: %w", v.Bucket, v.Key, v.VersionID, err)
+	}
+	if v.Segments, err = decodeSegments(segments); err != nil {
+		return nil, fmt.Errorf("version %s/%s %s segments: %w", v.Bucket, v.Key, v.VersionID, err)
+	}
+	return &v, nil
+}
