@@ -1,0 +1,147 @@
+package object
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/meta"
+)
+
+// CreateBucket creates a bucket owned by p.
+func (s *Service) CreateBucket(ctx context.Context, p auth.Principal, name string) error {
+	if err := validateBucketName(name); err != nil {
+		return err
+	}
+	err := s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
+		existing, err := tx.GetBucket(name)
+		switch {
+		case err == nil:
+			return alreadyExists(p, existing)
+		case !errors.Is(err, meta.ErrNotFound):
+			return fmt.Errorf("get bucket %q: %w", name, err)
+		}
+		err = tx.CreateBucket(&meta.Bucket{Name: name, OwnerID: p.UserID, CreatedAt: s.now()})
+		if errors.Is(err, meta.ErrExists) {
+			return fmt.Errorf("create bucket %q: %w", name, ErrBucketAlreadyExists)
+		}
+		if err != nil {
+			return fmt.Errorf("create bucket %q: %w", name, err)
+		}
+		return nil
+	})
+	return err
+}
+
+func alreadyExists(p auth.Principal, b *meta.Bucket) error {
+	if b.OwnerID == p.UserID {
+		return fmt.Errorf("create bucket %q: %w", b.Name, ErrBucketAlreadyOwnedByYou)
+	}
+	return fmt.Errorf("create bucket %q: %w", b.Name, ErrBucketAlreadyExists)
+}
+
+// DeleteBucket deletes a bucket that holds no version and no delete marker.
+// Multipart uploads in progress go with it, their parts trashed.
+func (s *Service) DeleteBucket(ctx context.Context, p auth.Principal, name string) error {
+	return s.commit(ctx, name, func(c *change) error {
+		if _, err := usableBucket(c.tx, p, name); err != nil {
+			return err
+		}
+		has, err := c.tx.HasVersions(name)
+		if err != nil {
+			return fmt.Errorf("check bucket %q is empty: %w", name, err)
+		}
+		if has {
+			return fmt.Errorf("delete bucket %q: %w", name, ErrBucketNotEmpty)
+		}
+		if err := abortAllUploads(c, name); err != nil {
+			return err
+		}
+		if err := c.tx.DeleteBucket(name); err != nil {
+			return fmt.Errorf("delete bucket %q: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// abortAllUploads discards every upload of the bucket and trashes its parts.
+func abortAllUploads(c *change, bucket string) error {
+	for {
+		uploads, err := c.tx.ListUploads(bucket, "", "", "", maxListing)
+		if err != nil {
+			return fmt.Errorf("list uploads of %q: %w", bucket, err)
+		}
+		for _, u := range uploads {
+			if err := discardUpload(c, u.ID, nil); err != nil {
+				return err
+			}
+		}
+		if len(uploads) < maxListing {
+			return nil
+		}
+	}
+}
+
+// HeadBucket returns the bucket if it exists and p may use it.
+func (s *Service) HeadBucket(ctx context.Context, p auth.Principal, name string) (*meta.Bucket, error) {
+	var b *meta.Bucket
+	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
+		var err error
+		b, err = usableBucket(tx, p, name)
+		return err
+	})
+	return b, err
+}
+
+// ListBuckets lists p's buckets (every bucket for an admin).
+func (s *Service) ListBuckets(ctx context.Context, p auth.Principal) ([]meta.Bucket, error) {
+	owner := p.UserID
+	if p.Admin() {
+		owner = 0
+	}
+	var buckets []meta.Bucket
+	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
+		var err error
+		buckets, err = tx.ListBuckets(owner)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list buckets: %w", err)
+	}
+	return buckets, nil
+}
+
+// SetVersioning sets Enabled or Suspended. A bucket cannot go back to never
+// versioned, so any other state is malformed, as in S3.
+func (s *Service) SetVersioning(ctx context.Context, p auth.Principal, bucket string, v meta.Versioning) error {
+	if v != meta.VersioningEnabled && v != meta.VersioningSuspended {
+		return fmt.Errorf("versioning status %q: %w", v, ErrMalformedXML)
+	}
+	return s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
+		if _, err := usableBucket(tx, p, bucket); err != nil {
+			return err
+		}
+		if err := tx.SetBucketVersioning(bucket, v); err != nil {
+			return fmt.Errorf("set versioning of %q: %w", bucket, err)
+		}
+		return nil
+	})
+}
+
+// Usage returns the bucket's usage counters.
+func (s *Service) Usage(ctx context.Context, p auth.Principal, bucket string) (meta.Usage, error) {
+	var u meta.Usage
+	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
+		if _, err := usableBucket(tx, p, bucket); err != nil {
+			return err
+		}
+		var err error
+		u, err = tx.GetUsage(bucket)
+		if err != nil {
+			return fmt.Errorf("get usage of %q: %w", bucket, err)
+		}
+		return nil
+	})
+	return u, err
+}

@@ -1,0 +1,70 @@
+package object
+
+import (
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"hash/crc64"
+	"strconv"
+)
+
+// crc64NVMEPoly is the reflected CRC-64/NVME polynomial, as hash/crc64 and
+// the AWS SDKs use it.
+const crc64NVMEPoly = 0x9a6c9329ac4bc9b5
+
+// Tables are computed once; they are read-only after that.
+var (
+	crc32cTable    = crc32.MakeTable(crc32.Castagnoli)
+	crc64NVMETable = crc64.MakeTable(crc64NVMEPoly)
+)
+
+// newChecksumHash returns a hash for an S3 checksum algorithm; the digest
+// (Sum) is big-endian, as S3 encodes it.
+func newChecksumHash(algorithm string) (hash.Hash, error) {
+	switch algorithm {
+	case ChecksumCRC32:
+		return crc32.NewIEEE(), nil
+	case ChecksumCRC32C:
+		return crc32.New(crc32cTable), nil
+	case ChecksumCRC64NVME:
+		return crc64.New(crc64NVMETable), nil
+	case ChecksumSHA1:
+		return sha1.New(), nil
+	case ChecksumSHA256:
+		return sha256.New(), nil
+	}
+	return nil, fmt.Errorf("checksum algorithm %q: %w", algorithm, ErrInvalidArgument)
+}
+
+// validateChecksumAlgorithm accepts "" (none) or a known algorithm.
+func validateChecksumAlgorithm(algorithm string) error {
+	if algorithm == "" {
+		return nil
+	}
+	_, err := newChecksumHash(algorithm)
+	return err
+}
+
+// encodeChecksum is S3's textual form of a digest.
+func encodeChecksum(sum []byte) string { return base64.StdEncoding.EncodeToString(sum) }
+
+// compositeChecksum is the checksum S3 stores for a multipart object whose
+// parts all carry one: the checksum of the concatenated raw part checksums,
+// followed by "-N". ok is false when a part has no valid checksum.
+func compositeChecksum(algorithm string, partSums []string) (value string, ok bool) {
+	h, err := newChecksumHash(algorithm)
+	if err != nil || len(partSums) == 0 {
+		return "", false
+	}
+	for _, s := range partSums {
+		raw, err := base64.StdEncoding.DecodeString(s)
+		if err != nil || len(raw) == 0 {
+			return "", false
+		}
+		h.Write(raw)
+	}
+	return encodeChecksum(h.Sum(nil)) + "-" + strconv.Itoa(len(partSums)), true
+}

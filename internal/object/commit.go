@@ -1,0 +1,150 @@
+package object
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/quarrylabs/quarry/internal/meta"
+)
+
+// change gathers what one metadata transaction does to a bucket's usage
+// counters and which blobs it stops referring to, so that both are written
+// in the same transaction as the change itself.
+type change struct {
+	tx     meta.Tx
+	bucket string
+	delta  meta.Usage
+	trash  []string
+}
+
+func newChange(tx meta.Tx, bucket string) *change { return &change{tx: tx, bucket: bucket} }
+
+// usageOf is what one version contributes to the counters: every
+// data-bearing version counts in Versions, the latest also in Objects.
+func usageOf(v *meta.Version, latest bool) meta.Usage {
+	if v.DeleteMarker {
+		return meta.Usage{}
+	}
+	u := meta.Usage{Versions: 1, VersionBytes: v.Size}
+	if latest {
+		u.Objects, u.Bytes = 1, v.Size
+	}
+	return u
+}
+
+func negate(u meta.Usage) meta.Usage {
+	return meta.Usage{Objects: -u.Objects, Bytes: -u.Bytes, Versions: -u.Versions, VersionBytes: -u.VersionBytes}
+}
+
+func (c *change) add(u meta.Usage) { c.delta = c.delta.Add(u) }
+func (c *change) sub(u meta.Usage) { c.delta = c.delta.Add(negate(u)) }
+
+// trashSegments queues the blobs of a version that is going away.
+func (c *change) trashSegments(v *meta.Version) {
+	for _, seg := range v.Segments {
+		c.trash = append(c.trash, seg.BlobID)
+	}
+}
+
+// apply writes the usage delta and queues the trashed blobs.
+func (c *change) apply() error {
+	if c.delta != (meta.Usage{}) {
+		if err := c.tx.AddUsage(c.bucket, c.delta); err != nil {
+			return fmt.Errorf("add usage to %s: %w", c.bucket, err)
+		}
+	}
+	if len(c.trash) > 0 {
+		if err := c.tx.TrashBlobs(c.trash...); err != nil {
+			return fmt.Errorf("trash blobs: %w", err)
+		}
+	}
+	return nil
+}
+
+// putVersion makes v the latest version of its key under the bucket's
+// versioning state: Enabled gives it a new version id; Off and Suspended
+// give it the null id and replace an existing null version wherever it sits
+// in the key's history. v.VersionID is set by putVersion.
+func (c *change) putVersion(b *meta.Bucket, v *meta.Version) error {
+	old, err := latestVersion(c.tx, b.Name, v.Key)
+	if err != nil {
+		return err
+	}
+	if old != nil {
+		c.sub(usageOf(old, true))
+		c.add(usageOf(old, false))
+	}
+	if b.Versioning == meta.VersioningEnabled {
+		v.VersionID = newVersionID(v.LastModified)
+	} else {
+		v.VersionID = meta.NullVersion
+		null, err := c.tx.GetVersion(b.Name, v.Key, meta.NullVersion)
+		switch {
+		case errors.Is(err, meta.ErrNotFound):
+		case err != nil:
+			return fmt.Errorf("get null version of %s/%s: %w", b.Name, v.Key, err)
+		default:
+			if err := c.tx.DeleteVersion(b.Name, v.Key, meta.NullVersion); err != nil {
+				return fmt.Errorf("replace null version of %s/%s: %w", b.Name, v.Key, err)
+			}
+			c.sub(usageOf(null, false))
+			c.trashSegments(null)
+		}
+	}
+	v.Bucket = b.Name
+	v.IsLatest = true
+	if err := c.tx.PutVersion(v); err != nil {
+		return fmt.Errorf("put version %s/%s %s: %w", b.Name, v.Key, v.VersionID, err)
+	}
+	if err := c.tx.SetLatest(b.Name, v.Key, v.VersionID); err != nil {
+		return fmt.Errorf("set latest %s/%s %s: %w", b.Name, v.Key, v.VersionID, err)
+	}
+	c.add(usageOf(v, true))
+	return nil
+}
+
+// removeVersion deletes one version. When it was the latest, the newest
+// remaining version (if any) becomes the latest.
+func (c *change) removeVersion(v *meta.Version) error {
+	if err := c.tx.DeleteVersion(v.Bucket, v.Key, v.VersionID); err != nil {
+		return fmt.Errorf("delete version %s/%s %s: %w", v.Bucket, v.Key, v.VersionID, err)
+	}
+	c.sub(usageOf(v, v.IsLatest))
+	c.trashSegments(v)
+	if !v.IsLatest {
+		return nil
+	}
+	next, err := c.tx.NewestVersion(v.Bucket, v.Key)
+	if errors.Is(err, meta.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("newest version of %s/%s: %w", v.Bucket, v.Key, err)
+	}
+	if err := c.tx.SetLatest(v.Bucket, v.Key, next.VersionID); err != nil {
+		return fmt.Errorf("promote %s/%s %s: %w", v.Bucket, v.Key, next.VersionID, err)
+	}
+	c.sub(usageOf(next, next.IsLatest))
+	c.add(usageOf(next, true))
+	return nil
+}
+
+// commit runs fn in a metadata transaction on bucket and writes the change
+// it gathered in the same transaction. After a commit that trashed blobs,
+// the trash runner is woken.
+func (s *Service) commit(ctx context.Context, bucket string, fn func(c *change) error) error {
+	trashed := false
+	err := s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
+		c := newChange(tx, bucket)
+		if err := fn(c); err != nil {
+			return err
+		}
+		trashed = len(c.trash) > 0
+		return c.apply()
+	})
+	if err == nil && trashed {
+		s.wakeTrash()
+	}
+	return err
+}

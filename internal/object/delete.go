@@ -1,0 +1,70 @@
+package object
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/meta"
+)
+
+// DeleteObject deletes a key (creating a delete marker when versioning is
+// on) or, with a version id, that version. Deleting what does not exist
+// succeeds.
+func (s *Service) DeleteObject(ctx context.Context, p auth.Principal, bucket, key, versionID string) (DeleteResult, error) {
+	var res DeleteResult
+	err := s.commit(ctx, bucket, func(c *change) error {
+		b, err := usableBucket(c.tx, p, bucket)
+		if err != nil {
+			return err
+		}
+		if versionID != "" {
+			res, err = deleteVersion(c, bucket, key, versionID)
+			return err
+		}
+		res, err = s.deleteKey(c, p, b, key)
+		return err
+	})
+	if err != nil {
+		return DeleteResult{}, fmt.Errorf("delete %s/%s: %w", bucket, key, err)
+	}
+	return res, nil
+}
+
+// deleteVersion removes one version; deleting a missing one succeeds.
+func deleteVersion(c *change, bucket, key, versionID string) (DeleteResult, error) {
+	v, err := c.tx.GetVersion(bucket, key, versionID)
+	if errors.Is(err, meta.ErrNotFound) {
+		return DeleteResult{VersionID: versionID}, nil
+	}
+	if err != nil {
+		return DeleteResult{}, fmt.Errorf("get version %s: %w", versionID, err)
+	}
+	if err := c.removeVersion(v); err != nil {
+		return DeleteResult{}, err
+	}
+	return DeleteResult{VersionID: versionID, DeleteMarker: v.DeleteMarker}, nil
+}
+
+// deleteKey deletes the current object under the bucket's versioning:
+// never versioned removes the null version; Enabled and Suspended put a
+// delete marker on top (Suspended's has the null id and replaces the null
+// version).
+func (s *Service) deleteKey(c *change, p auth.Principal, b *meta.Bucket, key string) (DeleteResult, error) {
+	if b.Versioning == meta.VersioningOff {
+		v, err := c.tx.GetVersion(b.Name, key, meta.NullVersion)
+		if errors.Is(err, meta.ErrNotFound) {
+			return DeleteResult{}, nil
+		}
+		if err != nil {
+			return DeleteResult{}, fmt.Errorf("get null version: %w", err)
+		}
+		return DeleteResult{}, c.removeVersion(v)
+	}
+	marker := &meta.Version{Key: key, DeleteMarker: true, LastModified: s.now(), OwnerID: p.UserID}
+	if err := c.putVersion(b, marker); err != nil {
+		return DeleteResult{}, err
+	}
+	return DeleteResult{VersionID: marker.VersionID, DeleteMarker: true}, nil
+}

@@ -1,0 +1,108 @@
+package object
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/blob"
+	"github.com/quarrylabs/quarry/internal/meta"
+)
+
+// openAttempts bounds how often a GET looks the object up again when its
+// blob vanished because a concurrent write replaced the version.
+const openAttempts = 3
+
+// GetObject returns an object's data and attributes. The caller closes Body.
+func (s *Service) GetObject(ctx context.Context, p auth.Principal, in GetInput) (*GetOutput, error) {
+	for attempt := 1; ; attempt++ {
+		out, err := s.lookup(ctx, p, in)
+		if err != nil {
+			return out, err
+		}
+		out.Body, err = s.openRange(ctx, out.Version.Segments, out.Offset, out.Length)
+		if errors.Is(err, blob.ErrNotFound) && attempt < openAttempts {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("get %s/%s: %w", in.Bucket, in.Key, err)
+		}
+		return out, nil
+	}
+}
+
+// HeadObject is GetObject without a body.
+func (s *Service) HeadObject(ctx context.Context, p auth.Principal, in GetInput) (*GetOutput, error) {
+	return s.lookup(ctx, p, in)
+}
+
+// lookup finds the addressed version, applies the preconditions and selects
+// the bytes to serve. With ErrNotModified it returns the output too, for the
+// headers of the 304.
+func (s *Service) lookup(ctx context.Context, p auth.Principal, in GetInput) (*GetOutput, error) {
+	if in.PartNumber != 0 && in.Range != nil {
+		return nil, fmt.Errorf("both a range and a part number: %w", ErrInvalidRequest)
+	}
+	if in.PartNumber != 0 {
+		if err := validatePartNumber(in.PartNumber); err != nil {
+			return nil, err
+		}
+	}
+	var v *meta.Version
+	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
+		if _, err := usableBucket(tx, p, in.Bucket); err != nil {
+			return err
+		}
+		var err error
+		v, err = resolveVersion(tx, in.Bucket, in.Key, in.VersionID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &GetOutput{Version: v, Length: v.Size}
+	if err := checkReadConditions(v, in.Cond); err != nil {
+		if errors.Is(err, ErrNotModified) {
+			return out, err
+		}
+		return nil, err
+	}
+	switch {
+	case in.Range != nil:
+		out.Offset, out.Length, err = resolveRange(v.Size, in.Range)
+		if err != nil {
+			return nil, err
+		}
+		out.Ranged = true
+	case in.PartNumber != 0:
+		if err := selectPart(out, in.PartNumber); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// selectPart serves one part of a multipart object. A single-part object has
+// exactly one part, the whole object.
+func selectPart(out *GetOutput, number int) error {
+	v := out.Version
+	if !isMultipartETag(v.ETag) {
+		if number != 1 {
+			return fmt.Errorf("part %d of a single-part object: %w", number, ErrInvalidRange)
+		}
+		out.Ranged = v.Size > 0
+		return nil
+	}
+	if number > len(v.Segments) {
+		return fmt.Errorf("part %d of %d: %w", number, len(v.Segments), ErrInvalidRange)
+	}
+	var offset int64
+	for _, seg := range v.Segments[:number-1] {
+		offset += seg.Size
+	}
+	out.Offset, out.Length = offset, v.Segments[number-1].Size
+	out.Ranged = true
+	out.PartsCount = len(v.Segments)
+	return nil
+}

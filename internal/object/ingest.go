@@ -1,0 +1,80 @@
+package object
+
+import (
+	"context"
+	"crypto/md5"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/quarrylabs/quarry/internal/blob"
+)
+
+// ingested is a body stored as a blob, with the digests computed on the way.
+type ingested struct {
+	BlobID    string
+	Size      int64
+	MD5       []byte
+	Checksums map[string]string // nil when no algorithm was asked
+}
+
+// ETag is the hex MD5 S3 uses as a single-part object's ETag.
+func (in *ingested) ETag() string { return fmt.Sprintf("%x", in.MD5) }
+
+// ingestRequest describes a body to store.
+type ingestRequest struct {
+	Body io.Reader
+	// Size is the exact body length; < 0 reads to EOF (up to MaxSize).
+	Size       int64
+	MaxSize    int64
+	ContentMD5 []byte
+	Checksum   ChecksumInput
+}
+
+// ingest streams a body into a new blob, hashing it on the way, and checks
+// its length and digests before the blob store keeps it. Nothing is left
+// behind on failure: the blob is deleted (best effort) whatever went wrong.
+func (s *Service) ingest(ctx context.Context, req ingestRequest) (*ingested, error) {
+	if req.Size > req.MaxSize {
+		return nil, fmt.Errorf("body of %d bytes (max %d): %w", req.Size, req.MaxSize, ErrEntityTooLarge)
+	}
+	if req.ContentMD5 != nil && len(req.ContentMD5) != md5.Size {
+		return nil, fmt.Errorf("Content-MD5 of %d bytes: %w", len(req.ContentMD5), ErrBadDigest)
+	}
+	if req.Checksum.Algorithm == "" && req.Checksum.Value != "" {
+		return nil, fmt.Errorf("checksum value without an algorithm: %w", ErrInvalidRequest)
+	}
+	if req.Body == nil {
+		req.Body = strings.NewReader("") // no body is an empty body
+	}
+	h, err := s.newBodyHasher(req)
+	if err != nil {
+		return nil, err
+	}
+	id := blob.NewID()
+	n, err := s.cfg.Blobs.Put(ctx, id, h)
+	h.stop() // the blob store may have stopped reading early
+	if err == nil && !h.verified {
+		err = errors.New("blob store stopped before the end of the body")
+	}
+	if err == nil && req.Size >= 0 && n != req.Size {
+		err = fmt.Errorf("blob store kept %d of %d bytes", n, req.Size)
+	}
+	if err != nil {
+		s.deleteBlobs(ctx, id)
+		return nil, fmt.Errorf("store body: %w", err)
+	}
+	return &ingested{BlobID: id, Size: h.n, MD5: h.md5.Sum(nil), Checksums: h.checksums()}, nil
+}
+
+// deleteBlobs removes blobs that no metadata refers to, best effort: a blob
+// left behind is an orphan that wastes space but is never visible.
+func (s *Service) deleteBlobs(ctx context.Context, ids ...string) {
+	ctx = context.WithoutCancel(ctx)
+	for _, id := range ids {
+		if err := s.cfg.Blobs.Delete(ctx, id); err != nil {
+			s.cfg.Logger.Warn("delete orphan blob", "blob", id, "err", err)
+		}
+	}
+}

@@ -1,0 +1,89 @@
+package object
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/meta"
+)
+
+// PutObject stores an object: the body goes to a new blob first and is
+// verified there; only then does the metadata commit make it visible.
+func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) (*meta.Version, error) {
+	if err := validateKey(in.Key); err != nil {
+		return nil, err
+	}
+	if err := validateTags(in.Attrs.Tags, maxObjectTags); err != nil {
+		return nil, err
+	}
+	if err := validateChecksumAlgorithm(in.Checksum.Algorithm); err != nil {
+		return nil, err
+	}
+	// Fail before storing any data when the request cannot succeed.
+	if err := s.checkWritable(ctx, p, in.Bucket, in.Key, in.Cond); err != nil {
+		return nil, err
+	}
+	body, err := s.ingest(ctx, ingestRequest{
+		Body: in.Body, Size: in.Size, MaxSize: MaxObjectSize,
+		ContentMD5: in.ContentMD5, Checksum: in.Checksum,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("put %s/%s: %w", in.Bucket, in.Key, err)
+	}
+	v := s.newVersion(p, in.Key, in.Attrs, body)
+	err = s.commit(ctx, in.Bucket, func(c *change) error {
+		b, err := usableBucket(c.tx, p, in.Bucket)
+		if err != nil {
+			return err
+		}
+		if err := checkWriteConditionsTx(c.tx, in.Bucket, in.Key, in.Cond); err != nil {
+			return err
+		}
+		return c.putVersion(b, v)
+	})
+	if err != nil {
+		s.deleteBlobs(ctx, body.BlobID)
+		return nil, fmt.Errorf("put %s/%s: %w", in.Bucket, in.Key, err)
+	}
+	return v, nil
+}
+
+// checkWritable checks, before any data is stored, that p may write to the
+// bucket and that the write conditions hold now. The commit checks again.
+func (s *Service) checkWritable(ctx context.Context, p auth.Principal, bucket, key string, cond Conditions) error {
+	return s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
+		if _, err := usableBucket(tx, p, bucket); err != nil {
+			return err
+		}
+		return checkWriteConditionsTx(tx, bucket, key, cond)
+	})
+}
+
+func checkWriteConditionsTx(tx meta.Tx, bucket, key string, cond Conditions) error {
+	if cond.IfMatch == "" && cond.IfNoneMatch == "" {
+		return nil
+	}
+	cur, err := latestVersion(tx, bucket, key)
+	if err != nil {
+		return err
+	}
+	return checkWriteConditions(cur, cond)
+}
+
+// newVersion is the version row for a stored single-segment body.
+func (s *Service) newVersion(p auth.Principal, key string, attrs ObjectAttrs, body *ingested) *meta.Version {
+	return &meta.Version{
+		Key:          key,
+		Size:         body.Size,
+		ETag:         body.ETag(),
+		LastModified: s.now(),
+		ContentType:  attrs.ContentType,
+		Headers:      cloneMap(attrs.Headers),
+		UserMeta:     cloneMap(attrs.UserMeta),
+		Checksums:    body.Checksums,
+		Tags:         cloneMap(attrs.Tags),
+		Segments:     []meta.Segment{{BlobID: body.BlobID, Size: body.Size}},
+		OwnerID:      p.UserID,
+	}
+}

@@ -1,0 +1,138 @@
+package object
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/quarrylabs/quarry/internal/blob"
+	"github.com/quarrylabs/quarry/internal/meta"
+)
+
+// resolveRange turns an HTTP byte range into an offset and a length within
+// an object of size bytes. A range past the end is clamped; one that starts
+// at or after the end (or any range of an empty object) is unsatisfiable.
+func resolveRange(size int64, r *Range) (offset, length int64, err error) {
+	if r.Suffix {
+		if r.SuffixLength <= 0 || size == 0 {
+			return 0, 0, fmt.Errorf("suffix range of %d bytes of %d: %w", r.SuffixLength, size, ErrInvalidRange)
+		}
+		n := min(r.SuffixLength, size)
+		return size - n, n, nil
+	}
+	if r.First < 0 || r.First >= size || (r.Last >= 0 && r.Last < r.First) {
+		return 0, 0, fmt.Errorf("range %d-%d of %d bytes: %w", r.First, r.Last, size, ErrInvalidRange)
+	}
+	last := r.Last
+	if last < 0 || last >= size {
+		last = size - 1
+	}
+	return r.First, last - r.First + 1, nil
+}
+
+// isMultipartETag reports whether an ETag is a multipart one ("hex-N").
+func isMultipartETag(etag string) bool { return strings.Contains(etag, "-") }
+
+// piece is a stretch of one blob.
+type piece struct {
+	blobID         string
+	offset, length int64
+}
+
+// pieces lists the stretches of blobs that hold bytes offset..offset+length
+// of an object made of segs.
+func pieces(segs []meta.Segment, offset, length int64) []piece {
+	var out []piece
+	var start int64
+	for _, seg := range segs {
+		end := start + seg.Size
+		if length > 0 && offset < end && seg.Size > 0 {
+			from := offset - start
+			n := min(seg.Size-from, length)
+			out = append(out, piece{blobID: seg.BlobID, offset: from, length: n})
+			offset += n
+			length -= n
+		}
+		start = end
+	}
+	return out
+}
+
+// openRange returns a reader of bytes offset..offset+length of an object.
+// When they lie in one blob, the blob store's own reader is returned as is
+// (the disk store's reader can be sent with sendfile); otherwise a reader
+// that opens each blob in turn, only when it is reached.
+func (s *Service) openRange(ctx context.Context, segs []meta.Segment, offset, length int64) (io.ReadCloser, error) {
+	ps := pieces(segs, offset, length)
+	switch len(ps) {
+	case 0:
+		return io.NopCloser(strings.NewReader("")), nil
+	case 1:
+		rc, err := s.cfg.Blobs.Open(ctx, ps[0].blobID, ps[0].offset, ps[0].length)
+		if err != nil {
+			return nil, fmt.Errorf("open blob %s: %w", ps[0].blobID, err)
+		}
+		return rc, nil
+	}
+	return &segmentReader{ctx: ctx, blobs: s.cfg.Blobs, pieces: ps}, nil
+}
+
+// segmentReader reads pieces of several blobs one after the other.
+type segmentReader struct {
+	ctx     context.Context
+	blobs   blob.Store
+	pieces  []piece
+	cur     io.ReadCloser
+	curLeft int64
+}
+
+func (r *segmentReader) Read(p []byte) (int, error) {
+	for {
+		if r.cur == nil {
+			if len(r.pieces) == 0 {
+				return 0, io.EOF
+			}
+			next := r.pieces[0]
+			rc, err := r.blobs.Open(r.ctx, next.blobID, next.offset, next.length)
+			if err != nil {
+				return 0, fmt.Errorf("open blob %s: %w", next.blobID, err)
+			}
+			r.cur, r.curLeft, r.pieces = rc, next.length, r.pieces[1:]
+		}
+		if int64(len(p)) > r.curLeft {
+			p = p[:r.curLeft]
+		}
+		n, err := r.cur.Read(p)
+		r.curLeft -= int64(n)
+		if err == io.EOF || r.curLeft == 0 {
+			short := r.curLeft > 0
+			closeErr := r.cur.Close()
+			r.cur = nil
+			if short {
+				return n, fmt.Errorf("blob ended %d bytes early: %w", r.curLeft, io.ErrUnexpectedEOF)
+			}
+			if closeErr != nil {
+				return n, fmt.Errorf("close blob: %w", closeErr)
+			}
+			if n > 0 || len(p) == 0 {
+				return n, nil
+			}
+			continue
+		}
+		if err != nil {
+			return n, fmt.Errorf("read blob: %w", err)
+		}
+		return n, nil
+	}
+}
+
+func (r *segmentReader) Close() error {
+	r.pieces = nil
+	if r.cur == nil {
+		return nil
+	}
+	err := r.cur.Close()
+	r.cur = nil
+	return err
+}
