@@ -6,6 +6,7 @@ package sigv4
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -14,10 +15,10 @@ import (
 // Errors Verify returns (possibly wrapped). The S3 layer maps each to the S3
 // error code of the same name.
 var (
-	ErrAccessDenied                  = errors.New("AccessDenied")                  // anonymous request, expired presign
-	ErrInvalidAccessKeyID            = errors.New("InvalidAccessKeyId")            // unknown access key
-	ErrSignatureDoesNotMatch         = errors.New("SignatureDoesNotMatch")         // wrong signature (header, presign or chunk)
-	ErrAuthorizationHeaderMalformed  = errors.New("AuthorizationHeaderMalformed")  // unparsable header, wrong region/service
+	ErrAccessDenied                  = errors.New("AccessDenied")                 // anonymous request, expired presign
+	ErrInvalidAccessKeyID            = errors.New("InvalidAccessKeyId")           // unknown access key
+	ErrSignatureDoesNotMatch         = errors.New("SignatureDoesNotMatch")        // wrong signature (header, presign or chunk)
+	ErrAuthorizationHeaderMalformed  = errors.New("AuthorizationHeaderMalformed") // unparsable header, wrong region/service
 	ErrAuthorizationQueryParamsError = errors.New("AuthorizationQueryParametersError")
 	ErrRequestTimeTooSkewed          = errors.New("RequestTimeTooSkewed")
 	ErrXAmzContentSHA256Mismatch     = errors.New("XAmzContentSHA256Mismatch") // payload hash differs (found at EOF)
@@ -25,7 +26,7 @@ var (
 	ErrIncompleteBody                = errors.New("IncompleteBody")            // body ended early / malformed chunk
 	ErrMissingSecurityHeader         = errors.New("MissingSecurityHeader")     // e.g. missing x-amz-content-sha256
 	ErrMissingContentLength          = errors.New("MissingContentLength")
-	ErrUnsupportedAlgorithm          = errors.New("NotImplemented")            // e.g. SigV2, SigV4A
+	ErrUnsupportedAlgorithm          = errors.New("NotImplemented") // e.g. SigV2, SigV4A
 )
 
 // LookupFunc returns the secret key of accessKey, or an error wrapping
@@ -34,7 +35,7 @@ type LookupFunc func(ctx context.Context, accessKey string) (secret string, err 
 
 // Verifier checks request signatures.
 type Verifier struct {
-	Region  string
+	Region  string // the one region requests must be signed for
 	Service string // "s3" when empty
 	// MaxSkew is the allowed clock difference (15 minutes when zero).
 	MaxSkew time.Duration
@@ -67,5 +68,41 @@ type Result struct {
 // Verify authenticates r. It does not read the body; reading Result.Body
 // checks the payload.
 func (v *Verifier) Verify(r *http.Request) (*Result, error) {
-	return nil, errors.New("not implemented")
+	query, err := parseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrAuthorizationQueryParamsError, err)
+	}
+	header := r.Header.Get("Authorization")
+	presigned := query.isPresigned()
+	switch {
+	case header != "" && presigned:
+		return nil, fmt.Errorf("%w: only one auth mechanism allowed", ErrAuthorizationQueryParamsError)
+	case header != "":
+		return v.verifyHeader(r, header, query)
+	case presigned:
+		return v.verifyPresigned(r, query)
+	default:
+		return nil, fmt.Errorf("%w: anonymous requests are not allowed", ErrAccessDenied)
+	}
+}
+
+func (v *Verifier) service() string {
+	if v.Service == "" {
+		return "s3"
+	}
+	return v.Service
+}
+
+func (v *Verifier) maxSkew() time.Duration {
+	if v.MaxSkew <= 0 {
+		return 15 * time.Minute
+	}
+	return v.MaxSkew
+}
+
+func (v *Verifier) now() time.Time {
+	if v.Now == nil {
+		return time.Now()
+	}
+	return v.Now()
 }
