@@ -1,0 +1,210 @@
+package s3api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+func TestBucketLifecycle(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	c := ts.client(ts.alice)
+
+	ts.mustCreateBucket(ts.alice, "photos")
+	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("photos")})
+	wantCode(t, err, "BucketAlreadyOwnedByYou", http.StatusConflict)
+	_, err = ts.client(ts.bob).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("photos")})
+	wantCode(t, err, "BucketAlreadyExists", http.StatusConflict)
+
+	if _, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String("photos")}); err != nil {
+		t.Fatalf("head bucket: %v", err)
+	}
+	list, err := c.ListBuckets(ctx, &s3.ListBucketsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Buckets) != 1 || aws.ToString(list.Buckets[0].Name) != "photos" || list.Buckets[0].CreationDate == nil {
+		t.Errorf("ListBuckets = %+v, want photos with a creation date", list.Buckets)
+	}
+	if aws.ToString(list.Owner.DisplayName) != "alice" {
+		t.Errorf("owner = %+v, want alice", list.Owner)
+	}
+	bobList, err := ts.client(ts.bob).ListBuckets(ctx, &s3.ListBucketsInput{})
+	if err != nil || len(bobList.Buckets) != 0 {
+		t.Errorf("bob lists %d buckets (%v), want none", len(bobList.Buckets), err)
+	}
+
+	loc, err := c.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String("photos")})
+	if err != nil || loc.LocationConstraint != "" {
+		t.Errorf("location = %q (%v), want empty for us-east-1", loc.LocationConstraint, err)
+	}
+
+	ts.mustPut(ts.alice, "photos", "cat.jpg", "meow")
+	_, err = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("photos")})
+	wantCode(t, err, "BucketNotEmpty", http.StatusConflict)
+	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("photos"), Key: aws.String("cat.jpg")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("photos")}); err != nil {
+		t.Fatalf("delete empty bucket: %v", err)
+	}
+	_, err = c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String("photos")})
+	if httpStatus(err) != http.StatusNotFound {
+		t.Errorf("head deleted bucket: %v, want 404", err)
+	}
+	_, err = c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("photos")})
+	wantCode(t, err, "NoSuchBucket", http.StatusNotFound)
+}
+
+func TestCreateBucketRejects(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	c := ts.client(ts.alice)
+	tests := []struct {
+		name   string
+		in     *s3.CreateBucketInput
+		code   string
+		status int
+	}{
+		{"an upper-case name", &s3.CreateBucketInput{Bucket: aws.String("Photos")}, "InvalidBucketName", 400},
+		{"a two-letter name", &s3.CreateBucketInput{Bucket: aws.String("ab")}, "InvalidBucketName", 400},
+		{"an IP address", &s3.CreateBucketInput{Bucket: aws.String("192.168.1.1")}, "InvalidBucketName", 400},
+		{"another region", &s3.CreateBucketInput{
+			Bucket:                    aws.String("elsewhere"),
+			CreateBucketConfiguration: &types.CreateBucketConfiguration{LocationConstraint: types.BucketLocationConstraintEuWest1},
+		}, "IllegalLocationConstraintException", 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := c.CreateBucket(ctx, tt.in)
+			wantCode(t, err, tt.code, tt.status)
+		})
+	}
+	list, err := c.ListBuckets(ctx, &s3.ListBucketsInput{})
+	if err != nil || len(list.Buckets) != 0 {
+		t.Errorf("after rejected creates: %d buckets (%v), want none", len(list.Buckets), err)
+	}
+}
+
+func TestBucketVersioningConfiguration(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	c := ts.client(ts.alice)
+	ts.mustCreateBucket(ts.alice, "docs")
+
+	got, err := c.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String("docs")})
+	if err != nil || got.Status != "" {
+		t.Fatalf("never-versioned bucket: status %q (%v), want empty", got.Status, err)
+	}
+	for _, status := range []types.BucketVersioningStatus{types.BucketVersioningStatusEnabled, types.BucketVersioningStatusSuspended} {
+		_, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{
+			Bucket:                  aws.String("docs"),
+			VersioningConfiguration: &types.VersioningConfiguration{Status: status},
+		})
+		if err != nil {
+			t.Fatalf("put %s: %v", status, err)
+		}
+		got, err := c.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String("docs")})
+		if err != nil || got.Status != status {
+			t.Errorf("status %q (%v), want %s", got.Status, err, status)
+		}
+	}
+}
+
+func TestBucketTagging(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	c := ts.client(ts.alice)
+	ts.mustCreateBucket(ts.alice, "tagged")
+
+	_, err := c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String("tagged")})
+	wantCode(t, err, "NoSuchTagSet", http.StatusNotFound)
+
+	_, err = c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{
+		Bucket: aws.String("tagged"),
+		Tagging: &types.Tagging{TagSet: []types.Tag{
+			{Key: aws.String("team"), Value: aws.String("storage")},
+			{Key: aws.String("env"), Value: aws.String("test")},
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String("tagged")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.TagSet) != 2 || aws.ToString(got.TagSet[0].Key) != "env" || aws.ToString(got.TagSet[1].Value) != "storage" {
+		t.Errorf("tags = %+v, want env=test, team=storage", got.TagSet)
+	}
+	_, err = c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{
+		Bucket: aws.String("tagged"),
+		Tagging: &types.Tagging{TagSet: []types.Tag{
+			{Key: aws.String("a"), Value: aws.String("1")},
+			{Key: aws.String("a"), Value: aws.String("2")},
+		}},
+	})
+	wantCode(t, err, "InvalidTag", http.StatusBadRequest)
+
+	if _, err := c.DeleteBucketTagging(ctx, &s3.DeleteBucketTaggingInput{Bucket: aws.String("tagged")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String("tagged")})
+	wantCode(t, err, "NoSuchTagSet", http.StatusNotFound)
+}
+
+func TestBucketACLIsOwnerFullControl(t *testing.T) {
+	ts := newTestServer(t)
+	ts.mustCreateBucket(ts.alice, "acl")
+	got, err := ts.client(ts.alice).GetBucketAcl(context.Background(), &s3.GetBucketAclInput{Bucket: aws.String("acl")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Grants) != 1 || got.Grants[0].Permission != types.PermissionFullControl ||
+		aws.ToString(got.Grants[0].Grantee.DisplayName) != "alice" || got.Grants[0].Grantee.Type != types.TypeCanonicalUser {
+		t.Errorf("grants = %+v, want alice FULL_CONTROL", got.Grants)
+	}
+}
+
+func TestUnsupportedSubresourcesAreNotImplemented(t *testing.T) {
+	ts := newTestServer(t)
+	ts.mustCreateBucket(ts.alice, "plain")
+	_, err := ts.client(ts.alice).GetBucketPolicy(context.Background(), &s3.GetBucketPolicyInput{Bucket: aws.String("plain")})
+	wantCode(t, err, "NotImplemented", http.StatusNotImplemented)
+	_, err = ts.client(ts.alice).PutBucketCors(context.Background(), &s3.PutBucketCorsInput{
+		Bucket: aws.String("plain"),
+		CORSConfiguration: &types.CORSConfiguration{CORSRules: []types.CORSRule{{
+			AllowedMethods: []string{"GET"}, AllowedOrigins: []string{"*"},
+		}}},
+	})
+	wantCode(t, err, "NotImplemented", http.StatusNotImplemented)
+}
+
+func TestListBucketsPaging(t *testing.T) {
+	ts := newTestServer(t)
+	for _, name := range []string{"logs-a", "logs-b", "logs-c", "photos"} {
+		ts.mustCreateBucket(ts.alice, name)
+	}
+	var names []string
+	p := s3.NewListBucketsPaginator(ts.client(ts.alice), &s3.ListBucketsInput{Prefix: aws.String("logs-"), MaxBuckets: aws.Int32(2)})
+	pages := 0
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, b := range page.Buckets {
+			names = append(names, aws.ToString(b.Name))
+		}
+	}
+	if got := strings.Join(names, ","); got != "logs-a,logs-b,logs-c" || pages != 2 {
+		t.Errorf("buckets %s in %d pages, want logs-a,logs-b,logs-c in 2", got, pages)
+	}
+}

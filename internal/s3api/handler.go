@@ -1,0 +1,239 @@
+// Package s3api is the S3 REST protocol layer: it routes requests,
+// authenticates them with SigV4, parses S3 headers and XML, calls the object
+// service and writes responses and errors as AWS S3 does. What an operation
+// means lives in the object service; this package only translates.
+package s3api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/object"
+	"github.com/quarrylabs/quarry/internal/s3api/sigv4"
+)
+
+// Credentials resolves an access key to its secret and owner (implemented
+// by *auth.Service).
+type Credentials interface {
+	LookupAccessKey(ctx context.Context, accessKey string) (secret string, p auth.Principal, err error)
+}
+
+// Config configures a Handler. Objects and Creds are required.
+type Config struct {
+	Objects *object.Service
+	Creds   Credentials
+	// Region is the region requests are signed for and buckets live in
+	// ("us-east-1" when empty).
+	Region string
+	// Domain, when set, makes "<bucket>.<Domain>" Host headers address
+	// buckets (virtual-host style); path style always works.
+	Domain string
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+	// MaxSkew is the allowed clock difference of signed requests (15
+	// minutes when zero).
+	MaxSkew time.Duration
+	// Now defaults to time.Now.
+	Now func() time.Time
+	// Observe, when set, is called once per request with the operation
+	// name (e.g. "PutObject"), the HTTP status and the duration.
+	Observe func(op string, status int, d time.Duration)
+}
+
+// Handler serves the S3 API. It implements http.Handler.
+type Handler struct {
+	cfg      Config
+	verifier sigv4.Verifier
+}
+
+// New returns a Handler.
+func New(cfg Config) *Handler {
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Handler{
+		cfg: cfg,
+		verifier: sigv4.Verifier{
+			Region:  cfg.Region,
+			Service: "s3",
+			MaxSkew: cfg.MaxSkew,
+			Now:     cfg.Now,
+		},
+	}
+}
+
+// request is one S3 request as the handlers see it: authenticated, routed,
+// with the verified body to read instead of r.Body.
+type request struct {
+	r         *http.Request
+	id        string
+	op        string
+	bucket    string
+	key       string
+	query     url.Values
+	principal auth.Principal
+	// body is the authenticated payload; contentLength its length, -1 when
+	// unknown.
+	body          io.Reader
+	contentLength int64
+	trailer       func() map[string]string
+}
+
+func (req *request) ctx() context.Context { return req.r.Context() }
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := h.cfg.Now()
+	rw := &responseRecorder{ResponseWriter: w}
+	id := newRequestID()
+	hdr := rw.Header()
+	hdr.Set("X-Amz-Request-Id", id)
+	hdr.Set("X-Amz-Id-2", newHostID())
+	hdr.Set("Server", "Quarry")
+
+	rt := routeRequest(r, h.cfg.Domain)
+	req := &request{r: r, id: id, op: rt.op, bucket: rt.bucket, key: rt.key, query: r.URL.Query()}
+	if err := h.serve(rw, req); err != nil {
+		h.writeError(rw, req, err)
+	}
+	if h.cfg.Observe != nil {
+		h.cfg.Observe(rt.op, rw.statusCode(), h.cfg.Now().Sub(start))
+	}
+}
+
+// serve authenticates the request before anything touches the object
+// service, then runs its operation.
+func (h *Handler) serve(w http.ResponseWriter, req *request) error {
+	res, p, err := h.authenticate(req.r)
+	if err != nil {
+		return err
+	}
+	body := res.Body
+	if body == nil {
+		body = http.NoBody
+	}
+	defer body.Close()
+	req.principal = p
+	req.body = body
+	req.contentLength = res.ContentLength
+	req.trailer = res.Trailer
+	if req.trailer == nil {
+		req.trailer = func() map[string]string { return nil }
+	}
+	fn := h.operation(req.op)
+	if fn == nil {
+		return fmt.Errorf("no handler for %s: %w", req.op, errorf(codeInternalError, ""))
+	}
+	return fn(w, req)
+}
+
+// authenticate verifies the request's signature and returns the
+// authenticated body and the caller.
+func (h *Handler) authenticate(r *http.Request) (*sigv4.Result, auth.Principal, error) {
+	var p auth.Principal
+	v := h.verifier
+	v.Lookup = func(ctx context.Context, accessKey string) (string, error) {
+		secret, who, err := h.cfg.Creds.LookupAccessKey(ctx, accessKey)
+		if err != nil {
+			if errors.Is(err, auth.ErrNoSuchAccessKey) {
+				return "", fmt.Errorf("%w: %w", sigv4.ErrInvalidAccessKeyID, err)
+			}
+			return "", fmt.Errorf("look up access key: %w", err)
+		}
+		p = who
+		return secret, nil
+	}
+	res, err := v.Verify(r)
+	if err != nil {
+		return nil, auth.Principal{}, fmt.Errorf("authenticate: %w", err)
+	}
+	return res, p, nil
+}
+
+type operationFunc func(w http.ResponseWriter, req *request) error
+
+// operation returns the handler of an operation.
+func (h *Handler) operation(op string) operationFunc {
+	switch op {
+	case opListBuckets:
+		return h.listBuckets
+	case opCreateBucket:
+		return h.createBucket
+	case opDeleteBucket:
+		return h.deleteBucket
+	case opHeadBucket:
+		return h.headBucket
+	case opGetBucketLocation:
+		return h.getBucketLocation
+	case opGetBucketVersioning:
+		return h.getBucketVersioning
+	case opPutBucketVersioning:
+		return h.putBucketVersioning
+	case opGetBucketTagging:
+		return h.getBucketTagging
+	case opPutBucketTagging:
+		return h.putBucketTagging
+	case opDeleteBucketTagging:
+		return h.deleteBucketTagging
+	case opGetBucketACL:
+		return h.getBucketACL
+	case opListObjects:
+		return h.listObjects
+	case opListObjectsV2:
+		return h.listObjectsV2
+	case opListObjectVersions:
+		return h.listObjectVersions
+	case opListMultipartUploads:
+		return h.listMultipartUploads
+	case opDeleteObjects:
+		return h.deleteObjects
+	case opPutObject:
+		return h.putObject
+	case opCopyObject:
+		return h.copyObject
+	case opGetObject:
+		return h.getObject
+	case opHeadObject:
+		return h.headObject
+	case opDeleteObject:
+		return h.deleteObject
+	case opGetObjectTagging:
+		return h.getObjectTagging
+	case opPutObjectTagging:
+		return h.putObjectTagging
+	case opDeleteObjectTagging:
+		return h.deleteObjectTagging
+	case opGetObjectACL:
+		return h.getObjectACL
+	case opCreateMultipartUpload:
+		return h.createMultipartUpload
+	case opUploadPart:
+		return h.uploadPart
+	case opUploadPartCopy:
+		return h.uploadPartCopy
+	case opCompleteMultipartUpload:
+		return h.completeMultipartUpload
+	case opAbortMultipartUpload:
+		return h.abortMultipartUpload
+	case opListParts:
+		return h.listParts
+	case opUnsupported:
+		return func(http.ResponseWriter, *request) error { return errorf(codeNotImplemented, "") }
+	case opMethodNotAllowed:
+		return func(http.ResponseWriter, *request) error { return errorf(codeMethodNotAllowed, "") }
+	}
+	return nil
+}

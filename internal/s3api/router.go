@@ -1,0 +1,242 @@
+package s3api
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Operation names, as AWS names the S3 actions. They label metrics and logs.
+const (
+	opListBuckets             = "ListBuckets"
+	opCreateBucket            = "CreateBucket"
+	opDeleteBucket            = "DeleteBucket"
+	opHeadBucket              = "HeadBucket"
+	opGetBucketLocation       = "GetBucketLocation"
+	opGetBucketVersioning     = "GetBucketVersioning"
+	opPutBucketVersioning     = "PutBucketVersioning"
+	opGetBucketTagging        = "GetBucketTagging"
+	opPutBucketTagging        = "PutBucketTagging"
+	opDeleteBucketTagging     = "DeleteBucketTagging"
+	opGetBucketACL            = "GetBucketAcl"
+	opListObjects             = "ListObjects"
+	opListObjectsV2           = "ListObjectsV2"
+	opListObjectVersions      = "ListObjectVersions"
+	opListMultipartUploads    = "ListMultipartUploads"
+	opDeleteObjects           = "DeleteObjects"
+	opPutObject               = "PutObject"
+	opCopyObject              = "CopyObject"
+	opGetObject               = "GetObject"
+	opHeadObject              = "HeadObject"
+	opDeleteObject            = "DeleteObject"
+	opGetObjectTagging        = "GetObjectTagging"
+	opPutObjectTagging        = "PutObjectTagging"
+	opDeleteObjectTagging     = "DeleteObjectTagging"
+	opGetObjectACL            = "GetObjectAcl"
+	opCreateMultipartUpload   = "CreateMultipartUpload"
+	opUploadPart              = "UploadPart"
+	opUploadPartCopy          = "UploadPartCopy"
+	opCompleteMultipartUpload = "CompleteMultipartUpload"
+	opAbortMultipartUpload    = "AbortMultipartUpload"
+	opListParts               = "ListParts"
+	// opUnsupported is a request for a feature Quarry does not have (a
+	// bucket policy, CORS, ...): 501 NotImplemented.
+	opUnsupported = "Unsupported"
+	// opMethodNotAllowed is a method the addressed resource has no
+	// operation for: 405 MethodNotAllowed.
+	opMethodNotAllowed = "MethodNotAllowed"
+)
+
+// unsupportedSubresources are the S3 subresources Quarry does not
+// implement. A request naming one gets 501 rather than being mistaken for
+// a plain object or bucket operation (a PUT ?policy must not create an
+// object called "").
+var unsupportedSubresources = []string{
+	"accelerate", "analytics", "attributes", "cors", "encryption",
+	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging",
+	"metadataConfiguration", "metrics", "notification", "object-lock",
+	"ownershipControls", "policy", "policyStatus", "publicAccessBlock",
+	"renameObject", "replication", "requestPayment", "restore", "retention",
+	"select", "session", "torrent", "website",
+}
+
+// route is where a request goes: the operation and the bucket and key it
+// addresses (empty when absent).
+type route struct {
+	op     string
+	bucket string
+	key    string
+}
+
+// routeRequest selects the operation of r. Buckets are addressed by path
+// (/bucket/key) or, when domain is set, by host (bucket.domain/key).
+func routeRequest(r *http.Request, domain string) route {
+	bucket, key := bucketAndKey(r, domain)
+	q := r.URL.Query()
+	rt := route{bucket: bucket, key: key}
+	switch {
+	case bucket == "":
+		rt.op = serviceOp(r.Method)
+	case key == "":
+		rt.op = bucketOp(r.Method, q)
+	default:
+		rt.op = objectOp(r.Method, q, r.Header)
+	}
+	return rt
+}
+
+// bucketAndKey extracts the addressed bucket and key. r.URL.Path is already
+// percent-decoded; it is not cleaned, so "a//b" and "../x" stay keys.
+func bucketAndKey(r *http.Request, domain string) (bucket, key string) {
+	path := r.URL.Path
+	if b := virtualHostBucket(r.Host, domain); b != "" {
+		return b, strings.TrimPrefix(path, "/")
+	}
+	path = strings.TrimPrefix(path, "/")
+	bucket, key, _ = strings.Cut(path, "/")
+	return bucket, key
+}
+
+// virtualHostBucket returns the bucket named by a Host header of the form
+// "<bucket>.<domain>[:port]", or "" for any other host.
+func virtualHostBucket(host, domain string) string {
+	if domain == "" {
+		return ""
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	suffix := "." + strings.ToLower(strings.TrimSuffix(domain, "."))
+	if !strings.HasSuffix(host, suffix) {
+		return ""
+	}
+	return strings.TrimSuffix(host, suffix)
+}
+
+func serviceOp(method string) string {
+	if method == http.MethodGet {
+		return opListBuckets
+	}
+	return opMethodNotAllowed
+}
+
+func bucketOp(method string, q url.Values) string {
+	has := func(name string) bool { _, ok := q[name]; return ok }
+	if has("acl") {
+		if method == http.MethodGet {
+			return opGetBucketACL
+		}
+		return opUnsupported
+	}
+	for _, name := range unsupportedSubresources {
+		if has(name) {
+			return opUnsupported
+		}
+	}
+	switch method {
+	case http.MethodGet:
+		switch {
+		case has("location"):
+			return opGetBucketLocation
+		case has("versioning"):
+			return opGetBucketVersioning
+		case has("tagging"):
+			return opGetBucketTagging
+		case has("versions"):
+			return opListObjectVersions
+		case has("uploads"):
+			return opListMultipartUploads
+		case q.Get("list-type") == "2":
+			return opListObjectsV2
+		default:
+			return opListObjects
+		}
+	case http.MethodHead:
+		return opHeadBucket
+	case http.MethodPut:
+		switch {
+		case has("versioning"):
+			return opPutBucketVersioning
+		case has("tagging"):
+			return opPutBucketTagging
+		default:
+			return opCreateBucket
+		}
+	case http.MethodDelete:
+		if has("tagging") {
+			return opDeleteBucketTagging
+		}
+		return opDeleteBucket
+	case http.MethodPost:
+		if has("delete") {
+			return opDeleteObjects
+		}
+		// Browser-form uploads (POST policy) are not supported.
+		return opUnsupported
+	}
+	return opMethodNotAllowed
+}
+
+func objectOp(method string, q url.Values, h http.Header) string {
+	has := func(name string) bool { _, ok := q[name]; return ok }
+	if has("acl") {
+		if method == http.MethodGet {
+			return opGetObjectACL
+		}
+		return opUnsupported
+	}
+	for _, name := range unsupportedSubresources {
+		if has(name) {
+			return opUnsupported
+		}
+	}
+	copySource := h.Get("X-Amz-Copy-Source") != ""
+	switch method {
+	case http.MethodGet:
+		switch {
+		case has("uploadId"):
+			return opListParts
+		case has("tagging"):
+			return opGetObjectTagging
+		default:
+			return opGetObject
+		}
+	case http.MethodHead:
+		return opHeadObject
+	case http.MethodPut:
+		switch {
+		case has("uploadId") || has("partNumber"):
+			if copySource {
+				return opUploadPartCopy
+			}
+			return opUploadPart
+		case has("tagging"):
+			return opPutObjectTagging
+		case copySource:
+			return opCopyObject
+		default:
+			return opPutObject
+		}
+	case http.MethodDelete:
+		switch {
+		case has("uploadId"):
+			return opAbortMultipartUpload
+		case has("tagging"):
+			return opDeleteObjectTagging
+		default:
+			return opDeleteObject
+		}
+	case http.MethodPost:
+		switch {
+		case has("uploads"):
+			return opCreateMultipartUpload
+		case has("uploadId"):
+			return opCompleteMultipartUpload
+		default:
+			return opUnsupported
+		}
+	}
+	return opMethodNotAllowed
+}
