@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestParseSize(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    int64
+		wantErr bool
+	}{
+		{"a plain number is bytes", "4096", 4096, false},
+		{"KiB is binary kilobytes", "4KiB", 4 << 10, false},
+		{"MiB is binary megabytes", "64MiB", 64 << 20, false},
+		{"suffixes ignore case and spaces", " 1 gib ", 1 << 30, false},
+		{"short suffixes are binary too", "8m", 8 << 20, false},
+		{"zero is refused", "0", 0, true},
+		{"negative sizes are refused", "-4KiB", 0, true},
+		{"words are refused", "big", 0, true},
+		{"sizes beyond a terabyte are refused", "2048GiB", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseSize(tt.in)
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Fatalf("parseSize(%q) = %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestParseConcs(t *testing.T) {
+	got, err := parseConcs("1, 4,16")
+	if err != nil || len(got) != 3 || got[0] != 1 || got[1] != 4 || got[2] != 16 {
+		t.Fatalf("parseConcs = %v, %v; want [1 4 16]", got, err)
+	}
+	for _, bad := range []string{"", "0", "1,,2", "x", "2000"} {
+		if _, err := parseConcs(bad); err == nil {
+			t.Errorf("parseConcs(%q) succeeded; want an error", bad)
+		}
+	}
+}
+
+func TestParseFlagsRejectsAListPrefixThatIsNotWholePages(t *testing.T) {
+	if _, err := parseFlags([]string{"-list-keys", "150"}); err == nil {
+		t.Fatal("want an error for -list-keys 150")
+	}
+	cfg, err := parseFlags([]string{"-small-conc", "2,32", "-large-size", "8MiB"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.maxConcurrency() != 32 || cfg.large.size != 8<<20 {
+		t.Fatalf("maxConcurrency %d, large size %d; want 32 and 8 MiB", cfg.maxConcurrency(), cfg.large.size)
+	}
+}
+
+func TestPercentileIsNearestRank(t *testing.T) {
+	var lat []time.Duration
+	for i := 1; i <= 100; i++ {
+		lat = append(lat, time.Duration(i)*time.Millisecond)
+	}
+	tests := []struct {
+		name   string
+		sorted []time.Duration
+		p      float64
+		want   time.Duration
+	}{
+		{"the median of 1..100 ms is 50 ms", lat, 0.50, 50 * time.Millisecond},
+		{"the 99th percentile of 1..100 ms is 99 ms", lat, 0.99, 99 * time.Millisecond},
+		{"one sample is every percentile", lat[:1], 0.99, time.Millisecond},
+		{"no samples give zero", nil, 0.5, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := percentile(tt.sorted, tt.p); got != tt.want {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRunNCallsEveryIndexOnce(t *testing.T) {
+	seen := make([]atomic.Int32, 50)
+	if _, err := runN(context.Background(), 50, 7, func(_ context.Context, i int) error {
+		seen[i].Add(1)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range seen {
+		if n := seen[i].Load(); n != 1 {
+			t.Fatalf("index %d called %d times", i, n)
+		}
+	}
+}
+
+func TestRunNStopsAtTheFirstError(t *testing.T) {
+	boom := errors.New("boom")
+	var calls atomic.Int32
+	_, err := runN(context.Background(), 1000, 1, func(_ context.Context, i int) error {
+		calls.Add(1)
+		if i == 3 {
+			return boom
+		}
+		return nil
+	})
+	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "object 3") {
+		t.Fatalf("err = %v; want boom at object 3", err)
+	}
+	if calls.Load() != 4 {
+		t.Fatalf("%d calls after the failure point; want 4", calls.Load())
+	}
+}
+
+func TestMeasureOpsCountsSuccessesAndFailuresSeparately(t *testing.T) {
+	st := measureOps(context.Background(), 4, time.Minute, 100, func(_ context.Context, w, n int) error {
+		if n%10 == 9 {
+			return errors.New("every tenth fails")
+		}
+		return nil
+	})
+	if st.ok+st.errors != 100 {
+		t.Fatalf("ok %d + errors %d; want 100 operations in all", st.ok, st.errors)
+	}
+	if st.errors == 0 || st.firstErr == nil || len(st.latencies) != st.ok {
+		t.Fatalf("errors %d, firstErr %v, %d latencies for %d ok", st.errors, st.firstErr, len(st.latencies), st.ok)
+	}
+}
+
+func TestMeasureOpsStopsWhenTheDurationIsOver(t *testing.T) {
+	start := time.Now()
+	st := measureOps(context.Background(), 2, 50*time.Millisecond, 0, func(ctx context.Context, w, n int) error {
+		time.Sleep(time.Millisecond)
+		return nil
+	})
+	if took := time.Since(start); took > 2*time.Second || st.ok == 0 {
+		t.Fatalf("took %v with %d ops; want about 50ms and some ops", took, st.ok)
+	}
+}
+
+func TestBaselineFilesRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "f")
+	data := make([]byte, 3*drainBufSize+17)
+	if err := writeFileSync(ctx, path, data); err != nil {
+		t.Fatal(err)
+	}
+	if err := readFileDiscard(ctx, path, int64(len(data))); err != nil {
+		t.Fatal(err)
+	}
+	if err := readFileDiscard(ctx, path, int64(len(data))+1); err == nil {
+		t.Fatal("reading a file of the wrong length succeeded")
+	}
+}
+
+func TestTailBufferKeepsTheEnd(t *testing.T) {
+	tb := newTailBuffer(5)
+	tb.Write([]byte("hello "))
+	tb.Write([]byte("world"))
+	if got := tb.String(); got != "world" {
+		t.Fatalf("got %q, want %q", got, "world")
+	}
+}
+
+func TestHumanBytes(t *testing.T) {
+	for in, want := range map[int64]string{4096: "4 KiB", 64 << 20: "64 MiB", 1000: "1000 B", 1536: "1536 B"} {
+		if got := humanBytes(in); got != want {
+			t.Errorf("humanBytes(%d) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestSummaryJudgesTheWorstLargeRatio(t *testing.T) {
+	r := Results{
+		Throughput: []ThroughputResult{
+			{Op: "PUT", Target: largeTarget, Ratio: 0.9},
+			{Op: "PUT", Target: largeTarget, Ratio: 0.5},
+			{Op: "GET", Target: largeTarget, Ratio: 0.7},
+			{Op: "GET", Ratio: 0.1}, // no target: not judged
+		},
+		Ops: []OpsResult{{Op: "GET", Concurrency: 1, OpsPerSec: 100}, {Op: "GET", Concurrency: 16, OpsPerSec: 300}},
+	}
+	s := summarize(r)
+	for _, want := range []string{"large PUT 0.50x of baseline BELOW", "large GET 0.70x of baseline PASS", "GET 300/s@c16"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("summary %q lacks %q", s, want)
+		}
+	}
+}
+
+func TestEvictTreeWalksNestedFiles(t *testing.T) {
+	root := t.TempDir()
+	ctx := context.Background()
+	for _, p := range []string{"a", "d/b", "d/e/c"} {
+		path := filepath.Join(root, p)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeFileSync(ctx, path, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := evictTree(root); err != nil {
+		t.Fatal(err)
+	}
+	if err := evictTree(filepath.Join(root, "missing")); err != nil {
+		t.Fatalf("a tree that vanished should not be an error: %v", err)
+	}
+}
