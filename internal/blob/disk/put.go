@@ -60,20 +60,33 @@ func (s *Store) Put(ctx context.Context, id string, r io.Reader) (n int64, err e
 // the cancellation checks.
 func copyWithContext(ctx context.Context, f *os.File, r io.Reader) (int64, error) {
 	buf := make([]byte, copyBufferSize)
-	return io.CopyBuffer(ctxWriter{ctx: ctx, w: f}, readerOnly{r}, buf)
+	return io.CopyBuffer(&ctxWriter{ctx: ctx, f: f}, readerOnly{r}, buf)
 }
 
-// ctxWriter fails writes once its context has ended.
+// writebackWindow is how many written bytes Put lets accumulate before it
+// asks the kernel to start writing them out.
+const writebackWindow = 8 << 20
+
+// ctxWriter fails writes once its context has ended, and starts the
+// writeback of every full window as the file grows.
 type ctxWriter struct {
-	ctx context.Context
-	w   io.Writer
+	ctx     context.Context
+	f       *os.File
+	written int64
+	flushed int64 // bytes whose writeback was started
 }
 
-func (c ctxWriter) Write(p []byte) (int, error) {
+func (c *ctxWriter) Write(p []byte) (int, error) {
 	if err := c.ctx.Err(); err != nil {
 		return 0, err
 	}
-	return c.w.Write(p)
+	n, err := c.f.Write(p)
+	c.written += int64(n)
+	if c.written-c.flushed >= writebackWindow {
+		startWriteback(c.f, c.flushed, c.written-c.flushed)
+		c.flushed = c.written
+	}
+	return n, err
 }
 
 // readerOnly hides every method of the wrapped reader but Read.
