@@ -182,6 +182,7 @@ type Tx interface {
 	UserTx
 	TrashTx
 	SettingTx
+	JobTx
 }
 
 // BucketTx reads and writes buckets and their usage counters.

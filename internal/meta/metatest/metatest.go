@@ -40,6 +40,12 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"Trash", testTrash},
 		{"Settings", testSettings},
 		{"Transactions", testTransactions},
+		{"Jobs", testJobs},
+		{"JobLeases", testJobLeases},
+		{"ListJobs", testListJobs},
+		{"JobFailures", testJobFailures},
+		{"JobRetention", testJobRetention},
+		{"CountUsage", testCountUsage},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -191,6 +191,13 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		{qGetLatest, []any{"b", "k"}, "versions_latest"},
 		{qNewestVersion, []any{"b", "k"}, "versions_by_key"},
 		{qListUploadsAfterBounded, []any{"b", "a", "b", 10}, "uploads_by_key"},
+		{qListJobsByBucket, []any{100, "b", 0, 0, "", "", 10}, "jobs_by_bucket"},
+		{qListJobsByOwner, []any{100, "", 1, 0, "", "", 10}, "jobs_by_owner"},
+		{qListJobsByState, []any{100, "", 0, 0, "", "FAILED", 10}, "jobs_by_state"},
+		{qActiveJobID, []any{"b", "T"}, "jobs_active_one"},
+		{qClaimJob, []any{"e", 2, 1}, "jobs_claim"},
+		{qListJobFailures, []any{1, 0, 10}, "job_failures_by_job"},
+		{qDeleteEndedJobs, []any{1}, "jobs_ended"},
 	}
 	for _, tt := range tests {
 		rows, err := s.reader.Query("EXPLAIN QUERY PLAN "+tt.query, tt.args...)

@@ -35,6 +35,13 @@ var statements = []string{
 	qTrashBlob, qListTrash, qRemoveTrash,
 	// setting.go
 	qGetSetting, qPutSetting,
+	// job.go, job_list.go, job_lease.go, job_failure.go
+	qLastJobID, qCreateJob, qActiveJobID, qGetJob,
+	qListJobs, qListJobsByBucket, qListJobsByOwner, qListJobsByState,
+	qClaimJob, qRenewLease, qSaveJob, qJobExists, qCancelFreeJob, qRequestCancel,
+	qAddJobFailure, qListJobFailures, qDeleteEndedJobFailures, qDeleteEndedJobs,
+	// usage.go
+	qCountUsage,
 }
 
 // stmtCache holds one pool's prepared statements by query text. The map is
