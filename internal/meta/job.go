@@ -149,4 +149,13 @@ type JobTx interface {
 	// CountUsage recounts a bucket's usage from its version rows (what the
 	// counters should say).
 	CountUsage(bucket string) (Usage, error)
+	// CountJobs counts the stored jobs by type and state.
+	CountJobs() ([]JobCount, error)
+}
+
+// JobCount is how many stored jobs have a type and state.
+type JobCount struct {
+	Type  string
+	State JobState
+	Count int64
 }

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"JobFailures", testJobFailures},
 		{"JobRetention", testJobRetention},
 		{"CountUsage", testCountUsage},
+		{"CountJobs", testCountJobs},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -39,7 +39,7 @@ var statements = []string{
 	qLastJobID, qCreateJob, qActiveJobID, qGetJob,
 	qListJobs, qListJobsByBucket, qListJobsByOwner, qListJobsByState,
 	qClaimJob, qRenewLease, qSaveJob, qJobExists, qCancelFreeJob, qRequestCancel,
-	qAddJobFailure, qListJobFailures, qDeleteEndedJobFailures, qDeleteEndedJobs,
+	qAddJobFailure, qListJobFailures, qDeleteEndedJobFailures, qDeleteEndedJobs, qCountJobs,
 	// usage.go
 	qCountUsage,
 }
