@@ -1,0 +1,223 @@
+package job
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/quarrylabs/quarry/internal/meta"
+)
+
+// METRIC_RECONCILIATION parameters, besides dryRun and prefix.
+const (
+	// ParamVerifyData: also check every version's data in the blob store
+	// and look for orphaned blobs.
+	ParamVerifyData = "verifyData"
+	// ParamCleanOrphans: remove the orphans found (needs verifyData).
+	ParamCleanOrphans = "cleanOrphans"
+)
+
+// Defaults for MetricReconciliation's zero fields.
+const (
+	DefaultReconBatch = 1000
+	DefaultOrphanAge  = time.Hour
+)
+
+// MetricReconciliation runs METRIC_RECONCILIATION: it recounts a bucket's
+// usage from its version rows and corrects the stored counters, optionally
+// verifying object data and finding orphaned blobs.
+//
+// Phases: EXAMINING counts the candidates (stats.total); PROCESSING scans
+// every version in (key, seq) order, a checkpointed batch at a time;
+// EXECUTING finds orphans and corrects the counters in one transaction.
+type MetricReconciliation struct {
+	// BatchSize is how many version rows one checkpoint covers.
+	BatchSize int
+	// OrphanAge: unreferenced blobs younger than this may belong to a
+	// write in progress and are never orphans.
+	OrphanAge time.Duration
+}
+
+// NewMetricReconciliation returns the runner with default settings.
+func NewMetricReconciliation() *MetricReconciliation {
+	return &MetricReconciliation{BatchSize: DefaultReconBatch, OrphanAge: DefaultOrphanAge}
+}
+
+// Type implements Runner.
+func (*MetricReconciliation) Type() string { return TypeMetricReconciliation }
+
+// Validate implements Runner.
+func (*MetricReconciliation) Validate(params map[string]string) error {
+	for k, v := range params {
+		switch k {
+		case ParamVerifyData, ParamCleanOrphans:
+			if _, err := parseBool(k, v); err != nil {
+				return err
+			}
+		default:
+			return UnknownParam(TypeMetricReconciliation, k)
+		}
+	}
+	if BoolParam(params, ParamCleanOrphans) && !BoolParam(params, ParamVerifyData) {
+		return fmt.Errorf("%w: %s=true needs %s=true", ErrInvalidParams, ParamCleanOrphans, ParamVerifyData)
+	}
+	return nil
+}
+
+// reconCursor is where a reconciliation resumes: the last version row
+// whose checkpoint committed, or Done once the counters were settled.
+type reconCursor struct {
+	AfterKey string `json:"afterKey,omitempty"`
+	AfterSeq int64  `json:"afterSeq,omitempty"`
+	Done     bool   `json:"done,omitempty"`
+}
+
+func (c reconCursor) encode() []byte {
+	b, _ := json.Marshal(c) // plain struct: cannot fail
+	return b
+}
+
+func decodeReconCursor(b []byte) (reconCursor, error) {
+	var c reconCursor
+	if len(b) == 0 {
+		return c, nil
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, fmt.Errorf("corrupt checkpoint cursor: %w", err)
+	}
+	return c, nil
+}
+
+// reconciliation is one run of the job.
+type reconciliation struct {
+	m      *MetricReconciliation
+	run    *Run
+	bucket string
+	prefix string
+	dryRun bool
+	verify bool
+	clean  bool
+}
+
+// Run implements Runner: it resumes at the phase of the last checkpoint.
+func (m *MetricReconciliation) Run(ctx context.Context, r *Run) error {
+	j := r.Job()
+	rc := &reconciliation{
+		m:      m,
+		run:    r,
+		bucket: j.Bucket,
+		prefix: j.Params[ParamPrefix],
+		dryRun: BoolParam(j.Params, ParamDryRun),
+		verify: BoolParam(j.Params, ParamVerifyData),
+		clean:  BoolParam(j.Params, ParamCleanOrphans),
+	}
+	cur, err := decodeReconCursor(j.Cursor)
+	if err != nil {
+		return err
+	}
+	if cur.Done {
+		return nil
+	}
+	switch j.State {
+	case meta.JobExamining:
+		if err := rc.examine(ctx); err != nil {
+			return err
+		}
+		fallthrough
+	case meta.JobProcessing:
+		if err := rc.scan(ctx); err != nil {
+			return err
+		}
+		fallthrough
+	case meta.JobExecuting:
+		return rc.settle(ctx)
+	}
+	return fmt.Errorf("job is in unexpected state %s", j.State)
+}
+
+func (m *MetricReconciliation) batchSize() int {
+	if m.BatchSize <= 0 {
+		return DefaultReconBatch
+	}
+	return m.BatchSize
+}
+
+func (m *MetricReconciliation) orphanAge() time.Duration {
+	if m.OrphanAge <= 0 {
+		return DefaultOrphanAge
+	}
+	return m.OrphanAge
+}
+
+// bucketGone turns the store's "not found" for the job's bucket into the
+// message a user should read.
+func (rc *reconciliation) bucketGone(err error) error {
+	if errors.Is(err, meta.ErrNotFound) {
+		return fmt.Errorf("bucket %s no longer exists", rc.bucket)
+	}
+	return err
+}
+
+// examine counts the candidates (data-bearing versions under the prefix)
+// into stats.total and moves the job to PROCESSING.
+func (rc *reconciliation) examine(ctx context.Context) error {
+	total, err := rc.countCandidates(ctx)
+	if err != nil {
+		return err
+	}
+	return rc.run.Checkpoint(ctx, Checkpoint{
+		State:  meta.JobProcessing,
+		Cursor: reconCursor{}.encode(),
+		Delta:  meta.JobStats{Total: total},
+	})
+}
+
+// countCandidates reads the bucket's own count when the whole bucket is
+// in scope, and pages through the prefix's versions otherwise.
+func (rc *reconciliation) countCandidates(ctx context.Context) (int64, error) {
+	var total int64
+	if rc.prefix == "" {
+		err := rc.run.Meta().View(ctx, func(tx meta.Tx) error {
+			if _, err := tx.GetBucket(rc.bucket); err != nil {
+				return rc.bucketGone(err)
+			}
+			u, err := tx.CountUsage(rc.bucket)
+			total = u.Versions
+			return err
+		})
+		return total, err
+	}
+	var cur reconCursor
+	for {
+		page, err := rc.page(ctx, cur)
+		if err != nil {
+			return 0, err
+		}
+		for _, v := range page {
+			if !v.DeleteMarker {
+				total++
+			}
+		}
+		if len(page) < rc.m.batchSize() {
+			return total, nil
+		}
+		last := page[len(page)-1]
+		cur = reconCursor{AfterKey: last.Key, AfterSeq: last.Seq}
+	}
+}
+
+// page reads the next batch of version rows after cur.
+func (rc *reconciliation) page(ctx context.Context, cur reconCursor) ([]meta.Version, error) {
+	var page []meta.Version
+	err := rc.run.Meta().View(ctx, func(tx meta.Tx) error {
+		var err error
+		page, err = tx.ListVersions(rc.bucket, rc.prefix, cur.AfterKey, cur.AfterSeq, rc.m.batchSize())
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list versions of %s: %w", rc.bucket, err)
+	}
+	return page, nil
+}

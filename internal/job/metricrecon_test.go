@@ -1,0 +1,291 @@
+package job
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/quarrylabs/quarry/internal/blob"
+	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/object"
+)
+
+// reconEngine runs METRIC_RECONCILIATION in small batches, so that even
+// small buckets take several checkpoints.
+func (h *harness) reconEngine() *Engine {
+	e := h.engine(nil, &MetricReconciliation{BatchSize: 7})
+	h.start(e)
+	return e
+}
+
+func (h *harness) reconcile(e *Engine, bucket string, params map[string]string) (*meta.Job, reconResult) {
+	h.t.Helper()
+	j := h.finished(h.create(e, alice, TypeMetricReconciliation, bucket, params).ID)
+	if j.State != meta.JobComplete {
+		h.t.Fatalf("job ended %s: %s", j.State, j.Message)
+	}
+	var res reconResult
+	if err := json.Unmarshal(j.Result, &res); err != nil {
+		h.t.Fatalf("job result %q: %v", j.Result, err)
+	}
+	return j, res
+}
+
+var corrupt = meta.Usage{Objects: 3, Bytes: 999, Versions: -4, VersionBytes: 1}
+
+func TestReconciliationCorrectsCorruptCounters(t *testing.T) {
+	h := newHarness(t)
+	h.bucket(alice, "photos")
+	for i := range 30 {
+		h.put("photos", fmt.Sprintf("k%02d", i), strings.Repeat("x", i))
+	}
+	_, want := h.usage("photos")
+	h.setUsage("photos", corrupt)
+
+	j, res := h.reconcile(h.reconEngine(), "photos", nil)
+
+	stored, counted := h.usage("photos")
+	if stored != counted || stored != want {
+		t.Fatalf("counters %+v after the job, counted %+v, want %+v", stored, counted, want)
+	}
+	if j.Stats.Processed != 30 || j.Stats.Total != 30 || j.Stats.Failed != 0 || j.Stats.Bytes != want.Bytes {
+		t.Fatalf("stats %+v", j.Stats)
+	}
+	if !res.Corrected || res.UsageBefore != fieldsOf(corrupt) || res.UsageAfter != fieldsOf(want) ||
+		res.Drift.Objects != want.Objects-corrupt.Objects {
+		t.Fatalf("result %+v", res)
+	}
+}
+
+func TestReconciliationCountsVersionsAndSkipsDeleteMarkers(t *testing.T) {
+	h := newHarness(t)
+	h.bucket(alice, "photos")
+	if err := h.svc.SetVersioning(h.ctx, alice, "photos", meta.VersioningEnabled); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		key := fmt.Sprintf("k%d", i)
+		h.put("photos", key, "one")
+		h.put("photos", key, "two!")
+		if i < 3 {
+			if _, err := h.svc.DeleteObject(h.ctx, alice, "photos", key, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	h.setUsage("photos", corrupt)
+
+	j, res := h.reconcile(h.reconEngine(), "photos", nil)
+
+	stored, counted := h.usage("photos")
+	if stored != counted || stored.Versions != 20 || stored.Objects != 7 {
+		t.Fatalf("counters %+v, counted %+v", stored, counted)
+	}
+	if j.Stats.Processed != 20 || j.Stats.Skipped != 3 || j.Stats.Total != 20 || !res.Corrected {
+		t.Fatalf("stats %+v, result %+v", j.Stats, res)
+	}
+}
+
+func TestDryRunReportsDriftAndChangesNothing(t *testing.T) {
+	h := newHarness(t)
+	h.bucket(alice, "photos")
+	for i := range 5 {
+		h.put("photos", fmt.Sprintf("k%d", i), "data")
+	}
+	_, want := h.usage("photos")
+	h.setUsage("photos", corrupt)
+
+	j, res := h.reconcile(h.reconEngine(), "photos", map[string]string{ParamDryRun: "true"})
+
+	if stored, _ := h.usage("photos"); stored != corrupt {
+		t.Fatalf("dry run changed the counters to %+v", stored)
+	}
+	if res.Corrected || res.UsageCounted != fieldsOf(want) || res.UsageAfter != fieldsOf(corrupt) ||
+		res.Drift.Bytes != want.Bytes-corrupt.Bytes || j.Stats.Processed != 5 {
+		t.Fatalf("result %+v, stats %+v", res, j.Stats)
+	}
+}
+
+func TestAPrefixLimitsTheScanAndLeavesTheCountersAlone(t *testing.T) {
+	h := newHarness(t)
+	h.bucket(alice, "photos")
+	for i := range 12 {
+		h.put("photos", fmt.Sprintf("%s/%d", []string{"cats", "dogs"}[i%2], i), "data")
+	}
+	h.setUsage("photos", corrupt)
+
+	j, res := h.reconcile(h.reconEngine(), "photos", map[string]string{ParamPrefix: "cats/"})
+
+	if stored, _ := h.usage("photos"); stored != corrupt {
+		t.Fatalf("a prefix job changed the bucket-wide counters to %+v", stored)
+	}
+	if j.Stats.Processed != 6 || j.Stats.Total != 6 || res.Corrected || res.CorrectionSkipped == "" {
+		t.Fatalf("stats %+v, result %+v", j.Stats, res)
+	}
+}
+
+func TestConcurrentWritesDuringReconciliationLeaveCountersExact(t *testing.T) {
+	h := newHarness(t)
+	h.bucket(alice, "photos")
+	for i := range 60 {
+		h.put("photos", fmt.Sprintf("k%03d", i), "seed")
+	}
+	h.setUsage("photos", corrupt)
+
+	var ops atomic.Int64
+	warm := make(chan struct{}) // closed once the writers are going
+	var warmOnce sync.Once
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				key := fmt.Sprintf("k%03d", (i*7+w*31)%90)
+				var err error
+				if i%3 == 2 {
+					_, err = h.svc.DeleteObject(h.ctx, alice, "photos", key, "")
+				} else {
+					_, err = h.svc.PutObject(h.ctx, alice, object.PutInput{
+						Bucket: "photos", Key: key, Body: strings.NewReader(strings.Repeat("y", i%50)), Size: int64(i % 50),
+					})
+				}
+				if err != nil {
+					t.Errorf("writer %d: %v", w, err)
+					return
+				}
+				if ops.Add(1) == 10 {
+					warmOnce.Do(func() { close(warm) })
+				}
+			}
+		})
+	}
+	<-warm
+	before := ops.Load()
+	_, res := h.reconcile(h.reconEngine(), "photos", nil)
+	during := ops.Load() - before
+	close(stop)
+	wg.Wait()
+
+	stored, counted := h.usage("photos")
+	if stored != counted {
+		t.Fatalf("counters %+v, counted %+v after %d writes during the job", stored, counted, during)
+	}
+	if during == 0 || !res.Corrected {
+		t.Fatalf("no writes overlapped the job (%d) or nothing corrected: %+v", during, res)
+	}
+}
+
+// blobPath is where the disk store keeps blob id.
+func (h *harness) blobPath(id string) string {
+	return filepath.Join(h.blobs.Dir(), id[0:2], id[2:4], id)
+}
+
+func TestVerifyDataListsMissingAndTruncatedData(t *testing.T) {
+	h := newHarness(t)
+	h.bucket(alice, "photos")
+	var vs []*meta.Version
+	for i := range 5 {
+		vs = append(vs, h.put("photos", fmt.Sprintf("k%d", i), "twelve bytes"))
+	}
+	if err := h.blobs.Delete(h.ctx, vs[1].Segments[0].BlobID); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(h.blobPath(vs[3].Segments[0].BlobID), 5); err != nil {
+		t.Fatal(err)
+	}
+
+	e := h.reconEngine()
+	j, _ := h.reconcile(e, "photos", map[string]string{ParamVerifyData: "true"})
+
+	if j.Stats.Failed != 2 || j.Stats.Processed != 3 {
+		t.Fatalf("stats %+v", j.Stats)
+	}
+	first, token, err := e.Failures(h.ctx, alice, j.ID, 1, "")
+	if err != nil || len(first) != 1 || token == "" {
+		t.Fatalf("failures page 1: %+v %q %v", first, token, err)
+	}
+	rest, token, err := e.Failures(h.ctx, alice, j.ID, 0, token)
+	if err != nil || len(rest) != 1 || token != "" {
+		t.Fatalf("failures page 2: %+v %q %v", rest, token, err)
+	}
+	got := map[string]string{first[0].Key: first[0].Reason, rest[0].Key: rest[0].Reason}
+	if !strings.Contains(got["k1"], "missing") || !strings.Contains(got["k3"], "size") || rest[0].VersionID == "" {
+		t.Fatalf("failures %+v", got)
+	}
+}
+
+func TestOrphanedBlobsAreFoundAndRemovedOnlyWhenAsked(t *testing.T) {
+	h := newHarness(t)
+	h.bucket(alice, "photos")
+	v := h.put("photos", "kept", "object data")
+	up, err := h.svc.CreateMultipartUpload(h.ctx, alice, "photos", "big", object.ObjectAttrs{}, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, err := h.svc.UploadPart(h.ctx, alice, object.PartInput{
+		Bucket: "photos", Key: "big", UploadID: up.ID, Number: 1, Body: strings.NewReader("part"), Size: 4,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-2 * time.Hour)
+	orphan := h.putBlob("left behind by a crash")
+	young := h.putBlob("a write in progress")
+	for _, id := range []string{orphan, v.Segments[0].BlobID, part.BlobID} {
+		if err := os.Chtimes(h.blobPath(id), old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := h.engine(nil, NewMetricReconciliation())
+	h.start(e)
+
+	_, res := h.reconcile(e, "photos", map[string]string{ParamVerifyData: "true"})
+	if res.OrphansFound != 1 || res.OrphansRemoved != 0 || len(res.Orphans) != 1 || res.Orphans[0] != orphan {
+		t.Fatalf("without cleanOrphans: %+v", res)
+	}
+	h.wantBlobs(map[string]bool{orphan: true, young: true, v.Segments[0].BlobID: true, part.BlobID: true})
+
+	_, res = h.reconcile(e, "photos", map[string]string{ParamVerifyData: "true", ParamCleanOrphans: "true", ParamDryRun: "true"})
+	if res.OrphansFound != 1 || res.OrphansRemoved != 0 {
+		t.Fatalf("dry run: %+v", res)
+	}
+	h.wantBlobs(map[string]bool{orphan: true})
+
+	_, res = h.reconcile(e, "photos", map[string]string{ParamVerifyData: "true", ParamCleanOrphans: "true"})
+	if res.OrphansFound != 1 || res.OrphansRemoved != 1 {
+		t.Fatalf("with cleanOrphans: %+v", res)
+	}
+	h.wantBlobs(map[string]bool{orphan: false, young: true, v.Segments[0].BlobID: true, part.BlobID: true})
+}
+
+func (h *harness) putBlob(data string) string {
+	h.t.Helper()
+	id := blob.NewID()
+	if _, err := h.blobs.Put(h.ctx, id, bytes.NewReader([]byte(data))); err != nil {
+		h.t.Fatal(err)
+	}
+	return id
+}
+
+// wantBlobs checks which blobs exist.
+func (h *harness) wantBlobs(want map[string]bool) {
+	h.t.Helper()
+	for id, exists := range want {
+		_, err := h.blobs.Stat(h.ctx, id)
+		if got := err == nil; got != exists {
+			h.t.Errorf("blob %s exists = %v, want %v (%v)", id, got, exists, err)
+		}
+	}
+}

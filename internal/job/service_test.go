@@ -1,0 +1,87 @@
+package job
+
+import (
+	"testing"
+
+	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/meta"
+)
+
+func TestOnlyTheBucketOwnerAndAdminsReachAJob(t *testing.T) {
+	h := newHarness(t)
+	h.bucket(alice, "photos")
+	e := h.engine(nil, NewMetricReconciliation())
+	j := h.create(e, alice, TypeMetricReconciliation, "photos", nil)
+
+	_, err := e.Get(h.ctx, bob, j.ID)
+	wantErr(t, err, ErrForbidden)
+	_, err = e.Cancel(h.ctx, bob, j.ID)
+	wantErr(t, err, ErrForbidden)
+	_, _, err = e.Failures(h.ctx, bob, j.ID, 0, "")
+	wantErr(t, err, ErrForbidden)
+	if got := h.job(j.ID); got.State != meta.JobExamining || got.CancelRequested {
+		t.Fatalf("bob's cancel changed the job: %+v", got)
+	}
+	_, err = e.Get(h.ctx, alice, 999)
+	wantErr(t, err, ErrNotFound)
+
+	for _, tt := range []struct {
+		p    auth.Principal
+		want int
+	}{{alice, 1}, {admin, 1}, {bob, 0}} {
+		if _, err := e.Get(h.ctx, tt.p, j.ID); tt.want == 1 && err != nil {
+			t.Errorf("%s cannot read the job: %v", tt.p.Username, err)
+		}
+		jobs, _, err := e.List(h.ctx, tt.p, ListFilter{})
+		if err != nil || len(jobs) != tt.want {
+			t.Errorf("%s lists %d jobs (%v), want %d", tt.p.Username, len(jobs), err, tt.want)
+		}
+	}
+}
+
+func TestListPagesNewestFirstWithAnOpaqueToken(t *testing.T) {
+	h := newHarness(t)
+	e := h.engine(nil, NewMetricReconciliation())
+	var ids []int32
+	for _, b := range []string{"bucket-a", "bucket-b", "bucket-c"} {
+		h.bucket(alice, b)
+		ids = append(ids, h.create(e, alice, TypeMetricReconciliation, b, nil).ID)
+	}
+	if _, err := e.Cancel(h.ctx, alice, ids[1]); err != nil {
+		t.Fatalf("cancel: %v", err)
+	}
+
+	page1, token, err := e.List(h.ctx, alice, ListFilter{PageSize: 2})
+	if err != nil || len(page1) != 2 || token == "" || page1[0].ID != ids[2] || page1[1].ID != ids[1] {
+		t.Fatalf("page 1: %v token %q err %v", jobIDs(page1), token, err)
+	}
+	page2, token, err := e.List(h.ctx, alice, ListFilter{PageSize: 2, Token: token})
+	if err != nil || len(page2) != 1 || token != "" || page2[0].ID != ids[0] {
+		t.Fatalf("page 2: %v token %q err %v", jobIDs(page2), token, err)
+	}
+	cancelled, _, err := e.List(h.ctx, alice, ListFilter{State: meta.JobCancelled})
+	if err != nil || len(cancelled) != 1 || cancelled[0].ID != ids[1] {
+		t.Fatalf("cancelled jobs: %v %v", jobIDs(cancelled), err)
+	}
+	onC, _, err := e.List(h.ctx, alice, ListFilter{Bucket: "bucket-c"})
+	if err != nil || len(onC) != 1 || onC[0].ID != ids[2] {
+		t.Fatalf("jobs on c: %v %v", jobIDs(onC), err)
+	}
+
+	for _, bad := range []ListFilter{{Token: "!!"}, {PageSize: -1}, {State: "RUNNING"}} {
+		if _, _, err := e.List(h.ctx, alice, bad); err == nil {
+			t.Errorf("List(%+v) accepted", bad)
+		}
+	}
+	if all, _, err := e.List(h.ctx, alice, ListFilter{PageSize: 5000}); err != nil || len(all) != 3 {
+		t.Errorf("a page size above the maximum is clamped: %v %v", jobIDs(all), err)
+	}
+}
+
+func jobIDs(jobs []meta.Job) []int32 {
+	ids := make([]int32, len(jobs))
+	for i, j := range jobs {
+		ids[i] = j.ID
+	}
+	return ids
+}
