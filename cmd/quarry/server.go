@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/server"
@@ -27,6 +28,9 @@ S3 on 127.0.0.1:9000 and the management API on 127.0.0.1:9001.
 Every flag can also be set by the environment variable shown; a flag wins.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := applyEnv(cmd.Flags()); err != nil {
+				return err
+			}
 			logger, err := newLogger(logFormat, logLevel)
 			if err != nil {
 				return err
@@ -43,30 +47,49 @@ Every flag can also be set by the environment variable shown; a flag wins.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.DataDir, "data", env("QUARRY_DATA", "./data"), "data directory [QUARRY_DATA]")
-	f.StringVar(&cfg.S3Addr, "s3-addr", env("QUARRY_S3_ADDR", "127.0.0.1:9000"), "S3 API listen address [QUARRY_S3_ADDR]")
-	f.StringVar(&cfg.MAPIAddr, "mapi-addr", env("QUARRY_MAPI_ADDR", "127.0.0.1:9001"), "management API listen address [QUARRY_MAPI_ADDR]")
-	f.StringVar(&cfg.Region, "region", env("QUARRY_REGION", "us-east-1"), "region this server answers for [QUARRY_REGION]")
-	f.StringVar(&cfg.S3Domain, "s3-domain", env("QUARRY_S3_DOMAIN", ""), "domain for virtual-host-style addressing, BUCKET.DOMAIN [QUARRY_S3_DOMAIN]")
-	f.StringVar(&cfg.TLSCert, "tls-cert", env("QUARRY_TLS_CERT", ""), "TLS certificate file (PEM) [QUARRY_TLS_CERT]")
-	f.StringVar(&cfg.TLSKey, "tls-key", env("QUARRY_TLS_KEY", ""), "TLS private key file (PEM) [QUARRY_TLS_KEY]")
-	f.BoolVar(&cfg.TLSSelfSigned, "tls-self-signed", envBool("QUARRY_TLS_SELF_SIGNED"), "serve HTTPS with a self-signed certificate kept in DATA/tls [QUARRY_TLS_SELF_SIGNED]")
-	f.StringVar(&cfg.KeyFile, "key-file", env("QUARRY_KEY_FILE", ""), "file holding the key that encrypts S3 secrets at rest (default DATA/quarry.key) [QUARRY_KEY_FILE]")
-	f.StringVar(&logFormat, "log-format", env("QUARRY_LOG_FORMAT", "text"), "log format: text or json [QUARRY_LOG_FORMAT]")
-	f.StringVar(&logLevel, "log-level", env("QUARRY_LOG_LEVEL", "info"), "log level: debug, info, warn, error [QUARRY_LOG_LEVEL]")
+	f.StringVar(&cfg.DataDir, "data", "./data", "data directory")
+	f.StringVar(&cfg.S3Addr, "s3-addr", "127.0.0.1:9000", "S3 API listen address")
+	f.StringVar(&cfg.MAPIAddr, "mapi-addr", "127.0.0.1:9001", "management API listen address")
+	f.StringVar(&cfg.Region, "region", "us-east-1", "region this server answers for")
+	f.StringVar(&cfg.S3Domain, "s3-domain", "", "domain for virtual-host-style addressing, BUCKET.DOMAIN")
+	f.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM)")
+	f.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")
+	f.BoolVar(&cfg.TLSSelfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate kept in DATA/tls")
+	f.StringVar(&cfg.KeyFile, "key-file", "", "file holding the key that encrypts S3 secrets at rest (default DATA/quarry.key)")
+	f.IntVar(&cfg.JobWorkers, "job-workers", 4, "jobs this node runs at once")
+	f.DurationVar(&cfg.JobLease, "job-lease", 15*time.Second, "how long a silent worker keeps a job before another takes it over")
+	f.DurationVar(&cfg.JobRetention, "job-retention", 30*24*time.Hour, "how long finished jobs are kept")
+	f.DurationVar(&cfg.AccessTokenTTL, "access-token-ttl", 300*time.Second, "lifetime of MAPI access tokens")
+	f.DurationVar(&cfg.RefreshTokenTTL, "refresh-token-ttl", 1800*time.Second, "lifetime of MAPI refresh tokens")
+	f.StringVar(&logFormat, "log-format", "text", "log format: text or json")
+	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	f.VisitAll(func(fl *pflag.Flag) {
+		fl.Usage += " [" + envName(fl.Name) + "]"
+	})
 	return cmd
 }
 
-func env(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
-	}
-	return def
+// envName is the environment variable of a flag: --job-lease is
+// QUARRY_JOB_LEASE.
+func envName(flag string) string {
+	return "QUARRY_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
 
-func envBool(name string) bool {
-	b, _ := strconv.ParseBool(os.Getenv(name))
-	return b
+// applyEnv sets every flag the command line did not set from its
+// environment variable, so a flag wins and a bad value in either is an error.
+func applyEnv(fs *pflag.FlagSet) error {
+	var err error
+	fs.VisitAll(func(fl *pflag.Flag) {
+		if err != nil || fl.Changed {
+			return
+		}
+		if v, ok := os.LookupEnv(envName(fl.Name)); ok {
+			if serr := fs.Set(fl.Name, v); serr != nil {
+				err = fmt.Errorf("%s=%q: %w", envName(fl.Name), v, serr)
+			}
+		}
+	})
+	return err
 }
 
 func newLogger(format, level string) (*slog.Logger, error) {
@@ -83,4 +106,12 @@ func newLogger(format, level string) (*slog.Logger, error) {
 	default:
 		return nil, fmt.Errorf("--log-format %q: want text or json", format)
 	}
+}
+
+// env returns the environment variable name's value, or def when unset.
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
 }

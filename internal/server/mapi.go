@@ -1,26 +1,20 @@
 package server
 
 import (
-	"encoding/json"
 	"net/http"
+
+	"github.com/quarrylabs/quarry/internal/metrics"
 )
 
-// mapiHandler serves the management listener. For now it answers health
-// checks; the MAPI endpoints are mounted here as they are built.
-func mapiHandler() http.Handler {
+// mapiMux serves the management listener: health, Prometheus metrics, and
+// every other path to the MAPI, whatever the Host header.
+func mapiMux(management http.Handler, stats *metrics.Metrics) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
 	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusNotFound)
-		json.NewEncoder(w).Encode(map[string]string{
-			"code":    "NOT_FOUND",
-			"message": "No such management endpoint.",
-			"details": r.URL.Path,
-		})
-	})
+	mux.Handle("GET /metrics", stats.Handler())
+	mux.Handle("/", management)
 	return mux
 }

@@ -19,7 +19,10 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/blob/disk"
+	"github.com/quarrylabs/quarry/internal/job"
+	"github.com/quarrylabs/quarry/internal/mapi"
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
+	"github.com/quarrylabs/quarry/internal/metrics"
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/s3api"
 )
@@ -41,6 +44,17 @@ type Config struct {
 	// Stdout receives the first-start banner with the root credentials.
 	Stdout io.Writer
 	Logger *slog.Logger
+	// JobWorkers is how many jobs this node runs at once (4 when zero).
+	JobWorkers int
+	// JobLease is how long a job stays with a worker that stopped renewing
+	// it before another worker takes it over (15 s when zero).
+	JobLease time.Duration
+	// JobRetention is how long finished jobs are kept (30 days when zero).
+	JobRetention time.Duration
+	// AccessTokenTTL and RefreshTokenTTL bound MAPI tokens (300 s and
+	// 1800 s when zero).
+	AccessTokenTTL  time.Duration
+	RefreshTokenTTL time.Duration
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// after a stop signal (30 s when zero).
 	ShutdownTimeout time.Duration
@@ -98,6 +112,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("root account: %w", err)
 	}
 
+	stats := metrics.New(metaStore, log)
 	objects := object.New(object.Config{Meta: metaStore, Blobs: blobs, Logger: log})
 	s3 := s3api.New(s3api.Config{
 		Objects: objects,
@@ -105,6 +120,38 @@ func Run(ctx context.Context, cfg Config) error {
 		Region:  cfg.Region,
 		Domain:  cfg.S3Domain,
 		Logger:  log,
+		Observe: stats.ObserveS3,
+	})
+	jobs := job.New(job.Config{
+		Meta:       metaStore,
+		Objects:    objects,
+		Blobs:      blobs,
+		Workers:    cfg.JobWorkers,
+		Lease:      cfg.JobLease,
+		Retention:  cfg.JobRetention,
+		Logger:     log,
+		OnProgress: stats.JobProgress,
+	}, job.NewMetricReconciliation())
+
+	mapiKeys, err := mapi.LoadKeys(ctx, metaStore, sealer)
+	if err != nil {
+		return fmt.Errorf("mapi keys: %w", err)
+	}
+	serial, err := mapi.LoadSerial(ctx, metaStore)
+	if err != nil {
+		return fmt.Errorf("serial number: %w", err)
+	}
+	management := mapi.New(mapi.Config{
+		Users:      users,
+		Jobs:       jobs,
+		Objects:    objects,
+		Keys:       mapiKeys,
+		Region:     cfg.Region,
+		Serial:     serial,
+		AccessTTL:  cfg.AccessTokenTTL,
+		RefreshTTL: cfg.RefreshTokenTTL,
+		Logger:     log,
+		Observe:    stats.ObserveMAPI,
 	})
 
 	tlsCfg, err := tlsConfig(cfg)
@@ -144,10 +191,15 @@ func Run(ctx context.Context, cfg Config) error {
 			log.Error("blob trash collector stopped", "err", err)
 		}
 	})
+	wg.Go(func() {
+		if err := jobs.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("job engine stopped", "err", err)
+		}
+	})
 
 	servers := []*http.Server{
 		newHTTPServer(s3, log),
-		newHTTPServer(mapiHandler(), log),
+		newHTTPServer(mapiMux(management, stats), log),
 	}
 	errc := make(chan error, len(servers))
 	for i, lis := range []net.Listener{s3Lis, mapiLis} {

@@ -1,0 +1,170 @@
+// Package mapi is Quarry's management API: the VSP One Object MAPI (jobs,
+// users, S3 credentials, identity) over JSON, with its OAuth-style token
+// endpoint, signed bearer tokens and double-submit XSRF tokens. The wire
+// contract is shared/spec/MAPI.md; openapi.json describes it for tools.
+package mapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/job"
+	"github.com/quarrylabs/quarry/internal/object"
+)
+
+// Defaults for Config's lifetimes.
+const (
+	DefaultAccessTTL  = 300 * time.Second
+	DefaultRefreshTTL = 1800 * time.Second
+	DefaultCSRFTTL    = 12 * time.Hour
+)
+
+// minKeySize is the shortest HMAC key New accepts.
+const minKeySize = 16
+
+// Config configures a Handler. Users, Jobs, Objects and Keys are required.
+type Config struct {
+	Users   *auth.Service
+	Jobs    job.API
+	Objects *object.Service
+	// Keys sign tokens; from LoadKeys, so that every node shares them.
+	Keys Keys
+	// Region is what region/identity answers.
+	Region string
+	// Serial is what serial_number/get answers; from LoadSerial.
+	Serial string
+	// AccessTTL, RefreshTTL and CSRFTTL default to 300s, 1800s and 12h.
+	AccessTTL, RefreshTTL, CSRFTTL time.Duration
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+	// Now defaults to time.Now; it decides token expiry.
+	Now func() time.Time
+	// Observe, if set, is called after every request with the route name
+	// ("jobs/create"; "unmatched" for an unknown path), the status and the
+	// time taken: the metrics hook.
+	Observe func(op string, status int, d time.Duration)
+}
+
+// Handler serves the MAPI. It is an http.Handler, safe for concurrent use,
+// and answers whatever the Host header says.
+type Handler struct {
+	cfg    Config
+	routes []*endpoint
+	paths  map[string]*endpoint // every served path, /v1/ mirrors included
+}
+
+// New returns a Handler. It panics if cfg.Keys are missing, a wiring
+// mistake that would otherwise make every token forgeable.
+func New(cfg Config) *Handler {
+	if len(cfg.Keys.Token) < minKeySize || len(cfg.Keys.CSRF) < minKeySize {
+		panic("mapi: Config.Keys must hold keys from LoadKeys")
+	}
+	if cfg.AccessTTL <= 0 {
+		cfg.AccessTTL = DefaultAccessTTL
+	}
+	if cfg.RefreshTTL <= 0 {
+		cfg.RefreshTTL = DefaultRefreshTTL
+	}
+	if cfg.CSRFTTL <= 0 {
+		cfg.CSRFTTL = DefaultCSRFTTL
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	h := &Handler{cfg: cfg, paths: make(map[string]*endpoint)}
+	h.register()
+	return h
+}
+
+// Routes returns every route the handler serves, in registration order.
+// Each /mapi/v1/ route is also served under /v1/ (not listed again).
+func (h *Handler) Routes() []Route {
+	out := make([]Route, len(h.routes))
+	for i, e := range h.routes {
+		out[i] = e.Route
+	}
+	return out
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w}
+	reqID := newRequestID()
+	rec.Header().Set("X-Request-Id", reqID)
+	op := "unmatched"
+	defer func() {
+		if h.cfg.Observe != nil {
+			h.cfg.Observe(op, rec.statusCode(), time.Since(start))
+		}
+	}()
+	defer h.recoverPanic(rec, r, reqID)
+
+	e := h.paths[r.URL.Path]
+	if e == nil {
+		writeError(rec, notFound("no such management endpoint: %s %s", r.Method, r.URL.Path))
+		return
+	}
+	op = e.Name
+	if r.Method != e.Method {
+		rec.Header().Set("Allow", e.Method)
+		writeError(rec, &apiError{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed,
+			Message: e.Path + " only answers " + e.Method})
+		return
+	}
+	if err := e.serve(rec, r.WithContext(withRequestID(r.Context(), reqID))); err != nil {
+		h.fail(rec, r, reqID, op, err)
+	}
+}
+
+// fail answers err: with its public form when it has one, otherwise (an
+// internal failure) with a generic 500 while the log keeps the cause.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, reqID, op string, err error) {
+	ae := publicError(err)
+	if ae == nil {
+		level := slog.LevelError
+		if r.Context().Err() != nil {
+			level = slog.LevelInfo // the client went away
+		}
+		h.cfg.Logger.Log(r.Context(), level, "mapi request failed",
+			"request_id", reqID, "op", op, "method", r.Method, "path", r.URL.Path, "err", err)
+		ae = internalError(reqID)
+	}
+	if ae.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="vsp-object"`)
+	}
+	writeError(w, ae)
+}
+
+// recoverPanic turns a handler bug into a logged 500 instead of a dropped
+// connection; http.ErrAbortHandler keeps its meaning.
+func (h *Handler) recoverPanic(w *statusRecorder, r *http.Request, reqID string) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	h.cfg.Logger.Error("mapi handler panicked", "request_id", reqID, "path", r.URL.Path, "panic", v)
+	if !w.wrote {
+		writeError(w, internalError(reqID))
+	}
+}
+
+type requestIDKey struct{}
+
+func withRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}

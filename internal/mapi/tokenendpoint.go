@@ -1,0 +1,120 @@
+package mapi
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/quarrylabs/quarry/internal/auth"
+)
+
+// tokenClients are the OAuth client ids the token endpoint accepts: the
+// one the vendor's clients send, Keycloak's admin-cli, and Quarry's CLI.
+var tokenClients = map[string]bool{
+	"vsp-object-external-client": true,
+	"admin-cli":                  true,
+	"quarry-cli":                 true,
+}
+
+// oauthError is the OAuth 2.0 error body (RFC 6749 section 5.2).
+type oauthError struct {
+	Status      int    `json:"-"`
+	Code        string `json:"error"`
+	Description string `json:"error_description,omitempty"`
+}
+
+func (e *oauthError) Error() string { return e.Code + ": " + e.Description }
+
+var (
+	errInvalidClient      = &oauthError{Status: http.StatusUnauthorized, Code: "invalid_client"}
+	errBadUserCredentials = &oauthError{Status: http.StatusUnauthorized, Code: "invalid_grant",
+		Description: "Invalid user credentials"}
+	errBadRefreshToken = &oauthError{Status: http.StatusUnauthorized, Code: "invalid_grant",
+		Description: "Invalid refresh token"}
+)
+
+// serveToken is the OAuth 2.0 token endpoint: the password grant and the
+// refresh_token grant, form-encoded, answering in OAuth's own format.
+func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	pair, err := h.grant(r, w)
+	var oe *oauthError
+	if errors.As(err, &oe) {
+		writeJSON(w, oe.Status, oe)
+		return nil
+	}
+	if err != nil {
+		h.cfg.Logger.Error("mapi token grant failed", "request_id", requestID(r.Context()), "err", err)
+		writeJSON(w, http.StatusInternalServerError, &oauthError{Code: "server_error",
+			Description: "request id " + requestID(r.Context())})
+		return nil
+	}
+	writeJSON(w, http.StatusOK, pair)
+	return nil
+}
+
+func (h *Handler) grant(r *http.Request, w http.ResponseWriter) (tokenPair, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodySize)
+	if err := r.ParseForm(); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return tokenPair{}, &oauthError{Status: http.StatusRequestEntityTooLarge, Code: "invalid_request",
+				Description: "request body too large"}
+		}
+		return tokenPair{}, &oauthError{Status: http.StatusBadRequest, Code: "invalid_request",
+			Description: "malformed form body"}
+	}
+	form := r.PostForm // never the query string: it ends up in logs
+	clientID := form.Get("client_id")
+	if clientID == "" {
+		clientID, _, _ = r.BasicAuth() // client_secret_basic
+	}
+	if !tokenClients[clientID] {
+		return tokenPair{}, errInvalidClient
+	}
+	switch form.Get("grant_type") {
+	case "password":
+		return h.passwordGrant(r, form.Get("username"), form.Get("password"), clientID)
+	case "refresh_token":
+		return h.refreshGrant(r, form.Get("refresh_token"), clientID)
+	case "":
+		return tokenPair{}, &oauthError{Status: http.StatusBadRequest, Code: "invalid_request",
+			Description: "Missing form parameter: grant_type"}
+	default:
+		return tokenPair{}, &oauthError{Status: http.StatusBadRequest, Code: "unsupported_grant_type",
+			Description: "Unsupported grant_type"}
+	}
+}
+
+func (h *Handler) passwordGrant(r *http.Request, username, password, clientID string) (tokenPair, error) {
+	if username == "" || password == "" {
+		return tokenPair{}, errBadUserCredentials
+	}
+	p, err := h.cfg.Users.Authenticate(r.Context(), username, password)
+	if errors.Is(err, auth.ErrBadCredentials) {
+		return tokenPair{}, errBadUserCredentials
+	}
+	if err != nil {
+		return tokenPair{}, fmt.Errorf("password grant for %s: %w", username, err)
+	}
+	return h.issueTokens(p, clientID)
+}
+
+// refreshGrant trades a refresh token for a new pair, as the user is now
+// (a deleted user gets nothing, a changed role shows in the new tokens).
+// The token must have been issued to the same client, as in Keycloak.
+func (h *Handler) refreshGrant(r *http.Request, token, clientID string) (tokenPair, error) {
+	id, c, err := h.verifyToken(token, typRefresh)
+	if err != nil || c.Azp != clientID {
+		return tokenPair{}, errBadRefreshToken
+	}
+	u, err := h.cfg.Users.GetUser(r.Context(), id)
+	if errors.Is(err, auth.ErrNoSuchUser) {
+		return tokenPair{}, errBadRefreshToken
+	}
+	if err != nil {
+		return tokenPair{}, fmt.Errorf("refresh grant for user %d: %w", id, err)
+	}
+	return h.issueTokens(auth.Principal{UserID: u.ID, Username: u.Username, Role: u.Role}, clientID)
+}

@@ -1,0 +1,163 @@
+package mapi
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/quarrylabs/quarry/internal/auth"
+)
+
+func TestUserInfoDescribesTheCaller(t *testing.T) {
+	h := newHarness(t)
+	r := h.call("alice", "user/info", "")
+	wantOK(t, r)
+	if r.num("id", "id") != float64(h.ids["alice"]) || r.str("username") != "alice" || r.str("role") != "USER" {
+		t.Fatalf("user/info %s", r.raw)
+	}
+	if r := h.call("admin", "user/info", "{}"); r.str("role") != "ADMIN" {
+		t.Fatalf("admin's user/info %s", r.raw)
+	}
+}
+
+func TestAdminsManageUsers(t *testing.T) {
+	h := newHarness(t)
+	r := h.call("admin", "user/create", `{"username":"dave","password":"long enough","role":"ADMIN"}`)
+	wantOK(t, r)
+	if r.str("user", "username") != "dave" || r.str("user", "role") != "ADMIN" || r.num("user", "id", "id") < 1 {
+		t.Fatalf("user/create %s", r.raw)
+	}
+	if _, err := h.users.Authenticate(h.ctx, "dave", "long enough"); err != nil {
+		t.Fatalf("dave cannot log in: %v", err)
+	}
+	r = h.call("admin", "user/create", `{"username":"erin","password":"long enough"}`)
+	if r.str("user", "role") != "USER" {
+		t.Fatalf("the default role is not USER: %s", r.raw)
+	}
+
+	var names []string
+	token := ""
+	for range 10 {
+		body := `{"pageSize":2}`
+		if token != "" {
+			body = `{"pageSize":2,"pageToken":"` + token + `"}`
+		}
+		r := h.call("admin", "user/list", body)
+		wantOK(t, r)
+		for _, u := range r.get("users").([]any) {
+			names = append(names, u.(map[string]any)["username"].(string))
+		}
+		if token = r.str("pageToken"); token == "" {
+			break
+		}
+	}
+	if want := []string{"admin", "alice", "bob", "dave", "erin"}; len(names) != len(want) || names[0] != want[0] || names[4] != want[4] {
+		t.Fatalf("user/list gave %v, want %v", names, want)
+	}
+
+	erin := itoa(int64(r.num("user", "id", "id")))
+	wantOK(t, h.call("admin", "user/delete", `{"id":{"id":`+erin+`}}`))
+	if _, err := h.users.GetUserByName(h.ctx, "erin"); !errors.Is(err, auth.ErrNoSuchUser) {
+		t.Fatalf("erin still exists: %v", err)
+	}
+	wantError(t, h.call("admin", "user/delete", `{"id":{"id":`+erin+`}}`), 404, CodeNotFound)
+}
+
+func TestUsersThatMustStayAreNotDeleted(t *testing.T) {
+	h := newHarness(t)
+	wantError(t, h.call("admin", "user/delete", `{"id":{"id":`+itoa(h.ids["admin"])+`}}`), 409, CodeConflict, "yourself")
+	h.addBucket("alice", "alice-2")
+	r := h.call("admin", "user/delete", `{"id":{"id":`+itoa(h.ids["alice"])+`}}`)
+	wantError(t, r, 409, CodeConflict, "alice still owns 2 bucket")
+	if _, err := h.users.GetUser(h.ctx, h.ids["alice"]); err != nil {
+		t.Fatalf("alice was deleted: %v", err)
+	}
+}
+
+func TestListBucketsShowsTheCallersOwnBucketsWithUsage(t *testing.T) {
+	h := newHarness(t)
+	h.addBucket("alice", "alice-2")
+	h.addBucket("alice", "alice-3")
+	h.addBucket("admin", "admin-bucket")
+	h.putObject("alice", "alice-2", "k1", "12345")
+	h.putObject("alice", "alice-2", "k2", "123")
+
+	var got []map[string]any
+	token := ""
+	for range 10 {
+		body := `{"pageSize":2}`
+		if token != "" {
+			body = `{"pageSize":2,"pageToken":"` + token + `"}`
+		}
+		r := h.call("alice", "user/list_buckets", body)
+		wantOK(t, r)
+		for _, b := range r.get("buckets").([]any) {
+			got = append(got, b.(map[string]any))
+		}
+		if token = r.str("pageToken"); token == "" {
+			break
+		}
+	}
+	if len(got) != 3 || got[0]["name"] != "alice" || got[1]["name"] != "alice-2" || got[2]["name"] != "alice-3" {
+		t.Fatalf("alice's buckets: %v", got)
+	}
+	if got[1]["objectCount"] != float64(2) || got[1]["bytes"] != float64(8) || got[0]["objectCount"] != float64(0) {
+		t.Fatalf("usage of alice-2: %v", got[1])
+	}
+	if _, ok := got[0]["creationTime"].(string); !ok {
+		t.Fatalf("no creationTime: %v", got[0])
+	}
+
+	r := h.call("admin", "user/list_buckets", `{}`)
+	wantOK(t, r)
+	if bs := r.get("buckets").([]any); len(bs) != 1 || bs[0].(map[string]any)["name"] != "admin-bucket" {
+		t.Fatalf("the admin's own buckets: %s", r.raw)
+	}
+}
+
+func TestCredentialsAreIssuedAndRevokedForTheCallerOnly(t *testing.T) {
+	h := newHarness(t)
+	gen := h.call("alice", "s3/user/generate_credentials", "")
+	wantOK(t, gen)
+	ak, sk := gen.str("accessKey"), gen.str("secretKey")
+	secret, p, err := h.users.LookupAccessKey(h.ctx, ak)
+	if err != nil || secret != sk || p.UserID != h.ids["alice"] {
+		t.Fatalf("issued key %s: secret match %v, user %d, %v", ak, secret == sk, p.UserID, err)
+	}
+	second := h.call("alice", "s3/user/generate_credentials", "{}").str("accessKey")
+	bobs := h.call("bob", "s3/user/generate_credentials", "").str("accessKey")
+
+	wantError(t, h.call("bob", "user/revoke_credentials", `{"accessKey":"`+ak+`"}`), 404, CodeNotFound)
+	wantError(t, h.call("admin", "user/revoke_credentials", `{"accessKey":"`+ak+`"}`), 404, CodeNotFound)
+	if _, _, err := h.users.LookupAccessKey(h.ctx, ak); err != nil {
+		t.Fatalf("another user revoked alice's key: %v", err)
+	}
+
+	wantOK(t, h.call("alice", "user/revoke_credentials", `{"accessKey":"`+ak+`"}`))
+	if _, _, err := h.users.LookupAccessKey(h.ctx, ak); !errors.Is(err, auth.ErrNoSuchAccessKey) {
+		t.Fatalf("revoked key still works: %v", err)
+	}
+	if _, _, err := h.users.LookupAccessKey(h.ctx, second); err != nil {
+		t.Fatalf("revoking one key revoked another: %v", err)
+	}
+	wantOK(t, h.call("alice", "user/revoke_credentials", ``))
+	if keys, _ := h.users.ListAccessKeys(h.ctx, h.ids["alice"]); len(keys) != 0 {
+		t.Fatalf("alice keeps %d keys after revoking all", len(keys))
+	}
+	if _, _, err := h.users.LookupAccessKey(h.ctx, bobs); err != nil {
+		t.Fatalf("alice's revoke-all revoked bob's key: %v", err)
+	}
+}
+
+func TestIdentityEndpointsAnswerTheConfiguredValues(t *testing.T) {
+	h := newHarness(t)
+	serial, err := LoadSerial(h.ctx, h.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := h.call("bob", "serial_number/get", ""); r.str("value") != serial {
+		t.Fatalf("serial_number/get %s, want %s", r.raw, serial)
+	}
+	if r := h.call("bob", "region/identity", ""); r.str("region") != "eu-test-1" {
+		t.Fatalf("region/identity %s", r.raw)
+	}
+}
