@@ -72,6 +72,9 @@ type Bucket struct {
 	Versioning Versioning
 	// Tags is the bucket's tag set; nil means the bucket has none.
 	Tags map[string]string
+	// Replication is the bucket's replication configuration as the
+	// replication package encodes it; nil means none.
+	Replication []byte
 }
 
 // Usage holds a bucket's usage counters. They are changed in the same
@@ -133,6 +136,9 @@ type Version struct {
 	Tags      map[string]string
 	Segments  []Segment
 	OwnerID   int64
+	// ReplicationStatus sums up the version's replication (see
+	// ReplicationStatus); empty when no rule matched it.
+	ReplicationStatus ReplicationStatus
 }
 
 // Upload is a multipart upload in progress.

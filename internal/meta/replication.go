@@ -1,0 +1,105 @@
+package meta
+
+import "time"
+
+// ReplicationTarget is a bucket on a remote S3 endpoint that buckets
+// replicate to. Its ARN is what a bucket's replication configuration names.
+type ReplicationTarget struct {
+	// ARN is arn:quarry:replication:<region>:<id>:<bucket>.
+	ARN      string
+	Name     string
+	Endpoint string
+	Region   string
+	Bucket   string
+	// AccessKey and SecretEnc are the remote credentials; the secret is
+	// sealed by the auth package and never returned by the MAPI.
+	AccessKey          string
+	SecretEnc          []byte
+	InsecureSkipVerify bool
+	OwnerID            int64
+	CreatedAt          time.Time
+}
+
+// ReplicationStatus is a version's replication state, per destination and,
+// on the version row, summed up: FAILED if any destination failed, else
+// PENDING if any is pending, else COMPLETED. REPLICA marks a version that was
+// itself written by replication and is never replicated again.
+type ReplicationStatus string
+
+// Replication states.
+const (
+	ReplicationNone      ReplicationStatus = ""
+	ReplicationPending   ReplicationStatus = "PENDING"
+	ReplicationCompleted ReplicationStatus = "COMPLETED"
+	ReplicationFailed    ReplicationStatus = "FAILED"
+	ReplicationReplica   ReplicationStatus = "REPLICA"
+)
+
+// ReplicationTask is an outbox entry: copy one version (or replicate one
+// delete marker) to one target. Tasks are written in the same transaction as
+// the change they replicate and deleted when done, so none is lost.
+type ReplicationTask struct {
+	ID           int64
+	Bucket       string
+	Key          string
+	VersionID    string
+	TargetARN    string
+	DeleteMarker bool
+	Attempts     int
+	NextAttempt  time.Time
+	LastError    string
+	LeaseOwner   string
+	LeaseExpires time.Time
+	CreatedAt    time.Time
+}
+
+// VersionReplication is one version's replication state at one target.
+type VersionReplication struct {
+	Bucket    string
+	Key       string
+	VersionID string
+	TargetARN string
+	Status    ReplicationStatus
+	Error     string
+	Updated   time.Time
+}
+
+// ReplicationTx reads and writes replication targets, bucket replication
+// configurations, the replication outbox and per-version states.
+type ReplicationTx interface {
+	// CreateReplicationTarget inserts t; ErrExists if its ARN or name is taken.
+	CreateReplicationTarget(t *ReplicationTarget) error
+	// GetReplicationTarget returns ErrNotFound when absent.
+	GetReplicationTarget(arn string) (*ReplicationTarget, error)
+	ListReplicationTargets() ([]ReplicationTarget, error)
+	// DeleteReplicationTarget returns ErrNotFound when absent.
+	DeleteReplicationTarget(arn string) error
+	// SetBucketReplication stores a bucket's replication configuration (an
+	// opaque document, Bucket.Replication) and the target ARNs it names;
+	// nil config removes both. ErrNotFound if the bucket does not exist.
+	SetBucketReplication(bucket string, config []byte, targetARNs []string) error
+	// BucketsUsingTarget lists buckets whose configuration names arn.
+	BucketsUsingTarget(arn string) ([]string, error)
+
+	// EnqueueReplication inserts tasks and sets their ID.
+	EnqueueReplication(tasks ...*ReplicationTask) error
+	// ClaimReplicationTasks leases up to limit tasks that are due
+	// (NextAttempt <= now) and not leased (or whose lease expired before
+	// now), oldest first: LeaseOwner = owner, LeaseExpires = until.
+	ClaimReplicationTasks(owner string, now, until time.Time, limit int) ([]ReplicationTask, error)
+	// DeleteReplicationTask removes a finished task; ErrNotFound when absent.
+	DeleteReplicationTask(id int64) error
+	// RetryReplicationTask records a failed attempt and releases the lease:
+	// Attempts, NextAttempt and LastError as given.
+	RetryReplicationTask(id int64, attempts int, next time.Time, lastErr string) error
+	// CountReplicationTasks counts the outbox entries of a bucket (all
+	// buckets when bucket is empty).
+	CountReplicationTasks(bucket string) (int64, error)
+
+	// SetVersionReplication upserts the state of a version at one target
+	// and recomputes the version row's summed-up ReplicationStatus.
+	// ErrNotFound if the version does not exist.
+	SetVersionReplication(r VersionReplication) error
+	// ListVersionReplication lists a version's states, by target ARN.
+	ListVersionReplication(bucket, key, versionID string) ([]VersionReplication, error)
+}
