@@ -15,6 +15,12 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 		Version:       version,
 	}
+	var g globalFlags
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.endpoint, "endpoint", envOrDefault("QUARRY_ENDPOINT", ""), "management API endpoint (default: the one last logged in to) [QUARRY_ENDPOINT]")
+	pf.StringVarP(&g.output, "output", "o", outputTable, "output format: table or json")
+	pf.BoolVar(&g.insecure, "insecure", false, "accept any TLS certificate of the management API")
 	root.AddCommand(newServerCmd())
+	root.AddCommand(newLoginCmd(&g), newJobCmd(&g), newUserCmd(&g))
 	return root
 }

@@ -108,10 +108,3 @@ func newLogger(format, level string) (*slog.Logger, error) {
 	}
 }
 
-// env returns the environment variable name's value, or def when unset.
-func env(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
-	}
-	return def
-}
