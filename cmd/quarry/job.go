@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -88,9 +89,15 @@ func parseParams(kvs []string) (map[string]string, error) {
 }
 
 func newJobStatusCmd(g *globalFlags) *cobra.Command {
+	return newJobIDCmd(g, "status ID", "Show a job's status", (*mapiclient.Client).JobStatus)
+}
+
+// newJobIDCmd is a command that takes a job id, makes one call and prints
+// the job status the server answers.
+func newJobIDCmd(g *globalFlags, use, short string, call func(*mapiclient.Client, context.Context, int32) (*mapiclient.JobStatus, error)) *cobra.Command {
 	return &cobra.Command{
-		Use:   "status ID",
-		Short: "Show a job's status",
+		Use:   use,
+		Short: short,
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := parseJobID(args[0])
@@ -98,7 +105,7 @@ func newJobStatusCmd(g *globalFlags) *cobra.Command {
 				return err
 			}
 			return g.withClient(func(c *mapiclient.Client, jsonOut bool) error {
-				st, err := c.JobStatus(cmd.Context(), id)
+				st, err := call(c, cmd.Context(), id)
 				if err != nil {
 					return err
 				}
@@ -164,27 +171,7 @@ func newJobListCmd(g *globalFlags) *cobra.Command {
 }
 
 func newJobCancelCmd(g *globalFlags) *cobra.Command {
-	return &cobra.Command{
-		Use:   "cancel ID",
-		Short: "Cancel a job; it stops within seconds and keeps the stats it reached",
-		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseJobID(args[0])
-			if err != nil {
-				return err
-			}
-			return g.withClient(func(c *mapiclient.Client, jsonOut bool) error {
-				st, err := c.CancelJob(cmd.Context(), id)
-				if err != nil {
-					return err
-				}
-				if jsonOut {
-					return printJSON(cmd.OutOrStdout(), st)
-				}
-				return printJobStatus(cmd.OutOrStdout(), st)
-			})
-		},
-	}
+	return newJobIDCmd(g, "cancel ID", "Cancel a job; it stops within seconds and keeps the stats it reached", (*mapiclient.Client).CancelJob)
 }
 
 func newJobFailuresCmd(g *globalFlags) *cobra.Command {
