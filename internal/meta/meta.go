@@ -73,7 +73,9 @@ type Bucket struct {
 	// Tags is the bucket's tag set; nil means the bucket has none.
 	Tags map[string]string
 	// Replication is the bucket's replication configuration as the
-	// replication package encodes it; nil means none.
+	// replication package encodes it; nil means none. It is written by
+	// SetBucketReplication only (CreateBucket ignores it), so that the
+	// configuration and the targets it names are always set together.
 	Replication []byte
 }
 
@@ -189,6 +191,7 @@ type Tx interface {
 	TrashTx
 	SettingTx
 	JobTx
+	ReplicationTx
 }
 
 // BucketTx reads and writes buckets and their usage counters.

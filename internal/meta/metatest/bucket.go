@@ -1,6 +1,7 @@
 package metatest
 
 import (
+	"bytes"
 	"maps"
 	"testing"
 
@@ -190,7 +191,8 @@ func assertUsage(t *testing.T, s meta.Store, bucket string, want meta.Usage) {
 func assertBucket(t *testing.T, got, want meta.Bucket) {
 	t.Helper()
 	if got.Name != want.Name || got.OwnerID != want.OwnerID || !sameTime(got.CreatedAt, want.CreatedAt) ||
-		got.Versioning != want.Versioning || !maps.Equal(got.Tags, want.Tags) {
+		got.Versioning != want.Versioning || !maps.Equal(got.Tags, want.Tags) ||
+		!bytes.Equal(got.Replication, want.Replication) {
 		t.Errorf("bucket = %+v, want %+v", got, want)
 	}
 }

@@ -47,6 +47,10 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"JobRetention", testJobRetention},
 		{"CountUsage", testCountUsage},
 		{"CountJobs", testCountJobs},
+		{"ReplicationTargets", testReplicationTargets},
+		{"BucketReplication", testBucketReplication},
+		{"ReplicationTasks", testReplicationTasks},
+		{"VersionReplication", testVersionReplication},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

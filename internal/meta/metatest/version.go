@@ -13,12 +13,13 @@ func fullVersion(bucket, key, id string) meta.Version {
 	return meta.Version{
 		Bucket: bucket, Key: key, VersionID: id, IsLatest: true, Size: 1234,
 		ETag: "0123456789abcdef0123456789abcdef-2", LastModified: at(5), ContentType: "image/png",
-		Headers:   map[string]string{"Cache-Control": "no-cache", "Content-Language": "fr"},
-		UserMeta:  map[string]string{"colour": "blue", "ünï": "ç"},
-		Checksums: map[string]string{"CRC32C": "yZRlqg==-2"},
-		Tags:      map[string]string{"a": "1"},
-		Segments:  []meta.Segment{{BlobID: "blob-1", Size: 1000}, {BlobID: "blob-2", Size: 234}},
-		OwnerID:   42,
+		Headers:           map[string]string{"Cache-Control": "no-cache", "Content-Language": "fr"},
+		UserMeta:          map[string]string{"colour": "blue", "ünï": "ç"},
+		Checksums:         map[string]string{"CRC32C": "yZRlqg==-2"},
+		Tags:              map[string]string{"a": "1"},
+		Segments:          []meta.Segment{{BlobID: "blob-1", Size: 1000}, {BlobID: "blob-2", Size: 234}},
+		OwnerID:           42,
+		ReplicationStatus: meta.ReplicationPending,
 	}
 }
 
@@ -272,7 +273,8 @@ func assertVersion(t *testing.T, got, want meta.Version) {
 		got.Size == want.Size && got.ETag == want.ETag && sameTime(got.LastModified, want.LastModified) &&
 		got.ContentType == want.ContentType && maps.Equal(got.Headers, want.Headers) &&
 		maps.Equal(got.UserMeta, want.UserMeta) && maps.Equal(got.Checksums, want.Checksums) &&
-		maps.Equal(got.Tags, want.Tags) && slices.Equal(got.Segments, want.Segments) && got.OwnerID == want.OwnerID
+		maps.Equal(got.Tags, want.Tags) && slices.Equal(got.Segments, want.Segments) && got.OwnerID == want.OwnerID &&
+		got.ReplicationStatus == want.ReplicationStatus
 	if !same {
 		t.Errorf("version =\n  %+v\nwant\n  %+v", got, want)
 	}

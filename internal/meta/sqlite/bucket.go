@@ -11,7 +11,7 @@ const (
 	qCreateBucket = `INSERT INTO buckets (name, owner_id, created_at, versioning, tags) VALUES (?, ?, ?, ?, ?)`
 	qCreateUsage  = `INSERT INTO bucket_usage (bucket) VALUES (?)`
 
-	bucketCols          = `name, owner_id, created_at, versioning, tags`
+	bucketCols          = `name, owner_id, created_at, versioning, tags, replication`
 	qGetBucket          = `SELECT ` + bucketCols + ` FROM buckets WHERE name = ?`
 	qListBuckets        = `SELECT ` + bucketCols + ` FROM buckets ORDER BY name`
 	qListBucketsByOwner = `SELECT ` + bucketCols + ` FROM buckets WHERE owner_id = ? ORDER BY name`
@@ -75,11 +75,15 @@ func (t *tx) ListBuckets(ownerID int64) ([]meta.Bucket, error) {
 	return out, nil
 }
 
-// DeleteBucket deletes the usage row itself rather than trusting the
-// cascade, so the store behaves the same with foreign keys off.
+// DeleteBucket deletes the usage row and the replication rows itself rather
+// than trusting cascades, so the store behaves the same with foreign keys
+// off.
 func (t *tx) DeleteBucket(name string) error {
 	if _, err := t.exec(qDeleteUsage, name); err != nil {
 		return fmt.Errorf("delete bucket %q usage: %w", name, err)
+	}
+	if err := t.deleteBucketReplication(name); err != nil {
+		return fmt.Errorf("delete bucket %q: %w", name, err)
 	}
 	found, err := t.execOne(qDeleteBucket, name)
 	if isForeignKey(err) {
@@ -163,7 +167,7 @@ func scanBucket(s scanner) (*meta.Bucket, error) {
 		versioning string
 		tags       sql.NullString
 	)
-	if err := s.Scan(&b.Name, &b.OwnerID, &created, &versioning, &tags); err != nil {
+	if err := s.Scan(&b.Name, &b.OwnerID, &created, &versioning, &tags, &b.Replication); err != nil {
 		return nil, err
 	}
 	b.CreatedAt = fromNanos(created)

@@ -42,6 +42,16 @@ var statements = []string{
 	qAddJobFailure, qListJobFailures, qDeleteEndedJobFailures, qDeleteEndedJobs, qCountJobs,
 	// usage.go
 	qCountUsage,
+	// replication_target.go, replication_bucket.go
+	qCreateReplicationTarget, qGetReplicationTarget, qListReplicationTargets, qDeleteReplicationTarget,
+	qSetBucketReplication, qDeleteBucketTargets, qAddBucketTarget, qBucketsUsingTarget,
+	qDeleteBucketVersionStates, qDeleteBucketTasks,
+	// replication_task.go
+	qEnqueueReplication, qClaimReplicationTasks, qDeleteReplicationTask, qRetryReplicationTask,
+	qCountReplicationTasks, qCountBucketReplicationTasks,
+	// replication_version.go
+	qVersionExists, qUpsertVersionReplication, qSumVersionReplication, qListVersionReplication,
+	qDeleteVersionReplication,
 }
 
 // stmtCache holds one pool's prepared statements by query text. The map is

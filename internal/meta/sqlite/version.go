@@ -10,11 +10,11 @@ import (
 
 const (
 	versionCols = `seq, bucket, object_key, version_id, is_latest, delete_marker, size, etag,
-		last_modified, content_type, headers, user_meta, checksums, tags, segments, owner_id`
+		last_modified, content_type, headers, user_meta, checksums, tags, segments, owner_id, replication_status`
 
 	qPutVersion = `INSERT INTO versions (bucket, object_key, version_id, is_latest, delete_marker, size, etag,
-		last_modified, content_type, headers, user_meta, checksums, tags, segments, owner_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`
+		last_modified, content_type, headers, user_meta, checksums, tags, segments, owner_id, replication_status)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`
 	qGetVersion = `SELECT ` + versionCols + ` FROM versions
 		WHERE bucket = ? AND object_key = ? AND version_id = ?`
 	// Normally one version is latest; should a caller leave two marked
@@ -45,6 +45,7 @@ func (t *tx) PutVersion(v *meta.Version) error {
 	}
 	err = t.queryRow(qPutVersion, v.Bucket, v.Key, v.VersionID, boolInt(v.IsLatest), boolInt(v.DeleteMarker),
 		v.Size, v.ETag, toNanos(v.LastModified), v.ContentType, maps[0], maps[1], maps[2], maps[3], segs, v.OwnerID,
+		string(v.ReplicationStatus),
 	).Scan(&v.Seq)
 	if err != nil {
 		return fmt.Errorf("put version %s/%s %s: %w", v.Bucket, v.Key, v.VersionID, classifyInsert(err))
@@ -76,7 +77,13 @@ func (t *tx) NewestVersion(bucket, key string) (*meta.Version, error) {
 	return v, nil
 }
 
+// DeleteVersion also removes the version's per-target replication states.
+// Its outbox tasks stay: the replicator finds the version gone and drops
+// them, which also covers a task already claimed when the version goes.
 func (t *tx) DeleteVersion(bucket, key, versionID string) error {
+	if _, err := t.exec(qDeleteVersionReplication, bucket, key, versionID); err != nil {
+		return fmt.Errorf("delete version %s/%s %s: replication states: %w", bucket, key, versionID, err)
+	}
 	found, err := t.execOne(qDeleteVersion, bucket, key, versionID)
 	if err != nil {
 		return fmt.Errorf("delete version %s/%s %s: %w", bucket, key, versionID, err)
@@ -143,12 +150,14 @@ func scanVersion(s scanner) (*meta.Version, error) {
 		modified                           int64
 		headers, userMeta, checksums, tags sql.NullString
 		segments                           sql.NullString
+		replication                        string
 	)
 	err := s.Scan(&v.Seq, &v.Bucket, &v.Key, &v.VersionID, &latest, &marker, &v.Size, &v.ETag,
-		&modified, &v.ContentType, &headers, &userMeta, &checksums, &tags, &segments, &v.OwnerID)
+		&modified, &v.ContentType, &headers, &userMeta, &checksums, &tags, &segments, &v.OwnerID, &replication)
 	if err != nil {
 		return nil, err
 	}
+	v.ReplicationStatus = meta.ReplicationStatus(replication)
 	v.IsLatest = latest != 0
 	v.DeleteMarker = marker != 0
 	v.LastModified = fromNanos(modified)
