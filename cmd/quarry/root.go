@@ -22,5 +22,6 @@ func newRootCmd() *cobra.Command {
 	pf.BoolVar(&g.insecure, "insecure", false, "accept any TLS certificate of the management API")
 	root.AddCommand(newServerCmd())
 	root.AddCommand(newLoginCmd(&g), newJobCmd(&g), newUserCmd(&g))
+	root.AddCommand(newTargetCmd(&g))
 	return root
 }

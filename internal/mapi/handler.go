@@ -1,7 +1,8 @@
 // Package mapi is Quarry's management API: the VSP One Object MAPI (jobs,
-// users, S3 credentials, identity) over JSON, with its OAuth-style token
-// endpoint, signed bearer tokens and double-submit XSRF tokens. The wire
-// contract is shared/spec/MAPI.md; openapi.json describes it for tools.
+// users, S3 credentials, identity, replication targets) over JSON, with
+// its OAuth-style token endpoint, signed bearer tokens and double-submit
+// XSRF tokens. The wire contract is shared/spec/MAPI.md; openapi.json
+// describes it for tools.
 package mapi
 
 import (
@@ -32,6 +33,9 @@ type Config struct {
 	Objects *object.Service
 	// Keys sign tokens; from LoadKeys, so that every node shares them.
 	Keys Keys
+	// Replication serves the replication_target endpoints; a handler
+	// without it does not route them (404, as any unknown path).
+	Replication ReplicationTargets
 	// Region is what region/identity answers.
 	Region string
 	// Serial is what serial_number/get answers; from LoadSerial.

@@ -24,6 +24,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
 	"github.com/quarrylabs/quarry/internal/object"
+	"github.com/quarrylabs/quarry/internal/replication"
 )
 
 // testPassword is every test user's password.
@@ -91,6 +92,11 @@ type harnessOption func(*Config)
 // withJobs replaces the job engine with api.
 func withJobs(api job.API) harnessOption { return func(c *Config) { c.Jobs = api } }
 
+// withReplication replaces the replication service with r.
+func withReplication(r ReplicationTargets) harnessOption {
+	return func(c *Config) { c.Replication = r }
+}
+
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
 	ctx := context.Background()
@@ -126,7 +132,9 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	}
 	h := &harness{t: t, ctx: ctx, store: store, users: users, objects: objects, engine: engine,
 		clock: newClock(), logs: logs, ids: map[string]int64{}, tokens: map[string]string{}}
-	cfg := Config{Users: users, Jobs: engine, Objects: objects, Keys: keys, Region: "eu-test-1",
+	repl := replication.NewService(replication.ServiceConfig{Meta: store, Objects: objects, Sealer: sealer,
+		Region: "eu-test-1", Logger: logger})
+	cfg := Config{Users: users, Jobs: engine, Objects: objects, Replication: repl, Keys: keys, Region: "eu-test-1",
 		Serial: serial, Logger: logger, Now: h.clock.Now,
 		Observe: func(op string, status int, _ time.Duration) {
 			h.mu.Lock()

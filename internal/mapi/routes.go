@@ -72,6 +72,13 @@ func (h *Handler) register() {
 	h.addJSON("user/create", adminOnly, h.createUser)
 	h.addJSON("user/list", adminOnly, h.listUsers)
 	h.addJSON("user/delete", adminOnly, h.deleteUser)
+
+	if h.cfg.Replication != nil {
+		h.addJSON("replication_target/create", adminOnly, h.createTarget)
+		h.addJSON("replication_target/list", adminOnly, h.listTargets)
+		h.addJSON("replication_target/delete", adminOnly, h.deleteTarget)
+		h.addJSON("replication_target/test", adminOnly, h.testTarget)
+	}
 }
 
 // addRaw registers a route served by fn as is.

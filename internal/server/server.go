@@ -24,6 +24,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
 	"github.com/quarrylabs/quarry/internal/metrics"
 	"github.com/quarrylabs/quarry/internal/object"
+	"github.com/quarrylabs/quarry/internal/replication"
 	"github.com/quarrylabs/quarry/internal/s3api"
 )
 
@@ -113,6 +114,12 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 
 	stats := metrics.New(metaStore, log)
+	repl := replication.NewService(replication.ServiceConfig{
+		Meta:   metaStore,
+		Sealer: sealer,
+		Region: cfg.Region,
+		Logger: log,
+	})
 	objects := object.New(object.Config{Meta: metaStore, Blobs: blobs, Logger: log})
 	s3 := s3api.New(s3api.Config{
 		Objects: objects,
@@ -142,16 +149,17 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("serial number: %w", err)
 	}
 	management := mapi.New(mapi.Config{
-		Users:      users,
-		Jobs:       jobs,
-		Objects:    objects,
-		Keys:       mapiKeys,
-		Region:     cfg.Region,
-		Serial:     serial,
-		AccessTTL:  cfg.AccessTokenTTL,
-		RefreshTTL: cfg.RefreshTokenTTL,
-		Logger:     log,
-		Observe:    stats.ObserveMAPI,
+		Users:       users,
+		Replication: repl,
+		Jobs:        jobs,
+		Objects:     objects,
+		Keys:        mapiKeys,
+		Region:      cfg.Region,
+		Serial:      serial,
+		AccessTTL:   cfg.AccessTokenTTL,
+		RefreshTTL:  cfg.RefreshTokenTTL,
+		Logger:      log,
+		Observe:     stats.ObserveMAPI,
 	})
 
 	tlsCfg, err := tlsConfig(cfg)

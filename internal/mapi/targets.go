@@ -1,0 +1,173 @@
+package mapi
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/object"
+	"github.com/quarrylabs/quarry/internal/replication"
+)
+
+// ReplicationTargets is what the replication_target endpoints need of the
+// replication service (*replication.Service). Every method is admin only
+// and answers with the replication package's errors.
+type ReplicationTargets interface {
+	CreateTarget(ctx context.Context, p auth.Principal, in replication.TargetInput) (*meta.ReplicationTarget, error)
+	ListTargets(ctx context.Context, p auth.Principal) ([]meta.ReplicationTarget, error)
+	DeleteTarget(ctx context.Context, p auth.Principal, arn string) error
+	TestTarget(ctx context.Context, p auth.Principal, arn string) error
+}
+
+// targetJSON is a replication target as the MAPI shows it: never its
+// credentials, not even the access key.
+type targetJSON struct {
+	ARN      string `json:"arn"`
+	Name     string `json:"name"`
+	Endpoint string `json:"endpoint"`
+	Region   string `json:"region"`
+	Bucket   string `json:"bucket"`
+}
+
+func newTargetJSON(t *meta.ReplicationTarget) targetJSON {
+	return targetJSON{ARN: t.ARN, Name: t.Name, Endpoint: t.Endpoint, Region: t.Region, Bucket: t.Bucket}
+}
+
+type createTargetRequest struct {
+	Name               string `json:"name"`
+	Endpoint           string `json:"endpoint"`
+	Region             string `json:"region"`
+	AccessKey          string `json:"accessKey"`
+	SecretKey          string `json:"secretKey"`
+	Bucket             string `json:"bucket"`
+	InsecureSkipVerify bool   `json:"insecureSkipVerify"`
+}
+
+// missing names the first required field left out, in the order of the
+// contract.
+func (r *createTargetRequest) missing() string {
+	for _, f := range []struct{ name, value string }{
+		{"name", r.Name}, {"endpoint", r.Endpoint}, {"accessKey", r.AccessKey},
+		{"secretKey", r.SecretKey}, {"bucket", r.Bucket},
+	} {
+		if strings.TrimSpace(f.value) == "" {
+			return f.name
+		}
+	}
+	return ""
+}
+
+func (h *Handler) createTarget(ctx context.Context, c *call) (any, error) {
+	var req createTargetRequest
+	if err := decodeJSON(c.body, &req); err != nil {
+		return nil, err
+	}
+	if field := req.missing(); field != "" {
+		return nil, invalid("%s is required", field)
+	}
+	t, err := h.cfg.Replication.CreateTarget(ctx, c.p, replication.TargetInput{
+		Name:               req.Name,
+		Endpoint:           req.Endpoint,
+		Region:             req.Region,
+		AccessKey:          req.AccessKey,
+		SecretKey:          req.SecretKey,
+		Bucket:             req.Bucket,
+		InsecureSkipVerify: req.InsecureSkipVerify,
+	})
+	if err != nil {
+		return nil, targetError(err, req.Name)
+	}
+	return map[string]any{"target": newTargetJSON(t)}, nil
+}
+
+func (h *Handler) listTargets(ctx context.Context, c *call) (any, error) {
+	if err := decodeJSON(c.body, &struct{}{}); err != nil {
+		return nil, err
+	}
+	targets, err := h.cfg.Replication.ListTargets(ctx, c.p)
+	if err != nil {
+		return nil, targetError(err, "")
+	}
+	out := make([]targetJSON, len(targets))
+	for i := range targets {
+		out[i] = newTargetJSON(&targets[i])
+	}
+	return map[string]any{"targets": out}, nil
+}
+
+// arnRequest is the body of replication_target/delete and /test.
+type arnRequest struct {
+	ARN string `json:"arn"`
+}
+
+func decodeARN(body []byte) (string, error) {
+	var req arnRequest
+	if err := decodeJSON(body, &req); err != nil {
+		return "", err
+	}
+	if strings.TrimSpace(req.ARN) == "" {
+		return "", invalid("arn is required")
+	}
+	return req.ARN, nil
+}
+
+// deleteTarget removes a target; 409 while a bucket's replication
+// configuration names it, so no bucket is left replicating to nowhere.
+func (h *Handler) deleteTarget(ctx context.Context, c *call) (any, error) {
+	arn, err := decodeARN(c.body)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.cfg.Replication.DeleteTarget(ctx, c.p, arn); err != nil {
+		return nil, targetError(err, arn)
+	}
+	return struct{}{}, nil
+}
+
+// testTarget checks that the target answers, takes its credentials and
+// has its bucket; a failed check is a 400 that says which.
+func (h *Handler) testTarget(ctx context.Context, c *call) (any, error) {
+	arn, err := decodeARN(c.body)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.cfg.Replication.TestTarget(ctx, c.p, arn); err != nil {
+		return nil, targetError(err, arn)
+	}
+	return map[string]bool{"ok": true}, nil
+}
+
+// targetError words the replication service's errors for the caller;
+// subject is the target's name or ARN. Anything else is returned as is: an
+// internal failure the handler logs and answers with a 500. The service
+// builds the texts it wraps its sentinels with from the request and the
+// remote endpoint's answer, never from the credentials.
+func targetError(err error, subject string) error {
+	switch {
+	case errors.Is(err, replication.ErrInvalidTarget):
+		return invalid("invalid replication target: %s", after(err, replication.ErrInvalidTarget))
+	case errors.Is(err, replication.ErrTargetExists):
+		return conflict("a replication target named %s already exists", subject)
+	case errors.Is(err, replication.ErrNoSuchTarget):
+		return notFound("replication target %s does not exist", subject)
+	case errors.Is(err, replication.ErrTargetInUse):
+		return conflict("replication target %s is in use%s; change those configurations first",
+			subject, detail(err, replication.ErrTargetInUse))
+	case errors.Is(err, replication.ErrTargetUnreachable):
+		return invalid("replication target test failed%s", detail(err, replication.ErrTargetUnreachable))
+	case errors.Is(err, object.ErrAccessDenied):
+		return forbidden("only an administrator may manage replication targets")
+	}
+	return err
+}
+
+// detail is ": " and what err says besides sentinel ("by bucket photos"),
+// or nothing when it says nothing more.
+func detail(err, sentinel error) string {
+	if s := after(err, sentinel); s != sentinel.Error() {
+		return ": " + s
+	}
+	return ""
+}
