@@ -113,14 +113,20 @@ func (s *Service) ListBuckets(ctx context.Context, p auth.Principal) ([]meta.Buc
 }
 
 // SetVersioning sets Enabled or Suspended. A bucket cannot go back to never
-// versioned, so any other state is malformed, as in S3.
+// versioned, so any other state is malformed, as in S3. A bucket with a
+// replication configuration cannot be suspended (ErrInvalidBucketState).
 func (s *Service) SetVersioning(ctx context.Context, p auth.Principal, bucket string, v meta.Versioning) error {
 	if v != meta.VersioningEnabled && v != meta.VersioningSuspended {
 		return fmt.Errorf("versioning status %q: %w", v, ErrMalformedXML)
 	}
 	return s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		if _, err := usableBucket(tx, p, bucket); err != nil {
+		b, err := usableBucket(tx, p, bucket)
+		if err != nil {
 			return err
+		}
+		// Replication copies versions by id: it needs versioning on.
+		if v == meta.VersioningSuspended && len(b.Replication) > 0 {
+			return fmt.Errorf("suspend versioning of %q: the bucket has a replication configuration: %w", bucket, ErrInvalidBucketState)
 		}
 		if err := tx.SetBucketVersioning(bucket, v); err != nil {
 			return fmt.Errorf("set versioning of %q: %w", bucket, err)

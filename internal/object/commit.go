@@ -16,9 +16,15 @@ type change struct {
 	bucket string
 	delta  meta.Usage
 	trash  []string
+	// planner plans the replication of new versions; nil: none.
+	planner ReplicationPlanner
+	// replicationQueued: the change wrote replication tasks.
+	replicationQueued bool
 }
 
-func newChange(tx meta.Tx, bucket string) *change { return &change{tx: tx, bucket: bucket} }
+func newChange(tx meta.Tx, bucket string, planner ReplicationPlanner) *change {
+	return &change{tx: tx, bucket: bucket, planner: planner}
+}
 
 // usageOf is what one version contributes to the counters: every
 // data-bearing version counts in Versions, the latest also in Objects.
@@ -65,7 +71,8 @@ func (c *change) apply() error {
 // putVersion makes v the latest version of its key under the bucket's
 // versioning state: Enabled gives it a new version id; Off and Suspended
 // give it the null id and replace an existing null version wherever it sits
-// in the key's history. v.VersionID is set by putVersion.
+// in the key's history. v.VersionID is set by putVersion. The replication
+// the bucket's configuration asks for is queued with it.
 func (c *change) putVersion(b *meta.Bucket, v *meta.Version) error {
 	old, err := latestVersion(c.tx, b.Name, v.Key)
 	if err != nil {
@@ -94,6 +101,7 @@ func (c *change) putVersion(b *meta.Bucket, v *meta.Version) error {
 	}
 	v.Bucket = b.Name
 	v.IsLatest = true
+	tasks := c.planReplication(b, v)
 	if err := c.tx.PutVersion(v); err != nil {
 		return fmt.Errorf("put version %s/%s %s: %w", b.Name, v.Key, v.VersionID, err)
 	}
@@ -101,7 +109,7 @@ func (c *change) putVersion(b *meta.Bucket, v *meta.Version) error {
 		return fmt.Errorf("set latest %s/%s %s: %w", b.Name, v.Key, v.VersionID, err)
 	}
 	c.add(usageOf(v, true))
-	return nil
+	return c.enqueueReplication(v, tasks)
 }
 
 // removeVersion deletes one version. When it was the latest, the newest
@@ -132,19 +140,23 @@ func (c *change) removeVersion(v *meta.Version) error {
 
 // commit runs fn in a metadata transaction on bucket and writes the change
 // it gathered in the same transaction. After a commit that trashed blobs,
-// the trash runner is woken.
+// the trash runner is woken; after one that queued replication, the
+// replicator.
 func (s *Service) commit(ctx context.Context, bucket string, fn func(c *change) error) error {
-	trashed := false
+	trashed, replicated := false, false
 	err := s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		c := newChange(tx, bucket)
+		c := newChange(tx, bucket, s.cfg.Replication)
 		if err := fn(c); err != nil {
 			return err
 		}
-		trashed = len(c.trash) > 0
+		trashed, replicated = len(c.trash) > 0, c.replicationQueued
 		return c.apply()
 	})
 	if err == nil && trashed {
 		s.wakeTrash()
+	}
+	if err == nil && replicated {
+		s.cfg.Replication.Notify()
 	}
 	return err
 }

@@ -100,6 +100,9 @@ func (s *Service) assemble(p auth.Principal, u *meta.Upload, listed []CompletePa
 		Segments:     segments,
 		OwnerID:      p.UserID,
 	}
+	var replica bool
+	v.Headers, replica = takeReplicaMark(v.Headers)
+	markReplica(v, replica)
 	if u.ChecksumAlgorithm != "" && u.ChecksumType != checksumTypeFullObject {
 		if sum, ok := compositeChecksum(u.ChecksumAlgorithm, partSums); ok {
 			v.Checksums = map[string]string{u.ChecksumAlgorithm: sum}

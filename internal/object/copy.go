@@ -54,6 +54,7 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 		return nil, fmt.Errorf("copy %s/%s to %s/%s: %w", in.SrcBucket, in.SrcKey, in.Bucket, in.Key, err)
 	}
 	v := s.newVersion(p, in.Key, copiedAttrs(in, src), body)
+	markReplica(v, in.Replica || in.Attrs.Replica)
 	err = s.commit(ctx, in.Bucket, func(c *change) error {
 		b, err := usableBucket(c.tx, p, in.Bucket)
 		if err != nil {

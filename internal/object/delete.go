@@ -13,6 +13,17 @@ import (
 // on) or, with a version id, that version. Deleting what does not exist
 // succeeds.
 func (s *Service) DeleteObject(ctx context.Context, p auth.Principal, bucket, key, versionID string) (DeleteResult, error) {
+	return s.deleteObject(ctx, p, bucket, key, versionID, false)
+}
+
+// DeleteObjectReplica is DeleteObject for a delete that replication
+// carries over from another bucket: a delete marker it creates is a
+// replica, never replicated again (see PutInput.Replica).
+func (s *Service) DeleteObjectReplica(ctx context.Context, p auth.Principal, bucket, key, versionID string) (DeleteResult, error) {
+	return s.deleteObject(ctx, p, bucket, key, versionID, true)
+}
+
+func (s *Service) deleteObject(ctx context.Context, p auth.Principal, bucket, key, versionID string, replica bool) (DeleteResult, error) {
 	var res DeleteResult
 	err := s.commit(ctx, bucket, func(c *change) error {
 		b, err := usableBucket(c.tx, p, bucket)
@@ -23,7 +34,7 @@ func (s *Service) DeleteObject(ctx context.Context, p auth.Principal, bucket, ke
 			res, err = deleteVersion(c, bucket, key, versionID)
 			return err
 		}
-		res, err = s.deleteKey(c, p, b, key)
+		res, err = s.deleteKey(c, p, b, key, replica)
 		return err
 	})
 	if err != nil {
@@ -51,7 +62,7 @@ func deleteVersion(c *change, bucket, key, versionID string) (DeleteResult, erro
 // never versioned removes the null version; Enabled and Suspended put a
 // delete marker on top (Suspended's has the null id and replaces the null
 // version).
-func (s *Service) deleteKey(c *change, p auth.Principal, b *meta.Bucket, key string) (DeleteResult, error) {
+func (s *Service) deleteKey(c *change, p auth.Principal, b *meta.Bucket, key string, replica bool) (DeleteResult, error) {
 	if b.Versioning == meta.VersioningOff {
 		v, err := c.tx.GetVersion(b.Name, key, meta.NullVersion)
 		if errors.Is(err, meta.ErrNotFound) {
@@ -63,6 +74,7 @@ func (s *Service) deleteKey(c *change, p auth.Principal, b *meta.Bucket, key str
 		return DeleteResult{}, c.removeVersion(v)
 	}
 	marker := &meta.Version{Key: key, DeleteMarker: true, LastModified: s.now(), OwnerID: p.UserID}
+	markReplica(marker, replica)
 	if err := c.putVersion(b, marker); err != nil {
 		return DeleteResult{}, err
 	}

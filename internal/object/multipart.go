@@ -44,6 +44,9 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, b
 		ChecksumAlgorithm: checksumAlgorithm,
 		ChecksumType:      checksumType,
 	}
+	if attrs.Replica {
+		markReplicaUpload(u)
+	}
 	err := s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
 		if _, err := usableBucket(tx, p, bucket); err != nil {
 			return err

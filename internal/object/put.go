@@ -32,6 +32,7 @@ func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) 
 		return nil, fmt.Errorf("put %s/%s: %w", in.Bucket, in.Key, err)
 	}
 	v := s.newVersion(p, in.Key, in.Attrs, body)
+	markReplica(v, in.Replica || in.Attrs.Replica)
 	err = s.commit(ctx, in.Bucket, func(c *change) error {
 		b, err := usableBucket(c.tx, p, in.Bucket)
 		if err != nil {

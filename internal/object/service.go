@@ -23,6 +23,9 @@ type Config struct {
 	Now func() time.Time
 	// MinPartSize defaults to MinPartSize (5 MiB).
 	MinPartSize int64
+	// Replication plans the replication of new versions; nil means no
+	// bucket replicates.
+	Replication ReplicationPlanner
 }
 
 // Service carries out bucket and object operations for a principal.

@@ -39,6 +39,9 @@ var (
 	ErrInvalidTag          = errors.New("invalid tag")
 	ErrMalformedXML        = errors.New("malformed xml")
 	ErrInvalidStorageClass = errors.New("invalid storage class")
+	// ErrInvalidBucketState: the bucket's configuration forbids the change
+	// (suspending versioning on a bucket that replicates).
+	ErrInvalidBucketState = errors.New("invalid bucket state")
 )
 
 // DeleteMarkerError is returned by Get/Head when the addressed version is a
@@ -101,6 +104,10 @@ type ObjectAttrs struct {
 	Headers     map[string]string // Cache-Control, Content-Disposition, Content-Encoding, Content-Language, Expires
 	UserMeta    map[string]string // lower-case names without x-amz-meta-
 	Tags        map[string]string
+	// Replica marks the write as made by replication (see
+	// PutInput.Replica). CreateMultipartUpload reads it here: an upload
+	// created as a replica completes into a replica.
+	Replica bool
 }
 
 // ChecksumInput asks for a checksum to be computed, stored and, when a value
@@ -129,6 +136,11 @@ type PutInput struct {
 	// Conditional write: If-None-Match "*" fails with ErrPreconditionFailed
 	// when the key exists; If-Match requires the current ETag.
 	Cond Conditions
+	// Replica: the object is a copy written by replication from another
+	// bucket. It is stored with ReplicationStatus REPLICA and never
+	// replicated again, so buckets replicating to each other do not loop.
+	// (Attrs.Replica means the same.)
+	Replica bool
 }
 
 // GetInput is a GetObject or HeadObject request.
@@ -175,6 +187,8 @@ type CopyInput struct {
 	ReplaceTags bool
 	Attrs       ObjectAttrs
 	Checksum    ChecksumInput // Algorithm only
+	// Replica: as PutInput.Replica.
+	Replica bool
 }
 
 // CopyResult is the new object and the source version it came from.

@@ -50,6 +50,11 @@ type Rule struct {
 	// Filter selects keys; a rule without one (or with the legacy Prefix)
 	// applies to every key under Prefix.
 	Filter Filter `json:"filter"`
+	// Legacy: the rule was given in AWS's first schema (V1: a Prefix
+	// element instead of a Filter, no Priority). A configuration's rules
+	// are all legacy or none; legacy rules to one destination must not
+	// overlap, since no priority orders them.
+	Legacy bool `json:"legacy,omitempty"`
 	// DestinationARN is Destination/Bucket: a replication target's ARN.
 	DestinationARN string `json:"destination"`
 	StorageClass   string `json:"storageClass,omitempty"`

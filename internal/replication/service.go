@@ -1,9 +1,8 @@
 package replication
 
 import (
-	"context"
-	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
@@ -11,17 +10,29 @@ import (
 	"github.com/quarrylabs/quarry/internal/object"
 )
 
-var errTODO = errors.New("not implemented")
+// DefaultRegion is the region of targets created without one, and of the
+// ARNs of a Service configured without one.
+const DefaultRegion = "us-east-1"
 
 // ServiceConfig configures the control plane.
 type ServiceConfig struct {
-	Meta    meta.Store
+	Meta meta.Store
+	// Objects is the object service the data plane reads sources from.
+	// The control plane itself works on Meta only (bucket checks run in
+	// the same transaction as the change they guard), so this Service can
+	// be built first and given to object.New as its ReplicationPlanner.
 	Objects *object.Service
 	Sealer  *auth.Sealer
-	// Region is the region named in the ARNs of new targets.
+	// Region is the region named in the ARNs of new targets
+	// (DefaultRegion when empty).
 	Region string
+	// Logger defaults to slog.Default().
 	Logger *slog.Logger
-	Now    func() time.Time
+	// Now defaults to time.Now.
+	Now func() time.Time
+	// Notify, when set, wakes the live replicator after a commit that
+	// queued replication tasks (see also SetNotify).
+	Notify func()
 }
 
 // TargetInput is what replication_target/create takes.
@@ -37,51 +48,53 @@ type TargetInput struct {
 
 // Service manages replication targets and bucket replication
 // configurations, and plans the replication of new writes for the object
-// service.
+// service (it implements object.ReplicationPlanner).
 type Service struct {
 	cfg ServiceConfig
+	// configs caches decoded bucket configurations for Plan.
+	configs *configCache
+	// notify is the replicator's wake-up, settable after construction
+	// because the replicator is built after the object service.
+	notify atomic.Pointer[func()]
 }
 
 // NewService returns a Service.
-func NewService(cfg ServiceConfig) *Service { return &Service{cfg: cfg} }
-
-// CreateTarget stores a new target (admin only) with its secret sealed.
-func (s *Service) CreateTarget(ctx context.Context, p auth.Principal, in TargetInput) (*meta.ReplicationTarget, error) {
-	return nil, errTODO
+func NewService(cfg ServiceConfig) *Service {
+	if cfg.Region == "" {
+		cfg.Region = DefaultRegion
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Service{cfg: cfg, configs: newConfigCache()}
+	if cfg.Notify != nil {
+		s.SetNotify(cfg.Notify)
+	}
+	return s
 }
 
-// ListTargets lists every target (admin only).
-func (s *Service) ListTargets(ctx context.Context, p auth.Principal) ([]meta.ReplicationTarget, error) {
-	return nil, errTODO
+// SetNotify sets the function Notify calls (the live replicator's
+// wake-up). It is safe to call while the service is in use.
+func (s *Service) SetNotify(fn func()) {
+	if fn == nil {
+		s.notify.Store(nil)
+		return
+	}
+	s.notify.Store(&fn)
 }
 
-// DeleteTarget removes a target no bucket uses (admin only).
-func (s *Service) DeleteTarget(ctx context.Context, p auth.Principal, arn string) error {
-	return errTODO
+// Notify wakes the live replicator, if one is set. The object service
+// calls it after committing a version that queued replication tasks.
+func (s *Service) Notify() {
+	if s == nil {
+		return
+	}
+	if fn := s.notify.Load(); fn != nil {
+		(*fn)()
+	}
 }
 
-// TestTarget checks that the target answers, accepts its credentials and
-// has its bucket (admin only).
-func (s *Service) TestTarget(ctx context.Context, p auth.Principal, arn string) error {
-	return errTODO
-}
-
-// Target returns a target and its secret in clear, for the data plane.
-func (s *Service) Target(ctx context.Context, arn string) (*meta.ReplicationTarget, string, error) {
-	return nil, "", errTODO
-}
-
-// PutBucketReplication validates and stores a bucket's configuration.
-func (s *Service) PutBucketReplication(ctx context.Context, p auth.Principal, bucket string, cfg *Config) error {
-	return errTODO
-}
-
-// GetBucketReplication returns ErrNoConfig when the bucket has none.
-func (s *Service) GetBucketReplication(ctx context.Context, p auth.Principal, bucket string) (*Config, error) {
-	return nil, errTODO
-}
-
-// DeleteBucketReplication removes the bucket's configuration.
-func (s *Service) DeleteBucketReplication(ctx context.Context, p auth.Principal, bucket string) error {
-	return errTODO
-}
+func (s *Service) now() time.Time { return s.cfg.Now().UTC() }

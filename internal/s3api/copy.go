@@ -75,6 +75,7 @@ func (h *Handler) copyObject(w http.ResponseWriter, req *request) error {
 		ReplaceTags:     replaceTags,
 		Attrs:           attrs,
 		Checksum:        object.ChecksumInput{Algorithm: alg},
+		Replica:         isReplicaWrite(hdr),
 	})
 	if err != nil {
 		return copySourceError(err)

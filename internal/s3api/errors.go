@@ -16,48 +16,50 @@ type errorCode string
 
 // The S3 error codes Quarry answers with.
 const (
-	codeAccessDenied                 errorCode = "AccessDenied"
-	codeAuthorizationHeaderMalformed errorCode = "AuthorizationHeaderMalformed"
-	codeAuthorizationQueryParams     errorCode = "AuthorizationQueryParametersError"
-	codeBadDigest                    errorCode = "BadDigest"
-	codeBucketAlreadyExists          errorCode = "BucketAlreadyExists"
-	codeBucketAlreadyOwnedByYou      errorCode = "BucketAlreadyOwnedByYou"
-	codeBucketNotEmpty               errorCode = "BucketNotEmpty"
-	codeEntityTooLarge               errorCode = "EntityTooLarge"
-	codeEntityTooSmall               errorCode = "EntityTooSmall"
-	codeIllegalLocationConstraint    errorCode = "IllegalLocationConstraintException"
-	codeIncompleteBody               errorCode = "IncompleteBody"
-	codeInternalError                errorCode = "InternalError"
-	codeInvalidAccessKeyID           errorCode = "InvalidAccessKeyId"
-	codeInvalidArgument              errorCode = "InvalidArgument"
-	codeInvalidBucketName            errorCode = "InvalidBucketName"
-	codeInvalidDigest                errorCode = "InvalidDigest"
-	codeInvalidPart                  errorCode = "InvalidPart"
-	codeInvalidPartNumber            errorCode = "InvalidPartNumber"
-	codeInvalidPartOrder             errorCode = "InvalidPartOrder"
-	codeInvalidRange                 errorCode = "InvalidRange"
-	codeInvalidRequest               errorCode = "InvalidRequest"
-	codeInvalidStorageClass          errorCode = "InvalidStorageClass"
-	codeInvalidTag                   errorCode = "InvalidTag"
-	codeKeyTooLong                   errorCode = "KeyTooLongError"
-	codeMalformedXML                 errorCode = "MalformedXML"
-	codeMetadataTooLarge             errorCode = "MetadataTooLarge"
-	codeMethodNotAllowed             errorCode = "MethodNotAllowed"
-	codeMissingContentLength         errorCode = "MissingContentLength"
-	codeMissingSecurityHeader        errorCode = "MissingSecurityHeader"
-	codeNoSuchBucket                 errorCode = "NoSuchBucket"
-	codeNoSuchKey                    errorCode = "NoSuchKey"
-	codeNoSuchTagSet                 errorCode = "NoSuchTagSet"
-	codeNoSuchUpload                 errorCode = "NoSuchUpload"
-	codeNoSuchVersion                errorCode = "NoSuchVersion"
-	codeNotImplemented               errorCode = "NotImplemented"
-	codeNotModified                  errorCode = "NotModified"
-	codePreconditionFailed           errorCode = "PreconditionFailed"
-	codeRequestTimeTooSkewed         errorCode = "RequestTimeTooSkewed"
-	codeRequestTimeout               errorCode = "RequestTimeout"
-	codeSignatureDoesNotMatch        errorCode = "SignatureDoesNotMatch"
-	codeUserKeyMustBeSpecified       errorCode = "UserKeyMustBeSpecified"
-	codeXAmzContentSHA256Mismatch    errorCode = "XAmzContentSHA256Mismatch"
+	codeAccessDenied                     errorCode = "AccessDenied"
+	codeAuthorizationHeaderMalformed     errorCode = "AuthorizationHeaderMalformed"
+	codeAuthorizationQueryParams         errorCode = "AuthorizationQueryParametersError"
+	codeBadDigest                        errorCode = "BadDigest"
+	codeBucketAlreadyExists              errorCode = "BucketAlreadyExists"
+	codeBucketAlreadyOwnedByYou          errorCode = "BucketAlreadyOwnedByYou"
+	codeBucketNotEmpty                   errorCode = "BucketNotEmpty"
+	codeEntityTooLarge                   errorCode = "EntityTooLarge"
+	codeEntityTooSmall                   errorCode = "EntityTooSmall"
+	codeIllegalLocationConstraint        errorCode = "IllegalLocationConstraintException"
+	codeIncompleteBody                   errorCode = "IncompleteBody"
+	codeInternalError                    errorCode = "InternalError"
+	codeInvalidAccessKeyID               errorCode = "InvalidAccessKeyId"
+	codeInvalidArgument                  errorCode = "InvalidArgument"
+	codeInvalidBucketState               errorCode = "InvalidBucketState"
+	codeInvalidBucketName                errorCode = "InvalidBucketName"
+	codeInvalidDigest                    errorCode = "InvalidDigest"
+	codeInvalidPart                      errorCode = "InvalidPart"
+	codeInvalidPartNumber                errorCode = "InvalidPartNumber"
+	codeInvalidPartOrder                 errorCode = "InvalidPartOrder"
+	codeInvalidRange                     errorCode = "InvalidRange"
+	codeInvalidRequest                   errorCode = "InvalidRequest"
+	codeInvalidStorageClass              errorCode = "InvalidStorageClass"
+	codeInvalidTag                       errorCode = "InvalidTag"
+	codeKeyTooLong                       errorCode = "KeyTooLongError"
+	codeMalformedXML                     errorCode = "MalformedXML"
+	codeMetadataTooLarge                 errorCode = "MetadataTooLarge"
+	codeMethodNotAllowed                 errorCode = "MethodNotAllowed"
+	codeMissingContentLength             errorCode = "MissingContentLength"
+	codeMissingSecurityHeader            errorCode = "MissingSecurityHeader"
+	codeNoSuchBucket                     errorCode = "NoSuchBucket"
+	codeNoSuchKey                        errorCode = "NoSuchKey"
+	codeNoSuchTagSet                     errorCode = "NoSuchTagSet"
+	codeNoSuchUpload                     errorCode = "NoSuchUpload"
+	codeNoSuchVersion                    errorCode = "NoSuchVersion"
+	codeNotImplemented                   errorCode = "NotImplemented"
+	codeNotModified                      errorCode = "NotModified"
+	codePreconditionFailed               errorCode = "PreconditionFailed"
+	codeReplicationConfigurationNotFound errorCode = "ReplicationConfigurationNotFoundError"
+	codeRequestTimeTooSkewed             errorCode = "RequestTimeTooSkewed"
+	codeRequestTimeout                   errorCode = "RequestTimeout"
+	codeSignatureDoesNotMatch            errorCode = "SignatureDoesNotMatch"
+	codeUserKeyMustBeSpecified           errorCode = "UserKeyMustBeSpecified"
+	codeXAmzContentSHA256Mismatch        errorCode = "XAmzContentSHA256Mismatch"
 )
 
 // errorSpec is the HTTP status and default message of an error code.
@@ -69,48 +71,50 @@ type errorSpec struct {
 // errorSpecs is the one table of S3 error codes: every error response takes
 // its status and default message from here. It is never written to.
 var errorSpecs = map[errorCode]errorSpec{
-	codeAccessDenied:                 {http.StatusForbidden, "Access Denied"},
-	codeAuthorizationHeaderMalformed: {http.StatusBadRequest, "The authorization header is malformed."},
-	codeAuthorizationQueryParams:     {http.StatusBadRequest, "The authorization query parameters are malformed."},
-	codeBadDigest:                    {http.StatusBadRequest, "The Content-MD5 or checksum you specified did not match what we received."},
-	codeBucketAlreadyExists:          {http.StatusConflict, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again."},
-	codeBucketAlreadyOwnedByYou:      {http.StatusConflict, "Your previous request to create the named bucket succeeded and you already own it."},
-	codeBucketNotEmpty:               {http.StatusConflict, "The bucket you tried to delete is not empty"},
-	codeEntityTooLarge:               {http.StatusBadRequest, "Your proposed upload exceeds the maximum allowed object size."},
-	codeEntityTooSmall:               {http.StatusBadRequest, "Your proposed upload is smaller than the minimum allowed object size."},
-	codeIllegalLocationConstraint:    {http.StatusBadRequest, "The specified location-constraint is not valid for this endpoint."},
-	codeIncompleteBody:               {http.StatusBadRequest, "You did not provide the number of bytes specified by the Content-Length HTTP header."},
-	codeInternalError:                {http.StatusInternalServerError, "We encountered an internal error. Please try again."},
-	codeInvalidAccessKeyID:           {http.StatusForbidden, "The AWS Access Key Id you provided does not exist in our records."},
-	codeInvalidArgument:              {http.StatusBadRequest, "Invalid Argument"},
-	codeInvalidBucketName:            {http.StatusBadRequest, "The specified bucket is not valid."},
-	codeInvalidDigest:                {http.StatusBadRequest, "The Content-MD5 or checksum you specified is not valid."},
-	codeInvalidPart:                  {http.StatusBadRequest, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."},
-	codeInvalidPartNumber:            {http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable"},
-	codeInvalidPartOrder:             {http.StatusBadRequest, "The list of parts was not in ascending order. The parts list must be specified in order by part number."},
-	codeInvalidRange:                 {http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable"},
-	codeInvalidRequest:               {http.StatusBadRequest, "Invalid Request"},
-	codeInvalidStorageClass:          {http.StatusBadRequest, "The storage class you specified is not valid"},
-	codeInvalidTag:                   {http.StatusBadRequest, "The tag provided was not a valid tag."},
-	codeKeyTooLong:                   {http.StatusBadRequest, "Your key is too long"},
-	codeMalformedXML:                 {http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema"},
-	codeMetadataTooLarge:             {http.StatusBadRequest, "Your metadata headers exceed the maximum allowed metadata size."},
-	codeMethodNotAllowed:             {http.StatusMethodNotAllowed, "The specified method is not allowed against this resource."},
-	codeMissingContentLength:         {http.StatusLengthRequired, "You must provide the Content-Length HTTP header."},
-	codeMissingSecurityHeader:        {http.StatusBadRequest, "Your request was missing a required header."},
-	codeNoSuchBucket:                 {http.StatusNotFound, "The specified bucket does not exist"},
-	codeNoSuchKey:                    {http.StatusNotFound, "The specified key does not exist."},
-	codeNoSuchTagSet:                 {http.StatusNotFound, "The TagSet does not exist"},
-	codeNoSuchUpload:                 {http.StatusNotFound, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."},
-	codeNoSuchVersion:                {http.StatusNotFound, "The specified version does not exist."},
-	codeNotImplemented:               {http.StatusNotImplemented, "A header or query you provided implies functionality that is not implemented."},
-	codeNotModified:                  {http.StatusNotModified, "Not Modified"},
-	codePreconditionFailed:           {http.StatusPreconditionFailed, "At least one of the pre-conditions you specified did not hold"},
-	codeRequestTimeTooSkewed:         {http.StatusForbidden, "The difference between the request time and the server's time is too large."},
-	codeRequestTimeout:               {http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period."},
-	codeSignatureDoesNotMatch:        {http.StatusForbidden, "The request signature we calculated does not match the signature you provided. Check your key and signing method."},
-	codeUserKeyMustBeSpecified:       {http.StatusBadRequest, "The bucket POST must contain the specified field name. If it is specified, please check the order of the fields."},
-	codeXAmzContentSHA256Mismatch:    {http.StatusBadRequest, "The provided 'x-amz-content-sha256' header does not match what was computed."},
+	codeAccessDenied:                     {http.StatusForbidden, "Access Denied"},
+	codeAuthorizationHeaderMalformed:     {http.StatusBadRequest, "The authorization header is malformed."},
+	codeAuthorizationQueryParams:         {http.StatusBadRequest, "The authorization query parameters are malformed."},
+	codeBadDigest:                        {http.StatusBadRequest, "The Content-MD5 or checksum you specified did not match what we received."},
+	codeBucketAlreadyExists:              {http.StatusConflict, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again."},
+	codeBucketAlreadyOwnedByYou:          {http.StatusConflict, "Your previous request to create the named bucket succeeded and you already own it."},
+	codeBucketNotEmpty:                   {http.StatusConflict, "The bucket you tried to delete is not empty"},
+	codeEntityTooLarge:                   {http.StatusBadRequest, "Your proposed upload exceeds the maximum allowed object size."},
+	codeEntityTooSmall:                   {http.StatusBadRequest, "Your proposed upload is smaller than the minimum allowed object size."},
+	codeIllegalLocationConstraint:        {http.StatusBadRequest, "The specified location-constraint is not valid for this endpoint."},
+	codeIncompleteBody:                   {http.StatusBadRequest, "You did not provide the number of bytes specified by the Content-Length HTTP header."},
+	codeInternalError:                    {http.StatusInternalServerError, "We encountered an internal error. Please try again."},
+	codeInvalidAccessKeyID:               {http.StatusForbidden, "The AWS Access Key Id you provided does not exist in our records."},
+	codeInvalidArgument:                  {http.StatusBadRequest, "Invalid Argument"},
+	codeInvalidBucketState:               {http.StatusConflict, "The request is not valid with the current state of the bucket."},
+	codeInvalidBucketName:                {http.StatusBadRequest, "The specified bucket is not valid."},
+	codeInvalidDigest:                    {http.StatusBadRequest, "The Content-MD5 or checksum you specified is not valid."},
+	codeInvalidPart:                      {http.StatusBadRequest, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."},
+	codeInvalidPartNumber:                {http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable"},
+	codeInvalidPartOrder:                 {http.StatusBadRequest, "The list of parts was not in ascending order. The parts list must be specified in order by part number."},
+	codeInvalidRange:                     {http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable"},
+	codeInvalidRequest:                   {http.StatusBadRequest, "Invalid Request"},
+	codeInvalidStorageClass:              {http.StatusBadRequest, "The storage class you specified is not valid"},
+	codeInvalidTag:                       {http.StatusBadRequest, "The tag provided was not a valid tag."},
+	codeKeyTooLong:                       {http.StatusBadRequest, "Your key is too long"},
+	codeMalformedXML:                     {http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema"},
+	codeMetadataTooLarge:                 {http.StatusBadRequest, "Your metadata headers exceed the maximum allowed metadata size."},
+	codeMethodNotAllowed:                 {http.StatusMethodNotAllowed, "The specified method is not allowed against this resource."},
+	codeMissingContentLength:             {http.StatusLengthRequired, "You must provide the Content-Length HTTP header."},
+	codeMissingSecurityHeader:            {http.StatusBadRequest, "Your request was missing a required header."},
+	codeNoSuchBucket:                     {http.StatusNotFound, "The specified bucket does not exist"},
+	codeNoSuchKey:                        {http.StatusNotFound, "The specified key does not exist."},
+	codeNoSuchTagSet:                     {http.StatusNotFound, "The TagSet does not exist"},
+	codeNoSuchUpload:                     {http.StatusNotFound, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."},
+	codeNoSuchVersion:                    {http.StatusNotFound, "The specified version does not exist."},
+	codeNotImplemented:                   {http.StatusNotImplemented, "A header or query you provided implies functionality that is not implemented."},
+	codeNotModified:                      {http.StatusNotModified, "Not Modified"},
+	codePreconditionFailed:               {http.StatusPreconditionFailed, "At least one of the pre-conditions you specified did not hold"},
+	codeReplicationConfigurationNotFound: {http.StatusNotFound, "The replication configuration was not found"},
+	codeRequestTimeTooSkewed:             {http.StatusForbidden, "The difference between the request time and the server's time is too large."},
+	codeRequestTimeout:                   {http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period."},
+	codeSignatureDoesNotMatch:            {http.StatusForbidden, "The request signature we calculated does not match the signature you provided. Check your key and signing method."},
+	codeUserKeyMustBeSpecified:           {http.StatusBadRequest, "The bucket POST must contain the specified field name. If it is specified, please check the order of the fields."},
+	codeXAmzContentSHA256Mismatch:        {http.StatusBadRequest, "The provided 'x-amz-content-sha256' header does not match what was computed."},
 }
 
 // sentinelCodes maps the errors of the object service and the SigV4
@@ -160,6 +164,7 @@ var sentinelCodes = []struct {
 	{object.ErrInvalidTag, codeInvalidTag},
 	{object.ErrMalformedXML, codeMalformedXML},
 	{object.ErrInvalidStorageClass, codeInvalidStorageClass},
+	{object.ErrInvalidBucketState, codeInvalidBucketState},
 	{io.ErrUnexpectedEOF, codeIncompleteBody},
 	{context.Canceled, codeRequestTimeout},
 	{context.DeadlineExceeded, codeRequestTimeout},

@@ -45,6 +45,9 @@ type Config struct {
 	// Observe, when set, is called once per request with the operation
 	// name (e.g. "PutObject"), the HTTP status and the duration.
 	Observe func(op string, status int, d time.Duration)
+	// Replication serves Put/Get/DeleteBucketReplication; nil answers
+	// them with NotImplemented.
+	Replication BucketReplication
 }
 
 // Handler serves the S3 API. It implements http.Handler.
@@ -188,6 +191,12 @@ func (h *Handler) operation(op string) operationFunc {
 		return h.putBucketTagging
 	case opDeleteBucketTagging:
 		return h.deleteBucketTagging
+	case opGetBucketReplication:
+		return h.getBucketReplication
+	case opPutBucketReplication:
+		return h.putBucketReplication
+	case opDeleteBucketReplication:
+		return h.deleteBucketReplication
 	case opGetBucketACL:
 		return h.getBucketACL
 	case opListObjects:

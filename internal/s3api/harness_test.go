@@ -29,6 +29,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
 	"github.com/quarrylabs/quarry/internal/object"
+	"github.com/quarrylabs/quarry/internal/replication"
 )
 
 // testMinPartSize keeps multipart tests small.
@@ -51,8 +52,11 @@ type testServer struct {
 	srv     *httptest.Server
 	objects *object.Service
 	blobs   *disk.Store
-	alice   testUser
-	bob     testUser
+	// repl is the replication control plane the handler and the object
+	// service use, as the server wires them.
+	repl  *replication.Service
+	alice testUser
+	bob   testUser
 
 	mu       sync.Mutex
 	observed []observation
@@ -84,14 +88,16 @@ func newTestServer(t *testing.T) *testServer {
 	}
 	users := auth.NewService(store, sealer)
 	ts := &testServer{t: t, blobs: blobs}
-	ts.objects = object.New(object.Config{Meta: store, Blobs: blobs, MinPartSize: testMinPartSize})
+	ts.repl = replication.NewService(replication.ServiceConfig{Meta: store, Sealer: sealer})
+	ts.objects = object.New(object.Config{Meta: store, Blobs: blobs, MinPartSize: testMinPartSize, Replication: ts.repl})
 	ts.alice = createTestUser(t, users, "alice")
 	ts.bob = createTestUser(t, users, "bob")
 	h := New(Config{
-		Objects: ts.objects,
-		Creds:   users,
-		Region:  "us-east-1",
-		Domain:  testDomain,
+		Objects:     ts.objects,
+		Creds:       users,
+		Region:      "us-east-1",
+		Domain:      testDomain,
+		Replication: ts.repl,
 		Observe: func(op string, status int, _ time.Duration) {
 			ts.mu.Lock()
 			defer ts.mu.Unlock()

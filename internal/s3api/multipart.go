@@ -15,6 +15,7 @@ func (h *Handler) createMultipartUpload(w http.ResponseWriter, req *request) err
 	if err != nil {
 		return err
 	}
+	attrs.Replica = isReplicaWrite(hdr)
 	alg, err := parseChecksumAlgorithm(hdr)
 	if err != nil {
 		return err

@@ -57,6 +57,7 @@ func (h *Handler) putObject(w http.ResponseWriter, req *request) error {
 		ContentMD5: sum,
 		Checksum:   checksum,
 		Cond:       parseConditions(hdr, ""),
+		Replica:    isReplicaWrite(hdr),
 	})
 	if err != nil {
 		return err
@@ -208,6 +209,9 @@ func setObjectHeaders(hdr http.Header, v *meta.Version) {
 	if len(v.Tags) > 0 {
 		hdr.Set("X-Amz-Tagging-Count", strconv.Itoa(len(v.Tags)))
 	}
+	if v.ReplicationStatus != meta.ReplicationNone {
+		hdr.Set("X-Amz-Replication-Status", string(v.ReplicationStatus))
+	}
 }
 
 // setVersionHeader sends x-amz-version-id. The "null" version is named
@@ -231,7 +235,11 @@ func (h *Handler) deleteObject(w http.ResponseWriter, req *request) error {
 	if _, ok := req.query["versionId"]; ok && versionID == "" {
 		return errorf(codeInvalidArgument, "Version id cannot be the empty string")
 	}
-	res, err := h.cfg.Objects.DeleteObject(req.ctx(), req.principal, req.bucket, req.key, versionID)
+	deleteObject := h.cfg.Objects.DeleteObject
+	if isReplicaWrite(req.r.Header) {
+		deleteObject = h.cfg.Objects.DeleteObjectReplica
+	}
+	res, err := deleteObject(req.ctx(), req.principal, req.bucket, req.key, versionID)
 	if err != nil {
 		return err
 	}

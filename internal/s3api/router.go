@@ -19,6 +19,9 @@ const (
 	opGetBucketTagging        = "GetBucketTagging"
 	opPutBucketTagging        = "PutBucketTagging"
 	opDeleteBucketTagging     = "DeleteBucketTagging"
+	opGetBucketReplication    = "GetBucketReplication"
+	opPutBucketReplication    = "PutBucketReplication"
+	opDeleteBucketReplication = "DeleteBucketReplication"
 	opGetBucketACL            = "GetBucketAcl"
 	opListObjects             = "ListObjects"
 	opListObjectsV2           = "ListObjectsV2"
@@ -57,7 +60,7 @@ var unsupportedSubresources = []string{
 	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging",
 	"metadataConfiguration", "metrics", "notification", "object-lock",
 	"ownershipControls", "policy", "policyStatus", "publicAccessBlock",
-	"renameObject", "replication", "requestPayment", "restore", "retention",
+	"renameObject", "requestPayment", "restore", "retention",
 	"select", "session", "torrent", "website",
 }
 
@@ -135,6 +138,9 @@ func bucketOp(method string, q url.Values) string {
 			return opUnsupported
 		}
 	}
+	if has("replication") {
+		return bucketReplicationOp(method)
+	}
 	switch method {
 	case http.MethodGet:
 		switch {
@@ -179,6 +185,19 @@ func bucketOp(method string, q url.Values) string {
 	return opMethodNotAllowed
 }
 
+// bucketReplicationOp routes ?replication on a bucket.
+func bucketReplicationOp(method string) string {
+	switch method {
+	case http.MethodGet:
+		return opGetBucketReplication
+	case http.MethodPut:
+		return opPutBucketReplication
+	case http.MethodDelete:
+		return opDeleteBucketReplication
+	}
+	return opMethodNotAllowed
+}
+
 func objectOp(method string, q url.Values, h http.Header) string {
 	has := func(name string) bool { _, ok := q[name]; return ok }
 	if has("acl") {
@@ -191,6 +210,9 @@ func objectOp(method string, q url.Values, h http.Header) string {
 		if has(name) {
 			return opUnsupported
 		}
+	}
+	if has("replication") {
+		return opUnsupported // a bucket subresource only
 	}
 	copySource := h.Get("X-Amz-Copy-Source") != ""
 	switch method {

@@ -120,14 +120,15 @@ func Run(ctx context.Context, cfg Config) error {
 		Region: cfg.Region,
 		Logger: log,
 	})
-	objects := object.New(object.Config{Meta: metaStore, Blobs: blobs, Logger: log})
+	objects := object.New(object.Config{Meta: metaStore, Blobs: blobs, Logger: log, Replication: repl})
 	s3 := s3api.New(s3api.Config{
-		Objects: objects,
-		Creds:   users,
-		Region:  cfg.Region,
-		Domain:  cfg.S3Domain,
-		Logger:  log,
-		Observe: stats.ObserveS3,
+		Objects:     objects,
+		Creds:       users,
+		Region:      cfg.Region,
+		Domain:      cfg.S3Domain,
+		Logger:      log,
+		Observe:     stats.ObserveS3,
+		Replication: repl,
 	})
 	jobs := job.New(job.Config{
 		Meta:       metaStore,
