@@ -130,6 +130,17 @@ func Run(ctx context.Context, cfg Config) error {
 		Observe:     stats.ObserveS3,
 		Replication: repl,
 	})
+	copier := replication.NewCopier(replication.CopierConfig{
+		Objects: objects,
+		Clients: replication.NewClientPool(repl),
+		Logger:  log,
+	})
+	replicator := replication.NewReplicator(replication.ReplicatorConfig{
+		Meta:   metaStore,
+		Copier: copier,
+		Logger: log,
+	})
+	repl.SetNotify(replicator.Notify)
 	jobs := job.New(job.Config{
 		Meta:       metaStore,
 		Objects:    objects,
@@ -139,7 +150,10 @@ func Run(ctx context.Context, cfg Config) error {
 		Retention:  cfg.JobRetention,
 		Logger:     log,
 		OnProgress: stats.JobProgress,
-	}, job.NewMetricReconciliation())
+	},
+		job.NewMetricReconciliation(),
+		replication.NewBatchRunner(replication.BatchConfig{Meta: metaStore, Service: repl, Copier: copier, Logger: log}),
+	)
 
 	mapiKeys, err := mapi.LoadKeys(ctx, metaStore, sealer)
 	if err != nil {
@@ -203,6 +217,11 @@ func Run(ctx context.Context, cfg Config) error {
 	wg.Go(func() {
 		if err := jobs.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
 			log.Error("job engine stopped", "err", err)
+		}
+	})
+	wg.Go(func() {
+		if err := replicator.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("replicator stopped", "err", err)
 		}
 	})
 

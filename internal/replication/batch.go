@@ -1,0 +1,483 @@
+package replication
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/quarrylabs/quarry/internal/job"
+	"github.com/quarrylabs/quarry/internal/meta"
+)
+
+// BATCH_REPLICATE parameters, besides dryRun and prefix.
+const (
+	// ParamReplicationFilter selects objects: FilterAll (default),
+	// FilterNew or FilterFailed.
+	ParamReplicationFilter = "replicationFilter"
+	// ParamDestination limits the job to one destination (a target ARN
+	// named by the bucket's configuration).
+	ParamDestination = "destination"
+)
+
+// Values of ParamReplicationFilter.
+const (
+	// FilterAll: every current object the configuration selects.
+	FilterAll = "ALL"
+	// FilterNew: objects never replicated to the destination.
+	FilterNew = "NEW"
+	// FilterFailed: objects whose last replication to the destination failed.
+	FilterFailed = "FAILED"
+)
+
+// Defaults of BatchConfig's zero fields.
+const (
+	DefaultBatchConcurrency = 8
+	// batchPageSize is how many current objects one checkpoint covers.
+	batchPageSize = 256
+)
+
+// BatchConfig configures the BATCH_REPLICATE runner.
+type BatchConfig struct {
+	// Meta is the store holding the bucket configurations; it defaults
+	// to the job engine's store.
+	Meta meta.Store
+	// Service resolves the destinations, checked before any copy: a job
+	// whose destination is misconfigured fails at once. Optional.
+	Service *Service
+	Copier  ObjectCopier
+	// Concurrency is how many copies run at once (default 8).
+	Concurrency int
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+	// Now defaults to time.Now (the clock of the destination breaker).
+	Now func() time.Time
+}
+
+// BatchRunner runs BATCH_REPLICATE: it copies the bucket's current objects
+// to the destinations of its replication configuration, through the same
+// copy routine as live replication, a checkpointed page at a time.
+//
+// Phases: EXAMINING counts the candidates (stats.total); PROCESSING scans
+// the current objects from the cursor, copies each page's candidates and
+// checkpoints the page: its stats, failures, cursor and the objects'
+// replication states commit together. An object already in place at a
+// destination (same size and ETag) is not sent again, so a page redone
+// after a crash or a takeover costs HEADs only.
+type BatchRunner struct {
+	cfg BatchConfig
+}
+
+var _ job.Runner = (*BatchRunner)(nil)
+
+// NewBatchRunner returns the runner.
+func NewBatchRunner(cfg BatchConfig) *BatchRunner {
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = DefaultBatchConcurrency
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &BatchRunner{cfg: cfg}
+}
+
+// Type implements job.Runner.
+func (*BatchRunner) Type() string { return job.TypeBatchReplicate }
+
+// Validate implements job.Runner.
+func (*BatchRunner) Validate(params map[string]string) error {
+	for k, v := range params {
+		switch k {
+		case ParamReplicationFilter:
+			if v != FilterAll && v != FilterNew && v != FilterFailed {
+				return fmt.Errorf("%w: %s must be %s, %s or %s, not %q",
+					job.ErrInvalidParams, k, FilterAll, FilterNew, FilterFailed, v)
+			}
+		case ParamDestination:
+			if !strings.HasPrefix(v, "arn:") {
+				return fmt.Errorf("%w: %s must be a replication target ARN, not %q", job.ErrInvalidParams, k, v)
+			}
+		default:
+			return job.UnknownParam(job.TypeBatchReplicate, k)
+		}
+	}
+	return nil
+}
+
+// batchCursor is where a job resumes: after the last key whose page was
+// checkpointed.
+type batchCursor struct {
+	After string `json:"after,omitempty"`
+}
+
+func (c batchCursor) encode() []byte {
+	b, _ := json.Marshal(c) // plain struct: cannot fail
+	return b
+}
+
+func decodeBatchCursor(b []byte) (batchCursor, error) {
+	var c batchCursor
+	if len(b) == 0 {
+		return c, nil
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, fmt.Errorf("corrupt checkpoint cursor: %w", err)
+	}
+	return c, nil
+}
+
+// batchRun is one run of a job.
+type batchRun struct {
+	cfg     BatchConfig
+	run     *job.Run
+	store   meta.Store
+	bucket  string
+	prefix  string
+	filter  string
+	dryRun  bool
+	sel     *selector
+	breaker *breaker
+}
+
+// Run implements job.Runner.
+func (b *BatchRunner) Run(ctx context.Context, r *job.Run) error {
+	j := r.Job()
+	br := &batchRun{
+		cfg:     b.cfg,
+		run:     r,
+		store:   cmp.Or(b.cfg.Meta, r.Meta()),
+		bucket:  j.Bucket,
+		prefix:  j.Params[job.ParamPrefix],
+		filter:  cmp.Or(j.Params[ParamReplicationFilter], FilterAll),
+		dryRun:  job.BoolParam(j.Params, job.ParamDryRun),
+		breaker: newBreaker(b.cfg.Now),
+	}
+	sel, err := br.loadSelector(ctx, j.Params[ParamDestination])
+	if err != nil {
+		return err
+	}
+	br.sel = sel
+	switch j.State {
+	case meta.JobExamining:
+		if err := br.examine(ctx); err != nil {
+			return err
+		}
+		fallthrough
+	case meta.JobProcessing, meta.JobExecuting:
+		return br.scan(ctx)
+	}
+	return fmt.Errorf("job is in unexpected state %s", j.State)
+}
+
+// loadSelector reads the bucket's configuration and checks the
+// destinations: no configuration, a destination it does not name, or a
+// destination that cannot be resolved fails the job with that message.
+func (br *batchRun) loadSelector(ctx context.Context, destination string) (*selector, error) {
+	var raw []byte
+	err := br.store.View(ctx, func(tx meta.Tx) error {
+		b, err := tx.GetBucket(br.bucket)
+		if errors.Is(err, meta.ErrNotFound) {
+			return fmt.Errorf("bucket %s no longer exists", br.bucket)
+		}
+		if err != nil {
+			return fmt.Errorf("read bucket %s: %w", br.bucket, err)
+		}
+		raw = b.Replication
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) == 0 {
+		return nil, fmt.Errorf("bucket %s has no replication configuration", br.bucket)
+	}
+	cfg, err := DecodeConfig(raw)
+	if err != nil {
+		return nil, fmt.Errorf("bucket %s: %w", br.bucket, err)
+	}
+	sel := newSelector(cfg, destination)
+	if destination != "" && len(sel.dests) == 0 {
+		return nil, fmt.Errorf("destination %s is not a destination of an enabled rule of bucket %s's replication configuration", destination, br.bucket)
+	}
+	if len(sel.dests) == 0 {
+		return nil, fmt.Errorf("bucket %s's replication configuration has no enabled rule", br.bucket)
+	}
+	if br.cfg.Service != nil {
+		for _, d := range sel.dests {
+			if _, _, err := br.cfg.Service.Target(ctx, d); err != nil {
+				return nil, fmt.Errorf("destination misconfigured: %w", err)
+			}
+		}
+	}
+	return sel, nil
+}
+
+// candidate is a current object and the destinations it is to be copied to.
+type candidate struct {
+	v     meta.Version
+	dests []string
+}
+
+// page reads the next current objects after cur and picks the candidates.
+// last is the last key read ("" when none); more is false at the end.
+func (br *batchRun) page(ctx context.Context, cur batchCursor) (cands []candidate, last string, more bool, err error) {
+	err = br.store.View(ctx, func(tx meta.Tx) error {
+		versions, err := tx.ListLatest(br.bucket, br.prefix, cur.After, batchPageSize)
+		if err != nil {
+			return fmt.Errorf("list objects of %s: %w", br.bucket, err)
+		}
+		more = len(versions) == batchPageSize
+		if len(versions) > 0 {
+			last = versions[len(versions)-1].Key
+		}
+		for _, v := range versions {
+			states, err := tx.ListVersionReplication(v.Bucket, v.Key, v.VersionID)
+			if err != nil {
+				return fmt.Errorf("replication states of %s: %w", v.Key, err)
+			}
+			if dests := br.sel.destinations(&v, states, br.filter); len(dests) > 0 {
+				cands = append(cands, candidate{v: v, dests: dests})
+			}
+		}
+		return nil
+	})
+	return cands, last, more, err
+}
+
+// examine counts the candidates into stats.total and moves the job to
+// PROCESSING.
+func (br *batchRun) examine(ctx context.Context) error {
+	var (
+		total int64
+		cur   batchCursor
+	)
+	for {
+		cands, last, more, err := br.page(ctx, cur)
+		if err != nil {
+			return err
+		}
+		total += int64(len(cands))
+		if !more {
+			break
+		}
+		cur.After = last
+	}
+	return br.run.Checkpoint(ctx, job.Checkpoint{
+		State:  meta.JobProcessing,
+		Cursor: batchCursor{}.encode(),
+		Delta:  meta.JobStats{Total: total},
+	})
+}
+
+// scan copies the candidates a page at a time from the cursor on.
+func (br *batchRun) scan(ctx context.Context) error {
+	cur, err := decodeBatchCursor(br.run.Job().Cursor)
+	if err != nil {
+		return err
+	}
+	for {
+		cands, last, more, err := br.page(ctx, cur)
+		if err != nil {
+			return err
+		}
+		if last != "" {
+			cur.After = last
+		}
+		cp := job.Checkpoint{Cursor: cur.encode()}
+		if br.dryRun {
+			cp.Delta.Processed = int64(len(cands))
+		} else {
+			results := br.copyAll(ctx, cands)
+			if err := ctx.Err(); err != nil {
+				// Not checkpointed: the page is redone on resume, and
+				// what it copied is found in place.
+				return err
+			}
+			br.account(cands, results, &cp)
+		}
+		if err := br.run.Checkpoint(ctx, cp); err != nil || !more {
+			return err
+		}
+	}
+}
+
+// copyResult is the outcome of one object's copy to one destination.
+type copyResult struct {
+	outcome Outcome
+	err     error
+}
+
+// copyAll copies every candidate to each of its destinations with
+// Concurrency workers; results[i][j] is candidate i at its destination j.
+func (br *batchRun) copyAll(ctx context.Context, cands []candidate) [][]copyResult {
+	type item struct{ i, j int }
+	results := make([][]copyResult, len(cands))
+	items := make(chan item)
+	var wg sync.WaitGroup
+	for range min(br.cfg.Concurrency, len(cands)) {
+		wg.Go(func() {
+			for it := range items {
+				c := &cands[it.i]
+				results[it.i][it.j] = br.copyOne(ctx, &c.v, c.dests[it.j])
+			}
+		})
+	}
+feed:
+	for i := range cands {
+		results[i] = make([]copyResult, len(cands[i].dests))
+		for j := range cands[i].dests {
+			select {
+			case items <- item{i, j}:
+			case <-ctx.Done():
+				break feed
+			}
+		}
+	}
+	close(items)
+	wg.Wait()
+	return results
+}
+
+// copyOne copies v to dest unless the destination is known to be down.
+func (br *batchRun) copyOne(ctx context.Context, v *meta.Version, dest string) copyResult {
+	if err := br.breaker.allow(dest); err != nil {
+		return copyResult{err: err}
+	}
+	out, err := br.cfg.Copier.Copy(ctx, br.bucket, v.Key, v.VersionID, dest)
+	br.breaker.record(dest, err)
+	return copyResult{outcome: out, err: err}
+}
+
+// account turns a page's results into the checkpoint: stats, failures and
+// the replication state of each object at each destination, set in the
+// checkpoint's transaction.
+func (br *batchRun) account(cands []candidate, results [][]copyResult, cp *job.Checkpoint) {
+	var states []meta.VersionReplication
+	now := br.run.Now()
+	for i, c := range cands {
+		var (
+			reasons []string
+			sent    int64
+			inPlace = true
+		)
+		for j, dest := range c.dests {
+			res := results[i][j]
+			state := meta.VersionReplication{Bucket: br.bucket, Key: c.v.Key, VersionID: c.v.VersionID, TargetARN: dest, Updated: now}
+			switch {
+			case res.err == nil:
+				sent += res.outcome.Bytes
+				inPlace = inPlace && res.outcome.Skipped
+				state.Status = meta.ReplicationCompleted
+				states = append(states, state)
+			case errors.Is(res.err, ErrSourceGone) || errors.Is(res.err, ErrSuperseded):
+				// Deleted or replaced since the listing: no fault, and
+				// nothing to record on a version that is no longer current.
+				inPlace = false
+			default:
+				reasons = append(reasons, fmt.Sprintf("destination %s: %v", dest, res.err))
+				state.Status, state.Error = meta.ReplicationFailed, res.err.Error()
+				states = append(states, state)
+			}
+		}
+		cp.Delta.Bytes += sent
+		switch {
+		case len(reasons) > 0:
+			cp.Delta.Failed++
+			cp.Failures = append(cp.Failures, meta.JobFailure{Key: c.v.Key, VersionID: c.v.VersionID, Reason: strings.Join(reasons, "; ")})
+		case inPlace:
+			cp.Delta.Processed++
+			cp.Delta.Skipped++
+		default:
+			cp.Delta.Processed++
+		}
+	}
+	if len(states) == 0 {
+		return
+	}
+	cp.Apply = func(tx meta.Tx, _ *job.Checkpoint) error {
+		for _, s := range states {
+			err := tx.SetVersionReplication(s)
+			if err != nil && !errors.Is(err, meta.ErrNotFound) {
+				return fmt.Errorf("record replication of %s to %s: %w", s.Key, s.TargetARN, err)
+			}
+		}
+		return nil
+	}
+}
+
+// selector decides, from a bucket's configuration, which destinations an
+// object is copied to. It picks rules as live replication does
+// (Config.RulesFor), so both agree on what a rule selects.
+type selector struct {
+	cfg *Config
+	// dests are the destinations in scope (of enabled rules; only the
+	// job's destination parameter when given), sorted.
+	dests []string
+}
+
+func newSelector(cfg *Config, destination string) *selector {
+	s := &selector{cfg: cfg}
+	for _, r := range cfg.Rules {
+		if !r.Enabled || (destination != "" && r.DestinationARN != destination) {
+			continue
+		}
+		if !slices.Contains(s.dests, r.DestinationARN) {
+			s.dests = append(s.dests, r.DestinationARN)
+		}
+	}
+	slices.Sort(s.dests)
+	return s
+}
+
+// destinations returns the destinations v is to be copied to under filter,
+// given its replication states (by target). For each destination the rule
+// that applies to v decides; an object no rule ever queued for that
+// destination (one that existed before the rule) is only copied when the
+// rule enables ExistingObjectReplication. A replica is never copied.
+func (s *selector) destinations(v *meta.Version, states []meta.VersionReplication, filter string) []string {
+	if v.DeleteMarker || v.ReplicationStatus == meta.ReplicationReplica {
+		return nil
+	}
+	var out []string
+	for _, rule := range s.cfg.RulesFor(v.Key, v.Tags) {
+		d := rule.DestinationARN
+		if !slices.Contains(s.dests, d) {
+			continue
+		}
+		status, tracked := statusAt(states, d)
+		if !tracked && !rule.ExistingObjectReplication {
+			continue
+		}
+		switch filter {
+		case FilterNew:
+			if status != meta.ReplicationNone {
+				continue
+			}
+		case FilterFailed:
+			if status != meta.ReplicationFailed {
+				continue
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// statusAt returns the state of a version at target, and whether it has one.
+func statusAt(states []meta.VersionReplication, target string) (meta.ReplicationStatus, bool) {
+	for _, s := range states {
+		if s.TargetARN == target {
+			return s.Status, true
+		}
+	}
+	return meta.ReplicationNone, false
+}

@@ -1,0 +1,650 @@
+package replication_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/blob/disk"
+	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/sqlite"
+	"github.com/quarrylabs/quarry/internal/object"
+	"github.com/quarrylabs/quarry/internal/replication"
+	"github.com/quarrylabs/quarry/internal/s3api"
+)
+
+// The data-plane tests run a real destination (the S3 API over its own
+// SQLite and disk stores, served over HTTP) and a real source (object
+// service, replication service, client pool and copier on their own
+// stores).
+
+const (
+	srcBucket = "photos"
+	dstBucket = "replica"
+)
+
+var (
+	srcOwner = auth.Principal{UserID: 1, Username: "alice", Role: meta.RoleUser}
+	srcAdmin = auth.Principal{UserID: 2, Username: "root", Role: meta.RoleAdmin}
+)
+
+// quietLogger keeps expected failures out of test output.
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// remoteQuarry is a destination Quarry served by httptest.
+type remoteQuarry struct {
+	t         *testing.T
+	srv       *httptest.Server
+	accessKey string
+	secretKey string
+	// hold makes data uploads wait (see holdUploads).
+	hold struct {
+		sync.Mutex
+		entered chan struct{}
+		release chan struct{}
+	}
+	// cut drops the connection of one upload (see cutUpload).
+	cut struct {
+		sync.Mutex
+		countdown int   // data PUTs to let through first, plus one
+		after     int64 // bytes read before the cut
+	}
+}
+
+// cutUpload makes the n-th next data upload (PUT with a body: PutObject or
+// UploadPart) read after bytes and then drop the connection, as a crashed
+// destination or a broken network would.
+func (rq *remoteQuarry) cutUpload(n int, after int64) {
+	rq.cut.Lock()
+	defer rq.cut.Unlock()
+	rq.cut.countdown, rq.cut.after = n, after
+}
+
+// holdUploads makes data uploads wait until release is called (or their
+// client goes away); entered receives a value as each one starts waiting.
+func (rq *remoteQuarry) holdUploads() (entered <-chan struct{}, release func()) {
+	rq.hold.Lock()
+	defer rq.hold.Unlock()
+	in, out := make(chan struct{}, 100), make(chan struct{})
+	rq.hold.entered, rq.hold.release = in, out
+	var once sync.Once
+	return in, func() {
+		once.Do(func() {
+			rq.hold.Lock()
+			rq.hold.entered, rq.hold.release = nil, nil
+			rq.hold.Unlock()
+			close(out)
+		})
+	}
+}
+
+// waitIfHeld blocks a data upload while uploads are held.
+func (rq *remoteQuarry) waitIfHeld(r *http.Request) {
+	rq.hold.Lock()
+	entered, release := rq.hold.entered, rq.hold.release
+	rq.hold.Unlock()
+	if release == nil {
+		return
+	}
+	entered <- struct{}{}
+	select {
+	case <-release:
+	case <-r.Context().Done():
+	}
+}
+
+// shouldCut counts a data upload and returns how many bytes to read before
+// cutting it (0: do not cut).
+func (rq *remoteQuarry) shouldCut() int64 {
+	rq.cut.Lock()
+	defer rq.cut.Unlock()
+	if rq.cut.countdown == 0 {
+		return 0
+	}
+	rq.cut.countdown--
+	if rq.cut.countdown > 0 {
+		return 0
+	}
+	return rq.cut.after
+}
+
+func startRemoteQuarry(t *testing.T) *remoteQuarry {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	store, err := sqlite.Open(ctx, filepath.Join(dir, "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	blobs, err := disk.New(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := auth.NewService(store, newTestSealer(t))
+	u, err := users.CreateUser(ctx, "dest", "password-dest-123", meta.RoleUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ak, sk, err := users.CreateAccessKey(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objects := object.New(object.Config{Meta: store, Blobs: blobs, Logger: quietLogger()})
+	owner := auth.Principal{UserID: u.ID, Username: u.Username, Role: u.Role}
+	if err := objects.CreateBucket(ctx, owner, dstBucket); err != nil {
+		t.Fatal(err)
+	}
+	rq := &remoteQuarry{t: t, accessKey: ak, secretKey: sk}
+	api := s3api.New(s3api.Config{Objects: objects, Creds: users, Region: "us-east-1", Logger: quietLogger()})
+	rq.srv = httptest.NewServer(rq.cutter(api))
+	t.Cleanup(rq.srv.Close)
+	return rq
+}
+
+// cutter wraps the S3 API: it drops the connection in the middle of an
+// upload when asked to (cutUpload).
+func (rq *remoteQuarry) cutter(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && r.ContentLength > 0 {
+			rq.waitIfHeld(r)
+			if n := rq.shouldCut(); n > 0 {
+				_, _ = io.CopyN(io.Discard, r.Body, n)
+				conn, _, err := http.NewResponseController(w).Hijack()
+				if err == nil {
+					conn.Close()
+				}
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// client reads the destination as its owner.
+func (rq *remoteQuarry) client() *s3.Client {
+	return s3.New(s3.Options{
+		BaseEndpoint: aws.String(rq.srv.URL),
+		UsePathStyle: true,
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider(rq.accessKey, rq.secretKey, ""),
+		Retryer:      aws.NopRetryer{},
+	})
+}
+
+// object returns the destination's object at key and its data, nil if
+// there is none.
+func (rq *remoteQuarry) object(key string) (*s3.GetObjectOutput, []byte) {
+	rq.t.Helper()
+	out, err := rq.client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(dstBucket), Key: aws.String(key)})
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		rq.t.Fatalf("get %s at destination: %v", key, err)
+	}
+	defer out.Body.Close()
+	data, err := io.ReadAll(out.Body)
+	if err != nil {
+		rq.t.Fatalf("read %s at destination: %v", key, err)
+	}
+	return out, data
+}
+
+// tags returns the destination object's tags.
+func (rq *remoteQuarry) tags(key string) map[string]string {
+	rq.t.Helper()
+	out, err := rq.client().GetObjectTagging(context.Background(), &s3.GetObjectTaggingInput{Bucket: aws.String(dstBucket), Key: aws.String(key)})
+	if err != nil {
+		rq.t.Fatalf("get tags of %s at destination: %v", key, err)
+	}
+	tags := map[string]string{}
+	for _, tag := range out.TagSet {
+		tags[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
+	}
+	return tags
+}
+
+// uploads counts the destination's multipart uploads in progress.
+func (rq *remoteQuarry) uploads() int {
+	rq.t.Helper()
+	out, err := rq.client().ListMultipartUploads(context.Background(), &s3.ListMultipartUploadsInput{Bucket: aws.String(dstBucket)})
+	if err != nil {
+		rq.t.Fatalf("list uploads at destination: %v", err)
+	}
+	return len(out.Uploads)
+}
+
+func newTestSealer(t *testing.T) *auth.Sealer {
+	t.Helper()
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	sealer, err := auth.NewSealer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sealer
+}
+
+// replSource is the source side: a versioned bucket, the replication
+// service and the data plane on real stores.
+type replSource struct {
+	t       *testing.T
+	ctx     context.Context
+	store   *sqlite.Store
+	blobs   *disk.Store
+	objects *object.Service
+	service *replication.Service
+	pool    *replication.ClientPool
+	copier  *replication.Copier
+}
+
+func newReplSource(t *testing.T) *replSource {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	store, err := sqlite.Open(ctx, filepath.Join(dir, "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	blobs, err := disk.New(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &replSource{t: t, ctx: ctx, store: store, blobs: blobs}
+	// No planner: the tests enqueue the tasks they mean to run.
+	s.objects = object.New(object.Config{Meta: store, Blobs: blobs, Logger: quietLogger()})
+	s.service = replication.NewService(replication.ServiceConfig{Meta: store, Objects: s.objects, Sealer: newTestSealer(t), Logger: quietLogger()})
+	s.pool = replication.NewClientPool(s.service)
+	t.Cleanup(s.pool.Close)
+	s.copier = replication.NewCopier(replication.CopierConfig{Objects: s.objects, Clients: s.pool, Logger: quietLogger()})
+	if err := s.objects.CreateBucket(ctx, srcOwner, srcBucket); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.objects.SetVersioning(ctx, srcOwner, srcBucket, meta.VersioningEnabled); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// target registers rq's bucket as a replication target and returns its ARN.
+func (s *replSource) target(name string, rq *remoteQuarry) string {
+	s.t.Helper()
+	return s.targetAt(name, rq.srv.URL, rq.accessKey, rq.secretKey)
+}
+
+func (s *replSource) targetAt(name, endpoint, accessKey, secretKey string) string {
+	s.t.Helper()
+	tg, err := s.service.CreateTarget(s.ctx, srcAdmin, replication.TargetInput{
+		Name: name, Endpoint: endpoint, AccessKey: accessKey, SecretKey: secretKey, Bucket: dstBucket,
+	})
+	if err != nil {
+		s.t.Fatalf("create target %s: %v", name, err)
+	}
+	return tg.ARN
+}
+
+// configure sets the source bucket's replication rules.
+func (s *replSource) configure(rules ...replication.Rule) {
+	s.t.Helper()
+	if err := s.service.PutBucketReplication(s.ctx, srcOwner, srcBucket, &replication.Config{Rules: rules}); err != nil {
+		s.t.Fatalf("put bucket replication: %v", err)
+	}
+}
+
+// everything is a rule replicating every object, existing ones included.
+func everything(id, arn string, priority int) replication.Rule {
+	return replication.Rule{ID: id, Priority: priority, Enabled: true, DestinationARN: arn, ExistingObjectReplication: true, DeleteMarkerReplication: true}
+}
+
+// put stores an object in the source bucket.
+func (s *replSource) put(key string, data []byte, attrs object.ObjectAttrs) *meta.Version {
+	s.t.Helper()
+	v, err := s.objects.PutObject(s.ctx, srcOwner, object.PutInput{
+		Bucket: srcBucket, Key: key, Body: bytes.NewReader(data), Size: int64(len(data)), Attrs: attrs,
+	})
+	if err != nil {
+		s.t.Fatalf("put %s: %v", key, err)
+	}
+	return v
+}
+
+// putMultipart stores an object uploaded in the given parts.
+func (s *replSource) putMultipart(key string, parts [][]byte, attrs object.ObjectAttrs) *meta.Version {
+	s.t.Helper()
+	u, err := s.objects.CreateMultipartUpload(s.ctx, srcOwner, srcBucket, key, attrs, "", "")
+	if err != nil {
+		s.t.Fatalf("create upload %s: %v", key, err)
+	}
+	var done []object.CompletePart
+	for i, data := range parts {
+		p, err := s.objects.UploadPart(s.ctx, srcOwner, object.PartInput{
+			Bucket: srcBucket, Key: key, UploadID: u.ID, Number: i + 1, Body: bytes.NewReader(data), Size: int64(len(data)),
+		})
+		if err != nil {
+			s.t.Fatalf("upload part %d of %s: %v", i+1, key, err)
+		}
+		done = append(done, object.CompletePart{Number: i + 1, ETag: p.ETag})
+	}
+	v, err := s.objects.CompleteMultipartUpload(s.ctx, srcOwner, srcBucket, key, u.ID, done)
+	if err != nil {
+		s.t.Fatalf("complete %s: %v", key, err)
+	}
+	return v
+}
+
+// state returns a version's replication state at target ("" if none).
+func (s *replSource) state(v *meta.Version, target string) meta.VersionReplication {
+	s.t.Helper()
+	var states []meta.VersionReplication
+	err := s.store.View(s.ctx, func(tx meta.Tx) error {
+		var err error
+		states, err = tx.ListVersionReplication(v.Bucket, v.Key, v.VersionID)
+		return err
+	})
+	if err != nil {
+		s.t.Fatalf("replication states of %s: %v", v.Key, err)
+	}
+	for _, st := range states {
+		if st.TargetARN == target {
+			return st
+		}
+	}
+	return meta.VersionReplication{}
+}
+
+// setState records a version's state at target, as live replication would.
+func (s *replSource) setState(v *meta.Version, target string, status meta.ReplicationStatus) {
+	s.t.Helper()
+	err := s.store.Update(s.ctx, func(tx meta.Tx) error {
+		return tx.SetVersionReplication(meta.VersionReplication{
+			Bucket: v.Bucket, Key: v.Key, VersionID: v.VersionID, TargetARN: target, Status: status, Updated: time.Now(),
+		})
+	})
+	if err != nil {
+		s.t.Fatalf("set state of %s: %v", v.Key, err)
+	}
+}
+
+// randomData returns n random bytes.
+func randomData(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return b
+}
+
+// events records named events and lets tests wait for counts of them.
+type events struct {
+	mu     sync.Mutex
+	counts map[string]int
+	change chan struct{}
+}
+
+func newEvents() *events { return &events{counts: map[string]int{}, change: make(chan struct{}, 1)} }
+
+func (e *events) record(name string) {
+	e.mu.Lock()
+	e.counts[name]++
+	e.mu.Unlock()
+	select {
+	case e.change <- struct{}{}:
+	default:
+	}
+}
+
+func (e *events) count(name string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.counts[name]
+}
+
+// wait blocks until name happened n times, failing the test after limit.
+func (e *events) wait(t *testing.T, name string, n int, limit time.Duration) {
+	t.Helper()
+	deadline := time.After(limit)
+	for e.count(name) < n {
+		select {
+		case <-e.change:
+		case <-deadline:
+			t.Fatalf("waited %s for %d %q events, saw %d", limit, n, name, e.count(name))
+		}
+	}
+}
+
+func TestCopyMakesAnIdenticalObject(t *testing.T) {
+	rq := startRemoteQuarry(t)
+	src := newReplSource(t)
+	arn := src.target("dest", rq)
+	attrs := object.ObjectAttrs{
+		ContentType: "image/jpeg",
+		Headers: map[string]string{
+			"Cache-Control":       "max-age=60",
+			"Content-Disposition": `attachment; filename="a b.jpg"`,
+			"Content-Encoding":    "identity",
+			"Content-Language":    "fr",
+			"Expires":             "Wed, 21 Oct 2026 07:28:00 GMT",
+		},
+		UserMeta: map[string]string{"camera": "x100", "place": "Lyon"},
+		Tags:     map[string]string{"team": "a&b", "year": "2026 spring"},
+	}
+	big := randomData(20 << 20)
+	tests := []struct {
+		name  string
+		key   string
+		data  []byte
+		parts []int // part sizes of a multipart source; nil for one PUT
+	}{
+		{name: "a small object goes as one PUT", key: "small.jpg", data: randomData(1000)},
+		{name: "an empty object is copied empty", key: "empty", data: nil},
+		{name: "a multipart object keeps its three parts and ETag", key: "big/movie.mp4", data: big, parts: []int{8 << 20, 8 << 20, 4 << 20}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var v *meta.Version
+			if tt.parts == nil {
+				v = src.put(tt.key, tt.data, attrs)
+			} else {
+				var parts [][]byte
+				rest := tt.data
+				for _, n := range tt.parts {
+					parts = append(parts, rest[:n])
+					rest = rest[n:]
+				}
+				v = src.putMultipart(tt.key, parts, attrs)
+			}
+			out, err := src.copier.Copy(src.ctx, srcBucket, tt.key, v.VersionID, arn)
+			if err != nil {
+				t.Fatalf("copy: %v", err)
+			}
+			if out.Skipped || out.Bytes != int64(len(tt.data)) {
+				t.Errorf("outcome %+v, want %d bytes sent", out, len(tt.data))
+			}
+			got, data := rq.object(tt.key)
+			if got == nil {
+				t.Fatal("object missing at the destination")
+			}
+			if !bytes.Equal(data, tt.data) {
+				t.Errorf("destination holds %d bytes that differ from the source's %d", len(data), len(tt.data))
+			}
+			if etag := strings.Trim(aws.ToString(got.ETag), `"`); etag != v.ETag {
+				t.Errorf("destination ETag %s, source %s", etag, v.ETag)
+			}
+			if got.ReplicationStatus != "REPLICA" {
+				t.Errorf("destination replication status %q, want REPLICA (sent with %s)", got.ReplicationStatus, replication.ReplicaHeader)
+			}
+			if !maps.Equal(got.Metadata, attrs.UserMeta) {
+				t.Errorf("user metadata %v, want %v", got.Metadata, attrs.UserMeta)
+			}
+			wantHeaders := map[string]*string{
+				"Content-Type":        got.ContentType,
+				"Cache-Control":       got.CacheControl,
+				"Content-Disposition": got.ContentDisposition,
+				"Content-Encoding":    got.ContentEncoding,
+				"Content-Language":    got.ContentLanguage,
+				"Expires":             got.ExpiresString,
+			}
+			for name, value := range wantHeaders {
+				want := attrs.Headers[name]
+				if name == "Content-Type" {
+					want = attrs.ContentType
+				}
+				if aws.ToString(value) != want {
+					t.Errorf("%s %q, want %q", name, aws.ToString(value), want)
+				}
+			}
+			if tags := rq.tags(tt.key); !maps.Equal(tags, attrs.Tags) {
+				t.Errorf("tags %v, want %v", tags, attrs.Tags)
+			}
+
+			again, err := src.copier.Copy(src.ctx, srcBucket, tt.key, v.VersionID, arn)
+			if err != nil {
+				t.Fatalf("second copy: %v", err)
+			}
+			if !again.Skipped || again.Bytes != 0 {
+				t.Errorf("second copy %+v, want skipped with nothing sent", again)
+			}
+		})
+	}
+}
+
+func TestCopyCutMidwayLeavesNothingVisible(t *testing.T) {
+	rq := startRemoteQuarry(t)
+	src := newReplSource(t)
+	arn := src.target("dest", rq)
+	single := src.put("single", randomData(3<<20), object.ObjectAttrs{})
+	multi := src.putMultipart("multi", [][]byte{randomData(5 << 20), randomData(5 << 20), randomData(1 << 20)}, object.ObjectAttrs{})
+	tests := []struct {
+		name string
+		v    *meta.Version
+		nth  int // which data upload is cut
+	}{
+		{name: "a PUT cut after 1 MiB", v: single, nth: 1},
+		{name: "a multipart upload cut in its second part", v: multi, nth: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rq.cutUpload(tt.nth, 1<<20)
+			_, err := src.copier.Copy(src.ctx, srcBucket, tt.v.Key, tt.v.VersionID, arn)
+			if err == nil {
+				t.Fatal("copy over a cut connection succeeded")
+			}
+			rq.cutUpload(0, 0)
+			if got, _ := rq.object(tt.v.Key); got != nil {
+				t.Errorf("a partial object of %d bytes is visible", aws.ToInt64(got.ContentLength))
+			}
+			if n := rq.uploads(); n != 0 {
+				t.Errorf("%d multipart uploads left at the destination", n)
+			}
+		})
+	}
+}
+
+func TestCopyToAnUnreachableDestinationFailsFast(t *testing.T) {
+	src := newReplSource(t)
+	arn := src.targetAt("nowhere", "http://127.0.0.1:1", "AK", "SK")
+	v := src.put("k", []byte("data"), object.ObjectAttrs{})
+	start := time.Now()
+	_, err := src.copier.Copy(src.ctx, srcBucket, "k", v.VersionID, arn)
+	if err == nil {
+		t.Fatal("copy to a closed port succeeded")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("failing took %s, want under 5s", d)
+	}
+	if !errors.As(err, new(*smithyhttp.RequestSendError)) {
+		t.Errorf("got %v, want a transport error (what the batch breaker counts)", err)
+	}
+}
+
+func TestCopyHasNothingToDoForGoneOrSupersededVersions(t *testing.T) {
+	rq := startRemoteQuarry(t)
+	src := newReplSource(t)
+	arn := src.target("dest", rq)
+	old := src.put("k", []byte("old"), object.ObjectAttrs{})
+	newer := src.put("k", []byte("new"), object.ObjectAttrs{})
+	gone := src.put("gone", []byte("x"), object.ObjectAttrs{})
+	if _, err := src.objects.DeleteObject(src.ctx, srcOwner, srcBucket, "gone", gone.VersionID); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		key, vid  string
+		want      error
+		wantAtDst bool
+	}{
+		{name: "a version replaced by a newer one is superseded", key: "k", vid: old.VersionID, want: replication.ErrSuperseded},
+		{name: "a deleted version is gone", key: "gone", vid: gone.VersionID, want: replication.ErrSourceGone},
+		{name: "an unknown key is gone", key: "never", vid: "v1", want: replication.ErrSourceGone},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := src.copier.Copy(src.ctx, srcBucket, tt.key, tt.vid, arn)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("got %v, want %v", err, tt.want)
+			}
+			if got, _ := rq.object(tt.key); got != nil {
+				t.Error("something was copied")
+			}
+		})
+	}
+	if _, err := src.copier.Copy(src.ctx, srcBucket, "k", newer.VersionID, arn); err != nil {
+		t.Fatalf("copy of the current version: %v", err)
+	}
+}
+
+func TestReplicateDeleteMarker(t *testing.T) {
+	rq := startRemoteQuarry(t)
+	src := newReplSource(t)
+	arn := src.target("dest", rq)
+	v := src.put("doomed", []byte("bye"), object.ObjectAttrs{})
+	if _, err := src.copier.Copy(src.ctx, srcBucket, "doomed", v.VersionID, arn); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("a key whose latest version is not a marker is superseded", func(t *testing.T) {
+		err := src.copier.ReplicateDeleteMarker(src.ctx, srcBucket, "doomed", arn)
+		if !errors.Is(err, replication.ErrSuperseded) {
+			t.Fatalf("got %v, want replication.ErrSuperseded", err)
+		}
+		if got, _ := rq.object("doomed"); got == nil {
+			t.Error("the destination object was deleted")
+		}
+	})
+	t.Run("a marker that is the latest version deletes the object at the destination", func(t *testing.T) {
+		if _, err := src.objects.DeleteObject(src.ctx, srcOwner, srcBucket, "doomed", ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := src.copier.ReplicateDeleteMarker(src.ctx, srcBucket, "doomed", arn); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := rq.object("doomed"); got != nil {
+			t.Error("the object is still visible at the destination")
+		}
+	})
+	t.Run("a key without any version is gone", func(t *testing.T) {
+		err := src.copier.ReplicateDeleteMarker(src.ctx, srcBucket, "never", arn)
+		if !errors.Is(err, replication.ErrSourceGone) {
+			t.Fatalf("got %v, want replication.ErrSourceGone", err)
+		}
+	})
+}
