@@ -135,7 +135,15 @@ type server struct {
 // and kills it when the test ends. Its output is printed if t fails.
 func startServer(t *testing.T, opts serverOptions) *server {
 	t.Helper()
-	srv, err := launch(opts, filepath.Join(t.TempDir(), "data"))
+	return startServerIn(t, opts, filepath.Join(t.TempDir(), "data"))
+}
+
+// startServerIn is startServer on a given data directory: a prepared copy,
+// or one that another server of the test uses at the same time (two
+// engines sharing one store).
+func startServerIn(t *testing.T, opts serverOptions, dataDir string) *server {
+	t.Helper()
+	srv, err := launch(opts, dataDir)
 	if srv != nil {
 		t.Cleanup(func() {
 			srv.kill()
@@ -365,6 +373,16 @@ func (s *server) Restart(t *testing.T) {
 	if err := s.start(); err != nil {
 		t.Fatalf("restart server: %v", err)
 	}
+}
+
+// Pid is the process id of the current (or last) process, 0 if none.
+func (s *server) Pid() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
 }
 
 // Output is everything the server wrote to stdout and stderr so far.

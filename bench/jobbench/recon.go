@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"time"
+
+	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/sqlite"
+
+	_ "modernc.org/sqlite" // the baseline's database/sql driver
+)
+
+// ReconResult is the METRIC_RECONCILIATION run's figures.
+type ReconResult struct {
+	Objects     int     `json:"objects"`
+	SeedSeconds float64 `json:"seed_seconds"`
+	// JobSeconds runs from the jobs/create request to the first status
+	// poll (every 20 ms) that shows COMPLETE.
+	JobSeconds       float64 `json:"job_seconds"`
+	ObjectsPerSecond float64 `json:"objects_per_second"`
+	// BaselineSeconds is the best of baselineRuns runs of the query.
+	BaselineSeconds       float64 `json:"baseline_seconds"`
+	BaselineRowsPerSecond float64 `json:"baseline_rows_per_second"`
+	// Ratio is ObjectsPerSecond / BaselineRowsPerSecond.
+	Ratio float64 `json:"ratio"`
+}
+
+const baselineRuns = 3
+
+// openStore opens the server's metadata store (SQLite WAL: a second
+// process may read and write it while the server runs).
+func openStore(ctx context.Context, dataDir string) (*sqlite.Store, error) {
+	st, err := sqlite.Open(ctx, filepath.Join(dataDir, "meta.db"))
+	if err != nil {
+		return nil, fmt.Errorf("open the server's metadata: %w", err)
+	}
+	return st, nil
+}
+
+// benchRecon seeds a bucket with cfg.objects one-version objects through
+// the metadata store, times the baseline query over those rows, then times
+// a METRIC_RECONCILIATION of the bucket through the MAPI.
+func benchRecon(ctx context.Context, cfg config, srv *server, st meta.Store) (ReconResult, error) {
+	res := ReconResult{Objects: cfg.objects}
+	names, err := makeBuckets(ctx, st, "recon-", 1)
+	if err != nil {
+		return res, err
+	}
+	bucket := names[0]
+	start := time.Now()
+	if err := seed(ctx, st, bucket, cfg.objects, cfg.batch); err != nil {
+		return res, err
+	}
+	res.SeedSeconds = time.Since(start).Seconds()
+
+	best, err := baseline(ctx, srv.dataDir, bucket, cfg.objects)
+	if err != nil {
+		return res, err
+	}
+	res.BaselineSeconds = best.Seconds()
+	res.BaselineRowsPerSecond = float64(cfg.objects) / best.Seconds()
+
+	c, err := login(ctx, srv.mapiURL)
+	if err != nil {
+		return res, err
+	}
+	progress("reconciliation: METRIC_RECONCILIATION over %d versions", cfg.objects)
+	start = time.Now()
+	var created struct {
+		JobStatus jobStatus `json:"jobStatus"`
+	}
+	if err := c.post(ctx, "jobs/create", map[string]any{"jobType": "METRIC_RECONCILIATION", "bucketName": bucket}, &created); err != nil {
+		return res, err
+	}
+	for {
+		var out struct {
+			Status jobStatus `json:"status"`
+		}
+		if err := c.post(ctx, "jobs/status", jobIDBody(created.JobStatus.JobID.ID), &out); err != nil {
+			return res, err
+		}
+		switch s := out.Status; s.JobState {
+		case "COMPLETE":
+			res.JobSeconds = time.Since(start).Seconds()
+			if s.JobStats.Processed != int64(cfg.objects) || s.JobStats.Failed != 0 {
+				return res, fmt.Errorf("job ended with processed %d, failed %d; want %d, 0",
+					s.JobStats.Processed, s.JobStats.Failed, cfg.objects)
+			}
+			res.ObjectsPerSecond = float64(cfg.objects) / res.JobSeconds
+			res.Ratio = res.ObjectsPerSecond / res.BaselineRowsPerSecond
+			return res, nil
+		case "FAILED", "CANCELLED":
+			return res, fmt.Errorf("job ended %s: %s", s.JobState, s.Message)
+		}
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// seed inserts n one-version objects (sizes 1..4096) into bucket, batch per
+// transaction, with the usage counters kept exact as the object service
+// keeps them.
+func seed(ctx context.Context, st meta.Store, bucket string, n, batch int) error {
+	now := time.Now().UTC()
+	for lo := 0; lo < n; lo += batch {
+		hi := min(n, lo+batch)
+		err := st.Update(ctx, func(tx meta.Tx) error {
+			b, err := tx.GetBucket(bucket)
+			if err != nil {
+				return err
+			}
+			var u meta.Usage
+			for i := lo; i < hi; i++ {
+				size := int64(1 + (i*7919)%4096)
+				v := &meta.Version{Bucket: bucket, Key: fmt.Sprintf("obj/%08d", i), VersionID: meta.NullVersion,
+					IsLatest: true, Size: size, ETag: fmt.Sprintf("%032x", i), LastModified: now,
+					ContentType: "application/octet-stream", OwnerID: b.OwnerID,
+					Segments: []meta.Segment{{BlobID: blobID(), Size: size}}}
+				if err := tx.PutVersion(v); err != nil {
+					return err
+				}
+				u = u.Add(meta.Usage{Objects: 1, Bytes: size, Versions: 1, VersionBytes: size})
+			}
+			return tx.AddUsage(bucket, u)
+		})
+		if err != nil {
+			return fmt.Errorf("seed versions %d..%d: %w", lo, hi, err)
+		}
+		progress("seeded %d/%d versions", hi, n)
+	}
+	return nil
+}
+
+// blobID is an id in the blob store's format; the blob itself is never
+// written (the reconciliation does not read data without verifyData).
+func blobID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// baseline times `SELECT count(*), sum(size)` over the bucket's version
+// rows on a read-only connection to the same database file, and returns
+// the best of baselineRuns runs.
+func baseline(ctx context.Context, dataDir, bucket string, want int) (time.Duration, error) {
+	abs, err := filepath.Abs(filepath.Join(dataDir, "meta.db"))
+	if err != nil {
+		return 0, err
+	}
+	dsn := "file:" + (&url.URL{Path: filepath.ToSlash(abs)}).EscapedPath() +
+		"?mode=ro&_pragma=busy_timeout(10000)&_pragma=query_only(1)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return 0, fmt.Errorf("baseline: open: %w", err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	var best time.Duration
+	for run := range baselineRuns {
+		var count, sum int64
+		start := time.Now()
+		err := db.QueryRowContext(ctx, `SELECT count(*), COALESCE(sum(size), 0) FROM versions WHERE bucket = ?`, bucket).Scan(&count, &sum)
+		took := time.Since(start)
+		if err != nil {
+			return 0, fmt.Errorf("baseline query: %w", err)
+		}
+		if count != int64(want) {
+			return 0, fmt.Errorf("baseline counted %d rows, want %d", count, want)
+		}
+		progress("baseline run %d: %d rows, %d bytes in %v", run+1, count, sum, took.Round(time.Millisecond))
+		if run == 0 || took < best {
+			best = took
+		}
+	}
+	return best, nil
+}
