@@ -50,6 +50,7 @@ Every flag can also be set by the environment variable shown; a flag wins.`,
 	f.StringVar(&cfg.DataDir, "data", "./data", "data directory")
 	f.StringVar(&cfg.S3Addr, "s3-addr", "127.0.0.1:9000", "S3 API listen address")
 	f.StringVar(&cfg.MAPIAddr, "mapi-addr", "127.0.0.1:9001", "management API listen address")
+	f.StringVar(&cfg.DebugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this address; off when empty")
 	f.StringVar(&cfg.Region, "region", "us-east-1", "region this server answers for")
 	f.StringVar(&cfg.S3Domain, "s3-domain", "", "domain for virtual-host-style addressing, BUCKET.DOMAIN")
 	f.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM)")

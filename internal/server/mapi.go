@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/http/pprof"
 
 	"github.com/quarrylabs/quarry/internal/metrics"
 )
@@ -16,5 +17,16 @@ func mapiMux(management http.Handler, stats *metrics.Metrics) http.Handler {
 	})
 	mux.Handle("GET /metrics", stats.Handler())
 	mux.Handle("/", management)
+	return mux
+}
+
+// debugMux serves Go's profiler.
+func debugMux() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return mux
 }

@@ -30,9 +30,12 @@ import (
 
 // Config is what `quarry server` is told by flags and environment.
 type Config struct {
-	DataDir       string
-	S3Addr        string
-	MAPIAddr      string
+	DataDir  string
+	S3Addr   string
+	MAPIAddr string
+	// DebugAddr, when set, serves Go's profiler (/debug/pprof/) on plain
+	// HTTP: for loopback use only.
+	DebugAddr     string
 	Region        string
 	S3Domain      string
 	TLSCert       string
@@ -193,6 +196,20 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("mapi listener: %w", err)
 	}
 
+	listeners := []net.Listener{s3Lis, mapiLis}
+	handlers := []http.Handler{s3, mapiMux(management, stats)}
+	if cfg.DebugAddr != "" {
+		debugLis, err := listen(cfg.DebugAddr, nil)
+		if err != nil {
+			s3Lis.Close()
+			mapiLis.Close()
+			return fmt.Errorf("debug listener: %w", err)
+		}
+		listeners = append(listeners, debugLis)
+		handlers = append(handlers, debugMux())
+		log.Warn("profiler listening", "addr", debugLis.Addr().String())
+	}
+
 	scheme := "http"
 	if tlsCfg != nil {
 		scheme = "https"
@@ -201,8 +218,9 @@ func Run(ctx context.Context, cfg Config) error {
 	mapiURL := scheme + "://" + mapiLis.Addr().String()
 	if root != nil {
 		if err := announceRoot(cfg, root, s3URL, mapiURL); err != nil {
-			s3Lis.Close()
-			mapiLis.Close()
+			for _, lis := range listeners {
+				lis.Close()
+			}
 			return err
 		}
 	}
@@ -225,12 +243,12 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 	})
 
-	servers := []*http.Server{
-		newHTTPServer(s3, log),
-		newHTTPServer(mapiMux(management, stats), log),
+	servers := make([]*http.Server, len(handlers))
+	for i, h := range handlers {
+		servers[i] = newHTTPServer(h, log)
 	}
 	errc := make(chan error, len(servers))
-	for i, lis := range []net.Listener{s3Lis, mapiLis} {
+	for i, lis := range listeners {
 		srv := servers[i]
 		go func() {
 			if err := srv.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
