@@ -225,6 +225,13 @@ func TestGracefulStopFinishesAnUploadInFlight(t *testing.T) {
 	if _, err := pw.Write(data[:mib]); err != nil {
 		t.Fatalf("write first half: %v", err)
 	}
+	// The kernel accepts a connection before the server does: wait until
+	// the server is streaming this body into a temporary blob, so that the
+	// SIGTERM below lands on a request in flight, not on one still queued.
+	waitFor(t, 10*time.Second, "streaming the upload into the blob store", func() bool {
+		entries, _ := os.ReadDir(filepath.Join(srv.DataDir, "blobs", "tmp"))
+		return len(entries) > 0
+	})
 	stopped := make(chan error, 1)
 	go func() { stopped <- srv.stop() }()
 	time.Sleep(300 * time.Millisecond) // SIGTERM has landed while the body is half sent
