@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/quarrylabs/quarry/bench/internal/mapicall"
+	"github.com/quarrylabs/quarry/bench/internal/quarryproc"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
@@ -30,15 +32,15 @@ type CreateResult struct {
 // has cfg.clients clients create METRIC_RECONCILIATION jobs on them as fast
 // as they can, timing each jobs/create. The engine runs those jobs
 // meanwhile, as it would in production.
-func benchCreate(ctx context.Context, cfg config, srv *server, st meta.Store) (CreateResult, error) {
+func benchCreate(ctx context.Context, cfg config, srv *quarryproc.Server, st meta.Store) (CreateResult, error) {
 	res := CreateResult{Clients: cfg.clients, Creates: cfg.creates}
 	buckets, err := makeBuckets(ctx, st, "create-", cfg.creates)
 	if err != nil {
 		return res, err
 	}
-	clients := make([]*mapiClient, cfg.clients)
+	clients := make([]*mapicall.Client, cfg.clients)
 	for i := range clients {
-		if clients[i], err = login(ctx, srv.mapiURL); err != nil {
+		if clients[i], err = login(ctx, srv.MAPIURL); err != nil {
 			return res, err
 		}
 	}
@@ -53,7 +55,7 @@ func benchCreate(ctx context.Context, cfg config, srv *server, st meta.Store) (C
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < cfg.creates && ctx.Err() == nil; i = int(next.Add(1) - 1) {
 				t0 := time.Now()
-				err := c.post(ctx, "jobs/create", map[string]any{"jobType": "METRIC_RECONCILIATION", "bucketName": buckets[i]}, nil)
+				err := c.Post(ctx, "jobs/create", map[string]any{"jobType": "METRIC_RECONCILIATION", "bucketName": buckets[i]}, nil)
 				lat[i] = time.Since(t0)
 				if err != nil {
 					failed.Add(1)

@@ -10,16 +10,16 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
+
+	"github.com/quarrylabs/quarry/bench/internal/benchcmd"
+	"github.com/quarrylabs/quarry/bench/internal/quarryproc"
 )
 
 // config is the parsed command line.
@@ -56,58 +56,32 @@ func parseFlags(args []string) (config, error) {
 	return c, nil
 }
 
-func main() {
-	cfg, err := parseFlags(os.Args[1:])
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "jobbench:", err)
-		os.Exit(2)
-	}
-	if err := run(cfg); err != nil {
-		fmt.Fprintln(os.Stderr, "jobbench:", err)
-		os.Exit(1)
-	}
-}
+func main() { benchcmd.Main("jobbench", parseFlags, run) }
 
 // run owns the work directory and the server and releases both whatever
 // happens.
 func run(cfg config) (err error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
+	ctx, cancel := benchcmd.Context(cfg.timeout)
 	defer cancel()
 
-	workDir, err := os.MkdirTemp(cfg.dir, "quarry-jobbench-")
-	if err != nil {
-		return fmt.Errorf("work dir: %w", err)
-	}
-	defer func() {
-		if cfg.keep {
-			progress("kept %s", workDir)
-			return
-		}
-		if rmErr := os.RemoveAll(workDir); rmErr != nil && err == nil {
-			err = fmt.Errorf("remove work dir: %w", rmErr)
-		}
-	}()
-	bin := cfg.bin
-	if bin == "" {
-		if bin, err = buildQuarry(ctx, workDir); err != nil {
-			return err
-		}
-	}
-
-	res := Results{Machine: describeMachine(workDir), Config: configJSON{
-		Clients: cfg.clients, Creates: cfg.creates, Objects: cfg.objects}}
-	srv, err := startServer(ctx, bin, filepath.Join(workDir, "data"))
+	workDir, err := benchcmd.MakeWorkDir(cfg.dir, "quarry-jobbench-", cfg.keep, progress)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if stopErr := srv.stop(); stopErr != nil && err == nil {
-			err = stopErr
-		}
-	}()
-	st, err := openStore(ctx, srv.dataDir)
+	defer benchcmd.Release(&err, workDir.Close)
+	bin, err := quarryproc.Binary(ctx, cfg.bin, workDir.Path, progress)
+	if err != nil {
+		return err
+	}
+
+	res := Results{Machine: describeMachine(workDir.Path), Config: configJSON{
+		Clients: cfg.clients, Creates: cfg.creates, Objects: cfg.objects}}
+	srv, err := startServer(ctx, bin, filepath.Join(workDir.Path, "data"))
+	if err != nil {
+		return err
+	}
+	defer benchcmd.Release(&err, srv.Stop)
+	st, err := openStore(ctx, srv.DataDir)
 	if err != nil {
 		return err
 	}

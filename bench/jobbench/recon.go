@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/quarrylabs/quarry/bench/internal/quarryproc"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
 
@@ -21,7 +22,7 @@ type ReconResult struct {
 	Objects     int     `json:"objects"`
 	SeedSeconds float64 `json:"seed_seconds"`
 	// JobSeconds runs from the jobs/create request to the first status
-	// poll (every 20 ms) that shows COMPLETE.
+	// poll (every jobPoll) that shows COMPLETE.
 	JobSeconds       float64 `json:"job_seconds"`
 	ObjectsPerSecond float64 `json:"objects_per_second"`
 	// BaselineSeconds is the best of baselineRuns runs of the query.
@@ -32,6 +33,10 @@ type ReconResult struct {
 }
 
 const baselineRuns = 3
+
+// jobPoll is how often the job's status is read while it runs: the job's
+// time is accurate to about this much.
+const jobPoll = 20 * time.Millisecond
 
 // openStore opens the server's metadata store (SQLite WAL: a second
 // process may read and write it while the server runs).
@@ -46,7 +51,7 @@ func openStore(ctx context.Context, dataDir string) (*sqlite.Store, error) {
 // benchRecon seeds a bucket with cfg.objects one-version objects through
 // the metadata store, times the baseline query over those rows, then times
 // a METRIC_RECONCILIATION of the bucket through the MAPI.
-func benchRecon(ctx context.Context, cfg config, srv *server, st meta.Store) (ReconResult, error) {
+func benchRecon(ctx context.Context, cfg config, srv *quarryproc.Server, st meta.Store) (ReconResult, error) {
 	res := ReconResult{Objects: cfg.objects}
 	names, err := makeBuckets(ctx, st, "recon-", 1)
 	if err != nil {
@@ -59,51 +64,38 @@ func benchRecon(ctx context.Context, cfg config, srv *server, st meta.Store) (Re
 	}
 	res.SeedSeconds = time.Since(start).Seconds()
 
-	best, err := baseline(ctx, srv.dataDir, bucket, cfg.objects)
+	best, err := baseline(ctx, srv.DataDir, bucket, cfg.objects)
 	if err != nil {
 		return res, err
 	}
 	res.BaselineSeconds = best.Seconds()
 	res.BaselineRowsPerSecond = float64(cfg.objects) / best.Seconds()
 
-	c, err := login(ctx, srv.mapiURL)
+	c, err := login(ctx, srv.MAPIURL)
 	if err != nil {
 		return res, err
 	}
 	progress("reconciliation: METRIC_RECONCILIATION over %d versions", cfg.objects)
 	start = time.Now()
-	var created struct {
-		JobStatus jobStatus `json:"jobStatus"`
-	}
-	if err := c.post(ctx, "jobs/create", map[string]any{"jobType": "METRIC_RECONCILIATION", "bucketName": bucket}, &created); err != nil {
+	created, err := c.CreateJob(ctx, "METRIC_RECONCILIATION", bucket)
+	if err != nil {
 		return res, err
 	}
-	for {
-		var out struct {
-			Status jobStatus `json:"status"`
-		}
-		if err := c.post(ctx, "jobs/status", jobIDBody(created.JobStatus.JobID.ID), &out); err != nil {
-			return res, err
-		}
-		switch s := out.Status; s.JobState {
-		case "COMPLETE":
-			res.JobSeconds = time.Since(start).Seconds()
-			if s.JobStats.Processed != int64(cfg.objects) || s.JobStats.Failed != 0 {
-				return res, fmt.Errorf("job ended with processed %d, failed %d; want %d, 0",
-					s.JobStats.Processed, s.JobStats.Failed, cfg.objects)
-			}
-			res.ObjectsPerSecond = float64(cfg.objects) / res.JobSeconds
-			res.Ratio = res.ObjectsPerSecond / res.BaselineRowsPerSecond
-			return res, nil
-		case "FAILED", "CANCELLED":
-			return res, fmt.Errorf("job ended %s: %s", s.JobState, s.Message)
-		}
-		select {
-		case <-ctx.Done():
-			return res, ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
+	final, err := c.WaitJob(ctx, created.JobID.ID, jobPoll, nil)
+	if err != nil {
+		return res, err
 	}
+	if final.JobState != "COMPLETE" {
+		return res, fmt.Errorf("job ended %s: %s", final.JobState, final.Message)
+	}
+	res.JobSeconds = time.Since(start).Seconds()
+	if final.JobStats.Processed != int64(cfg.objects) || final.JobStats.Failed != 0 {
+		return res, fmt.Errorf("job ended with processed %d, failed %d; want %d, 0",
+			final.JobStats.Processed, final.JobStats.Failed, cfg.objects)
+	}
+	res.ObjectsPerSecond = float64(cfg.objects) / res.JobSeconds
+	res.Ratio = res.ObjectsPerSecond / res.BaselineRowsPerSecond
+	return res, nil
 }
 
 // seed inserts n one-version objects (sizes 1..4096) into bucket, batch per

@@ -3,12 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"slices"
-	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/quarrylabs/quarry/bench/internal/benchcmd"
 )
 
 // Results is everything one run measured; -json writes it as is.
@@ -46,17 +46,7 @@ func describeMachine(dir string) Machine {
 
 // loadAverage is the 1, 5 and 15 minute load averages ("" off Linux): on a
 // shared machine, how much else ran.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return ""
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return ""
-	}
-	return strings.Join(f[:3], " ")
-}
+func loadAverage() string { return benchcmd.LoadAverage("") }
 
 // percentile is the nearest-rank p-th percentile of ds (0 when empty).
 func percentile(ds []time.Duration, p float64) time.Duration {

@@ -11,16 +11,16 @@
 package main
 
 import (
-	"context"
 	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
+
+	"github.com/quarrylabs/quarry/bench/internal/benchcmd"
+	"github.com/quarrylabs/quarry/bench/internal/quarryproc"
 )
 
 // The targets: replication / client loop.
@@ -76,67 +76,41 @@ func parseFlags(args []string) (config, error) {
 	return c, nil
 }
 
-func main() {
-	cfg, err := parseFlags(os.Args[1:])
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "replbench:", err)
-		os.Exit(2)
-	}
-	if err := run(cfg); err != nil {
-		fmt.Fprintln(os.Stderr, "replbench:", err)
-		os.Exit(1)
-	}
-}
+func main() { benchcmd.Main("replbench", parseFlags, run) }
 
 // run owns the work directory and both servers and releases them whatever
 // happens.
 func run(cfg config) (err error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
+	ctx, cancel := benchcmd.Context(cfg.timeout)
 	defer cancel()
 	start := time.Now()
 	cfg.loadAtStart = loadAverage()
 
-	workDir, err := os.MkdirTemp(cfg.dir, "quarry-replbench-")
+	workDir, err := benchcmd.MakeWorkDir(cfg.dir, "quarry-replbench-", cfg.keep, progress)
 	if err != nil {
-		return fmt.Errorf("work dir: %w", err)
+		return err
 	}
-	defer func() {
-		if cfg.keep {
-			progress("kept %s", workDir)
-			return
-		}
-		if rmErr := os.RemoveAll(workDir); rmErr != nil && err == nil {
-			err = fmt.Errorf("remove %s: %w", workDir, rmErr)
-		}
-	}()
-	if cfg.bin == "" {
-		if cfg.bin, err = buildQuarry(ctx, workDir); err != nil {
-			return err
-		}
+	defer benchcmd.Release(&err, workDir.Close)
+	if cfg.bin, err = quarryproc.Binary(ctx, cfg.bin, workDir.Path, progress); err != nil {
+		return err
 	}
 	b := &bench{cfg: cfg}
 	for _, s := range []struct {
 		name string
-		into **server
+		into **quarryproc.Server
 	}{{"source", &b.src}, {"destination", &b.dst}} {
-		srv, startErr := startServer(ctx, s.name, cfg.bin, filepath.Join(workDir, s.name))
+		srv, startErr := startServer(ctx, s.name, cfg.bin, filepath.Join(workDir.Path, s.name))
 		if startErr != nil {
 			return startErr
 		}
 		*s.into = srv
-		defer func() {
-			if stopErr := srv.stop(); stopErr != nil && err == nil {
-				err = stopErr
-			}
-		}()
+		defer benchcmd.Release(&err, srv.Stop)
 	}
-	if b.mapi, err = login(ctx, b.src.mapiURL); err != nil {
+	if b.mapi, err = login(ctx, b.src.MAPIURL); err != nil {
 		return fmt.Errorf("log in to the source's MAPI: %w", err)
 	}
-	b.srcS3 = newS3Client(b.src.s3URL, max(cfg.conc, cfg.seedConc))
-	b.dstS3 = newS3Client(b.dst.s3URL, cfg.conc)
+	b.srcS3 = newS3Client(b.src.S3URL, max(cfg.conc, cfg.seedConc))
+	b.dstS3 = newS3Client(b.dst.S3URL, cfg.conc)
 	b.data = make([]byte, max(cfg.smallSize, cfg.largeSize)+4096*64)
 	// Random bodies: nothing on the path gets a free ride from compression.
 	if _, err := rand.Read(b.data); err != nil {

@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/quarrylabs/quarry/bench/internal/mapicall"
+	"github.com/quarrylabs/quarry/bench/internal/quarryproc"
 )
 
 // jobPoll is how often the job's status is read while it runs: the
@@ -64,10 +67,10 @@ func (r caseResult) ratio() float64 {
 // bench holds the two servers and their clients.
 type bench struct {
 	cfg      config
-	src, dst *server
+	src, dst *quarryproc.Server
 	srcS3    *s3.Client
 	dstS3    *s3.Client
-	mapi     *mapiClient // of the source
+	mapi     *mapicall.Client // of the source
 	data     []byte
 }
 
@@ -101,7 +104,7 @@ func (b *bench) runCase(ctx context.Context, c benchCase) (caseResult, error) {
 		if err := createBucket(ctx, b.dstS3, dstBucket, false); err != nil {
 			return out, err
 		}
-		arn, err := b.mapi.createTarget(ctx, dstBucket, b.dst.s3URL, dstBucket)
+		arn, err := createTarget(ctx, b.mapi, dstBucket, b.dst.S3URL, dstBucket)
 		if err != nil {
 			return out, err
 		}
@@ -129,33 +132,33 @@ func (b *bench) runCase(ctx context.Context, c benchCase) (caseResult, error) {
 // measure times fn and counts the S3 requests both servers served and the
 // CPU they used meanwhile. fn returns how long a job was EXAMINING.
 func (b *bench) measure(ctx context.Context, fn func(ctx context.Context) (time.Duration, error)) (result, error) {
-	srcBefore, err := s3Requests(ctx, b.src.mapiURL)
+	srcBefore, err := s3Requests(ctx, b.src.MAPIURL)
 	if err != nil {
 		return result{}, err
 	}
-	dstBefore, err := s3Requests(ctx, b.dst.mapiURL)
+	dstBefore, err := s3Requests(ctx, b.dst.MAPIURL)
 	if err != nil {
 		return result{}, err
 	}
-	srcCPU, _ := processCPU(b.src.pid())
-	dstCPU, _ := processCPU(b.dst.pid())
+	srcCPU, _ := quarryproc.ProcessCPU(b.src.PID())
+	dstCPU, _ := quarryproc.ProcessCPU(b.dst.PID())
 	start := time.Now()
 	examining, err := fn(ctx)
 	elapsed := time.Since(start)
 	if err != nil {
 		return result{}, err
 	}
-	srcCPUAfter, srcOK := processCPU(b.src.pid())
-	dstCPUAfter, dstOK := processCPU(b.dst.pid())
+	srcCPUAfter, srcOK := quarryproc.ProcessCPU(b.src.PID())
+	dstCPUAfter, dstOK := quarryproc.ProcessCPU(b.dst.PID())
 	r := result{elapsed: elapsed, examining: examining}
 	if srcOK && dstOK {
 		r.srcCPU, r.dstCPU = srcCPUAfter-srcCPU, dstCPUAfter-dstCPU
 	}
-	srcAfter, err := s3Requests(ctx, b.src.mapiURL)
+	srcAfter, err := s3Requests(ctx, b.src.MAPIURL)
 	if err != nil {
 		return result{}, err
 	}
-	dstAfter, err := s3Requests(ctx, b.dst.mapiURL)
+	dstAfter, err := s3Requests(ctx, b.dst.MAPIURL)
 	if err != nil {
 		return result{}, err
 	}
@@ -166,7 +169,7 @@ func (b *bench) measure(ctx context.Context, fn func(ctx context.Context) (time.
 // replicate runs BATCH_REPLICATE on bucket and checks that it copied all
 // count objects; it returns how long the job was EXAMINING.
 func (b *bench) replicate(ctx context.Context, bucket string, count int) (time.Duration, error) {
-	st, examining, err := b.mapi.runBatchReplicate(ctx, bucket, jobPoll)
+	st, examining, err := runBatchReplicate(ctx, b.mapi, bucket, jobPoll)
 	if err != nil {
 		return examining, err
 	}

@@ -103,14 +103,3 @@ func TestBaselineConcurrencyIsTheBatchJobsConcurrency(t *testing.T) {
 		t.Errorf("batchConcurrency = %d, but BATCH_REPLICATE copies %d at once: update the baseline's default", batchConcurrency, replication.DefaultBatchConcurrency)
 	}
 }
-
-func TestParseStatCPUCountsFieldsAfterTheCommandName(t *testing.T) {
-	stat := "1234 (quarry (x) y) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 12 0 100 1000 10"
-	got, ok := parseStatCPU(stat)
-	if !ok || got != 3*time.Second {
-		t.Errorf("parseStatCPU = %v, %v; want 3s (250+50 ticks)", got, ok)
-	}
-	if _, ok := parseStatCPU("garbage"); ok {
-		t.Error("a line without a command name was parsed")
-	}
-}

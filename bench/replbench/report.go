@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/quarrylabs/quarry/bench/internal/benchcmd"
 )
 
 // unit is what rate measures.
@@ -87,14 +88,4 @@ func report(w io.Writer, cfg config, results []caseResult, start time.Time) {
 }
 
 // loadAverage is /proc/loadavg's first three fields, or "n/a".
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "n/a"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "n/a"
-	}
-	return strings.Join(f[:3], " ")
-}
+func loadAverage() string { return benchcmd.LoadAverage("n/a") }

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/quarrylabs/quarry/bench/internal/quarryproc"
 )
 
 const (
@@ -35,7 +37,7 @@ type bench struct {
 	data        []byte
 }
 
-func newBench(ctx context.Context, cfg config, srv *server, baselineDir string) (*bench, error) {
+func newBench(ctx context.Context, cfg config, srv *quarryproc.Server, baselineDir string) (*bench, error) {
 	if err := os.MkdirAll(baselineDir, 0o755); err != nil {
 		return nil, fmt.Errorf("baseline dir: %w", err)
 	}
@@ -47,9 +49,9 @@ func newBench(ctx context.Context, cfg config, srv *server, baselineDir string) 
 	}
 	b := &bench{
 		cfg:         cfg,
-		client:      newS3Client(srv.s3URL, cfg.maxConcurrency()),
-		serverPID:   srv.pid(),
-		serverData:  srv.dataDir,
+		client:      newS3Client(srv.S3URL, cfg.maxConcurrency()),
+		serverPID:   srv.PID(),
+		serverData:  srv.DataDir,
 		baselineDir: baselineDir,
 		data:        data,
 	}

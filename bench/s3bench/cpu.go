@@ -1,6 +1,10 @@
 package main
 
-import "time"
+import (
+	"time"
+
+	"github.com/quarrylabs/quarry/bench/internal/quarryproc"
+)
 
 // cpuSample is a point-in-time reading of the CPU used by the server and by
 // this program.
@@ -11,7 +15,7 @@ type cpuSample struct {
 }
 
 func sampleCPU(serverPID int) cpuSample {
-	s, okServer := processCPU(serverPID)
+	s, okServer := quarryproc.ProcessCPU(serverPID)
 	c, okClient := selfCPU()
 	return cpuSample{at: time.Now(), server: s, client: c, ok: okServer && okClient}
 }

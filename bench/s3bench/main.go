@@ -9,34 +9,22 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
-	"syscall"
 	"time"
+
+	"github.com/quarrylabs/quarry/bench/internal/benchcmd"
+	"github.com/quarrylabs/quarry/bench/internal/quarryproc"
 )
 
-func main() {
-	cfg, err := parseFlags(os.Args[1:])
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "s3bench:", err)
-		os.Exit(2)
-	}
-	if err := run(cfg); err != nil {
-		fmt.Fprintln(os.Stderr, "s3bench:", err)
-		os.Exit(1)
-	}
-}
+func main() { benchcmd.Main("s3bench", parseFlags, run) }
 
 // run owns every resource of one benchmark run and releases them in reverse
 // order whatever happens: profile, work dir, server.
 func run(cfg config) (err error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
+	ctx, cancel := benchcmd.Context(cfg.timeout)
 	defer cancel()
 
 	if cfg.cpuProfile != "" {
@@ -47,41 +35,27 @@ func run(cfg config) (err error) {
 		defer stopProfile()
 	}
 
-	workDir, err := makeWorkDir(cfg.dir)
+	workDir, err := makeWorkDir(cfg.dir, cfg.keep)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if cfg.keep {
-			fmt.Fprintln(os.Stderr, "s3bench: kept", workDir)
-			return
-		}
-		if rmErr := os.RemoveAll(workDir); rmErr != nil && err == nil {
-			err = fmt.Errorf("remove work dir: %w", rmErr)
-		}
-	}()
+	defer benchcmd.Release(&err, workDir.Close)
 
-	bin := cfg.bin
-	if bin == "" {
-		if bin, err = buildQuarry(ctx, workDir); err != nil {
-			return err
-		}
+	bin, err := quarryproc.Binary(ctx, cfg.bin, workDir.Path, progress)
+	if err != nil {
+		return err
 	}
 
-	res := Results{Machine: describeMachine(workDir)}
+	res := Results{Machine: describeMachine(workDir.Path)}
 	printHeader(os.Stdout, res.Machine)
 
-	srv, err := startServer(ctx, bin, filepath.Join(workDir, "quarry-data"))
+	srv, err := startServer(ctx, bin, filepath.Join(workDir.Path, "quarry-data"))
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if stopErr := srv.stop(); stopErr != nil && err == nil {
-			err = stopErr
-		}
-	}()
+	defer benchcmd.Release(&err, srv.Stop)
 
-	b, err := newBench(ctx, cfg, srv, filepath.Join(workDir, "baseline"))
+	b, err := newBench(ctx, cfg, srv, filepath.Join(workDir.Path, "baseline"))
 	if err != nil {
 		return err
 	}
@@ -107,18 +81,16 @@ func run(cfg config) (err error) {
 }
 
 // makeWorkDir creates a fresh directory for the server's data and the
-// baseline files, so both live on the same filesystem.
-func makeWorkDir(parent string) (string, error) {
+// baseline files, so both live on the same filesystem. Unlike the other
+// benchmarks, s3bench creates a missing -dir: it is meant to be pointed at
+// the filesystem under test.
+func makeWorkDir(parent string, keep bool) (*benchcmd.WorkDir, error) {
 	if parent != "" {
 		if err := os.MkdirAll(parent, 0o755); err != nil {
-			return "", fmt.Errorf("create -dir %s: %w", parent, err)
+			return nil, fmt.Errorf("create -dir %s: %w", parent, err)
 		}
 	}
-	dir, err := os.MkdirTemp(parent, "quarry-bench-")
-	if err != nil {
-		return "", fmt.Errorf("create work dir: %w", err)
-	}
-	return dir, nil
+	return benchcmd.MakeWorkDir(parent, "quarry-bench-", keep, note)
 }
 
 func startCPUProfile(path string) (stop func(), err error) {
@@ -140,6 +112,13 @@ func startCPUProfile(path string) (stop func(), err error) {
 // carries only the report.
 func progress(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "# "+format+"\n", args...)
+}
+
+// note tells the user something about the run as a whole (where a kept
+// work directory is) on stderr, named like the command's errors rather
+// than as a progress line.
+func note(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "s3bench: "+format+"\n", args...)
 }
 
 // benchTimeout bounds the whole run by default; a run that takes longer is

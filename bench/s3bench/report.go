@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/quarrylabs/quarry/bench/internal/benchcmd"
 )
 
 // Results is everything one run measured; -json writes it as is.
@@ -46,6 +48,9 @@ func describeMachine(dir string) Machine {
 		LoadStart: loadAverage(),
 	}
 }
+
+// loadAverage is the 1, 5 and 15 minute load averages, or "unknown".
+func loadAverage() string { return benchcmd.LoadAverage("unknown") }
 
 func printHeader(w io.Writer, m Machine) {
 	fmt.Fprintf(w, "quarry s3bench  %s  %s/%s  %d CPUs  %s\n", m.Date, m.GOOS, m.GOARCH, m.NumCPU, m.GoVersion)

@@ -162,15 +162,6 @@ func TestBaselineFilesRoundTrip(t *testing.T) {
 	}
 }
 
-func TestTailBufferKeepsTheEnd(t *testing.T) {
-	tb := newTailBuffer(5)
-	tb.Write([]byte("hello "))
-	tb.Write([]byte("world"))
-	if got := tb.String(); got != "world" {
-		t.Fatalf("got %q, want %q", got, "world")
-	}
-}
-
 func TestHumanBytes(t *testing.T) {
 	for in, want := range map[int64]string{4096: "4 KiB", 64 << 20: "64 MiB", 1000: "1000 B", 1536: "1536 B"} {
 		if got := humanBytes(in); got != want {

@@ -2,16 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"sync"
-	"syscall"
-	"time"
+
+	"github.com/quarrylabs/quarry/bench/internal/quarryproc"
 )
 
 // Credentials the benchmark gives the server it starts. They only ever guard
@@ -23,191 +15,16 @@ const (
 	rootSecretKey = "benchRootSecretKey0123456789abcdefghijklm"
 )
 
-const (
-	readyTimeout = 30 * time.Second
-	stopTimeout  = 30 * time.Second
-)
-
-// server is a running `quarry server` child process.
-type server struct {
-	cmd     *exec.Cmd
-	s3URL   string
-	dataDir string
-	exited  chan struct{} // closed when the process has been reaped
-	err     error         // Wait's result, valid after exited is closed
-	log     *tailBuffer
-}
-
-// buildQuarry compiles ./cmd/quarry of the enclosing module into dir.
-func buildQuarry(ctx context.Context, dir string) (string, error) {
-	root, err := findModuleRoot()
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "quarry")
-	progress("building %s/cmd/quarry", root)
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/quarry")
-	cmd.Dir = root
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("build quarry (or pass -bin): %w", err)
-	}
-	return bin, nil
-}
-
-// findModuleRoot walks up from the working directory to the go.mod.
-func findModuleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("find module root: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("find module root: no go.mod above the working directory; run from the repository or pass -bin")
-		}
-		dir = parent
-	}
-}
-
 // startServer runs bin on fresh loopback ports with dataDir and returns once
-// its health check answers.
-func startServer(ctx context.Context, bin, dataDir string) (*server, error) {
-	s3Addr, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
-	mapiAddr, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
-	// Not CommandContext: the server must get SIGTERM and a chance to close
-	// its stores, not SIGKILL, when the benchmark is interrupted.
-	cmd := exec.Command(bin, "server",
-		"--data", dataDir,
-		"--s3-addr", s3Addr,
-		"--mapi-addr", mapiAddr,
-		"--log-level", "warn")
-	cmd.Env = append(os.Environ(),
-		"QUARRY_ROOT_USER="+rootUser,
-		"QUARRY_ROOT_PASSWORD="+rootPassword,
-		"QUARRY_ROOT_ACCESS_KEY="+rootAccessKey,
-		"QUARRY_ROOT_SECRET_KEY="+rootSecretKey,
-	)
-	logs := newTailBuffer(64 << 10)
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", bin, err)
-	}
-	s := &server{cmd: cmd, s3URL: "http://" + s3Addr, dataDir: dataDir, exited: make(chan struct{}), log: logs}
-	go func() {
-		s.err = cmd.Wait()
-		close(s.exited)
-	}()
-	progress("started quarry (pid %d), S3 at %s", cmd.Process.Pid, s.s3URL)
-	if err := s.waitReady(ctx, "http://"+mapiAddr+"/healthz"); err != nil {
-		_ = s.stop()
-		return nil, err
-	}
-	return s, nil
-}
-
-func (s *server) pid() int { return s.cmd.Process.Pid }
-
-// waitReady polls the health check until it answers 200, the process dies,
-// or readyTimeout passes.
-func (s *server) waitReady(ctx context.Context, url string) error {
-	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
-	defer cancel()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	client := &http.Client{Timeout: time.Second}
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return fmt.Errorf("health check: %w", err)
-		}
-		if resp, err := client.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-s.exited:
-			return fmt.Errorf("quarry exited before it was ready (%v); its output:\n%s", s.err, s.log)
-		case <-ctx.Done():
-			return fmt.Errorf("quarry not ready after %s: %w; its output:\n%s", readyTimeout, ctx.Err(), s.log)
-		case <-tick.C:
-		}
-	}
-}
-
-// stop sends SIGTERM, waits for a clean exit, and kills the process if it
-// does not come.
-func (s *server) stop() error {
-	select {
-	case <-s.exited:
-		return fmt.Errorf("quarry exited during the benchmark (%v); its output:\n%s", s.err, s.log)
-	default:
-	}
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return fmt.Errorf("stop quarry: %w", err)
-	}
-	select {
-	case <-s.exited:
-		var exitErr *exec.ExitError
-		if s.err != nil && !errors.As(s.err, &exitErr) {
-			return fmt.Errorf("stop quarry: %w", s.err)
-		}
-		if s.err != nil {
-			return fmt.Errorf("quarry exited with %v after SIGTERM; its output:\n%s", s.err, s.log)
-		}
-		return nil
-	case <-time.After(stopTimeout):
-		_ = s.cmd.Process.Kill()
-		<-s.exited
-		return fmt.Errorf("quarry did not stop within %s of SIGTERM and was killed", stopTimeout)
-	}
-}
-
-// freeAddr asks the kernel for an unused loopback port. Another process could
-// take it before the server binds it; on a benchmark machine that is rare and
-// shows up as a failed start, not a wrong figure.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
-// tailBuffer keeps the last max bytes written to it: the server's output,
-// shown only when something goes wrong.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func newTailBuffer(max int) *tailBuffer { return &tailBuffer{max: max} }
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if over := len(t.buf) - t.max; over > 0 {
-		t.buf = append(t.buf[:0], t.buf[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
+// it is ready.
+func startServer(ctx context.Context, bin, dataDir string) (*quarryproc.Server, error) {
+	return quarryproc.Start(ctx, quarryproc.Config{
+		Name:    "quarry",
+		Bin:     bin,
+		DataDir: dataDir,
+		Root:    quarryproc.Root{User: rootUser, Password: rootPassword, AccessKey: rootAccessKey, SecretKey: rootSecretKey},
+		Started: func(s *quarryproc.Server) {
+			progress("started quarry (pid %d), S3 at %s", s.PID(), s.S3URL)
+		},
+	})
 }

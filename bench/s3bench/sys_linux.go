@@ -8,43 +8,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
-
-// clockTicks is USER_HZ, the unit of /proc/PID/stat CPU times. It is 100 on
-// every Linux architecture Go supports.
-const clockTicks = 100
-
-// processCPU returns the user+system CPU time process pid has used so far.
-func processCPU(pid int) (time.Duration, bool) {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, false
-	}
-	// The command name (field 2) may contain spaces and parentheses; the
-	// fields after its closing parenthesis are plain numbers.
-	s := string(raw)
-	end := strings.LastIndexByte(s, ')')
-	if end < 0 {
-		return 0, false
-	}
-	fields := strings.Fields(s[end+1:])
-	// utime and stime are fields 14 and 15 of the whole line, 12 and 13 here.
-	if len(fields) < 13 {
-		return 0, false
-	}
-	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
-	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, false
-	}
-	return time.Duration(utime+stime) * time.Second / clockTicks, true
-}
 
 // selfCPU returns the user+system CPU time this process has used so far.
 func selfCPU() (time.Duration, bool) {
@@ -77,19 +45,6 @@ func fsType(dir string) string {
 		return name
 	}
 	return fmt.Sprintf("0x%x", st.Type)
-}
-
-// loadAverage returns the 1, 5 and 15 minute load averages.
-func loadAverage() string {
-	raw, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	fields := strings.Fields(string(raw))
-	if len(fields) < 3 {
-		return "unknown"
-	}
-	return strings.Join(fields[:3], " ")
 }
 
 // canEvict says whether evictTree works here, and so whether cold reads are

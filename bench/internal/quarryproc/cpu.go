@@ -1,4 +1,4 @@
-package main
+package quarryproc
 
 import (
 	"fmt"
@@ -12,9 +12,10 @@ import (
 // every Linux platform Go runs on.
 const clockTicks = 100
 
-// processCPU is the user+system CPU time a process used so far, from
-// /proc (Linux); ok is false where that cannot be read.
-func processCPU(pid int) (cpu time.Duration, ok bool) {
+// ProcessCPU is the user+system CPU time process pid has used so far, from
+// /proc (Linux); ok is false where that cannot be read, and the benchmarks
+// then leave their CPU figures out rather than report zero.
+func ProcessCPU(pid int) (cpu time.Duration, ok bool) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, false
