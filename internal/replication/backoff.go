@@ -2,8 +2,11 @@ package replication
 
 import (
 	"errors"
+	"io"
 	"math/rand/v2"
+	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -104,11 +107,27 @@ func (b *breaker) record(dest string, err error) {
 	}
 }
 
-// isTransportError reports a request that got no HTTP answer (connection
-// refused or reset, timeout, TLS failure).
+// isTransportError reports a request that got no HTTP answer: connection
+// refused or reset, the connection closed early (EOF), a timeout, a TLS
+// failure. The SDK reports these as a RequestSendError; the checks after
+// it catch the same causes reported otherwise (a response cut short while
+// it was read). A copy that failed reading its own source is not one,
+// whatever its cause says: the destination is not to blame.
 func isTransportError(err error) bool {
-	var send *smithyhttp.RequestSendError
-	return err != nil && errors.As(err, &send)
+	if err == nil {
+		return false
+	}
+	var source *sourceReadError
+	if errors.As(err, &source) {
+		return false
+	}
+	var (
+		send *smithyhttp.RequestSendError
+		op   *net.OpError
+	)
+	return errors.As(err, &send) || errors.As(err, &op) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // downError is ErrDestinationDown with the error that opened the breaker.

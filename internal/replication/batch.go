@@ -67,9 +67,13 @@ type BatchConfig struct {
 // Phases: EXAMINING counts the candidates (stats.total); PROCESSING scans
 // the current objects from the cursor, copies each page's candidates and
 // checkpoints the page: its stats, failures, cursor and the objects'
-// replication states commit together. An object already in place at a
-// destination (same size and ETag) is not sent again, so a page redone
-// after a crash or a takeover costs HEADs only.
+// replication states commit together.
+//
+// An object is looked for at a destination (a HEAD; same size and ETag:
+// skipped, not sent) only where it may be there already: when it has a
+// replication state at that destination, and on the first page of a
+// resumed run, which the interrupted run may have copied in part. A
+// version never replicated to a destination costs one PUT there.
 type BatchRunner struct {
 	cfg BatchConfig
 }
@@ -146,6 +150,9 @@ type batchRun struct {
 	dryRun  bool
 	sel     *selector
 	breaker *breaker
+	// resumed: this run took over a job past EXAMINING, so its first
+	// page may be partly at the destinations already.
+	resumed bool
 }
 
 // Run implements job.Runner.
@@ -160,6 +167,7 @@ func (b *BatchRunner) Run(ctx context.Context, r *job.Run) error {
 		filter:  cmp.Or(j.Params[ParamReplicationFilter], FilterAll),
 		dryRun:  job.BoolParam(j.Params, job.ParamDryRun),
 		breaker: newBreaker(b.cfg.Now),
+		resumed: j.State != meta.JobExamining,
 	}
 	sel, err := br.loadSelector(ctx, j.Params[ParamDestination])
 	if err != nil {
@@ -224,7 +232,14 @@ func (br *batchRun) loadSelector(ctx context.Context, destination string) (*sele
 // candidate is a current object and the destinations it is to be copied to.
 type candidate struct {
 	v     meta.Version
-	dests []string
+	dests []destination
+}
+
+// destination is where a candidate goes, and whether it may be there
+// already (it has a replication state there: the copy checks first).
+type destination struct {
+	arn     string
+	tracked bool
 }
 
 // page reads the next current objects after cur and picks the candidates.
@@ -240,9 +255,14 @@ func (br *batchRun) page(ctx context.Context, cur batchCursor) (cands []candidat
 			last = versions[len(versions)-1].Key
 		}
 		for _, v := range versions {
-			states, err := tx.ListVersionReplication(v.Bucket, v.Key, v.VersionID)
-			if err != nil {
-				return fmt.Errorf("replication states of %s: %w", v.Key, err)
+			var states []meta.VersionReplication
+			// A version's summed-up status is set with its first state:
+			// without one it has none to read.
+			if v.ReplicationStatus != meta.ReplicationNone {
+				states, err = tx.ListVersionReplication(v.Bucket, v.Key, v.VersionID)
+				if err != nil {
+					return fmt.Errorf("replication states of %s: %w", v.Key, err)
+				}
 			}
 			if dests := br.sel.destinations(&v, states, br.filter); len(dests) > 0 {
 				cands = append(cands, candidate{v: v, dests: dests})
@@ -296,7 +316,8 @@ func (br *batchRun) scan(ctx context.Context) error {
 		if br.dryRun {
 			cp.Delta.Processed = int64(len(cands))
 		} else {
-			results := br.copyAll(ctx, cands)
+			results := br.copyAll(ctx, cands, br.resumed)
+			br.resumed = false
 			if err := ctx.Err(); err != nil {
 				// Not checkpointed: the page is redone on resume, and
 				// what it copied is found in place.
@@ -318,7 +339,8 @@ type copyResult struct {
 
 // copyAll copies every candidate to each of its destinations with
 // Concurrency workers; results[i][j] is candidate i at its destination j.
-func (br *batchRun) copyAll(ctx context.Context, cands []candidate) [][]copyResult {
+// checkAll makes every copy check the destination first.
+func (br *batchRun) copyAll(ctx context.Context, cands []candidate, checkAll bool) [][]copyResult {
 	type item struct{ i, j int }
 	results := make([][]copyResult, len(cands))
 	items := make(chan item)
@@ -327,7 +349,8 @@ func (br *batchRun) copyAll(ctx context.Context, cands []candidate) [][]copyResu
 		wg.Go(func() {
 			for it := range items {
 				c := &cands[it.i]
-				results[it.i][it.j] = br.copyOne(ctx, &c.v, c.dests[it.j])
+				d := c.dests[it.j]
+				results[it.i][it.j] = br.copyOne(ctx, &c.v, d.arn, CopyOptions{CheckExisting: checkAll || d.tracked})
 			}
 		})
 	}
@@ -348,11 +371,11 @@ feed:
 }
 
 // copyOne copies v to dest unless the destination is known to be down.
-func (br *batchRun) copyOne(ctx context.Context, v *meta.Version, dest string) copyResult {
+func (br *batchRun) copyOne(ctx context.Context, v *meta.Version, dest string, opts CopyOptions) copyResult {
 	if err := br.breaker.allow(dest); err != nil {
 		return copyResult{err: err}
 	}
-	out, err := br.cfg.Copier.Copy(ctx, br.bucket, v.Key, v.VersionID, dest)
+	out, err := br.cfg.Copier.Copy(ctx, br.bucket, v.Key, v.VersionID, dest, opts)
 	br.breaker.record(dest, err)
 	return copyResult{outcome: out, err: err}
 }
@@ -369,8 +392,8 @@ func (br *batchRun) account(cands []candidate, results [][]copyResult, cp *job.C
 			sent    int64
 			inPlace = true
 		)
-		for j, dest := range c.dests {
-			res := results[i][j]
+		for j, d := range c.dests {
+			dest, res := d.arn, results[i][j]
 			state := meta.VersionReplication{Bucket: br.bucket, Key: c.v.Key, VersionID: c.v.VersionID, TargetARN: dest, Updated: now}
 			switch {
 			case res.err == nil:
@@ -443,11 +466,11 @@ func newSelector(cfg *Config, destination string) *selector {
 // that applies to v decides; an object no rule ever queued for that
 // destination (one that existed before the rule) is only copied when the
 // rule enables ExistingObjectReplication. A replica is never copied.
-func (s *selector) destinations(v *meta.Version, states []meta.VersionReplication, filter string) []string {
+func (s *selector) destinations(v *meta.Version, states []meta.VersionReplication, filter string) []destination {
 	if v.DeleteMarker || v.ReplicationStatus == meta.ReplicationReplica {
 		return nil
 	}
-	var out []string
+	var out []destination
 	for _, rule := range s.cfg.RulesFor(v.Key, v.Tags) {
 		d := rule.DestinationARN
 		if !slices.Contains(s.dests, d) {
@@ -467,7 +490,7 @@ func (s *selector) destinations(v *meta.Version, states []meta.VersionReplicatio
 				continue
 			}
 		}
-		out = append(out, d)
+		out = append(out, destination{arn: d, tracked: tracked})
 	}
 	return out
 }

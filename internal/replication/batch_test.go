@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -104,10 +105,15 @@ func TestBatchReplicateFilters(t *testing.T) {
 	env.configure(everything("all", env.arn, 1))
 
 	t.Run("ALL copies every object and records COMPLETED", func(t *testing.T) {
+		env.rq.served()
 		j, failures := env.run(nil)
 		wantStats(t, j, meta.JobStats{Total: 3, Processed: 3, Bytes: size("docs/a", "docs/b", "img/c")})
 		if len(failures) != 0 {
 			t.Errorf("failures %v", failures)
+		}
+		// Never replicated: sent without looking for them first.
+		if got := env.rq.served(); !slices.Equal(got, []string{"PutObject", "PutObject", "PutObject"}) {
+			t.Errorf("the destination served %v, want one PutObject per object", got)
 		}
 		for k, v := range vs {
 			if _, data := env.rq.object(k); string(data) != strings.Repeat(k, 10) {
@@ -119,8 +125,13 @@ func TestBatchReplicateFilters(t *testing.T) {
 		}
 	})
 	t.Run("ALL again finds everything in place and sends nothing", func(t *testing.T) {
+		env.rq.served()
 		j, _ := env.run(map[string]string{replication.ParamReplicationFilter: replication.FilterAll})
 		wantStats(t, j, meta.JobStats{Total: 3, Processed: 3, Skipped: 3})
+		// COMPLETED: looked for first, found, not sent.
+		if got := env.rq.served(); !slices.Equal(got, []string{"HeadObject", "HeadObject", "HeadObject"}) {
+			t.Errorf("the destination served %v, want one HeadObject per object", got)
+		}
 	})
 	vs["docs/new"] = env.seed("docs/new")["docs/new"]
 	t.Run("NEW copies only objects never replicated", func(t *testing.T) {
@@ -225,13 +236,16 @@ func TestBatchReplicateSelection(t *testing.T) {
 		a.Filter = replication.Filter{Prefix: "keep/"}
 		env.configure(a, everything("b", other, 2))
 		j, _ := env.run(map[string]string{replication.ParamDestination: other})
-		// The objects of "other" land in the same bucket as env.arn's:
-		// keep/a is there already.
-		wantStats(t, j, meta.JobStats{Total: 3, Processed: 3, Skipped: 1, Bytes: size("keep/b", "skip/c")})
+		// The objects of "other" land in the same bucket as env.arn's,
+		// keep/a is there already; but none was ever replicated to
+		// "other", so none is looked for there: all are sent.
+		wantStats(t, j, meta.JobStats{Total: 3, Processed: 3, Bytes: size("keep/a", "keep/b", "skip/c")})
 	})
 	t.Run("an object goes to every destination whose rule selects it", func(t *testing.T) {
 		j, _ := env.run(map[string]string{replication.ParamReplicationFilter: replication.FilterAll})
-		wantStats(t, j, meta.JobStats{Total: 3, Processed: 3, Skipped: 3})
+		// Found in place where they were replicated before; keep/b was
+		// never replicated to env.arn, so it is sent there.
+		wantStats(t, j, meta.JobStats{Total: 3, Processed: 3, Skipped: 2, Bytes: size("keep/b")})
 		if st := env.state(vs["skip/c"], env.arn); st.Status != "" {
 			t.Errorf("skip/c has state %q at a destination whose rule does not select it", st.Status)
 		}
@@ -345,4 +359,28 @@ func TestBatchReplicateCancelledMidCopyLeavesNothingPartial(t *testing.T) {
 	if n := env.rq.uploads(); n != 0 {
 		t.Errorf("%d multipart uploads left at the destination", n)
 	}
+}
+
+func TestBatchReplicateResumedLooksForItsFirstPageAtTheDestination(t *testing.T) {
+	env := newBatchEnv(t)
+	vs := env.seed("a", "b", "c")
+	env.configure(everything("all", env.arn, 1))
+	// A run copied "b", then died before its checkpoint: no state says so.
+	if _, err := env.copier.Copy(env.ctx, srcBucket, "b", vs["b"].VersionID, env.arn, replication.CopyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// Its job, past EXAMINING and released, is taken over by the engine.
+	j := &meta.Job{
+		Type: job.TypeBatchReplicate, Bucket: srcBucket, OwnerID: srcOwner.UserID, UserID: srcOwner.UserID,
+		State: meta.JobProcessing, Stats: meta.JobStats{Total: 3}, CreatedAt: time.Now(),
+	}
+	if err := env.store.Update(env.ctx, func(tx meta.Tx) error { return tx.CreateJob(j) }); err != nil {
+		t.Fatal(err)
+	}
+	env.ev.wait(t, fmt.Sprintf("%s %d", job.SignalFinished, j.ID), 1, waitLimit)
+	got, err := env.engine.Get(env.ctx, srcOwner, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStats(t, got, meta.JobStats{Total: 3, Processed: 3, Skipped: 1, Bytes: size("a", "c")})
 }

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -85,33 +86,57 @@ func NewCopier(cfg CopierConfig) *Copier {
 	return &Copier{cfg: cfg}
 }
 
+// CopyOptions are the choices of one Copy.
+type CopyOptions struct {
+	// CheckExisting asks the destination first (a HEAD) and skips the
+	// copy when it already holds the same object (same size and ETag).
+	// The HEAD is a round trip per object, so callers ask for it only
+	// when the version may be there already: it was replicated, or tried,
+	// before. A version never sent is copied directly (resending what is
+	// there is harmless: the copy is idempotent).
+	CheckExisting bool
+}
+
 // Copy copies one version of bucket/key to the same key in the bucket of
-// the target targetARN, unless the destination already holds it. It
+// the target targetARN (unless opts.CheckExisting finds it in place). It
 // returns ErrSourceGone or ErrSuperseded (wrapped) when there is nothing
 // to copy.
-func (c *Copier) Copy(ctx context.Context, bucket, key, versionID, targetARN string) (Outcome, error) {
-	src, err := c.source(ctx, bucket, key, versionID)
+//
+// A first copy costs one source read and, for a single-part object, one
+// destination request: the PUT carries Content-MD5 and Content-Length,
+// which the destination checks before it stores anything, and returns
+// the ETag, compared with the source's: that is the end-to-end check.
+func (c *Copier) Copy(ctx context.Context, bucket, key, versionID, targetARN string, opts CopyOptions) (Outcome, error) {
+	src, body, err := c.openSource(ctx, bucket, key, versionID)
 	if err != nil {
 		return Outcome{}, err
 	}
+	defer body.Close()
 	remote, err := c.cfg.Clients.Get(ctx, targetARN)
 	if err != nil {
 		return Outcome{}, err
 	}
-	if found, err := headRemote(ctx, remote, key); err != nil {
-		return Outcome{}, fmt.Errorf("head %s at %s: %w", key, targetARN, err)
-	} else if found != nil && found.matches(src) {
-		return Outcome{Skipped: true}, nil
+	if opts.CheckExisting {
+		found, err := headRemote(ctx, remote, key)
+		if err != nil {
+			return Outcome{}, fmt.Errorf("head %s at %s: %w", key, targetARN, err)
+		}
+		if found != nil && found.matches(src) {
+			return Outcome{Skipped: true}, nil
+		}
 	}
+	data := &sourceReader{r: body}
 	if isMultipartETag(src.ETag) {
-		err = c.putMultipart(ctx, remote, src)
+		err = c.putMultipart(ctx, remote, src, data)
 	} else {
-		err = c.putSingle(ctx, remote, src)
+		err = c.putSingle(ctx, remote, src, data)
 	}
 	if err != nil {
-		return Outcome{}, fmt.Errorf("copy %s/%s to %s: %w", bucket, key, targetARN, err)
-	}
-	if err := verifyRemote(ctx, remote, src); err != nil {
+		if readErr := data.failure(); readErr != nil {
+			// The upload failed because the source could not be read:
+			// not the destination's fault (see isTransportError).
+			err = &sourceReadError{err: readErr}
+		}
 		return Outcome{}, fmt.Errorf("copy %s/%s to %s: %w", bucket, key, targetARN, err)
 	}
 	return Outcome{Bytes: src.Size}, nil
@@ -145,19 +170,21 @@ func (c *Copier) ReplicateDeleteMarker(ctx context.Context, bucket, key, targetA
 	return nil
 }
 
-// source returns the version to copy.
-func (c *Copier) source(ctx context.Context, bucket, key, versionID string) (*meta.Version, error) {
-	out, err := c.cfg.Objects.HeadObject(ctx, systemPrincipal, object.GetInput{Bucket: bucket, Key: key, VersionID: versionID})
+// openSource opens the version to copy: one lookup gives its attributes
+// and its data. A version that is not the key's latest is superseded.
+func (c *Copier) openSource(ctx context.Context, bucket, key, versionID string) (*meta.Version, io.ReadCloser, error) {
+	out, err := c.cfg.Objects.GetObject(ctx, systemPrincipal, object.GetInput{Bucket: bucket, Key: key, VersionID: versionID})
 	if isSourceGone(err) {
-		return nil, fmt.Errorf("%s/%s version %q: %w", bucket, key, versionID, ErrSourceGone)
+		return nil, nil, fmt.Errorf("%s/%s version %q: %w", bucket, key, versionID, ErrSourceGone)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s/%s version %q: %w", bucket, key, versionID, err)
+		return nil, nil, fmt.Errorf("read %s/%s version %q: %w", bucket, key, versionID, err)
 	}
 	if !out.Version.IsLatest {
-		return nil, fmt.Errorf("%s/%s version %q: %w", bucket, key, versionID, ErrSuperseded)
+		out.Body.Close()
+		return nil, nil, fmt.Errorf("%s/%s version %q: %w", bucket, key, versionID, ErrSuperseded)
 	}
-	return out.Version, nil
+	return out.Version, out.Body, nil
 }
 
 // isSourceGone reports the errors by which the object service says the
@@ -168,29 +195,10 @@ func isSourceGone(err error) bool {
 		errors.Is(err, object.ErrNoSuchBucket) || errors.As(err, &marker)
 }
 
-// openSource opens the data of src, or of one of its parts (partNumber >
-// 0), pinned to its version id.
-func (c *Copier) openSource(ctx context.Context, src *meta.Version, partNumber int) (io.ReadCloser, error) {
-	out, err := c.cfg.Objects.GetObject(ctx, systemPrincipal, object.GetInput{
-		Bucket: src.Bucket, Key: src.Key, VersionID: src.VersionID, PartNumber: partNumber,
-	})
-	if isSourceGone(err) {
-		return nil, fmt.Errorf("%s/%s version %q: %w", src.Bucket, src.Key, src.VersionID, ErrSourceGone)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("open source: %w", err)
-	}
-	return out.Body, nil
-}
-
-// putSingle sends a single-segment object as one streamed PutObject with
-// Content-MD5, which the destination checks before it stores anything.
-func (c *Copier) putSingle(ctx context.Context, remote *Remote, src *meta.Version) error {
-	body, err := c.openSource(ctx, src, 0)
-	if err != nil {
-		return err
-	}
-	defer body.Close()
+// putSingle sends a single-part object as one streamed PutObject with
+// Content-MD5 and Content-Length, which the destination checks before it
+// stores anything, and checks the ETag it returns: no HEAD afterwards.
+func (c *Copier) putSingle(ctx context.Context, remote *Remote, src *meta.Version, body io.Reader) error {
 	attrs := attrsOf(src)
 	in := &s3.PutObjectInput{
 		Bucket:             aws.String(remote.Bucket),
@@ -218,10 +226,11 @@ func (c *Copier) putSingle(ctx context.Context, remote *Remote, src *meta.Versio
 	return nil
 }
 
-// putMultipart sends a multipart object as a multipart upload with the
-// same parts, so the destination computes the same md5-of-md5s ETag. Any
-// failure aborts the upload: nothing partial becomes visible.
-func (c *Copier) putMultipart(ctx context.Context, remote *Remote, src *meta.Version) (err error) {
+// putMultipart sends a multipart object, read from body in one pass, as a
+// multipart upload with the same parts, so the destination computes the
+// same md5-of-md5s ETag; each part's ETag and the final one are checked.
+// Any failure aborts the upload: nothing partial becomes visible.
+func (c *Copier) putMultipart(ctx context.Context, remote *Remote, src *meta.Version, body io.Reader) (err error) {
 	attrs := attrsOf(src)
 	created, err := remote.Client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
 		Bucket:             aws.String(remote.Bucket),
@@ -247,7 +256,7 @@ func (c *Copier) putMultipart(ctx context.Context, remote *Remote, src *meta.Ver
 	parts := make([]types.CompletedPart, 0, len(src.Segments))
 	for i, seg := range src.Segments {
 		number := int32(i + 1)
-		etag, err := c.uploadPart(ctx, remote, src, uploadID, number, seg.Size)
+		etag, err := c.uploadPart(ctx, remote, src.Key, uploadID, number, io.LimitReader(body, seg.Size), seg.Size)
 		if err != nil {
 			return fmt.Errorf("part %d: %w", number, err)
 		}
@@ -271,24 +280,19 @@ func (c *Copier) putMultipart(ctx context.Context, remote *Remote, src *meta.Ver
 	return nil
 }
 
-// uploadPart streams one source part and checks that the destination
-// received exactly what was read: its part ETag is the MD5 computed on the
-// way.
-func (c *Copier) uploadPart(ctx context.Context, remote *Remote, src *meta.Version, uploadID string, number int32, size int64) (string, error) {
-	body, err := c.openSource(ctx, src, int(number))
-	if err != nil {
-		return "", err
-	}
-	defer body.Close()
+// uploadPart streams one part (size bytes of body) and checks that the
+// destination received exactly what was read: its part ETag is the MD5
+// computed on the way.
+func (c *Copier) uploadPart(ctx context.Context, remote *Remote, key, uploadID string, number int32, body io.Reader, size int64) (string, error) {
 	hashed := &hashingReader{r: body, h: md5.New()}
 	out, err := remote.Client.UploadPart(ctx, &s3.UploadPartInput{
 		Bucket:        aws.String(remote.Bucket),
-		Key:           aws.String(src.Key),
+		Key:           aws.String(key),
 		UploadId:      aws.String(uploadID),
 		PartNumber:    aws.Int32(number),
 		Body:          hashed,
 		ContentLength: aws.Int64(size),
-	}, s3.WithAPIOptions(v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware))
+	}, streamingOptions(sentAttrs{})...)
 	if err != nil {
 		return "", fmt.Errorf("upload: %w", err)
 	}
@@ -339,22 +343,6 @@ func headRemote(ctx context.Context, remote *Remote, key string) (*remoteObject,
 		return nil, err
 	}
 	return &remoteObject{size: aws.ToInt64(out.ContentLength), etag: trimETag(out.ETag)}, nil
-}
-
-// verifyRemote checks, after a copy, that the destination serves an
-// object of the source's size and ETag.
-func verifyRemote(ctx context.Context, remote *Remote, src *meta.Version) error {
-	found, err := headRemote(ctx, remote, src.Key)
-	switch {
-	case err != nil:
-		return fmt.Errorf("%w: head after copy: %v", ErrVerificationFailed, err)
-	case found == nil:
-		return fmt.Errorf("%w: object missing after copy", ErrVerificationFailed)
-	case !found.matches(src):
-		return fmt.Errorf("%w: destination has %d bytes with ETag %q, source %d bytes with ETag %q",
-			ErrVerificationFailed, found.size, found.etag, src.Size, src.ETag)
-	}
-	return nil
 }
 
 // sentAttrs are the source attributes sent with a copy.
@@ -421,11 +409,15 @@ func headerOptions(a sentAttrs) []func(*s3.Options) {
 }
 
 // streamingOptions are the options of a request whose body is streamed
-// from the source: the body cannot be hashed in advance or rewound, so it
-// is sent as UNSIGNED-PAYLOAD with an explicit length (the destination
-// checks Content-MD5 or the caller checks the returned ETag instead).
+// from the source: the body cannot be hashed in advance, so it is sent as
+// UNSIGNED-PAYLOAD with an explicit length (the destination checks
+// Content-MD5 or the caller checks the returned ETag instead); and it
+// cannot be rewound, so the request is tried once: a retry would only
+// fail to rewind it and hide the real error (the caller retries the copy).
 func streamingOptions(a sentAttrs) []func(*s3.Options) {
-	return append(headerOptions(a), s3.WithAPIOptions(v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware))
+	return append(headerOptions(a),
+		s3.WithAPIOptions(v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware),
+		func(o *s3.Options) { o.RetryMaxAttempts = 1 })
 }
 
 // hashingReader hashes and counts what is read through it.
@@ -441,6 +433,41 @@ func (r *hashingReader) Read(p []byte) (int, error) {
 	r.n += int64(n)
 	return n, err
 }
+
+// sourceReader reads the source data for an upload and keeps the first
+// read error, so that a failed upload can tell a source failure from a
+// destination one. The HTTP transport reads it, so the error is guarded.
+type sourceReader struct {
+	r io.Reader
+
+	mu  sync.Mutex
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.mu.Lock()
+		if s.err == nil {
+			s.err = err
+		}
+		s.mu.Unlock()
+	}
+	return n, err
+}
+
+// failure returns the first error reading the source, nil if none.
+func (s *sourceReader) failure() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+// sourceReadError is a copy that failed reading its source, not sending.
+type sourceReadError struct{ err error }
+
+func (e *sourceReadError) Error() string { return "read source: " + e.err.Error() }
+func (e *sourceReadError) Unwrap() error { return e.err }
 
 // isMultipartETag reports an ETag of the md5-of-md5s-N form.
 func isMultipartETag(etag string) bool { return strings.Contains(etag, "-") }

@@ -5,12 +5,14 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"maps"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -67,6 +69,50 @@ type remoteQuarry struct {
 		countdown int   // data PUTs to let through first, plus one
 		after     int64 // bytes read before the cut
 	}
+	// log lists the requests served (see served).
+	log struct {
+		sync.Mutex
+		requests []string
+	}
+}
+
+// served returns the requests the destination served since the last call,
+// named by S3 operation, and forgets them.
+func (rq *remoteQuarry) served() []string {
+	rq.log.Lock()
+	defer rq.log.Unlock()
+	out := rq.log.requests
+	rq.log.requests = nil
+	return out
+}
+
+// record logs a request by its S3 operation.
+func (rq *remoteQuarry) record(r *http.Request) {
+	q := r.URL.Query()
+	op := r.Method
+	switch {
+	case r.Method == http.MethodHead:
+		op = "HeadObject"
+	case r.Method == http.MethodGet:
+		op = "GetObject"
+	case r.Method == http.MethodPut && q.Has("uploadId"):
+		op = "UploadPart"
+	case r.Method == http.MethodPut && q.Has("tagging"):
+		op = "PutObjectTagging"
+	case r.Method == http.MethodPut:
+		op = "PutObject"
+	case r.Method == http.MethodPost && q.Has("uploads"):
+		op = "CreateMultipartUpload"
+	case r.Method == http.MethodPost && q.Has("uploadId"):
+		op = "CompleteMultipartUpload"
+	case r.Method == http.MethodDelete && q.Has("uploadId"):
+		op = "AbortMultipartUpload"
+	case r.Method == http.MethodDelete:
+		op = "DeleteObject"
+	}
+	rq.log.Lock()
+	rq.log.requests = append(rq.log.requests, op)
+	rq.log.Unlock()
 }
 
 // cutUpload makes the n-th next data upload (PUT with a body: PutObject or
@@ -160,10 +206,11 @@ func startRemoteQuarry(t *testing.T) *remoteQuarry {
 	return rq
 }
 
-// cutter wraps the S3 API: it drops the connection in the middle of an
-// upload when asked to (cutUpload).
+// cutter wraps the S3 API: it logs each request (served) and drops the
+// connection in the middle of an upload when asked to (cutUpload).
 func (rq *remoteQuarry) cutter(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rq.record(r)
 		if r.Method == http.MethodPut && r.ContentLength > 0 {
 			rq.waitIfHeld(r)
 			if n := rq.shouldCut(); n > 0 {
@@ -472,7 +519,7 @@ func TestCopyMakesAnIdenticalObject(t *testing.T) {
 				}
 				v = src.putMultipart(tt.key, parts, attrs)
 			}
-			out, err := src.copier.Copy(src.ctx, srcBucket, tt.key, v.VersionID, arn)
+			out, err := src.copier.Copy(src.ctx, srcBucket, tt.key, v.VersionID, arn, replication.CopyOptions{})
 			if err != nil {
 				t.Fatalf("copy: %v", err)
 			}
@@ -516,7 +563,7 @@ func TestCopyMakesAnIdenticalObject(t *testing.T) {
 				t.Errorf("tags %v, want %v", tags, attrs.Tags)
 			}
 
-			again, err := src.copier.Copy(src.ctx, srcBucket, tt.key, v.VersionID, arn)
+			again, err := src.copier.Copy(src.ctx, srcBucket, tt.key, v.VersionID, arn, replication.CopyOptions{CheckExisting: true})
 			if err != nil {
 				t.Fatalf("second copy: %v", err)
 			}
@@ -544,9 +591,14 @@ func TestCopyCutMidwayLeavesNothingVisible(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rq.cutUpload(tt.nth, 1<<20)
-			_, err := src.copier.Copy(src.ctx, srcBucket, tt.v.Key, tt.v.VersionID, arn)
+			_, err := src.copier.Copy(src.ctx, srcBucket, tt.v.Key, tt.v.VersionID, arn, replication.CopyOptions{})
 			if err == nil {
 				t.Fatal("copy over a cut connection succeeded")
+			}
+			// The upload is tried once: a retry could not rewind the
+			// streamed body and would report that instead of the cause.
+			if strings.Contains(err.Error(), "rewind") || !errors.As(err, new(*smithyhttp.RequestSendError)) {
+				t.Errorf("got %v, want the transport error of the cut", err)
 			}
 			rq.cutUpload(0, 0)
 			if got, _ := rq.object(tt.v.Key); got != nil {
@@ -564,7 +616,7 @@ func TestCopyToAnUnreachableDestinationFailsFast(t *testing.T) {
 	arn := src.targetAt("nowhere", "http://127.0.0.1:1", "AK", "SK")
 	v := src.put("k", []byte("data"), object.ObjectAttrs{})
 	start := time.Now()
-	_, err := src.copier.Copy(src.ctx, srcBucket, "k", v.VersionID, arn)
+	_, err := src.copier.Copy(src.ctx, srcBucket, "k", v.VersionID, arn, replication.CopyOptions{})
 	if err == nil {
 		t.Fatal("copy to a closed port succeeded")
 	}
@@ -598,16 +650,20 @@ func TestCopyHasNothingToDoForGoneOrSupersededVersions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := src.copier.Copy(src.ctx, srcBucket, tt.key, tt.vid, arn)
+			rq.served()
+			_, err := src.copier.Copy(src.ctx, srcBucket, tt.key, tt.vid, arn, replication.CopyOptions{CheckExisting: true})
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("got %v, want %v", err, tt.want)
+			}
+			if got := rq.served(); len(got) != 0 {
+				t.Errorf("the destination was asked %v, want nothing", got)
 			}
 			if got, _ := rq.object(tt.key); got != nil {
 				t.Error("something was copied")
 			}
 		})
 	}
-	if _, err := src.copier.Copy(src.ctx, srcBucket, "k", newer.VersionID, arn); err != nil {
+	if _, err := src.copier.Copy(src.ctx, srcBucket, "k", newer.VersionID, arn, replication.CopyOptions{}); err != nil {
 		t.Fatalf("copy of the current version: %v", err)
 	}
 }
@@ -617,7 +673,7 @@ func TestReplicateDeleteMarker(t *testing.T) {
 	src := newReplSource(t)
 	arn := src.target("dest", rq)
 	v := src.put("doomed", []byte("bye"), object.ObjectAttrs{})
-	if _, err := src.copier.Copy(src.ctx, srcBucket, "doomed", v.VersionID, arn); err != nil {
+	if _, err := src.copier.Copy(src.ctx, srcBucket, "doomed", v.VersionID, arn, replication.CopyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -647,4 +703,116 @@ func TestReplicateDeleteMarker(t *testing.T) {
 			t.Fatalf("got %v, want replication.ErrSourceGone", err)
 		}
 	})
+}
+
+func TestCopyRequestsPerObject(t *testing.T) {
+	rq := startRemoteQuarry(t)
+	src := newReplSource(t)
+	arn := src.target("dest", rq)
+	check := replication.CopyOptions{CheckExisting: true}
+	tests := []struct {
+		name        string
+		parts       []int // part sizes of a multipart source; nil for one PUT
+		first, then replication.CopyOptions
+		wantFirst   []string
+		wantThen    []string
+		thenSkipped bool
+	}{
+		{
+			name:      "a first copy is one PUT, and a second one without the check sends it again",
+			first:     replication.CopyOptions{},
+			then:      replication.CopyOptions{},
+			wantFirst: []string{"PutObject"},
+			wantThen:  []string{"PutObject"},
+		},
+		{
+			name:        "a copy that checks finds the object in place with one HEAD",
+			first:       replication.CopyOptions{},
+			then:        check,
+			wantFirst:   []string{"PutObject"},
+			wantThen:    []string{"HeadObject"},
+			thenSkipped: true,
+		},
+		{
+			name:        "a copy that checks a missing object asks once then PUTs",
+			first:       check,
+			then:        check,
+			wantFirst:   []string{"HeadObject", "PutObject"},
+			wantThen:    []string{"HeadObject"},
+			thenSkipped: true,
+		},
+		{
+			name:        "a multipart copy sends its parts without a HEAD",
+			parts:       []int{5 << 20, 1 << 20},
+			first:       replication.CopyOptions{},
+			then:        check,
+			wantFirst:   []string{"CreateMultipartUpload", "UploadPart", "UploadPart", "CompleteMultipartUpload"},
+			wantThen:    []string{"HeadObject"},
+			thenSkipped: true,
+		},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key := fmt.Sprintf("obj-%d", i)
+			var v *meta.Version
+			if tt.parts == nil {
+				v = src.put(key, randomData(4<<10), object.ObjectAttrs{})
+			} else {
+				var parts [][]byte
+				for _, n := range tt.parts {
+					parts = append(parts, randomData(n))
+				}
+				v = src.putMultipart(key, parts, object.ObjectAttrs{})
+			}
+			rq.served()
+			first, err := src.copier.Copy(src.ctx, srcBucket, key, v.VersionID, arn, tt.first)
+			if err != nil {
+				t.Fatalf("first copy: %v", err)
+			}
+			if got := rq.served(); !slices.Equal(got, tt.wantFirst) {
+				t.Errorf("first copy asked the destination %v, want %v", got, tt.wantFirst)
+			}
+			if first.Skipped || first.Bytes != v.Size {
+				t.Errorf("first copy %+v, want %d bytes sent", first, v.Size)
+			}
+			then, err := src.copier.Copy(src.ctx, srcBucket, key, v.VersionID, arn, tt.then)
+			if err != nil {
+				t.Fatalf("second copy: %v", err)
+			}
+			if got := rq.served(); !slices.Equal(got, tt.wantThen) {
+				t.Errorf("second copy asked the destination %v, want %v", got, tt.wantThen)
+			}
+			if then.Skipped != tt.thenSkipped {
+				t.Errorf("second copy %+v, want skipped %v", then, tt.thenSkipped)
+			}
+			if got, _ := rq.object(key); got == nil || strings.Trim(aws.ToString(got.ETag), `"`) != v.ETag {
+				t.Errorf("destination object %v, want ETag %s", got, v.ETag)
+			}
+		})
+	}
+}
+
+func TestCopyReportsASourceReadFailureAsSuch(t *testing.T) {
+	rq := startRemoteQuarry(t)
+	src := newReplSource(t)
+	arn := src.target("dest", rq)
+	v := src.putMultipart("torn", [][]byte{randomData(5 << 20), randomData(1 << 20)}, object.ObjectAttrs{})
+	// The second part's data is lost: reading the source fails midway.
+	if err := src.blobs.Delete(src.ctx, v.Segments[1].BlobID); err != nil {
+		t.Fatal(err)
+	}
+	_, err := src.copier.Copy(src.ctx, srcBucket, "torn", v.VersionID, arn, replication.CopyOptions{})
+	if err == nil {
+		t.Fatal("copy of a source that cannot be read succeeded")
+	}
+	// Not a transport error: the destination is not to blame.
+	if !strings.Contains(err.Error(), "read source") || errors.As(err, new(*smithyhttp.RequestSendError)) {
+		t.Errorf("got %v, want a source read error", err)
+	}
+	if got, _ := rq.object("torn"); got != nil {
+		t.Error("a partial object is visible at the destination")
+	}
+	if n := rq.uploads(); n != 0 {
+		t.Errorf("%d multipart uploads left at the destination", n)
+	}
 }

@@ -35,9 +35,13 @@ const (
 	remoteTLSHandshakeTimeout   = 5 * time.Second
 	remoteResponseHeaderTimeout = 30 * time.Second
 	remoteIdleConnTimeout       = 90 * time.Second
-	remoteMaxIdleConnsPerHost   = 64
-	remoteMaxAttempts           = 2
-	remoteMaxBackoff            = time.Second
+	// remoteMaxIdleConnsPerHost must be at least the copies running at
+	// once to one destination (DefaultBatchConcurrency plus
+	// DefaultReplicatorWorkers): below it, finished requests close their
+	// connections and each copy pays a new one.
+	remoteMaxIdleConnsPerHost = 64
+	remoteMaxAttempts         = 2
+	remoteMaxBackoff          = time.Second
 	// defaultTargetRecheck is how long a pooled client is used before the
 	// pool reads its target again to notice a change or a deletion.
 	defaultTargetRecheck = 10 * time.Second

@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/quarrylabs/quarry/internal/meta"
 )
@@ -138,3 +142,52 @@ func TestReplicaMarkerAddsTheHeaderWithoutTouchingTheRequest(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestPooledClientReusesConnectionsAtBatchConcurrency(t *testing.T) {
+	var (
+		mu    sync.Mutex
+		conns int
+	)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `"d41d8cd98f00b204e9800998ecf8427e"`)
+		w.WriteHeader(http.StatusOK)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			mu.Lock()
+			conns++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	const arn = "arn:quarry:replication:us-east-1:0:t"
+	targets := &fakeTargets{targets: map[string]meta.ReplicationTarget{}, secrets: map[string]string{}}
+	targets.set(meta.ReplicationTarget{ARN: arn, Endpoint: srv.URL, Bucket: "b", AccessKey: "AK"}, "SK")
+	p := NewClientPool(targets)
+	defer p.Close()
+	remote, err := p.Get(context.Background(), arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The batch runner and the replicator share a target's client.
+	workers := DefaultBatchConcurrency + DefaultReplicatorWorkers
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := range 20 {
+				_, err := remote.Client.HeadObject(context.Background(), &s3.HeadObjectInput{
+					Bucket: aws.String("b"), Key: aws.String(fmt.Sprintf("k%d", i)),
+				})
+				if err != nil {
+					t.Errorf("head: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if conns > workers {
+		t.Errorf("%d connections opened for %d workers: idle ones were not kept for reuse", conns, workers)
+	}
+}

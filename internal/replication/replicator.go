@@ -37,7 +37,7 @@ const (
 
 // ObjectCopier is what the replicator needs from a Copier.
 type ObjectCopier interface {
-	Copy(ctx context.Context, bucket, key, versionID, targetARN string) (Outcome, error)
+	Copy(ctx context.Context, bucket, key, versionID, targetARN string, opts CopyOptions) (Outcome, error)
 	ReplicateDeleteMarker(ctx context.Context, bucket, key, targetARN string) error
 }
 
@@ -254,7 +254,10 @@ func (r *Replicator) handle(ctx context.Context, t meta.ReplicationTask) {
 	if t.DeleteMarker {
 		err = r.cfg.Copier.ReplicateDeleteMarker(ctx, t.Bucket, t.Key, t.TargetARN)
 	} else {
-		_, err = r.cfg.Copier.Copy(ctx, t.Bucket, t.Key, t.VersionID, t.TargetARN)
+		// A first attempt copies straight away: the version was just
+		// written. A retry may find it in place (an earlier attempt
+		// stored it but failed after), so it asks the destination first.
+		_, err = r.cfg.Copier.Copy(ctx, t.Bucket, t.Key, t.VersionID, t.TargetARN, CopyOptions{CheckExisting: t.Attempts > 0})
 	}
 	switch {
 	case err == nil || errors.Is(err, ErrSuperseded):

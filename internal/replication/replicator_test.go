@@ -2,6 +2,7 @@ package replication_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -242,4 +243,49 @@ func TestReplicatorStopsPromptly(t *testing.T) {
 	if n := src.tasks(); n+int64(ev.count(replication.SignalCompleted)) != 20 {
 		t.Errorf("%d tasks left and %d completed, want 20 in all", n, ev.count(replication.SignalCompleted))
 	}
+}
+
+func TestReplicatorChecksTheDestinationOnlyOnRetries(t *testing.T) {
+	rq := startRemoteQuarry(t)
+	src := newReplSource(t)
+	arn := src.target("dest", rq)
+	ev := newEvents()
+	r, _ := src.startReplicator(ev, nil)
+
+	t.Run("a first attempt copies with one PUT", func(t *testing.T) {
+		v := src.put("fresh", []byte("new data"), object.ObjectAttrs{})
+		rq.served()
+		src.enqueue(v, arn)
+		r.Notify()
+		ev.wait(t, replication.SignalCompleted, 1, waitLimit)
+		if got := rq.served(); !slices.Equal(got, []string{"PutObject"}) {
+			t.Errorf("the destination served %v, want one PutObject", got)
+		}
+	})
+	t.Run("a retried task finds the copy an earlier attempt made", func(t *testing.T) {
+		v := src.put("retried", []byte("sent before"), object.ObjectAttrs{})
+		// An earlier attempt stored the copy, then failed to record it.
+		if _, err := src.copier.Copy(src.ctx, srcBucket, "retried", v.VersionID, arn, replication.CopyOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		err := src.store.Update(src.ctx, func(tx meta.Tx) error {
+			task := &meta.ReplicationTask{Bucket: srcBucket, Key: "retried", VersionID: v.VersionID, TargetARN: arn, NextAttempt: time.Now(), CreatedAt: time.Now()}
+			if err := tx.EnqueueReplication(task); err != nil {
+				return err
+			}
+			return tx.RetryReplicationTask(task.ID, 1, time.Now(), "connection reset")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rq.served()
+		r.Notify()
+		ev.wait(t, replication.SignalCompleted, 2, waitLimit)
+		if got := rq.served(); !slices.Equal(got, []string{"HeadObject"}) {
+			t.Errorf("the destination served %v, want one HeadObject", got)
+		}
+		if st := src.state(v, arn); st.Status != meta.ReplicationCompleted {
+			t.Errorf("state %q, want COMPLETED", st.Status)
+		}
+	})
 }
