@@ -187,7 +187,10 @@ func TestPooledClientReusesConnectionsAtBatchConcurrency(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if conns > workers {
+	// The transport may dial a spare connection while another is being
+	// returned to the pool, so allow some slack; without reuse (the default
+	// two idle connections per host) the 320 requests open well over 100.
+	if conns > 2*workers {
 		t.Errorf("%d connections opened for %d workers: idle ones were not kept for reuse", conns, workers)
 	}
 }

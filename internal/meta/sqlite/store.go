@@ -2,7 +2,7 @@
 // SQLite file, through the pure-Go modernc.org/sqlite driver.
 //
 // Writes go through one connection, so Update transactions run one at a time
-// and never meet SQLITE_BUSY lock upgrades; reads go through a pool of
+// (grouped into shared commits) and never meet SQLITE_BUSY lock upgrades; reads go through a pool of
 // read-only connections that, in WAL mode, see a consistent snapshot without
 // waiting for the writer.
 package sqlite
@@ -28,6 +28,7 @@ type Store struct {
 	reader  *sql.DB
 	wstmts  *stmtCache
 	rstmts  *stmtCache
+	commits *groupCommit
 	closers []func() error
 }
 
@@ -83,6 +84,10 @@ func (s *Store) open(ctx context.Context, wdsn, rdsn string) error {
 		return fmt.Errorf("reader statements: %w", err)
 	}
 	s.closers = append(s.closers, s.rstmts.close)
+	// Last, so Close stops the writer goroutine before the statements and
+	// the connection it uses.
+	s.commits = startGroupCommit(s.writer, s.wstmts)
+	s.closers = append(s.closers, s.commits.close)
 	return nil
 }
 
@@ -91,12 +96,27 @@ func (s *Store) View(ctx context.Context, fn func(meta.Tx) error) error {
 	return run(ctx, s.reader, s.rstmts, &sql.TxOptions{ReadOnly: true}, fn)
 }
 
-// Update runs fn in a read-write transaction. Calls from many goroutines
-// queue for the single writer connection and run one after another, so fn
-// must not call Update itself: it would wait forever for the connection it
-// holds. (Calling View from fn is fine, and sees the last commit.)
+// Update runs fn in a read-write transaction, committed if fn returns nil
+// and rolled back otherwise; fn's error is returned as is, and a panic in fn
+// rolls fn back and panics again in the caller. Update returns nil only once
+// fn's writes are committed and fsynced.
+//
+// Calls from many goroutines queue for a single writer, which runs the fns
+// waiting at that moment one after another in one SQLite transaction, each
+// inside its own savepoint, and commits them together (group commit, see
+// groupcommit.go): fns are serialised exactly as before, and a failing fn is
+// rolled back alone, but a failed commit fails every Update in it. Because fn
+// runs on the writer, fn must not call Update itself: it would wait forever
+// for the writer it occupies. (Calling View from fn is fine, and sees the
+// last commit, not the writes of fn or of fns sharing its commit.)
+//
+// A ctx that ends while fn waits in the queue makes Update return
+// ctx.Err() without running fn. Once fn has started, ctx's cancellation no
+// longer interrupts it (interrupting a write would roll back the fns
+// sharing its transaction): fn may check ctx itself, and Update returns the
+// outcome of the commit.
 func (s *Store) Update(ctx context.Context, fn func(meta.Tx) error) error {
-	return run(ctx, s.writer, s.wstmts, nil, fn)
+	return s.commits.update(ctx, fn)
 }
 
 // run begins a transaction on db, runs fn, and commits only if fn succeeded.
