@@ -38,6 +38,11 @@ func (e *Engine) Create(ctx context.Context, p auth.Principal, jobType, bucket s
 	if err != nil {
 		return nil, fmt.Errorf("create %s job on %s: %w", jobType, bucket, err)
 	}
+	if bc, ok := runner.(BucketChecker); ok {
+		if err := bc.CheckBucket(b, own); err != nil {
+			return nil, err
+		}
+	}
 	j := &meta.Job{
 		Type:      jobType,
 		Bucket:    b.Name,
@@ -53,6 +58,14 @@ func (e *Engine) Create(ctx context.Context, p auth.Principal, jobType, bucket s
 	}
 	e.wakeWorker()
 	return j, nil
+}
+
+// BucketChecker is implemented by runners some of whose parameters can only
+// be checked against the bucket's configuration (a replication destination,
+// say): Create calls it, so such a mistake is refused at once instead of
+// becoming a job that ends FAILED. Errors wrap ErrInvalidParams.
+type BucketChecker interface {
+	CheckBucket(b *meta.Bucket, params map[string]string) error
 }
 
 // Get returns the job if p may see it.

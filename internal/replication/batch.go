@@ -117,6 +117,25 @@ func (*BatchRunner) Validate(params map[string]string) error {
 	return nil
 }
 
+// CheckBucket implements job.BucketChecker: a destination parameter must be
+// one of the bucket's configuration's destinations. A bucket without a
+// configuration is left to Run, whose FAILED job says so.
+func (*BatchRunner) CheckBucket(b *meta.Bucket, params map[string]string) error {
+	dest, ok := params[ParamDestination]
+	if !ok || b.Replication == nil {
+		return nil
+	}
+	cfg, err := DecodeConfig(b.Replication)
+	if err != nil {
+		return nil // Run reports an unreadable configuration
+	}
+	if !slices.Contains(cfg.Destinations(), dest) {
+		return fmt.Errorf("%w: %s %q is not a destination of bucket %s's replication configuration",
+			job.ErrInvalidParams, ParamDestination, dest, b.Name)
+	}
+	return nil
+}
+
 // batchCursor is where a job resumes: after the last key whose page was
 // checkpointed.
 type batchCursor struct {

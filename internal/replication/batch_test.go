@@ -265,11 +265,12 @@ func TestBatchReplicateFailsWithoutAUsableConfiguration(t *testing.T) {
 			t.Errorf("job %s with message %q, want FAILED saying there is no configuration", j.State, j.Message)
 		}
 	})
-	t.Run("a destination the configuration does not name", func(t *testing.T) {
+	t.Run("a destination the configuration does not name is refused at create", func(t *testing.T) {
 		env.configure(everything("all", env.arn, 1))
-		j, _ := env.run(map[string]string{replication.ParamDestination: "arn:quarry:replication:us-east-1:000000000000:elsewhere"})
-		if j.State != meta.JobFailed || !strings.Contains(j.Message, "is not a destination") {
-			t.Errorf("job %s with message %q, want FAILED naming the destination", j.State, j.Message)
+		_, err := env.engine.Create(env.ctx, srcOwner, job.TypeBatchReplicate, srcBucket,
+			map[string]string{replication.ParamDestination: "arn:quarry:replication:us-east-1:000000000000:elsewhere"})
+		if !errors.Is(err, job.ErrInvalidParams) || !strings.Contains(err.Error(), "is not a destination") {
+			t.Errorf("create = %v, want ErrInvalidParams naming the destination", err)
 		}
 	})
 }
