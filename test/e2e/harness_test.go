@@ -158,7 +158,20 @@ func startServerIn(t *testing.T, opts serverOptions, dataDir string) *server {
 	return srv
 }
 
+// launch starts a server on fresh ports. A port found free can be taken by
+// another process before the server binds it (tests run in parallel), so a
+// start that failed on "address already in use" is tried again on new ports.
 func launch(opts serverOptions, dataDir string) (*server, error) {
+	for attempt := 1; ; attempt++ {
+		srv, err := launchOnce(opts, dataDir)
+		if err == nil || attempt == 3 || srv == nil || !strings.Contains(srv.Output(), "address already in use") {
+			return srv, err
+		}
+		srv.kill()
+	}
+}
+
+func launchOnce(opts serverOptions, dataDir string) (*server, error) {
 	s3Addr, err := freeAddr()
 	if err != nil {
 		return nil, err
