@@ -3,14 +3,12 @@ package mapi
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,12 +17,12 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
-	"github.com/quarrylabs/quarry/internal/blob/disk"
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/replication"
+	"github.com/quarrylabs/quarry/internal/storetest"
 )
 
 // testPassword is every test user's password.
@@ -100,22 +98,8 @@ func withReplication(r ReplicationTargets) harnessOption {
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	blobs, err := disk.New(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealKey := make([]byte, auth.KeySize)
-	_, _ = rand.Read(sealKey)
-	sealer, err := auth.NewSealer(sealKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, blobs := storetest.Open(t)
+	sealer := storetest.Sealer(t)
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
 	objects := object.New(object.Config{Meta: store, Blobs: blobs, Logger: logger})

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"sort"
 	"testing"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/blob/disk"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
+	"github.com/quarrylabs/quarry/internal/storetest"
 )
 
 var (
@@ -36,16 +36,7 @@ type harness struct {
 func newHarness(t testing.TB, tweak ...func(*Config)) *harness {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	m, err := sqlite.Open(ctx, filepath.Join(dir, "meta.db"))
-	if err != nil {
-		t.Fatalf("open sqlite: %v", err)
-	}
-	t.Cleanup(func() { m.Close() })
-	b, err := disk.New(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatalf("open disk store: %v", err)
-	}
+	m, b := storetest.Open(t)
 	cfg := Config{Meta: m, Blobs: b, MinPartSize: 5}
 	for _, f := range tweak {
 		f(&cfg)

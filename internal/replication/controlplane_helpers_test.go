@@ -2,17 +2,15 @@ package replication
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
-	"github.com/quarrylabs/quarry/internal/blob/disk"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
 	"github.com/quarrylabs/quarry/internal/object"
+	"github.com/quarrylabs/quarry/internal/storetest"
 )
 
 var (
@@ -35,22 +33,8 @@ type ctlHarness struct {
 func newCtlHarness(t *testing.T) *ctlHarness {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "meta.db"))
-	if err != nil {
-		t.Fatalf("open sqlite: %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
-	blobs, err := disk.New(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatalf("open disk store: %v", err)
-	}
-	key := make([]byte, auth.KeySize)
-	_, _ = rand.Read(key)
-	sealer, err := auth.NewSealer(key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, blobs := storetest.Open(t)
+	sealer := storetest.Sealer(t)
 	svc := NewService(ServiceConfig{
 		Meta: store, Sealer: sealer, Region: "eu-test-1",
 		Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) },

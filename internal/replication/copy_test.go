@@ -11,7 +11,6 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -31,6 +30,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/replication"
 	"github.com/quarrylabs/quarry/internal/s3api"
+	"github.com/quarrylabs/quarry/internal/storetest"
 )
 
 // The data-plane tests run a real destination (the S3 API over its own
@@ -175,17 +175,8 @@ func (rq *remoteQuarry) shouldCut() int64 {
 func startRemoteQuarry(t *testing.T) *remoteQuarry {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	blobs, err := disk.New(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	users := auth.NewService(store, newTestSealer(t))
+	store, blobs := storetest.Open(t)
+	users := auth.NewService(store, storetest.Sealer(t))
 	u, err := users.CreateUser(ctx, "dest", "password-dest-123", meta.RoleUser)
 	if err != nil {
 		t.Fatal(err)
@@ -281,17 +272,6 @@ func (rq *remoteQuarry) uploads() int {
 	return len(out.Uploads)
 }
 
-func newTestSealer(t *testing.T) *auth.Sealer {
-	t.Helper()
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	sealer, err := auth.NewSealer(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sealer
-}
-
 // replSource is the source side: a versioned bucket, the replication
 // service and the data plane on real stores.
 type replSource struct {
@@ -308,20 +288,11 @@ type replSource struct {
 func newReplSource(t *testing.T) *replSource {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	blobs, err := disk.New(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, blobs := storetest.Open(t)
 	s := &replSource{t: t, ctx: ctx, store: store, blobs: blobs}
 	// No planner: the tests enqueue the tasks they mean to run.
 	s.objects = object.New(object.Config{Meta: store, Blobs: blobs, Logger: quietLogger()})
-	s.service = replication.NewService(replication.ServiceConfig{Meta: store, Objects: s.objects, Sealer: newTestSealer(t), Logger: quietLogger()})
+	s.service = replication.NewService(replication.ServiceConfig{Meta: store, Objects: s.objects, Sealer: storetest.Sealer(t), Logger: quietLogger()})
 	s.pool = replication.NewClientPool(s.service)
 	t.Cleanup(s.pool.Close)
 	s.copier = replication.NewCopier(replication.CopierConfig{Objects: s.objects, Clients: s.pool, Logger: quietLogger()})
