@@ -32,10 +32,9 @@ var (
 	// ErrInvalidParams: an unknown jobParams key or a bad value; the
 	// wrapped message says which.
 	ErrInvalidParams = errors.New("invalid job parameters")
-	// ErrNotFound: no job with that id.
+	// ErrNotFound: no job with that id, or none the caller may see (a
+	// job on a bucket it does not own is answered as missing).
 	ErrNotFound = errors.New("no such job")
-	// ErrForbidden: the job is on a bucket the caller does not own.
-	ErrForbidden = errors.New("not allowed to access this job")
 	// ErrEnded: cancel of a job that already ended COMPLETE or FAILED.
 	ErrEnded = errors.New("job already ended")
 )

@@ -73,15 +73,16 @@ func (e *Engine) Get(ctx context.Context, p auth.Principal, id int32) (*meta.Job
 	return e.visible(ctx, p, id)
 }
 
-// visible loads job id: ErrNotFound when absent, ErrForbidden when it is on
-// a bucket p does not own (and p is no admin).
+// visible loads job id: ErrNotFound when absent and, alike, when it is on
+// a bucket p does not own (and p is no admin), so that a job's existence
+// tells nothing about other tenants' buckets.
 func (e *Engine) visible(ctx context.Context, p auth.Principal, id int32) (*meta.Job, error) {
 	j, err := e.load(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if !p.CanUse(j.OwnerID) {
-		return nil, fmt.Errorf("job %d: %w", id, ErrForbidden)
+		return nil, fmt.Errorf("job %d: %w", id, ErrNotFound)
 	}
 	return j, nil
 }

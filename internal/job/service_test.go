@@ -7,18 +7,18 @@ import (
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
-func TestOnlyTheBucketOwnerAndAdminsReachAJob(t *testing.T) {
+func TestOnlyTheBucketOwnerAndAdminsReachAJobOthersSeeNoSuchJob(t *testing.T) {
 	h := newHarness(t)
 	h.bucket(alice, "photos")
 	e := h.engine(nil, NewMetricReconciliation())
 	j := h.create(e, alice, TypeMetricReconciliation, "photos", nil)
 
 	_, err := e.Get(h.ctx, bob, j.ID)
-	wantErr(t, err, ErrForbidden)
+	wantErr(t, err, ErrNotFound)
 	_, err = e.Cancel(h.ctx, bob, j.ID)
-	wantErr(t, err, ErrForbidden)
+	wantErr(t, err, ErrNotFound)
 	_, _, err = e.Failures(h.ctx, bob, j.ID, 0, "")
-	wantErr(t, err, ErrForbidden)
+	wantErr(t, err, ErrNotFound)
 	if got := h.job(j.ID); got.State != meta.JobExamining || got.CancelRequested {
 		t.Fatalf("bob's cancel changed the job: %+v", got)
 	}

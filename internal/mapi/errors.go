@@ -93,8 +93,6 @@ func publicError(err error) *apiError {
 		return invalid("%s", after(err, job.ErrInvalidParams))
 	case errors.Is(err, job.ErrNotFound):
 		return notFound("no such job")
-	case errors.Is(err, job.ErrForbidden):
-		return forbidden("the job is on a bucket you do not own")
 	case errors.Is(err, job.ErrEnded):
 		return conflict("the job already ended")
 	case errors.Is(err, object.ErrNoSuchBucket):

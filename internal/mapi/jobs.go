@@ -120,8 +120,6 @@ func jobError(err error, id int32) error {
 	switch {
 	case errors.Is(err, job.ErrNotFound):
 		return notFound("job %d does not exist", id)
-	case errors.Is(err, job.ErrForbidden):
-		return forbidden("job %d is on a bucket you do not own", id)
 	case errors.Is(err, job.ErrEnded):
 		return conflict("job %d already ended", id)
 	}

@@ -95,9 +95,10 @@ func TestUsersCannotTouchJobsOnOtherUsersBuckets(t *testing.T) {
 	id := itoa(createJob(t, h, "alice", "alice", ""))
 	byID := `{"jobId":{"id":` + id + `}}`
 
-	wantError(t, h.call("bob", "jobs/status", byID), 403, CodeForbidden)
-	wantError(t, h.call("bob", "jobs/cancel", byID), 403, CodeForbidden)
-	wantError(t, h.call("bob", "jobs/failures", byID), 403, CodeForbidden)
+	// Another tenant's job is answered exactly as a missing one.
+	wantError(t, h.call("bob", "jobs/status", byID), 404, CodeNotFound)
+	wantError(t, h.call("bob", "jobs/cancel", byID), 404, CodeNotFound)
+	wantError(t, h.call("bob", "jobs/failures", byID), 404, CodeNotFound)
 	wantError(t, h.call("bob", "jobs/create", `{"jobType":"METRIC_RECONCILIATION","bucketName":"alice"}`), 403, CodeForbidden, "alice")
 	list := h.call("bob", "jobs/list", `{}`)
 	wantOK(t, list)

@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -67,8 +69,15 @@ func TestUsersCannotSeeOrTouchEachOthersJobs(t *testing.T) {
 		t.Run("B cannot use "+ep+" on A's job", func(t *testing.T) {
 			a, b := a.as(t), b.as(t)
 			resp := b.MAPI.post(ep, jobIDBody(aJob.ID()))
-			if resp.Status != http.StatusForbidden && resp.Status != http.StatusNotFound {
-				t.Errorf("%s of A's job by B: %s, want 403 or 404", ep, resp)
+			if resp.Status != http.StatusNotFound {
+				t.Errorf("%s of A's job by B: %s, want 404 as for a missing job", ep, resp)
+			}
+			// The answer must not tell A's job from a job that does not
+			// exist: same status, same body but for the id.
+			missing := b.MAPI.post(ep, jobIDBody(math.MaxInt32))
+			same := strings.ReplaceAll(string(missing.Body), strconv.Itoa(math.MaxInt32), strconv.Itoa(int(aJob.ID())))
+			if missing.Status != resp.Status || same != string(resp.Body) {
+				t.Errorf("%s: A's job answers %s, a missing job %s: the difference leaks that the job exists", ep, resp, missing)
 			}
 			if _, ok := resp.apiError(); !ok {
 				t.Errorf("%s of A's job by B: body %q is not the error body", ep, resp.Body)
