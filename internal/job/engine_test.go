@@ -3,6 +3,7 @@ package job
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,6 +46,9 @@ func TestCreateRejectsBadRequests(t *testing.T) {
 		{"dryRun must be true or false", alice, TypeMetricReconciliation, "photos", map[string]string{ParamDryRun: "yes"}, ErrInvalidParams},
 		{"verifyData must be true or false", alice, TypeMetricReconciliation, "photos", map[string]string{ParamVerifyData: "1"}, ErrInvalidParams},
 		{"cleanOrphans needs verifyData", alice, TypeMetricReconciliation, "photos", map[string]string{ParamCleanOrphans: "true"}, ErrInvalidParams},
+		{"a prefix longer than an S3 key is invalid", alice, TypeMetricReconciliation, "photos", map[string]string{ParamPrefix: strings.Repeat("k", 1025)}, ErrInvalidParams},
+		{"a prefix holding NUL is invalid", alice, TypeMetricReconciliation, "photos", map[string]string{ParamPrefix: "a\x00b"}, ErrInvalidParams},
+		{"a prefix that is not UTF-8 is invalid", alice, TypeMetricReconciliation, "photos", map[string]string{ParamPrefix: "a\xffb"}, ErrInvalidParams},
 		{"a missing bucket is reported as such", alice, TypeMetricReconciliation, "nope", nil, object.ErrNoSuchBucket},
 		{"another user's bucket is denied", bob, TypeMetricReconciliation, "photos", nil, object.ErrAccessDenied},
 	}

@@ -1,6 +1,14 @@
 package job
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// maxPrefixLen is S3's limit on a key, and so on any prefix that can match
+// one.
+const maxPrefixLen = 1024
 
 // Parameters every job type accepts (MAPI "jobParams by type", row "all").
 const (
@@ -19,7 +27,9 @@ func splitParams(params map[string]string) (own map[string]string, err error) {
 				return nil, err
 			}
 		case ParamPrefix:
-			// Any string is a prefix, the empty one included.
+			if err := checkPrefix(v); err != nil {
+				return nil, err
+			}
 		default:
 			own[k] = v
 		}
@@ -59,4 +69,19 @@ func cloneParams(params map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// checkPrefix applies S3's key rules to a prefix (the empty one selects
+// every key): at most 1024 bytes of UTF-8, no NUL. A prefix no key can
+// have is a mistake worth reporting, not a job that finds nothing.
+func checkPrefix(p string) error {
+	switch {
+	case len(p) > maxPrefixLen:
+		return fmt.Errorf("%w: %s is %d bytes long; S3 keys, and so prefixes, are at most %d bytes", ErrInvalidParams, ParamPrefix, len(p), maxPrefixLen)
+	case !utf8.ValidString(p):
+		return fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalidParams, ParamPrefix)
+	case strings.ContainsRune(p, 0):
+		return fmt.Errorf("%w: %s contains a NUL character, which no S3 key may hold", ErrInvalidParams, ParamPrefix)
+	}
+	return nil
 }
