@@ -143,11 +143,29 @@ func (h *harness) create(e *Engine, p auth.Principal, jobType, bucket string, pa
 	return j
 }
 
-// finished waits for job id to end and returns it as stored.
+// finished waits for job id to end and returns it as stored, having
+// checked the counter identity every job keeps (docs/MAPI.md).
 func (h *harness) finished(id int32) *meta.Job {
 	h.t.Helper()
 	h.sig.wait(h.t, SignalFinished, id, 1)
-	return h.job(id)
+	j := h.job(id)
+	assertCounters(h.t, j)
+	return j
+}
+
+// assertCounters checks that no job has handled more candidates than it
+// found, and that a COMPLETE one handled exactly those it found.
+func assertCounters(t testing.TB, j *meta.Job) {
+	t.Helper()
+	s := j.Stats
+	done := s.Processed + s.Failed + s.Skipped
+	switch {
+	case j.State == meta.JobComplete && done != s.Total:
+		t.Errorf("job %d ended COMPLETE with processed %d + failed %d + skipped %d = %d, total %d",
+			j.ID, s.Processed, s.Failed, s.Skipped, done, s.Total)
+	case done > s.Total:
+		t.Errorf("job %d (%s) handled %d candidates of %d found", j.ID, j.State, done, s.Total)
+	}
 }
 
 func (h *harness) job(id int32) *meta.Job {

@@ -160,52 +160,31 @@ func (rc *reconciliation) bucketGone(err error) error {
 	return err
 }
 
-// examine counts the candidates (data-bearing versions under the prefix)
-// into stats.total and moves the job to PROCESSING.
+// examine counts the candidates (every version row under the prefix,
+// delete markers included: they are candidates the scan skips) into
+// stats.total and moves the job to PROCESSING.
 func (rc *reconciliation) examine(ctx context.Context) error {
-	total, err := rc.countCandidates(ctx)
+	var total int64
+	err := rc.run.Meta().View(ctx, func(tx meta.Tx) error {
+		var err error
+		total, err = tx.CountVersions(rc.bucket, rc.prefix)
+		return rc.bucketGone(err)
+	})
 	if err != nil {
-		return err
+		return fmt.Errorf("count versions of %s: %w", rc.bucket, err)
 	}
-	return rc.run.Checkpoint(ctx, Checkpoint{
+	cp := Checkpoint{
 		State:  meta.JobProcessing,
 		Cursor: reconCursor{}.encode(),
 		Delta:  meta.JobStats{Total: total},
-	})
-}
-
-// countCandidates reads the bucket's own count when the whole bucket is
-// in scope, and pages through the prefix's versions otherwise.
-func (rc *reconciliation) countCandidates(ctx context.Context) (int64, error) {
-	var total int64
-	if rc.prefix == "" {
-		err := rc.run.Meta().View(ctx, func(tx meta.Tx) error {
-			if _, err := tx.GetBucket(rc.bucket); err != nil {
-				return rc.bucketGone(err)
-			}
-			u, err := tx.CountUsage(rc.bucket)
-			total = u.Versions
-			return err
-		})
-		return total, err
 	}
-	var cur reconCursor
-	for {
-		page, err := rc.page(ctx, cur)
-		if err != nil {
-			return 0, err
+	if total == 0 {
+		cp.Message = "no version to recount: the bucket holds no objects"
+		if rc.prefix != "" {
+			cp.Message = fmt.Sprintf("no version to recount: the bucket holds no objects under prefix %q", rc.prefix)
 		}
-		for _, v := range page {
-			if !v.DeleteMarker {
-				total++
-			}
-		}
-		if len(page) < rc.m.batchSize() {
-			return total, nil
-		}
-		last := page[len(page)-1]
-		cur = reconCursor{AfterKey: last.Key, AfterSeq: last.Seq}
 	}
+	return rc.run.Checkpoint(ctx, cp)
 }
 
 // page reads the next batch of version rows after cur.

@@ -88,7 +88,7 @@ func TestReconciliationCountsVersionsAndSkipsDeleteMarkers(t *testing.T) {
 	if stored != counted || stored.Versions != 20 || stored.Objects != 7 {
 		t.Fatalf("counters %+v, counted %+v", stored, counted)
 	}
-	if j.Stats.Processed != 20 || j.Stats.Skipped != 3 || j.Stats.Total != 20 || !res.Corrected {
+	if j.Stats.Processed != 20 || j.Stats.Skipped != 3 || j.Stats.Total != 23 || !res.Corrected {
 		t.Fatalf("stats %+v, result %+v", j.Stats, res)
 	}
 }

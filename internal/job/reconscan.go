@@ -73,8 +73,8 @@ func (rc *reconciliation) judge(ctx context.Context, page []meta.Version) (meta.
 	}
 	delta.Failed += int64(len(failures))
 	// Versions deleted since the listing took their data with them, which
-	// is no fault; they were versions when counted, so they count.
-	delta.Processed += int64(vanished)
+	// is no fault: there was nothing left to check.
+	delta.Skipped += int64(vanished)
 	return delta, failures, nil
 }
 

@@ -3,7 +3,6 @@ package job
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/quarrylabs/quarry/internal/meta"
@@ -67,10 +66,8 @@ func (rc *reconciliation) settle(ctx context.Context) error {
 			return err
 		},
 	})
-	if errors.Is(err, ErrCancelled) {
-		// The work is done and committed: the job completed.
-		return nil
-	}
+	// A cancel that arrived meanwhile ends the job CANCELLED, with the
+	// correction it committed recorded in its result.
 	return err
 }
 

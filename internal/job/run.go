@@ -32,6 +32,9 @@ type Checkpoint struct {
 	Failures []meta.JobFailure
 	// Result, the type's outcome fields (a JSON object); nil keeps it.
 	Result []byte
+	// Message, when not empty, becomes the job's message: what a person
+	// should know about the outcome (why nothing was found to do, say).
+	Message string
 	// Apply, if set, runs first in the checkpoint's transaction: the
 	// batch's own metadata changes. It may amend the checkpoint from what
 	// it read (cp is the one about to be written), e.g. to set a Result
@@ -147,10 +150,20 @@ func advance(j meta.Job, c Checkpoint) meta.Job {
 	if c.Result != nil {
 		j.Result = slices.Clone(c.Result)
 	}
+	if c.Message != "" {
+		j.Message = c.Message
+	}
 	j.Stats.Processed += c.Delta.Processed
 	j.Stats.Failed += c.Delta.Failed
 	j.Stats.Total += c.Delta.Total
 	j.Stats.Skipped += c.Delta.Skipped
 	j.Stats.Bytes += c.Delta.Bytes
+	// Candidates that appeared after the job counted them (objects written
+	// meanwhile) are found as the scan reaches them: total grows to match,
+	// so it never falls below what has been handled.
+	j.Stats.Total = max(j.Stats.Total, handled(j.Stats))
 	return j
 }
+
+// handled is how many candidates a job has dealt with, one way or another.
+func handled(s meta.JobStats) int64 { return s.Processed + s.Failed + s.Skipped }

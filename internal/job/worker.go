@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/meta"
@@ -126,21 +127,70 @@ func (e *Engine) conclude(ctx context.Context, r *Run, err, cause error) {
 }
 
 // finish ends the job in a terminal state, keeping the stats, cursor and
-// result of its last checkpoint, and releases it.
+// result of its last checkpoint, and releases it. See conclusion for how
+// a pending cancel and the counters decide the end.
 func (e *Engine) finish(ctx context.Context, r *Run, state meta.JobState, message string) {
+	var ended meta.JobState
 	err := e.letGo(ctx, r.id, func(j *meta.Job) {
-		j.State = state
-		j.Message = message
+		ended = conclusion(j, state, message)
 		j.CompletedAt = e.now()
 	})
 	if err != nil {
 		r.Logger().Error("end job", "state", state, "err", err)
 		return
 	}
-	if state == meta.JobFailed {
+	if ended == meta.JobFailed {
 		r.Logger().Warn("job failed", "message", message)
 	}
 	e.signal(SignalFinished, r.id)
+}
+
+// conclusion sets the terminal state and message of j, as stored by its
+// last checkpoint, and returns the state. It runs in the transaction that
+// ends the job, so it sees every cancel committed before:
+//
+//   - A job with a cancel pending ends CANCELLED, whatever its runner
+//     returned: a cancel that was answered 200 is never followed by
+//     COMPLETE. The stats stay those the job reached.
+//   - A job that ends COMPLETE has processed + failed + skipped == total.
+//     Candidates counted when the job examined the bucket but deleted or
+//     replaced before the scan reached them needed no action: they are
+//     counted as skipped, and the message says how many.
+//   - A COMPLETE job keeps the message its checkpoints set; a FAILED one
+//     says why it failed.
+func conclusion(j *meta.Job, state meta.JobState, message string) meta.JobState {
+	if j.CancelRequested && state != meta.JobCancelled {
+		if state == meta.JobFailed {
+			message = "cancelled; the job had also failed: " + message
+		} else {
+			message = ""
+		}
+		state = meta.JobCancelled
+	}
+	j.State = state
+	switch state {
+	case meta.JobComplete:
+		if gone := j.Stats.Total - handled(j.Stats); gone > 0 {
+			j.Stats.Skipped += gone
+			j.Message = joinMessage(j.Message, fmt.Sprintf(
+				"%d candidate(s) found when the job examined the bucket were deleted or replaced before it reached them (counted as skipped)", gone))
+		}
+	case meta.JobCancelled:
+		if message != "" {
+			j.Message = message
+		}
+	default:
+		j.Message = message
+	}
+	return state
+}
+
+// joinMessage appends b to a as a new sentence.
+func joinMessage(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return strings.TrimRight(a, ". ") + ". " + b
 }
 
 // release lets go of the job's lease without changing its progress, so

@@ -149,6 +149,10 @@ type JobTx interface {
 	// CountUsage recounts a bucket's usage from its version rows (what the
 	// counters should say).
 	CountUsage(bucket string) (Usage, error)
+	// CountVersions counts a bucket's version rows, delete markers
+	// included, whose keys start with prefix: the candidates of a job that
+	// scans every version. ErrNotFound when the bucket does not exist.
+	CountVersions(bucket, prefix string) (int64, error)
 	// CountJobs counts the stored jobs by type and state.
 	CountJobs() ([]JobCount, error)
 }

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"JobFailures", testJobFailures},
 		{"JobRetention", testJobRetention},
 		{"CountUsage", testCountUsage},
+		{"CountVersions", testCountVersions},
 		{"CountJobs", testCountJobs},
 		{"ReplicationTargets", testReplicationTargets},
 		{"BucketReplication", testBucketReplication},

@@ -60,3 +60,49 @@ func testCountUsage(t *testing.T, open func(t *testing.T) meta.Store) {
 		assertUsage(t, s, "b", want)
 	})
 }
+
+func countVersions(s meta.Store, bucket, prefix string) (int64, error) {
+	var n int64
+	err := s.View(ctx(), func(tx meta.Tx) error {
+		var err error
+		n, err = tx.CountVersions(bucket, prefix)
+		return err
+	})
+	return n, err
+}
+
+func testCountVersions(t *testing.T, open func(t *testing.T) meta.Store) {
+	s := open(t)
+	createBucket(t, s, "b")
+	createBucket(t, s, "other")
+	for _, v := range []meta.Version{
+		{Key: "a/1", VersionID: "1", Size: 10},
+		{Key: "a/1", VersionID: "2", Size: 20, IsLatest: true},
+		{Key: "a/2", VersionID: "m", DeleteMarker: true, IsLatest: true},
+		{Key: "a\xff", VersionID: meta.NullVersion, Size: 1, IsLatest: true},
+		{Key: "b", VersionID: meta.NullVersion, Size: 7, IsLatest: true},
+	} {
+		v.Bucket = "b"
+		put(t, s, v)
+	}
+	put(t, s, meta.Version{Bucket: "other", Key: "a/1", VersionID: "1", Size: 1, IsLatest: true})
+	for _, tt := range []struct {
+		prefix string
+		want   int64
+	}{{"", 5}, {"a", 4}, {"a/", 3}, {"a/1", 2}, {"a\xff", 1}, {"c", 0}} {
+		n, err := countVersions(s, "b", tt.prefix)
+		wantErr(t, "count versions", err, nil)
+		if n != tt.want {
+			t.Errorf("CountVersions(b, %q) = %d, want %d (delete markers and every version count)", tt.prefix, n, tt.want)
+		}
+	}
+	n, err := countVersions(s, "empty-but-missing", "")
+	wantErr(t, "count versions of a missing bucket", err, meta.ErrNotFound)
+	if n != 0 {
+		t.Errorf("a missing bucket counts %d", n)
+	}
+	createBucket(t, s, "empty")
+	if n, err := countVersions(s, "empty", ""); err != nil || n != 0 {
+		t.Errorf("an empty bucket counts %d, %v; want 0, nil", n, err)
+	}
+}

@@ -41,7 +41,7 @@ var statements = []string{
 	qClaimJob, qRenewLease, qSaveJob, qJobExists, qCancelFreeJob, qRequestCancel,
 	qAddJobFailure, qListJobFailures, qDeleteEndedJobFailures, qDeleteEndedJobs, qCountJobs,
 	// usage.go
-	qCountUsage,
+	qCountUsage, qBucketExists, qCountVersionsFrom, qCountVersionsBounded,
 	// replication_target.go, replication_bucket.go
 	qCreateReplicationTarget, qGetReplicationTarget, qListReplicationTargets, qDeleteReplicationTarget,
 	qSetBucketReplication, qDeleteBucketTargets, qAddBucketTarget, qBucketsUsingTarget,

@@ -26,3 +26,27 @@ func (t *tx) CountUsage(bucket string) (meta.Usage, error) {
 	}
 	return u, nil
 }
+
+// Version rows under a prefix, by the index range a listing would scan;
+// the bucket's own row tells a missing bucket from an empty one.
+const (
+	qBucketExists         = `SELECT 1 FROM buckets WHERE name = ?`
+	qCountVersionsFrom    = `SELECT COUNT(*) FROM versions WHERE bucket = ? AND object_key >= ?`
+	qCountVersionsBounded = `SELECT COUNT(*) FROM versions WHERE bucket = ? AND object_key >= ? AND object_key < ?`
+)
+
+func (t *tx) CountVersions(bucket, prefix string) (int64, error) {
+	var one int
+	if err := t.queryRow(qBucketExists, bucket).Scan(&one); err != nil {
+		return 0, fmt.Errorf("count versions of %q: %w", bucket, classify(err))
+	}
+	q, args := qCountVersionsFrom, []any{bucket, prefix}
+	if upper, ok := meta.PrefixUpperBound(prefix); ok {
+		q, args = qCountVersionsBounded, []any{bucket, prefix, upper}
+	}
+	var n int64
+	if err := t.queryRow(q, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count versions of %q prefix %q: %w", bucket, prefix, classify(err))
+	}
+	return n, nil
+}
