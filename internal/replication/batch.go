@@ -262,13 +262,15 @@ type destination struct {
 }
 
 // page reads the next current objects after cur and picks the candidates.
-// last is the last key read ("" when none); more is false at the end.
-func (br *batchRun) page(ctx context.Context, cur batchCursor) (cands []candidate, last string, more bool, err error) {
+// n is how many objects it read, last the last key read ("" when none);
+// more is false at the end.
+func (br *batchRun) page(ctx context.Context, cur batchCursor) (cands []candidate, n int, last string, more bool, err error) {
 	err = br.store.View(ctx, func(tx meta.Tx) error {
 		versions, err := tx.ListLatest(br.bucket, br.prefix, cur.After, batchPageSize)
 		if err != nil {
 			return fmt.Errorf("list objects of %s: %w", br.bucket, err)
 		}
+		n = len(versions)
 		more = len(versions) == batchPageSize
 		if len(versions) > 0 {
 			last = versions[len(versions)-1].Key
@@ -289,32 +291,56 @@ func (br *batchRun) page(ctx context.Context, cur batchCursor) (cands []candidat
 		}
 		return nil
 	})
-	return cands, last, more, err
+	return cands, n, last, more, err
 }
 
 // examine counts the candidates into stats.total and moves the job to
-// PROCESSING.
+// PROCESSING. A job that finds none says why in its message.
 func (br *batchRun) examine(ctx context.Context) error {
 	var (
-		total int64
-		cur   batchCursor
+		total, current int64
+		cur            batchCursor
 	)
 	for {
-		cands, last, more, err := br.page(ctx, cur)
+		cands, n, last, more, err := br.page(ctx, cur)
 		if err != nil {
 			return err
 		}
 		total += int64(len(cands))
+		current += int64(n)
 		if !more {
 			break
 		}
 		cur.After = last
 	}
-	return br.run.Checkpoint(ctx, job.Checkpoint{
+	cp := job.Checkpoint{
 		State:  meta.JobProcessing,
 		Cursor: batchCursor{}.encode(),
 		Delta:  meta.JobStats{Total: total},
-	})
+	}
+	if total == 0 {
+		cp.Message = br.nothingToDo(current)
+	}
+	return br.run.Checkpoint(ctx, cp)
+}
+
+// nothingToDo words why a job found no candidate among the current
+// objects it examined.
+func (br *batchRun) nothingToDo(current int64) string {
+	where := "the bucket"
+	if br.prefix != "" {
+		where = fmt.Sprintf("the bucket under prefix %q", br.prefix)
+	}
+	if current == 0 {
+		return fmt.Sprintf("nothing to replicate: %s holds no current objects", where)
+	}
+	switch br.filter {
+	case FilterNew:
+		return fmt.Sprintf("nothing to replicate: of %d current object(s) in %s, none that a rule selects is unreplicated (replicationFilter=%s)", current, where, FilterNew)
+	case FilterFailed:
+		return fmt.Sprintf("nothing to replicate: of %d current object(s) in %s, none that a rule selects failed its last replication (replicationFilter=%s)", current, where, FilterFailed)
+	}
+	return fmt.Sprintf("nothing to replicate: none of the %d current object(s) in %s is selected by an enabled rule of the replication configuration (or all are replicas)", current, where)
 }
 
 // scan copies the candidates a page at a time from the cursor on.
@@ -324,7 +350,7 @@ func (br *batchRun) scan(ctx context.Context) error {
 		return err
 	}
 	for {
-		cands, last, more, err := br.page(ctx, cur)
+		cands, _, last, more, err := br.page(ctx, cur)
 		if err != nil {
 			return err
 		}
@@ -332,18 +358,16 @@ func (br *batchRun) scan(ctx context.Context) error {
 			cur.After = last
 		}
 		cp := job.Checkpoint{Cursor: cur.encode()}
-		if br.dryRun {
-			cp.Delta.Processed = int64(len(cands))
-		} else {
-			results := br.copyAll(ctx, cands, br.resumed)
-			br.resumed = false
-			if err := ctx.Err(); err != nil {
-				// Not checkpointed: the page is redone on resume, and
-				// what it copied is found in place.
-				return err
-			}
-			br.account(cands, results, &cp)
+		// A dry run asks each destination whether the object is there
+		// already, as a copy would, and sends nothing.
+		results := br.copyAll(ctx, cands, br.resumed || br.dryRun)
+		br.resumed = false
+		if err := ctx.Err(); err != nil {
+			// Not checkpointed: the page is redone on resume, and
+			// what it copied is found in place.
+			return err
 		}
+		br.account(cands, results, &cp)
 		if err := br.run.Checkpoint(ctx, cp); err != nil || !more {
 			return err
 		}
@@ -369,7 +393,7 @@ func (br *batchRun) copyAll(ctx context.Context, cands []candidate, checkAll boo
 			for it := range items {
 				c := &cands[it.i]
 				d := c.dests[it.j]
-				results[it.i][it.j] = br.copyOne(ctx, &c.v, d.arn, CopyOptions{CheckExisting: checkAll || d.tracked})
+				results[it.i][it.j] = br.copyOne(ctx, &c.v, d.arn, CopyOptions{CheckExisting: checkAll || d.tracked, DryRun: br.dryRun})
 			}
 		})
 	}
@@ -401,7 +425,11 @@ func (br *batchRun) copyOne(ctx context.Context, v *meta.Version, dest string, o
 
 // account turns a page's results into the checkpoint: stats, failures and
 // the replication state of each object at each destination, set in the
-// checkpoint's transaction.
+// checkpoint's transaction (not in a dry run, which changes nothing).
+//
+// Each candidate is counted once: failed if a destination failed,
+// processed if it was sent to at least one, skipped otherwise (in place
+// at every destination, or deleted or replaced since it was listed).
 func (br *batchRun) account(cands []candidate, results [][]copyResult, cp *job.Checkpoint) {
 	var states []meta.VersionReplication
 	now := br.run.Now()
@@ -409,7 +437,7 @@ func (br *batchRun) account(cands []candidate, results [][]copyResult, cp *job.C
 		var (
 			reasons []string
 			sent    int64
-			inPlace = true
+			copied  bool
 		)
 		for j, d := range c.dests {
 			dest, res := d.arn, results[i][j]
@@ -417,13 +445,12 @@ func (br *batchRun) account(cands []candidate, results [][]copyResult, cp *job.C
 			switch {
 			case res.err == nil:
 				sent += res.outcome.Bytes
-				inPlace = inPlace && res.outcome.Skipped
+				copied = copied || !res.outcome.Skipped
 				state.Status = meta.ReplicationCompleted
 				states = append(states, state)
 			case errors.Is(res.err, ErrSourceGone) || errors.Is(res.err, ErrSuperseded):
 				// Deleted or replaced since the listing: no fault, and
 				// nothing to record on a version that is no longer current.
-				inPlace = false
 			default:
 				reasons = append(reasons, fmt.Sprintf("destination %s: %v", dest, res.err))
 				state.Status, state.Error = meta.ReplicationFailed, res.err.Error()
@@ -435,14 +462,13 @@ func (br *batchRun) account(cands []candidate, results [][]copyResult, cp *job.C
 		case len(reasons) > 0:
 			cp.Delta.Failed++
 			cp.Failures = append(cp.Failures, meta.JobFailure{Key: c.v.Key, VersionID: c.v.VersionID, Reason: strings.Join(reasons, "; ")})
-		case inPlace:
+		case copied:
 			cp.Delta.Processed++
-			cp.Delta.Skipped++
 		default:
-			cp.Delta.Processed++
+			cp.Delta.Skipped++
 		}
 	}
-	if len(states) == 0 {
+	if len(states) == 0 || br.dryRun {
 		return
 	}
 	cp.Apply = func(tx meta.Tx, _ *job.Checkpoint) error {
@@ -482,9 +508,12 @@ func newSelector(cfg *Config, destination string) *selector {
 
 // destinations returns the destinations v is to be copied to under filter,
 // given its replication states (by target). For each destination the rule
-// that applies to v decides; an object no rule ever queued for that
-// destination (one that existed before the rule) is only copied when the
-// rule enables ExistingObjectReplication. A replica is never copied.
+// that applies to v decides. A replica is never copied.
+//
+// The job is the user's explicit request to copy what exists, as AWS's
+// Batch Replication is: objects that predate a rule are copied whether or
+// not the rule enables ExistingObjectReplication (that flag concerns what
+// replication does on its own, not what a user asks for).
 func (s *selector) destinations(v *meta.Version, states []meta.VersionReplication, filter string) []destination {
 	if v.DeleteMarker || v.ReplicationStatus == meta.ReplicationReplica {
 		return nil
@@ -496,9 +525,6 @@ func (s *selector) destinations(v *meta.Version, states []meta.VersionReplicatio
 			continue
 		}
 		status, tracked := statusAt(states, d)
-		if !tracked && !rule.ExistingObjectReplication {
-			continue
-		}
 		switch filter {
 		case FilterNew:
 			if status != meta.ReplicationNone {

@@ -79,6 +79,9 @@ func wantStats(t *testing.T, j *meta.Job, want meta.JobStats) {
 	if j.Stats != want {
 		t.Errorf("stats %+v, want %+v", j.Stats, want)
 	}
+	if s := j.Stats; s.Processed+s.Failed+s.Skipped != s.Total {
+		t.Errorf("stats %+v break processed + failed + skipped == total", s)
+	}
 }
 
 // seed stores objects with bodies of their own key's length times ten.
@@ -127,7 +130,7 @@ func TestBatchReplicateFilters(t *testing.T) {
 	t.Run("ALL again finds everything in place and sends nothing", func(t *testing.T) {
 		env.rq.served()
 		j, _ := env.run(map[string]string{replication.ParamReplicationFilter: replication.FilterAll})
-		wantStats(t, j, meta.JobStats{Total: 3, Processed: 3, Skipped: 3})
+		wantStats(t, j, meta.JobStats{Total: 3, Skipped: 3})
 		// COMPLETED: looked for first, found, not sent.
 		if got := env.rq.served(); !slices.Equal(got, []string{"HeadObject", "HeadObject", "HeadObject"}) {
 			t.Errorf("the destination served %v, want one HeadObject per object", got)
@@ -145,7 +148,7 @@ func TestBatchReplicateFilters(t *testing.T) {
 		env.setState(vs["img/c"], env.arn, meta.ReplicationFailed)
 		j, _ := env.run(map[string]string{replication.ParamReplicationFilter: replication.FilterFailed})
 		// Its copy is in place already: found, not sent.
-		wantStats(t, j, meta.JobStats{Total: 1, Processed: 1, Skipped: 1})
+		wantStats(t, j, meta.JobStats{Total: 1, Skipped: 1})
 		if st := env.state(vs["img/c"], env.arn); st.Status != meta.ReplicationCompleted {
 			t.Errorf("img/c state %q, want COMPLETED", st.Status)
 		}
@@ -159,7 +162,8 @@ func TestBatchReplicatePrefixAndDryRun(t *testing.T) {
 
 	t.Run("dryRun counts the candidates and changes nothing", func(t *testing.T) {
 		j, _ := env.run(map[string]string{job.ParamDryRun: "true"})
-		wantStats(t, j, meta.JobStats{Total: 3, Processed: 3})
+		// What it would have done: send all three, these many bytes.
+		wantStats(t, j, meta.JobStats{Total: 3, Processed: 3, Bytes: size("docs/a", "docs/b", "img/c")})
 		for _, k := range []string{"docs/a", "docs/b", "img/c"} {
 			if got, _ := env.rq.object(k); got != nil {
 				t.Errorf("%s was copied by a dry run", k)
@@ -183,6 +187,34 @@ func TestBatchReplicatePrefixAndDryRun(t *testing.T) {
 		wantStats(t, j, meta.JobStats{Total: 2, Processed: 2, Bytes: size("docs/a", "docs/b")})
 		if got, _ := env.rq.object("img/c"); got != nil {
 			t.Error("img/c was copied outside the prefix")
+		}
+	})
+	t.Run("dryRun counts objects already in place as skipped and sends nothing", func(t *testing.T) {
+		env.rq.served()
+		j, _ := env.run(map[string]string{job.ParamDryRun: "true"})
+		wantStats(t, j, meta.JobStats{Total: 3, Processed: 1, Skipped: 2, Bytes: size("img/c")})
+		for _, op := range env.rq.served() {
+			if op != "HeadObject" {
+				t.Errorf("a dry run sent %s to the destination", op)
+			}
+		}
+		if got, _ := env.rq.object("img/c"); got != nil {
+			t.Error("img/c was copied by a dry run")
+		}
+	})
+	t.Run("a job that finds no candidate says why", func(t *testing.T) {
+		for _, tt := range []struct {
+			params map[string]string
+			why    string
+		}{
+			{map[string]string{replication.ParamReplicationFilter: replication.FilterFailed}, "failed its last replication"},
+			{map[string]string{job.ParamPrefix: "nothing/"}, "holds no current objects"},
+		} {
+			j, _ := env.run(tt.params)
+			wantStats(t, j, meta.JobStats{})
+			if !strings.Contains(j.Message, "nothing to replicate") || !strings.Contains(j.Message, tt.why) {
+				t.Errorf("%v: message %q, want it to say why nothing was done (%q)", tt.params, j.Message, tt.why)
+			}
 		}
 	})
 }
@@ -222,14 +254,14 @@ func TestBatchReplicateSelection(t *testing.T) {
 	other := env.target("other", env.rq)
 	vs := env.seed("keep/a", "keep/b", "skip/c")
 
-	t.Run("existing objects are left alone unless the rule enables ExistingObjectReplication", func(t *testing.T) {
+	t.Run("the job copies objects that predate the rule even without ExistingObjectReplication", func(t *testing.T) {
 		rule := everything("no-existing", env.arn, 1)
 		rule.ExistingObjectReplication = false
 		env.configure(rule)
-		// keep/a was queued by live replication: it is not "existing".
+		// keep/a was queued by live replication; the others predate it.
 		env.setState(vs["keep/a"], env.arn, meta.ReplicationPending)
 		j, _ := env.run(nil)
-		wantStats(t, j, meta.JobStats{Total: 1, Processed: 1, Bytes: size("keep/a")})
+		wantStats(t, j, meta.JobStats{Total: 3, Processed: 3, Bytes: size("keep/a", "keep/b", "skip/c")})
 	})
 	t.Run("the destination parameter limits the job to one destination", func(t *testing.T) {
 		a := everything("a", env.arn, 1)
@@ -237,17 +269,24 @@ func TestBatchReplicateSelection(t *testing.T) {
 		env.configure(a, everything("b", other, 2))
 		j, _ := env.run(map[string]string{replication.ParamDestination: other})
 		// The objects of "other" land in the same bucket as env.arn's,
-		// keep/a is there already; but none was ever replicated to
+		// and are there already; but none was ever replicated to
 		// "other", so none is looked for there: all are sent.
 		wantStats(t, j, meta.JobStats{Total: 3, Processed: 3, Bytes: size("keep/a", "keep/b", "skip/c")})
 	})
+	for k, v := range env.seed("keep/d", "skip/e") {
+		vs[k] = v
+	}
 	t.Run("an object goes to every destination whose rule selects it", func(t *testing.T) {
 		j, _ := env.run(map[string]string{replication.ParamReplicationFilter: replication.FilterAll})
-		// Found in place where they were replicated before; keep/b was
-		// never replicated to env.arn, so it is sent there.
-		wantStats(t, j, meta.JobStats{Total: 3, Processed: 3, Skipped: 2, Bytes: size("keep/b")})
-		if st := env.state(vs["skip/c"], env.arn); st.Status != "" {
-			t.Errorf("skip/c has state %q at a destination whose rule does not select it", st.Status)
+		// Found in place where they were replicated before; keep/d is
+		// new and both rules select it: sent to both; skip/e only to
+		// the destination of the rule without a prefix.
+		wantStats(t, j, meta.JobStats{Total: 5, Processed: 2, Skipped: 3, Bytes: 2*size("keep/d") + size("skip/e")})
+		if st := env.state(vs["keep/d"], other); st.Status != meta.ReplicationCompleted {
+			t.Errorf("keep/d state %q at the second destination, want COMPLETED", st.Status)
+		}
+		if st := env.state(vs["skip/e"], env.arn); st.Status != "" {
+			t.Errorf("skip/e has state %q at a destination whose rule does not select it", st.Status)
 		}
 		if st := env.state(vs["keep/b"], env.arn); st.Status != meta.ReplicationCompleted {
 			t.Errorf("keep/b state %q at the first destination, want COMPLETED", st.Status)
@@ -383,5 +422,5 @@ func TestBatchReplicateResumedLooksForItsFirstPageAtTheDestination(t *testing.T)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantStats(t, got, meta.JobStats{Total: 3, Processed: 3, Skipped: 1, Bytes: size("a", "c")})
+	wantStats(t, got, meta.JobStats{Total: 3, Processed: 2, Skipped: 1, Bytes: size("a", "c")})
 }

@@ -95,6 +95,9 @@ type CopyOptions struct {
 	// before. A version never sent is copied directly (resending what is
 	// there is harmless: the copy is idempotent).
 	CheckExisting bool
+	// DryRun sends nothing: with CheckExisting, the outcome says whether
+	// the object is in place (Skipped) or would be sent (Bytes).
+	DryRun bool
 }
 
 // Copy copies one version of bucket/key to the same key in the bucket of
@@ -124,6 +127,9 @@ func (c *Copier) Copy(ctx context.Context, bucket, key, versionID, targetARN str
 		if found != nil && found.matches(src) {
 			return Outcome{Skipped: true}, nil
 		}
+	}
+	if opts.DryRun {
+		return Outcome{Bytes: src.Size}, nil
 	}
 	data := &sourceReader{r: body}
 	if isMultipartETag(src.ETag) {

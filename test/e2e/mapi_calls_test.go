@@ -99,6 +99,13 @@ func (c *mapiClient) waitJob(id int32, timeout time.Duration, what string, done 
 	deadline := time.Now().Add(timeout)
 	for {
 		j := c.jobStatus(id)
+		// Every status read on the way must keep the counters' promise:
+		// never more handled than found, exactly as many once COMPLETE.
+		if st := j.JobStats; st.Processed+st.Failed+st.Skipped > st.Total {
+			c.t.Errorf("job %d %s: processed %d + failed %d + skipped %d exceeds total %d",
+				id, j.JobState, st.Processed, st.Failed, st.Skipped, st.Total)
+		}
+		wantCounterIdentity(c.t, "job status", j)
 		if done(j) {
 			return j
 		}

@@ -97,9 +97,9 @@ type replRule struct {
 	ID     string
 	Prefix string
 	ARN    string
-	// Existing enables ExistingObjectReplication (BATCH_REPLICATE copies
-	// objects written before the rule); DeleteMarkers enables
-	// DeleteMarkerReplication.
+	// Existing enables ExistingObjectReplication (stored and returned;
+	// BATCH_REPLICATE copies objects written before the rule either way);
+	// DeleteMarkers enables DeleteMarkerReplication.
 	Existing      bool
 	DeleteMarkers bool
 	Priority      int32
@@ -169,6 +169,18 @@ func wantJobComplete(t *testing.T, what string, j mapiJob, processed, failed int
 	if j.JobState != "COMPLETE" || j.JobStats.Processed != processed || j.JobStats.Failed != failed {
 		t.Fatalf("%s: job %d ended %s (%q) with stats %+v, want COMPLETE with processed %d, failed %d",
 			what, j.ID(), j.JobState, j.Message, j.JobStats, processed, failed)
+	}
+	wantCounterIdentity(t, what, j)
+}
+
+// wantCounterIdentity fails t unless a COMPLETE job handled exactly the
+// candidates it found: processed + failed + skipped == total.
+func wantCounterIdentity(t *testing.T, what string, j mapiJob) {
+	t.Helper()
+	s := j.JobStats
+	if j.JobState == "COMPLETE" && s.Processed+s.Failed+s.Skipped != s.Total {
+		t.Errorf("%s: job %d ended COMPLETE with processed %d + failed %d + skipped %d != total %d",
+			what, j.ID(), s.Processed, s.Failed, s.Skipped, s.Total)
 	}
 }
 
