@@ -44,7 +44,7 @@ func alreadyExists(p auth.Principal, b *meta.Bucket) error {
 // DeleteBucket deletes a bucket that holds no version and no delete marker.
 // Multipart uploads in progress go with it, their parts trashed.
 func (s *Service) DeleteBucket(ctx context.Context, p auth.Principal, name string) error {
-	return s.commit(ctx, name, func(c *change) error {
+	return s.commit(ctx, name, func(c *Change) error {
 		if _, err := usableBucket(c.tx, p, name); err != nil {
 			return err
 		}
@@ -66,7 +66,7 @@ func (s *Service) DeleteBucket(ctx context.Context, p auth.Principal, name strin
 }
 
 // abortAllUploads discards every upload of the bucket and trashes its parts.
-func abortAllUploads(c *change, bucket string) error {
+func abortAllUploads(c *Change, bucket string) error {
 	for {
 		uploads, err := c.tx.ListUploads(bucket, "", "", "", maxListing)
 		if err != nil {

@@ -55,7 +55,7 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 	}
 	v := s.newVersion(p, in.Key, copiedAttrs(in, src), body)
 	markReplica(v, in.Replica || in.Attrs.Replica)
-	err = s.commit(ctx, in.Bucket, func(c *change) error {
+	err = s.commit(ctx, in.Bucket, func(c *Change) error {
 		b, err := usableBucket(c.tx, p, in.Bucket)
 		if err != nil {
 			return err

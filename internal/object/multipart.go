@@ -125,7 +125,7 @@ func (s *Service) commitPart(ctx context.Context, p auth.Principal, bucket, key,
 		LastModified: s.now(),
 		Checksums:    body.Checksums,
 	}
-	err := s.commit(ctx, bucket, func(c *change) error {
+	err := s.commit(ctx, bucket, func(c *Change) error {
 		if _, _, err := usableUpload(c.tx, p, bucket, key, uploadID); err != nil {
 			return err
 		}
@@ -196,7 +196,7 @@ func copySourceRange(size int64, r *Range) (offset, length int64, err error) {
 
 // AbortMultipartUpload discards an upload and its parts.
 func (s *Service) AbortMultipartUpload(ctx context.Context, p auth.Principal, bucket, key, uploadID string) error {
-	return s.commit(ctx, bucket, func(c *change) error {
+	return s.commit(ctx, bucket, func(c *Change) error {
 		if _, _, err := usableUpload(c.tx, p, bucket, key, uploadID); err != nil {
 			return err
 		}
@@ -206,7 +206,7 @@ func (s *Service) AbortMultipartUpload(ctx context.Context, p auth.Principal, bu
 
 // discardUpload deletes an upload and trashes the blobs of its parts, except
 // those of the part numbers in keep (now part of an object).
-func discardUpload(c *change, uploadID string, keep map[int]bool) error {
+func discardUpload(c *Change, uploadID string, keep map[int]bool) error {
 	parts, err := allParts(c.tx, uploadID)
 	if err != nil {
 		return err

@@ -33,7 +33,7 @@ func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) 
 	}
 	v := s.newVersion(p, in.Key, in.Attrs, body)
 	markReplica(v, in.Replica || in.Attrs.Replica)
-	err = s.commit(ctx, in.Bucket, func(c *change) error {
+	err = s.commit(ctx, in.Bucket, func(c *Change) error {
 		b, err := usableBucket(c.tx, p, in.Bucket)
 		if err != nil {
 			return err
