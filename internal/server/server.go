@@ -26,6 +26,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/replication"
 	"github.com/quarrylabs/quarry/internal/s3api"
+	"github.com/quarrylabs/quarry/internal/usage"
 )
 
 // Config is what `quarry server` is told by flags and environment.
@@ -154,7 +155,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Logger:     log,
 		OnProgress: stats.JobProgress,
 	},
-		job.NewMetricReconciliation(),
+		usage.NewMetricReconciliation(),
 		replication.NewBatchRunner(replication.BatchConfig{Meta: metaStore, Service: repl, Copier: copier, Logger: log}),
 	)
 

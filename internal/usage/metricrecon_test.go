@@ -1,8 +1,9 @@
-package job
+package usage_test
 
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,27 +14,29 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/blob"
+	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
+	"github.com/quarrylabs/quarry/internal/usage"
 )
 
 // reconEngine runs METRIC_RECONCILIATION in small batches, so that even
 // small buckets take several checkpoints.
-func (h *harness) reconEngine() *Engine {
-	e := h.engine(nil, &MetricReconciliation{BatchSize: 7})
-	h.start(e)
+func (h *harness) reconEngine() *job.Engine {
+	e := h.Engine(nil, &usage.MetricReconciliation{BatchSize: 7})
+	h.Start(e)
 	return e
 }
 
-func (h *harness) reconcile(e *Engine, bucket string, params map[string]string) (*meta.Job, reconResult) {
-	h.t.Helper()
-	j := h.finished(h.create(e, alice, TypeMetricReconciliation, bucket, params).ID)
+func (h *harness) reconcile(e *job.Engine, bucket string, params map[string]string) (*meta.Job, usage.Result) {
+	h.T.Helper()
+	j := h.Finished(h.Create(e, alice, job.TypeMetricReconciliation, bucket, params).ID)
 	if j.State != meta.JobComplete {
-		h.t.Fatalf("job ended %s: %s", j.State, j.Message)
+		h.T.Fatalf("job ended %s: %s", j.State, j.Message)
 	}
-	var res reconResult
+	var res usage.Result
 	if err := json.Unmarshal(j.Result, &res); err != nil {
-		h.t.Fatalf("job result %q: %v", j.Result, err)
+		h.T.Fatalf("job result %q: %v", j.Result, err)
 	}
 	return j, res
 }
@@ -42,23 +45,23 @@ var corrupt = meta.Usage{Objects: 3, Bytes: 999, Versions: -4, VersionBytes: 1}
 
 func TestReconciliationCorrectsCorruptCounters(t *testing.T) {
 	h := newHarness(t)
-	h.bucket(alice, "photos")
+	h.Bucket(alice, "photos")
 	for i := range 30 {
-		h.put("photos", fmt.Sprintf("k%02d", i), strings.Repeat("x", i))
+		h.Put("photos", fmt.Sprintf("k%02d", i), strings.Repeat("x", i))
 	}
-	_, want := h.usage("photos")
-	h.setUsage("photos", corrupt)
+	_, want := h.Usage("photos")
+	h.SetUsage("photos", corrupt)
 
 	j, res := h.reconcile(h.reconEngine(), "photos", nil)
 
-	stored, counted := h.usage("photos")
+	stored, counted := h.Usage("photos")
 	if stored != counted || stored != want {
 		t.Fatalf("counters %+v after the job, counted %+v, want %+v", stored, counted, want)
 	}
 	if j.Stats.Processed != 30 || j.Stats.Total != 30 || j.Stats.Failed != 0 || j.Stats.Bytes != want.Bytes {
 		t.Fatalf("stats %+v", j.Stats)
 	}
-	if !res.Corrected || res.UsageBefore != fieldsOf(corrupt) || res.UsageAfter != fieldsOf(want) ||
+	if !res.Corrected || res.UsageBefore != usage.CountsOf(corrupt) || res.UsageAfter != usage.CountsOf(want) ||
 		res.Drift.Objects != want.Objects-corrupt.Objects {
 		t.Fatalf("result %+v", res)
 	}
@@ -66,25 +69,25 @@ func TestReconciliationCorrectsCorruptCounters(t *testing.T) {
 
 func TestReconciliationCountsVersionsAndSkipsDeleteMarkers(t *testing.T) {
 	h := newHarness(t)
-	h.bucket(alice, "photos")
-	if err := h.svc.SetVersioning(h.ctx, alice, "photos", meta.VersioningEnabled); err != nil {
+	h.Bucket(alice, "photos")
+	if err := h.Objects.SetVersioning(h.Ctx, alice, "photos", meta.VersioningEnabled); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 10 {
 		key := fmt.Sprintf("k%d", i)
-		h.put("photos", key, "one")
-		h.put("photos", key, "two!")
+		h.Put("photos", key, "one")
+		h.Put("photos", key, "two!")
 		if i < 3 {
-			if _, err := h.svc.DeleteObject(h.ctx, alice, "photos", key, ""); err != nil {
+			if _, err := h.Objects.DeleteObject(h.Ctx, alice, "photos", key, ""); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	h.setUsage("photos", corrupt)
+	h.SetUsage("photos", corrupt)
 
 	j, res := h.reconcile(h.reconEngine(), "photos", nil)
 
-	stored, counted := h.usage("photos")
+	stored, counted := h.Usage("photos")
 	if stored != counted || stored.Versions != 20 || stored.Objects != 7 {
 		t.Fatalf("counters %+v, counted %+v", stored, counted)
 	}
@@ -95,19 +98,19 @@ func TestReconciliationCountsVersionsAndSkipsDeleteMarkers(t *testing.T) {
 
 func TestDryRunReportsDriftAndChangesNothing(t *testing.T) {
 	h := newHarness(t)
-	h.bucket(alice, "photos")
+	h.Bucket(alice, "photos")
 	for i := range 5 {
-		h.put("photos", fmt.Sprintf("k%d", i), "data")
+		h.Put("photos", fmt.Sprintf("k%d", i), "data")
 	}
-	_, want := h.usage("photos")
-	h.setUsage("photos", corrupt)
+	_, want := h.Usage("photos")
+	h.SetUsage("photos", corrupt)
 
-	j, res := h.reconcile(h.reconEngine(), "photos", map[string]string{ParamDryRun: "true"})
+	j, res := h.reconcile(h.reconEngine(), "photos", map[string]string{job.ParamDryRun: "true"})
 
-	if stored, _ := h.usage("photos"); stored != corrupt {
+	if stored, _ := h.Usage("photos"); stored != corrupt {
 		t.Fatalf("dry run changed the counters to %+v", stored)
 	}
-	if res.Corrected || res.UsageCounted != fieldsOf(want) || res.UsageAfter != fieldsOf(corrupt) ||
+	if res.Corrected || res.UsageCounted != usage.CountsOf(want) || res.UsageAfter != usage.CountsOf(corrupt) ||
 		res.Drift.Bytes != want.Bytes-corrupt.Bytes || j.Stats.Processed != 5 {
 		t.Fatalf("result %+v, stats %+v", res, j.Stats)
 	}
@@ -115,15 +118,15 @@ func TestDryRunReportsDriftAndChangesNothing(t *testing.T) {
 
 func TestAPrefixLimitsTheScanAndLeavesTheCountersAlone(t *testing.T) {
 	h := newHarness(t)
-	h.bucket(alice, "photos")
+	h.Bucket(alice, "photos")
 	for i := range 12 {
-		h.put("photos", fmt.Sprintf("%s/%d", []string{"cats", "dogs"}[i%2], i), "data")
+		h.Put("photos", fmt.Sprintf("%s/%d", []string{"cats", "dogs"}[i%2], i), "data")
 	}
-	h.setUsage("photos", corrupt)
+	h.SetUsage("photos", corrupt)
 
-	j, res := h.reconcile(h.reconEngine(), "photos", map[string]string{ParamPrefix: "cats/"})
+	j, res := h.reconcile(h.reconEngine(), "photos", map[string]string{job.ParamPrefix: "cats/"})
 
-	if stored, _ := h.usage("photos"); stored != corrupt {
+	if stored, _ := h.Usage("photos"); stored != corrupt {
 		t.Fatalf("a prefix job changed the bucket-wide counters to %+v", stored)
 	}
 	if j.Stats.Processed != 6 || j.Stats.Total != 6 || res.Corrected || res.CorrectionSkipped == "" {
@@ -133,11 +136,11 @@ func TestAPrefixLimitsTheScanAndLeavesTheCountersAlone(t *testing.T) {
 
 func TestConcurrentWritesDuringReconciliationLeaveCountersExact(t *testing.T) {
 	h := newHarness(t)
-	h.bucket(alice, "photos")
+	h.Bucket(alice, "photos")
 	for i := range 60 {
-		h.put("photos", fmt.Sprintf("k%03d", i), "seed")
+		h.Put("photos", fmt.Sprintf("k%03d", i), "seed")
 	}
-	h.setUsage("photos", corrupt)
+	h.SetUsage("photos", corrupt)
 
 	var ops atomic.Int64
 	warm := make(chan struct{}) // closed once the writers are going
@@ -155,9 +158,9 @@ func TestConcurrentWritesDuringReconciliationLeaveCountersExact(t *testing.T) {
 				key := fmt.Sprintf("k%03d", (i*7+w*31)%90)
 				var err error
 				if i%3 == 2 {
-					_, err = h.svc.DeleteObject(h.ctx, alice, "photos", key, "")
+					_, err = h.Objects.DeleteObject(h.Ctx, alice, "photos", key, "")
 				} else {
-					_, err = h.svc.PutObject(h.ctx, alice, object.PutInput{
+					_, err = h.Objects.PutObject(h.Ctx, alice, object.PutInput{
 						Bucket: "photos", Key: key, Body: strings.NewReader(strings.Repeat("y", i%50)), Size: int64(i % 50),
 					})
 				}
@@ -178,7 +181,7 @@ func TestConcurrentWritesDuringReconciliationLeaveCountersExact(t *testing.T) {
 	close(stop)
 	wg.Wait()
 
-	stored, counted := h.usage("photos")
+	stored, counted := h.Usage("photos")
 	if stored != counted {
 		t.Fatalf("counters %+v, counted %+v after %d writes during the job", stored, counted, during)
 	}
@@ -189,17 +192,17 @@ func TestConcurrentWritesDuringReconciliationLeaveCountersExact(t *testing.T) {
 
 // blobPath is where the disk store keeps blob id.
 func (h *harness) blobPath(id string) string {
-	return filepath.Join(h.blobs.Dir(), id[0:2], id[2:4], id)
+	return filepath.Join(h.Blobs.Dir(), id[0:2], id[2:4], id)
 }
 
 func TestVerifyDataListsMissingAndTruncatedData(t *testing.T) {
 	h := newHarness(t)
-	h.bucket(alice, "photos")
+	h.Bucket(alice, "photos")
 	var vs []*meta.Version
 	for i := range 5 {
-		vs = append(vs, h.put("photos", fmt.Sprintf("k%d", i), "twelve bytes"))
+		vs = append(vs, h.Put("photos", fmt.Sprintf("k%d", i), "twelve bytes"))
 	}
-	if err := h.blobs.Delete(h.ctx, vs[1].Segments[0].BlobID); err != nil {
+	if err := h.Blobs.Delete(h.Ctx, vs[1].Segments[0].BlobID); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Truncate(h.blobPath(vs[3].Segments[0].BlobID), 5); err != nil {
@@ -207,16 +210,16 @@ func TestVerifyDataListsMissingAndTruncatedData(t *testing.T) {
 	}
 
 	e := h.reconEngine()
-	j, _ := h.reconcile(e, "photos", map[string]string{ParamVerifyData: "true"})
+	j, _ := h.reconcile(e, "photos", map[string]string{usage.ParamVerifyData: "true"})
 
 	if j.Stats.Failed != 2 || j.Stats.Processed != 3 {
 		t.Fatalf("stats %+v", j.Stats)
 	}
-	first, token, err := e.Failures(h.ctx, alice, j.ID, 1, "")
+	first, token, err := e.Failures(h.Ctx, alice, j.ID, 1, "")
 	if err != nil || len(first) != 1 || token == "" {
 		t.Fatalf("failures page 1: %+v %q %v", first, token, err)
 	}
-	rest, token, err := e.Failures(h.ctx, alice, j.ID, 0, token)
+	rest, token, err := e.Failures(h.Ctx, alice, j.ID, 0, token)
 	if err != nil || len(rest) != 1 || token != "" {
 		t.Fatalf("failures page 2: %+v %q %v", rest, token, err)
 	}
@@ -228,13 +231,13 @@ func TestVerifyDataListsMissingAndTruncatedData(t *testing.T) {
 
 func TestOrphanedBlobsAreFoundAndRemovedOnlyWhenAsked(t *testing.T) {
 	h := newHarness(t)
-	h.bucket(alice, "photos")
-	v := h.put("photos", "kept", "object data")
-	up, err := h.svc.CreateMultipartUpload(h.ctx, alice, "photos", "big", object.ObjectAttrs{}, "", "")
+	h.Bucket(alice, "photos")
+	v := h.Put("photos", "kept", "object data")
+	up, err := h.Objects.CreateMultipartUpload(h.Ctx, alice, "photos", "big", object.ObjectAttrs{}, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	part, err := h.svc.UploadPart(h.ctx, alice, object.PartInput{
+	part, err := h.Objects.UploadPart(h.Ctx, alice, object.PartInput{
 		Bucket: "photos", Key: "big", UploadID: up.ID, Number: 1, Body: strings.NewReader("part"), Size: 4,
 	})
 	if err != nil {
@@ -248,22 +251,22 @@ func TestOrphanedBlobsAreFoundAndRemovedOnlyWhenAsked(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e := h.engine(nil, NewMetricReconciliation())
-	h.start(e)
+	e := h.Engine(nil, usage.NewMetricReconciliation())
+	h.Start(e)
 
-	_, res := h.reconcile(e, "photos", map[string]string{ParamVerifyData: "true"})
+	_, res := h.reconcile(e, "photos", map[string]string{usage.ParamVerifyData: "true"})
 	if res.OrphansFound != 1 || res.OrphansRemoved != 0 || len(res.Orphans) != 1 || res.Orphans[0] != orphan {
 		t.Fatalf("without cleanOrphans: %+v", res)
 	}
 	h.wantBlobs(map[string]bool{orphan: true, young: true, v.Segments[0].BlobID: true, part.BlobID: true})
 
-	_, res = h.reconcile(e, "photos", map[string]string{ParamVerifyData: "true", ParamCleanOrphans: "true", ParamDryRun: "true"})
+	_, res = h.reconcile(e, "photos", map[string]string{usage.ParamVerifyData: "true", usage.ParamCleanOrphans: "true", job.ParamDryRun: "true"})
 	if res.OrphansFound != 1 || res.OrphansRemoved != 0 {
 		t.Fatalf("dry run: %+v", res)
 	}
 	h.wantBlobs(map[string]bool{orphan: true})
 
-	_, res = h.reconcile(e, "photos", map[string]string{ParamVerifyData: "true", ParamCleanOrphans: "true"})
+	_, res = h.reconcile(e, "photos", map[string]string{usage.ParamVerifyData: "true", usage.ParamCleanOrphans: "true"})
 	if res.OrphansFound != 1 || res.OrphansRemoved != 1 {
 		t.Fatalf("with cleanOrphans: %+v", res)
 	}
@@ -271,21 +274,41 @@ func TestOrphanedBlobsAreFoundAndRemovedOnlyWhenAsked(t *testing.T) {
 }
 
 func (h *harness) putBlob(data string) string {
-	h.t.Helper()
+	h.T.Helper()
 	id := blob.NewID()
-	if _, err := h.blobs.Put(h.ctx, id, bytes.NewReader([]byte(data))); err != nil {
-		h.t.Fatal(err)
+	if _, err := h.Blobs.Put(h.Ctx, id, bytes.NewReader([]byte(data))); err != nil {
+		h.T.Fatal(err)
 	}
 	return id
 }
 
 // wantBlobs checks which blobs exist.
 func (h *harness) wantBlobs(want map[string]bool) {
-	h.t.Helper()
+	h.T.Helper()
 	for id, exists := range want {
-		_, err := h.blobs.Stat(h.ctx, id)
+		_, err := h.Blobs.Stat(h.Ctx, id)
 		if got := err == nil; got != exists {
-			h.t.Errorf("blob %s exists = %v, want %v (%v)", id, got, exists, err)
+			h.T.Errorf("blob %s exists = %v, want %v (%v)", id, got, exists, err)
+		}
+	}
+}
+
+func TestReconciliationParametersAreChecked(t *testing.T) {
+	m := usage.NewMetricReconciliation()
+	for _, tt := range []struct {
+		name   string
+		params map[string]string
+		ok     bool
+	}{
+		{"no parameters", nil, true},
+		{"verifyData and cleanOrphans", map[string]string{usage.ParamVerifyData: "true", usage.ParamCleanOrphans: "true"}, true},
+		{"an unknown parameter is invalid", map[string]string{"verifydata": "true"}, false},
+		{"verifyData must be true or false", map[string]string{usage.ParamVerifyData: "1"}, false},
+		{"cleanOrphans needs verifyData", map[string]string{usage.ParamCleanOrphans: "true"}, false},
+	} {
+		err := m.Validate(tt.params)
+		if tt.ok && err != nil || !tt.ok && !errors.Is(err, job.ErrInvalidParams) {
+			t.Errorf("%s: Validate(%v) = %v", tt.name, tt.params, err)
 		}
 	}
 }
