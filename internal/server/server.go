@@ -64,6 +64,10 @@ type Config struct {
 	ShutdownTimeout time.Duration
 }
 
+// blobDirsLogged is how many blob directories whose permissions were
+// restricted are logged one by one; the rest are counted.
+const blobDirsLogged = 16
+
 // Files under the data dir.
 const (
 	metaFile        = "meta.db"
@@ -91,6 +95,8 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
+	restrictDataDir(cfg.DataDir, blobDir, log)
+	blobRoot := filepath.Join(cfg.DataDir, blobDir)
 
 	key, err := auth.LoadOrCreateKey(cfg.KeyFile)
 	if err != nil {
@@ -105,10 +111,15 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("metadata store: %w", err)
 	}
 	defer metaStore.Close()
-	blobs, err := disk.New(filepath.Join(cfg.DataDir, blobDir))
+	blobs, err := disk.New(blobRoot)
 	if err != nil {
 		return fmt.Errorf("blob store: %w", err)
 	}
+	blobPerms := &permReport{log: log, limit: blobDirsLogged}
+	if err := blobs.RestrictDirs(blobPerms.logged); err != nil {
+		log.Warn("data dir: cannot restrict the blob directories", "err", err)
+	}
+	blobPerms.done(blobRoot)
 
 	users := auth.NewService(metaStore, sealer)
 	root, err := users.Bootstrap(ctx, cfg.Root)
