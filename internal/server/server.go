@@ -59,6 +59,9 @@ type Config struct {
 	// 1800 s when zero).
 	AccessTokenTTL  time.Duration
 	RefreshTokenTTL time.Duration
+	// MetricsPublic serves /metrics to anyone; otherwise it takes an
+	// admin's access token or a metrics token (mapi.Handler.AuthorizeMetrics).
+	MetricsPublic bool
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// after a stop signal (30 s when zero).
 	ShutdownTimeout time.Duration
@@ -180,6 +183,7 @@ func Run(ctx context.Context, cfg Config) error {
 	management := mapi.New(mapi.Config{
 		Users:       users,
 		Replication: repl,
+		Settings:    metaStore,
 		Jobs:        jobs,
 		Objects:     objects,
 		Keys:        mapiKeys,
@@ -208,7 +212,13 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 
 	listeners := []net.Listener{s3Lis, mapiLis}
-	handlers := []http.Handler{s3, mapiMux(management, stats)}
+	scrape := stats.Handler()
+	if cfg.MetricsPublic {
+		log.Warn("metrics are public: /metrics answers without a token (--metrics-public)")
+	} else {
+		scrape = management.AuthorizeMetrics(scrape)
+	}
+	handlers := []http.Handler{s3, mapiMux(management, scrape)}
 	if cfg.DebugAddr != "" {
 		debugLis, err := listen(cfg.DebugAddr, nil)
 		if err != nil {
