@@ -13,6 +13,7 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/job"
+	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
 )
 
@@ -36,6 +37,10 @@ type Config struct {
 	// Replication serves the replication_target endpoints; a handler
 	// without it does not route them (404, as any unknown path).
 	Replication ReplicationTargets
+	// Settings keeps the metrics token generation; a handler without it
+	// does not route metrics/token and metrics/revoke_tokens, and
+	// AuthorizeMetrics then takes admins' access tokens only.
+	Settings meta.Store
 	// Region is what region/identity answers.
 	Region string
 	// Serial is what serial_number/get answers; from LoadSerial.

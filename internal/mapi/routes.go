@@ -73,6 +73,10 @@ func (h *Handler) register() {
 	h.addJSON("user/list", adminOnly, h.listUsers)
 	h.addJSON("user/delete", adminOnly, h.deleteUser)
 
+	if h.cfg.Settings != nil {
+		h.addJSON("metrics/token", adminOnly, h.createMetricsToken)
+		h.addJSON("metrics/revoke_tokens", adminOnly, h.revokeMetricsTokens)
+	}
 	if h.cfg.Replication != nil {
 		h.addJSON("replication_target/create", adminOnly, h.createTarget)
 		h.addJSON("replication_target/list", adminOnly, h.listTargets)

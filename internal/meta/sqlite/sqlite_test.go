@@ -220,3 +220,21 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		}
 	}
 }
+
+func TestTheDatabaseAndItsWALAndSHMAreReadableByTheOwnerOnly(t *testing.T) {
+	s, path := openTemp(t)
+	defer s.Close()
+	err := s.Update(context.Background(), func(tx meta.Tx) error { return tx.PutSetting("probe", "x") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatalf("stat: %v", err)
+		}
+		if perm := fi.Mode().Perm(); perm != 0o600 {
+			t.Errorf("%s has mode %04o, want 0600", filepath.Base(p), perm)
+		}
+	}
+}
