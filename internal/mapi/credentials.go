@@ -1,8 +1,11 @@
 package mapi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"strings"
 
 	"github.com/quarrylabs/quarry/internal/auth"
 )
@@ -29,17 +32,23 @@ type revokeCredentialsRequest struct {
 	AccessKeySnake *string     `json:"access_key"`
 }
 
-// accessKey returns the one key asked for, "" for all of them.
+// accessKey returns the one key asked for, "" for all of them. An empty
+// accessKey is a 400: a client that meant one key must not revoke all.
 func (r revokeCredentialsRequest) accessKey() (string, error) {
+	key := r.AccessKey
 	switch {
-	case r.AccessKey != nil && r.AccessKeySnake != nil && *r.AccessKey != *r.AccessKeySnake:
+	case key != nil && r.AccessKeySnake != nil && *key != *r.AccessKeySnake:
 		return "", invalid("accessKey and access_key name different keys")
-	case r.AccessKey != nil:
-		return *r.AccessKey, nil
-	case r.AccessKeySnake != nil:
-		return *r.AccessKeySnake, nil
+	case key == nil:
+		key = r.AccessKeySnake
 	}
-	return "", nil
+	if key == nil {
+		return "", nil
+	}
+	if *key == "" {
+		return "", invalid("accessKey must not be empty; leave it out to revoke every key")
+	}
+	return *key, nil
 }
 
 // revokeCredentials deletes access keys of one user: the caller's own
@@ -51,14 +60,12 @@ func (h *Handler) revokeCredentials(ctx context.Context, c *call) (any, error) {
 	if err := decodeStrictJSON(c.body, &req); err != nil {
 		return nil, err
 	}
+	if name := nullField(c.body, "accessKey", "access_key"); name != "" {
+		return nil, invalid("%s must be a string; leave it out to revoke every key", name)
+	}
 	only, err := req.accessKey()
 	if err != nil {
 		return nil, err
-	}
-	if req.AccessKey != nil || req.AccessKeySnake != nil {
-		if only == "" {
-			return nil, invalid("accessKey must not be empty; leave it out to revoke every key")
-		}
 	}
 	subject, err := h.subjectUser(ctx, c.p, req.ID)
 	if err != nil {
@@ -87,4 +94,22 @@ func (h *Handler) revokeCredentials(ctx context.Context, c *call) (any, error) {
 		}
 	}
 	return struct{}{}, nil
+}
+
+// nullField returns the first of names (matched as encoding/json matches,
+// ignoring case) that body sets to null, or "". A null decodes as absent,
+// which on a destructive call would widen it.
+func nullField(body []byte, names ...string) string {
+	var raw map[string]json.RawMessage
+	if json.Unmarshal(body, &raw) != nil {
+		return ""
+	}
+	for key, v := range raw {
+		for _, name := range names {
+			if strings.EqualFold(key, name) && string(bytes.TrimSpace(v)) == "null" {
+				return key
+			}
+		}
+	}
+	return ""
 }

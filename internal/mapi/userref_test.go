@@ -114,6 +114,8 @@ func TestRevokeCredentialsRefusesWhatItCannotDoAndChangesNothing(t *testing.T) {
 		{"an object id", "admin", `{"id":{"id":` + bob + `}}`, 400, CodeInvalidRequest, "id must be"},
 		{"an id beyond 64 bits", "admin", `{"id":99999999999999999999}`, 400, CodeInvalidRequest, "id must be"},
 		{"an empty accessKey", "admin", `{"accessKey":""}`, 400, CodeInvalidRequest, "accessKey must not be empty"},
+		{"a null accessKey", "admin", `{"accessKey":null}`, 400, CodeInvalidRequest, "accessKey must be a string"},
+		{"a null access_key under an id", "admin", `{"id":` + bob + `,"access_key":null}`, 400, CodeInvalidRequest, "access_key must be a string"},
 		{"two spellings naming two keys", "admin", `{"accessKey":"A","access_key":"B"}`, 400, CodeInvalidRequest, "different keys"},
 	}
 	for _, tt := range tests {
