@@ -106,6 +106,8 @@ func TestEachEndpointNamesWhatIsWrongWithItsFields(t *testing.T) {
 	}
 }
 
+// Endpoints that delete or revoke refuse unknown fields instead (see
+// TestDestructiveCallsRefuseUnknownFieldsAndChangeNothing).
 func TestEndpointsWithOptionalFieldsTakeAnEmptyBodyAndIgnoreUnknownFields(t *testing.T) {
 	h := newHarness(t)
 	for _, route := range h.handler.Routes() {
@@ -118,8 +120,12 @@ func TestEndpointsWithOptionalFieldsTakeAnEmptyBodyAndIgnoreUnknownFields(t *tes
 			"replication_target/create", "replication_target/delete", "replication_target/test":
 			continue // required fields
 		}
+		bodies := []string{"", "  ", "{}", `{"someFutureField": [1, {"x": null}]}`, "null"}
+		if name == "user/revoke_credentials" {
+			bodies = []string{"", "  ", "{}", "null"}
+		}
 		t.Run(name, func(t *testing.T) {
-			for _, body := range []string{"", "  ", "{}", `{"someFutureField": [1, {"x": null}]}`, "null"} {
+			for _, body := range bodies {
 				r := h.call("admin", name, body)
 				wantOK(t, r)
 			}

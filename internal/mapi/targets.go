@@ -102,9 +102,11 @@ type arnRequest struct {
 	ARN string `json:"arn"`
 }
 
-func decodeARN(body []byte) (string, error) {
+// decodeARN reads an arnRequest; strict refuses unknown fields, as the
+// calls that delete do.
+func decodeARN(body []byte, strict bool) (string, error) {
 	var req arnRequest
-	if err := decodeJSON(body, &req); err != nil {
+	if err := decode(body, &req, strict); err != nil {
 		return "", err
 	}
 	if strings.TrimSpace(req.ARN) == "" {
@@ -116,7 +118,7 @@ func decodeARN(body []byte) (string, error) {
 // deleteTarget removes a target; 409 while a bucket's replication
 // configuration names it, so no bucket is left replicating to nowhere.
 func (h *Handler) deleteTarget(ctx context.Context, c *call) (any, error) {
-	arn, err := decodeARN(c.body)
+	arn, err := decodeARN(c.body, true)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +131,7 @@ func (h *Handler) deleteTarget(ctx context.Context, c *call) (any, error) {
 // testTarget checks that the target answers, takes its credentials and
 // has its bucket; a failed check is a 400 that says which.
 func (h *Handler) testTarget(ctx context.Context, c *call) (any, error) {
-	arn, err := decodeARN(c.body)
+	arn, err := decodeARN(c.body, false)
 	if err != nil {
 		return nil, err
 	}

@@ -66,7 +66,11 @@ const (
 
 // Bucket is a bucket's configuration.
 type Bucket struct {
-	Name       string
+	Name string
+	// ID is the bucket's number, set by CreateBucket (which ignores what
+	// the caller put there): positive, unique, and never reused, not even
+	// once the bucket is deleted and its name taken again.
+	ID         int64
 	OwnerID    int64
 	CreatedAt  time.Time
 	Versioning Versioning
@@ -196,7 +200,8 @@ type Tx interface {
 
 // BucketTx reads and writes buckets and their usage counters.
 type BucketTx interface {
-	// CreateBucket inserts b with zero usage; ErrExists if the name is taken.
+	// CreateBucket inserts b with zero usage and sets b.ID; ErrExists if
+	// the name is taken.
 	CreateBucket(b *Bucket) error
 	// GetBucket returns ErrNotFound when no bucket has that name.
 	GetBucket(name string) (*Bucket, error)

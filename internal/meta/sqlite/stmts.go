@@ -13,7 +13,7 @@ import (
 // a transaction holds that connection would wait forever.
 var statements = []string{
 	// bucket.go
-	qCreateBucket, qCreateUsage, qGetBucket, qListBuckets, qListBucketsByOwner,
+	qNextBucketID, qCreateBucket, qCreateUsage, qGetBucket, qListBuckets, qListBucketsByOwner,
 	qDeleteUsage, qDeleteBucket, qSetVersioning, qSetBucketTags,
 	qGetUsage, qAddUsage, qSetUsage,
 	// version.go
