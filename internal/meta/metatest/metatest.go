@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"CountUsage", testCountUsage},
 		{"CountJobs", testCountJobs},
 		{"ReplicationTargets", testReplicationTargets},
+		{"ReplicationTargetAccess", testReplicationTargetAccess},
 		{"BucketReplication", testBucketReplication},
 		{"ReplicationTasks", testReplicationTasks},
 		{"VersionReplication", testVersionReplication},
