@@ -183,6 +183,10 @@ func TestOnlyATargetsOwnerOrAnAdminManagesItAndOthersAreToldItDoesNotExist(t *te
 			_, err := h.svc.UpdateTargetAccess(h.ctx, p, tg.ARN, Grants{})
 			return err
 		},
+		"grant to all users": func(p auth.Principal) error {
+			_, err := h.svc.UpdateTargetAccess(h.ctx, p, tg.ARN, Grants{AllUsers: true})
+			return err
+		},
 	}
 	for name, do := range actions {
 		t.Run(name, func(t *testing.T) {

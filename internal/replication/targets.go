@@ -147,13 +147,15 @@ func (s *Service) ListTargets(ctx context.Context, p auth.Principal) ([]TargetIn
 // UpdateTargetAccess replaces the target's grants (its owner or an admin;
 // admins only may grant it to other users) and returns it as p now sees it.
 func (s *Service) UpdateTargetAccess(ctx context.Context, p auth.Principal, arn string, g Grants) (*TargetInfo, error) {
-	if err := checkMayGrant(p, g); err != nil {
-		return nil, err
-	}
 	var info *TargetInfo
 	err := s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
+		// The target first: one the caller may not use is missing to
+		// it, whatever it asked.
 		t, err := managedTarget(tx, p, arn, "change the access of")
 		if err != nil {
+			return err
+		}
+		if err := checkMayGrant(p, g); err != nil {
 			return err
 		}
 		users, err := resolveGrants(tx, p, t.OwnerID, g.Users)
