@@ -284,17 +284,18 @@ func TestReplicationTargetEndpointsMustBeAbsoluteHTTPURLsOfAHost(t *testing.T) {
 	root := mapiRoot(t, sharedSrv)
 	before := listedTargets(root)
 	name := bucketName(t)
-	for _, endpoint := range []string{
+	for i, endpoint := range []string{
 		"http://127.0.0.1:0", "http://127.0.0.1:65536", "http://127.0.0.1:", "http://:9000", "//127.0.0.1:9000",
 		"127.0.0.1:9000", "http://127.0.0.1:9000/bucket", "http://127.0.0.1:9000/?x=1", "http://127.0.0.1:9000/#top",
 		"http://key:secret@127.0.0.1:9000", "file:///etc/passwd",
 	} {
-		r := root.post("replication_target/create", targetBody(name, endpoint, "bucket", "ak", "sk"))
+		// A name each, so that one stored by mistake cannot hide the next.
+		r := root.post("replication_target/create", targetBody(fmt.Sprint(name, "-bad", i), endpoint, "bucket", "ak", "sk"))
 		wantMAPIError(t, "replication_target/create with endpoint "+endpoint, r, http.StatusBadRequest, "INVALID_REQUEST", "endpoint")
 	}
 	after := listedTargets(root)
 	for arn := range after {
-		if _, had := before[arn]; !had && after[arn]["name"] == name {
+		if _, had := before[arn]; !had && strings.HasPrefix(after[arn]["name"].(string), name+"-bad") {
 			t.Errorf("a refused endpoint was stored: %v", after[arn])
 		}
 	}
