@@ -280,7 +280,8 @@ type UserTx interface {
 	GetUser(id int64) (*User, error)
 	GetUserByName(username string) (*User, error)
 	ListUsers(afterID int64, limit int) ([]User, error)
-	// DeleteUser removes the user and its access keys.
+	// DeleteUser removes the user, its access keys and its grants of
+	// replication targets.
 	DeleteUser(id int64) error
 	CreateAccessKey(k *AccessKey) error
 	GetAccessKey(accessKey string) (*AccessKey, error)

@@ -150,6 +150,7 @@ func Run(ctx context.Context, cfg Config) error {
 	copier := replication.NewCopier(replication.CopierConfig{
 		Objects: objects,
 		Clients: replication.NewClientPool(repl),
+		Access:  repl,
 		Logger:  log,
 	})
 	replicator := replication.NewReplicator(replication.ReplicatorConfig{

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"CountVersions", testCountVersions},
 		{"CountJobs", testCountJobs},
 		{"ReplicationTargets", testReplicationTargets},
+		{"ReplicationTargetAccess", testReplicationTargetAccess},
 		{"BucketReplication", testBucketReplication},
 		{"ReplicationTasks", testReplicationTasks},
 		{"VersionReplication", testVersionReplication},

@@ -44,6 +44,8 @@ var statements = []string{
 	qCountUsage, qBucketExists, qCountVersionsFrom, qCountVersionsBounded,
 	// replication_target.go, replication_bucket.go
 	qCreateReplicationTarget, qGetReplicationTarget, qListReplicationTargets, qDeleteReplicationTarget,
+	qSetTargetAllUsers, qAddTargetGrant, qDeleteTargetGrants, qListTargetGrants, qListAllTargetGrants,
+	qDeleteUserTargetGrants,
 	qSetBucketReplication, qDeleteBucketTargets, qAddBucketTarget, qBucketsUsingTarget,
 	qDeleteBucketVersionStates, qDeleteBucketTasks,
 	// replication_task.go

@@ -67,10 +67,14 @@ func (t *tx) ListUsers(afterID int64, limit int) ([]meta.User, error) {
 }
 
 // DeleteUser deletes the keys itself rather than trusting the cascade, so
-// the store behaves the same with foreign keys off.
+// the store behaves the same with foreign keys off; grants have no foreign
+// key at all.
 func (t *tx) DeleteUser(id int64) error {
 	if _, err := t.exec(qDeleteUserKeys, id); err != nil {
 		return fmt.Errorf("delete user %d keys: %w", id, err)
+	}
+	if _, err := t.exec(qDeleteUserTargetGrants, id); err != nil {
+		return fmt.Errorf("delete user %d replication target grants: %w", id, err)
 	}
 	found, err := t.execOne(qDeleteUser, id)
 	if err != nil {
