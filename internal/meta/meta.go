@@ -196,6 +196,7 @@ type Tx interface {
 	SettingTx
 	JobTx
 	ReplicationTx
+	RefreshTx
 }
 
 // BucketTx reads and writes buckets and their usage counters.
@@ -273,15 +274,20 @@ type UploadTx interface {
 	ListParts(uploadID string, afterNumber, limit int) ([]Part, error)
 }
 
-// UserTx reads and writes users and access keys.
+// UserTx reads and writes users and access keys. Usernames compare without
+// regard to ASCII case (the only letters they may hold): "Admin" and
+// "admin" are one name. A user keeps the spelling it was created with.
 type UserTx interface {
-	// CreateUser inserts u and sets u.ID; ErrExists if the username is taken.
+	// CreateUser inserts u and sets u.ID; ErrExists if the username is
+	// taken, in any case.
 	CreateUser(u *User) error
 	GetUser(id int64) (*User, error)
+	// GetUserByName finds the user whose name equals username in any
+	// case; ErrNotFound when none does.
 	GetUserByName(username string) (*User, error)
 	ListUsers(afterID int64, limit int) ([]User, error)
-	// DeleteUser removes the user, its access keys and its grants of
-	// replication targets.
+	// DeleteUser removes the user, its access keys, its grants of
+	// replication targets and its refresh token families.
 	DeleteUser(id int64) error
 	CreateAccessKey(k *AccessKey) error
 	GetAccessKey(accessKey string) (*AccessKey, error)

@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"BucketReplication", testBucketReplication},
 		{"ReplicationTasks", testReplicationTasks},
 		{"VersionReplication", testVersionReplication},
+		{"RefreshFamilies", testRefreshFamilies},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

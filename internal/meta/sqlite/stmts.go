@@ -54,6 +54,9 @@ var statements = []string{
 	// replication_version.go
 	qVersionExists, qUpsertVersionReplication, qSumVersionReplication, qListVersionReplication,
 	qDeleteVersionReplication,
+	// refresh.go
+	qCreateRefreshFamily, qGetRefreshFamily, qRotateRefreshFamily, qDeleteRefreshFamily,
+	qDeleteExpiredRefreshFamilies, qDeleteUserRefreshFamilies,
 }
 
 // stmtCache holds one pool's prepared statements by query text. The map is
