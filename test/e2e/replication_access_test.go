@@ -151,8 +151,12 @@ func TestReplicationTargetOfAnAdminCannotBeNamedByAnotherUserToWriteItsDestinati
 	if tg, seen := listedTargets(b.MAPI)[p.ARN]; seen {
 		t.Errorf("B lists A's target: %v", tg)
 	}
-	for _, ep := range []string{"replication_target/test", "replication_target/delete", "replication_target/update_access"} {
-		r := b.MAPI.post(ep, map[string]any{"arn": p.ARN, "allUsers": true})
+	for ep, body := range map[string]map[string]any{
+		"replication_target/test":          {"arn": p.ARN},
+		"replication_target/delete":        {"arn": p.ARN},
+		"replication_target/update_access": {"arn": p.ARN, "allUsers": true},
+	} {
+		r := b.MAPI.post(ep, body)
 		wantMAPIError(t, "B's "+ep+" of A's target", r, http.StatusNotFound, "NOT_FOUND", "does not exist")
 	}
 	if tg := listedTargets(p.MAPI)[p.ARN]; tg == nil || tg["allUsers"] != false || len(tg["users"].([]any)) != 0 {
