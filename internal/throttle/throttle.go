@@ -135,17 +135,7 @@ func (a *Attempt) Succeed() {
 	if a.done {
 		return
 	}
-	a.done = true
-	l := a.l
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	e := l.release(a.key)
-	if l.policy.ResetOnSuccess {
-		e.failures, e.lastFailure, e.lockedUntil = 0, time.Time{}, time.Time{}
-	}
-	if e.failures == 0 && e.inFlight == 0 && e.lockedUntil.IsZero() {
-		delete(l.keys, a.key)
-	}
+	a.end(a.l.policy.ResetOnSuccess)
 }
 
 // Cancel ends an attempt that was neither a failure nor a success (it was
@@ -154,11 +144,20 @@ func (a *Attempt) Cancel() {
 	if a.done {
 		return
 	}
+	a.end(false)
+}
+
+// end releases the attempt's key, forgetting its failures when reset, and
+// the key itself once nothing is left to remember.
+func (a *Attempt) end(reset bool) {
 	a.done = true
 	l := a.l
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e := l.release(a.key)
+	if reset {
+		e.failures, e.lastFailure, e.lockedUntil = 0, time.Time{}, time.Time{}
+	}
 	if e.failures == 0 && e.inFlight == 0 && e.lockedUntil.IsZero() {
 		delete(l.keys, a.key)
 	}
