@@ -17,29 +17,7 @@ import (
 func TestUsersDifferingOnlyInCaseAreRenamedByTheMigration(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "meta.db")
-	wdsn, _, err := dsns(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite", wdsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := loadMigrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms {
-		if m.version >= 5 {
-			break
-		}
-		if err := apply(ctx, db, m); err != nil {
-			t.Fatalf("migration %s: %v", m.name, err)
-		}
-	}
+	db := migratedUpTo(t, ctx, path, 5)
 	for _, name := range []string{"admin", "bob", "Admin", "ADMIN"} {
 		if _, err := db.ExecContext(ctx, `INSERT INTO users (username, password_hash, role, created_at) VALUES (?, 'h', 'USER', 1)`, name); err != nil {
 			t.Fatalf("insert %s: %v", name, err)
@@ -81,4 +59,34 @@ func TestUsersDifferingOnlyInCaseAreRenamedByTheMigration(t *testing.T) {
 	if !errors.Is(err, meta.ErrExists) {
 		t.Fatalf("create BOB beside bob after the migration: %v, want ErrExists", err)
 	}
+}
+
+// migratedUpTo creates a database at path with every migration numbered
+// below version applied, as an older Quarry left it, and returns it open
+// for the test to fill in before Open migrates the rest.
+func migratedUpTo(t *testing.T, ctx context.Context, path string, version int) *sql.DB {
+	t.Helper()
+	wdsn, _, err := dsns(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", wdsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.version < version {
+			if err := apply(ctx, db, m); err != nil {
+				t.Fatalf("migration %s: %v", m.name, err)
+			}
+		}
+	}
+	return db
 }
