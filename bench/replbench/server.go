@@ -26,6 +26,8 @@ func startServer(ctx context.Context, name, bin, dataDir string) (*quarryproc.Se
 		DataDir: dataDir,
 		Root:    quarryproc.Root{User: rootUser, Password: rootPassword, AccessKey: rootAccessKey, SecretKey: rootSecretKey},
 		Region:  region,
+		// s3Requests scrapes both servers' /metrics.
+		MetricsPublic: true,
 		Started: func(s *quarryproc.Server) {
 			progress("started the %s quarry (pid %d), S3 at %s", name, s.PID(), s.S3URL)
 		},

@@ -23,5 +23,6 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newServerCmd())
 	root.AddCommand(newLoginCmd(&g), newJobCmd(&g), newUserCmd(&g))
 	root.AddCommand(newTargetCmd(&g))
+	root.AddCommand(newAdminCmd(&g))
 	return root
 }

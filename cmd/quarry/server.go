@@ -36,6 +36,7 @@ Every flag can also be set by the environment variable shown; a flag wins.`,
 				return err
 			}
 			cfg.Logger = logger
+			privateUmask()
 			cfg.Stdout = cmd.OutOrStdout()
 			cfg.Root = auth.RootConfig{
 				User:      os.Getenv("QUARRY_ROOT_USER"),
@@ -62,6 +63,7 @@ Every flag can also be set by the environment variable shown; a flag wins.`,
 	f.DurationVar(&cfg.JobRetention, "job-retention", 30*24*time.Hour, "how long finished jobs are kept")
 	f.DurationVar(&cfg.AccessTokenTTL, "access-token-ttl", 300*time.Second, "lifetime of MAPI access tokens")
 	f.DurationVar(&cfg.RefreshTokenTTL, "refresh-token-ttl", 1800*time.Second, "lifetime of MAPI refresh tokens")
+	f.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "serve /metrics without a bearer token")
 	f.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.VisitAll(func(fl *pflag.Flag) {

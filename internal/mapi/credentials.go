@@ -1,8 +1,11 @@
 package mapi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"strings"
 
 	"github.com/quarrylabs/quarry/internal/auth"
 )
@@ -20,30 +23,69 @@ func (h *Handler) generateCredentials(ctx context.Context, c *call) (any, error)
 	return map[string]string{"accessKey": accessKey, "secretKey": secretKey}, nil
 }
 
+// revokeCredentialsRequest is the body of user/revoke_credentials. The
+// vendor's clients send {"id": <MAPI user id>}; accessKey is also accepted
+// in the snake_case some of their specs keep.
 type revokeCredentialsRequest struct {
-	AccessKey string `json:"accessKey"`
+	ID             userIDField `json:"id"`
+	AccessKey      *string     `json:"accessKey"`
+	AccessKeySnake *string     `json:"access_key"`
 }
 
-// revokeCredentials deletes one of the caller's access keys, or all of
-// them without accessKey. Another user's key is "not found", admin or
-// not: this endpoint is about one's own credentials.
+// accessKey returns the one key asked for, "" for all of them. An empty
+// accessKey is a 400: a client that meant one key must not revoke all.
+func (r revokeCredentialsRequest) accessKey() (string, error) {
+	key := r.AccessKey
+	switch {
+	case key != nil && r.AccessKeySnake != nil && *key != *r.AccessKeySnake:
+		return "", invalid("accessKey and access_key name different keys")
+	case key == nil:
+		key = r.AccessKeySnake
+	}
+	if key == nil {
+		return "", nil
+	}
+	if *key == "" {
+		return "", invalid("accessKey must not be empty; leave it out to revoke every key")
+	}
+	return *key, nil
+}
+
+// revokeCredentials deletes access keys of one user: the caller's own
+// without id, or (admins only) those of the user id names. With accessKey
+// it deletes that key only, and only if it belongs to that user: another
+// user's key is "not found", so naming one never revokes it.
 func (h *Handler) revokeCredentials(ctx context.Context, c *call) (any, error) {
 	var req revokeCredentialsRequest
-	if err := decodeJSON(c.body, &req); err != nil {
+	if err := decodeStrictJSON(c.body, &req); err != nil {
 		return nil, err
 	}
-	keys, err := h.cfg.Users.ListAccessKeys(ctx, c.p.UserID)
+	if name := nullField(c.body, "accessKey", "access_key"); name != "" {
+		return nil, invalid("%s must be a string; leave it out to revoke every key", name)
+	}
+	only, err := req.accessKey()
+	if err != nil {
+		return nil, err
+	}
+	subject, err := h.subjectUser(ctx, c.p, req.ID)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := h.cfg.Users.ListAccessKeys(ctx, subject.UserID)
 	if err != nil {
 		return nil, err
 	}
 	var revoke []string
 	for _, k := range keys {
-		if req.AccessKey == "" || k.AccessKey == req.AccessKey {
+		if only == "" || k.AccessKey == only {
 			revoke = append(revoke, k.AccessKey)
 		}
 	}
-	if req.AccessKey != "" && len(revoke) == 0 {
-		return nil, notFound("access key %s does not exist", req.AccessKey)
+	if only != "" && len(revoke) == 0 {
+		if subject.UserID == c.p.UserID {
+			return nil, notFound("access key %s does not exist", only)
+		}
+		return nil, notFound("user %d has no access key %s", subject.UserID, only)
 	}
 	for _, k := range revoke {
 		// A key gone meanwhile (a concurrent revoke) is what was asked.
@@ -52,4 +94,22 @@ func (h *Handler) revokeCredentials(ctx context.Context, c *call) (any, error) {
 		}
 	}
 	return struct{}{}, nil
+}
+
+// nullField returns the first of names (matched as encoding/json matches,
+// ignoring case) that body sets to null, or "". A null decodes as absent,
+// which on a destructive call would widen it.
+func nullField(body []byte, names ...string) string {
+	var raw map[string]json.RawMessage
+	if json.Unmarshal(body, &raw) != nil {
+		return ""
+	}
+	for key, v := range raw {
+		for _, name := range names {
+			if strings.EqualFold(key, name) && string(bytes.TrimSpace(v)) == "null" {
+				return key
+			}
+		}
+	}
+	return ""
 }

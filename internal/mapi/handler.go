@@ -13,7 +13,9 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/job"
+	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
+	"github.com/quarrylabs/quarry/internal/throttle"
 )
 
 // Defaults for Config's lifetimes.
@@ -36,6 +38,10 @@ type Config struct {
 	// Replication serves the replication_target endpoints; a handler
 	// without it does not route them (404, as any unknown path).
 	Replication ReplicationTargets
+	// Settings keeps the metrics token generation; a handler without it
+	// does not route metrics/token and metrics/revoke_tokens, and
+	// AuthorizeMetrics then takes admins' access tokens only.
+	Settings meta.Store
 	// Region is what region/identity answers.
 	Region string
 	// Serial is what serial_number/get answers; from LoadSerial.
@@ -46,6 +52,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Now defaults to time.Now; it decides token expiry.
 	Now func() time.Time
+	// UserLogins and AddressLogins throttle failed password grants per
+	// username and per client address; zero values take the defaults
+	// (see defaultUserLoginPolicy). The counts live in this process.
+	UserLogins, AddressLogins throttle.Policy
 	// Observe, if set, is called after every request with the route name
 	// ("jobs/create"; "unmatched" for an unknown path), the status and the
 	// time taken: the metrics hook.
@@ -58,6 +68,7 @@ type Handler struct {
 	cfg    Config
 	routes []*endpoint
 	paths  map[string]*endpoint // every served path, /v1/ mirrors included
+	logins *loginThrottle
 }
 
 // New returns a Handler. It panics if cfg.Keys are missing, a wiring
@@ -81,7 +92,8 @@ func New(cfg Config) *Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	h := &Handler{cfg: cfg, paths: make(map[string]*endpoint)}
+	h := &Handler{cfg: cfg, paths: make(map[string]*endpoint),
+		logins: newLoginThrottle(cfg.UserLogins, cfg.AddressLogins, cfg.Logger)}
 	h.register()
 	return h
 }

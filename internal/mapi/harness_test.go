@@ -119,7 +119,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		clock: newClock(), logs: logs, ids: map[string]int64{}, tokens: map[string]string{}}
 	repl := replication.NewService(replication.ServiceConfig{Meta: store, Objects: objects, Sealer: sealer,
 		Region: "eu-test-1", Logger: logger})
-	cfg := Config{Users: users, Jobs: engine, Objects: objects, Replication: repl, Keys: keys, Region: "eu-test-1",
+	cfg := Config{Users: users, Jobs: engine, Objects: objects, Replication: repl, Settings: store, Keys: keys, Region: "eu-test-1",
 		Serial: serial, Logger: logger, Now: h.clock.Now,
 		Observe: func(op string, status int, _ time.Duration) {
 			h.mu.Lock()

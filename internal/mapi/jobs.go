@@ -91,7 +91,11 @@ func (h *Handler) jobStatus(ctx context.Context, c *call) (any, error) {
 }
 
 func (h *Handler) cancelJob(ctx context.Context, c *call) (any, error) {
-	id, err := decodeJobID(c.body)
+	var req jobIDRequest
+	if err := decodeStrictJSON(c.body, &req); err != nil {
+		return nil, err
+	}
+	id, err := req.id()
 	if err != nil {
 		return nil, err
 	}

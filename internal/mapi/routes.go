@@ -73,11 +73,18 @@ func (h *Handler) register() {
 	h.addJSON("user/list", adminOnly, h.listUsers)
 	h.addJSON("user/delete", adminOnly, h.deleteUser)
 
+	if h.cfg.Settings != nil {
+		h.addJSON("metrics/token", adminOnly, h.createMetricsToken)
+		h.addJSON("metrics/revoke_tokens", adminOnly, h.revokeMetricsTokens)
+	}
 	if h.cfg.Replication != nil {
-		h.addJSON("replication_target/create", adminOnly, h.createTarget)
-		h.addJSON("replication_target/list", adminOnly, h.listTargets)
-		h.addJSON("replication_target/delete", adminOnly, h.deleteTarget)
-		h.addJSON("replication_target/test", adminOnly, h.testTarget)
+		// Any user: the service decides per target (its owner, its
+		// grants, admins).
+		h.addJSON("replication_target/create", anyUser, h.createTarget)
+		h.addJSON("replication_target/list", anyUser, h.listTargets)
+		h.addJSON("replication_target/update_access", anyUser, h.updateTargetAccess)
+		h.addJSON("replication_target/delete", anyUser, h.deleteTarget)
+		h.addJSON("replication_target/test", anyUser, h.testTarget)
 	}
 }
 

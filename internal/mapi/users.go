@@ -109,7 +109,7 @@ type deleteUserRequest struct {
 // buckets would be left without an owner.
 func (h *Handler) deleteUser(ctx context.Context, c *call) (any, error) {
 	var req deleteUserRequest
-	if err := decodeJSON(c.body, &req); err != nil {
+	if err := decodeStrictJSON(c.body, &req); err != nil {
 		return nil, err
 	}
 	if req.ID == nil || req.ID.ID == nil {

@@ -66,7 +66,11 @@ const (
 
 // Bucket is a bucket's configuration.
 type Bucket struct {
-	Name       string
+	Name string
+	// ID is the bucket's number, set by CreateBucket (which ignores what
+	// the caller put there): positive, unique, and never reused, not even
+	// once the bucket is deleted and its name taken again.
+	ID         int64
 	OwnerID    int64
 	CreatedAt  time.Time
 	Versioning Versioning
@@ -192,11 +196,13 @@ type Tx interface {
 	SettingTx
 	JobTx
 	ReplicationTx
+	RefreshTx
 }
 
 // BucketTx reads and writes buckets and their usage counters.
 type BucketTx interface {
-	// CreateBucket inserts b with zero usage; ErrExists if the name is taken.
+	// CreateBucket inserts b with zero usage and sets b.ID; ErrExists if
+	// the name is taken.
 	CreateBucket(b *Bucket) error
 	// GetBucket returns ErrNotFound when no bucket has that name.
 	GetBucket(name string) (*Bucket, error)
@@ -268,14 +274,20 @@ type UploadTx interface {
 	ListParts(uploadID string, afterNumber, limit int) ([]Part, error)
 }
 
-// UserTx reads and writes users and access keys.
+// UserTx reads and writes users and access keys. Usernames compare without
+// regard to ASCII case (the only letters they may hold): "Admin" and
+// "admin" are one name. A user keeps the spelling it was created with.
 type UserTx interface {
-	// CreateUser inserts u and sets u.ID; ErrExists if the username is taken.
+	// CreateUser inserts u and sets u.ID; ErrExists if the username is
+	// taken, in any case.
 	CreateUser(u *User) error
 	GetUser(id int64) (*User, error)
+	// GetUserByName finds the user whose name equals username in any
+	// case; ErrNotFound when none does.
 	GetUserByName(username string) (*User, error)
 	ListUsers(afterID int64, limit int) ([]User, error)
-	// DeleteUser removes the user and its access keys.
+	// DeleteUser removes the user, its access keys, its grants of
+	// replication targets and its refresh token families.
 	DeleteUser(id int64) error
 	CreateAccessKey(k *AccessKey) error
 	GetAccessKey(accessKey string) (*AccessKey, error)

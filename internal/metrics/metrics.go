@@ -36,7 +36,7 @@ func New(store meta.Store, log *slog.Logger) *Metrics {
 		reg: prometheus.NewRegistry(),
 		s3Requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "quarry_s3_requests_total",
-			Help: "S3 API requests by operation and HTTP status.",
+			Help: "S3 API requests by operation and HTTP status (499: the client went away before it was answered).",
 		}, []string{"operation", "status"}),
 		s3Latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "quarry_s3_request_duration_seconds",

@@ -51,8 +51,12 @@ func (c *Config) Destinations() []string {
 // PutBucketReplication validates and stores a bucket's configuration
 // (owner or admin of the bucket). The bucket's versioning must be Enabled
 // (ErrVersioningNotEnabled) and every destination an existing target
-// (ErrUnknownTarget); other faults are ErrInvalidConfig. Rules without an
+// (ErrUnknownTarget) that the bucket's owner, whoever calls, may use
+// (*NotPermittedError); other faults are ErrInvalidConfig. Rules without an
 // ID get a generated one. cfg is not modified.
+//
+// For an owner who is not an admin, a missing target is refused as one it
+// may not use, so that the answer does not tell which ARNs exist.
 func (s *Service) PutBucketReplication(ctx context.Context, p auth.Principal, bucket string, cfg *Config) error {
 	if cfg == nil {
 		return invalidConfig("the replication configuration is empty")
@@ -80,11 +84,13 @@ func (s *Service) PutBucketReplication(ctx context.Context, p auth.Principal, bu
 			return ErrVersioningNotEnabled
 		}
 		for _, arn := range arns {
-			_, err := getTarget(tx, arn)
+			t, err := getTarget(tx, arn)
 			if errors.Is(err, ErrNoSuchTarget) {
-				return fmt.Errorf("%w: %s", ErrUnknownTarget, arn)
+				t = nil
+			} else if err != nil {
+				return err
 			}
-			if err != nil {
+			if err := ownerMayNameTarget(tx, b.OwnerID, arn, t); err != nil {
 				return err
 			}
 		}
@@ -93,6 +99,26 @@ func (s *Service) PutBucketReplication(ctx context.Context, p auth.Principal, bu
 		}
 		return nil
 	})
+}
+
+// ownerMayNameTarget checks that the owner ownerID of a bucket may name
+// the target arn (t, nil when there is none) in its configuration.
+func ownerMayNameTarget(tx meta.Tx, ownerID int64, arn string, t *meta.ReplicationTarget) error {
+	if t != nil {
+		return ownerMayUse(tx, ownerID, t)
+	}
+	owner, err := tx.GetUser(ownerID)
+	if err != nil && !errors.Is(err, meta.ErrNotFound) {
+		return fmt.Errorf("get user %d: %w", ownerID, err)
+	}
+	if err == nil && owner.Role == meta.RoleAdmin {
+		return fmt.Errorf("%w: %s", ErrUnknownTarget, arn)
+	}
+	name := ""
+	if owner != nil {
+		name = owner.Username
+	}
+	return &NotPermittedError{Owner: userLabel(ownerID, name), ARN: arn}
 }
 
 // GetBucketReplication returns the bucket's configuration (owner or admin

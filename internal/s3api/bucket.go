@@ -65,8 +65,8 @@ func (h *Handler) createBucket(w http.ResponseWriter, req *request) error {
 		if err := xmlUnmarshal(data, &cfg); err != nil {
 			return err
 		}
-		if cfg.LocationConstraint != "" && cfg.LocationConstraint != h.cfg.Region {
-			return errorf(codeIllegalLocationConstraint, "The "+cfg.LocationConstraint+" location constraint is incompatible for the region specific endpoint this request was sent to.")
+		if c := cfg.LocationConstraint; c != "" && locationRegion(c) != h.cfg.Region {
+			return errorf(codeIllegalLocationConstraint, "The "+c+" location constraint is incompatible for the region specific endpoint this request was sent to.")
 		}
 	}
 	if err := h.cfg.Objects.CreateBucket(req.ctx(), req.principal, req.bucket); err != nil {
@@ -75,6 +75,20 @@ func (h *Handler) createBucket(w http.ResponseWriter, req *request) error {
 	w.Header().Set("Location", "/"+req.bucket)
 	w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// locationRegion is the region a CreateBucket LocationConstraint names.
+// AWS documents "EU" as eu-west-1; "US" is the old name of US Standard,
+// now us-east-1, which some clients still send. An empty constraint is
+// handled by the caller: it means this server's region, whatever it is.
+func locationRegion(constraint string) string {
+	switch constraint {
+	case "US":
+		return "us-east-1"
+	case "EU":
+		return "eu-west-1"
+	}
+	return constraint
 }
 
 func (h *Handler) deleteBucket(w http.ResponseWriter, req *request) error {

@@ -223,7 +223,14 @@ func toAPIError(err error) *apiError {
 	}
 	for _, s := range sentinelCodes {
 		if errors.Is(err, s.err) {
-			return &apiError{code: s.code, message: sigv4Message(err, s.code), cause: err}
+			ae := &apiError{code: s.code, message: sigv4Message(err, s.code), cause: err}
+			// As AWS does, a scope for the wrong region names the right
+			// one: s3cmd and the SDKs read <Region> and sign again for it.
+			var wrong *sigv4.WrongRegionError
+			if errors.As(err, &wrong) {
+				ae.fields = append(ae.fields, errorField{"Region", wrong.Want})
+			}
+			return ae
 		}
 	}
 	return &apiError{code: codeInternalError, cause: err}

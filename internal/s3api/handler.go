@@ -93,6 +93,8 @@ type request struct {
 	body          io.Reader
 	contentLength int64
 	trailer       func() map[string]string
+	// rawBody is r.Body as read from the connection (nil without a body).
+	rawBody *watchedBody
 }
 
 func (req *request) ctx() context.Context { return req.r.Context() }
@@ -109,6 +111,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	rt := routeRequest(r, h.cfg.Domain)
 	req := &request{r: r, id: id, op: rt.op, bucket: rt.bucket, key: rt.key, query: r.URL.Query()}
+	if r.Body != nil && r.Body != http.NoBody {
+		req.rawBody = &watchedBody{ReadCloser: r.Body}
+		r.Body = req.rawBody
+	}
 	if err := h.serve(rw, req); err != nil {
 		h.writeError(rw, req, err)
 	}

@@ -168,6 +168,32 @@ func TestLyingContentLengthLeavesNoObject(t *testing.T) {
 	ts.assertMissing("bkt", "lie")
 }
 
+func TestAConnectionResetMidBodyIsAClientAbort(t *testing.T) {
+	tests := []struct {
+		name        string
+		payloadHash string
+	}{
+		{"with an unsigned payload", "UNSIGNED-PAYLOAD"},
+		{"with a signed payload", strings.Repeat("ab", 32)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestServer(t)
+			ts.mustCreateBucket(ts.alice, "bkt")
+			conn := ts.dial()
+			ts.rawPut(conn, "/bkt/reset", 4<<20, tt.payloadHash)
+			_, _ = conn.Write(bytes.Repeat([]byte("x"), 300<<10))
+			time.Sleep(50 * time.Millisecond) // let the handler start reading
+			_ = conn.(*net.TCPConn).SetLinger(0)
+			conn.Close() // sends RST
+			if o := ts.waitObserved(t, opPutObject); o.status != StatusClientClosedRequest {
+				t.Errorf("a PUT whose connection was reset was observed as %d, want %d", o.status, StatusClientClosedRequest)
+			}
+			ts.assertMissing("bkt", "reset")
+		})
+	}
+}
+
 // dial opens a raw connection to the test server.
 func (ts *testServer) dial() net.Conn {
 	ts.t.Helper()

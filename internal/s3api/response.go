@@ -16,6 +16,9 @@ import (
 type responseRecorder struct {
 	http.ResponseWriter
 	status int
+	// observed, when set, is the status Observe reports instead of the
+	// one written (StatusClientClosedRequest for a client abort).
+	observed int
 }
 
 func (w *responseRecorder) WriteHeader(code int) {
@@ -46,6 +49,9 @@ func (w *responseRecorder) ReadFrom(src io.Reader) (int64, error) {
 func (w *responseRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (w *responseRecorder) statusCode() int {
+	if w.observed != 0 {
+		return w.observed
+	}
 	if w.status == 0 {
 		return http.StatusOK
 	}
@@ -84,12 +90,19 @@ func writeXMLStatus(w http.ResponseWriter, status int, v any) error {
 }
 
 // writeError sends err as an S3 error response. Internal failures are
-// logged with the request id; the client only sees the generic message.
+// logged with the request id; the client only sees the generic message. A
+// client that went away is no server failure: it is logged at info and
+// observed as StatusClientClosedRequest.
 func (h *Handler) writeError(w *responseRecorder, req *request, err error) {
-	ae := toAPIError(err)
+	ae, aborted := connectionOutcome(req, toAPIError(err))
 	status := ae.status()
 	attrs := []any{"request_id", req.id, "op", req.op, "bucket", req.bucket, "key", req.key, "code", string(ae.code)}
 	switch {
+	case aborted:
+		h.cfg.Logger.Info("s3 request aborted by the client", append(attrs, "err", err)...)
+		if w.status == 0 {
+			w.observed = StatusClientClosedRequest
+		}
 	case ae.code == codeInternalError:
 		h.cfg.Logger.Error("s3 request failed", append(attrs, "err", err)...)
 	case ae.code == codeRequestTimeout:

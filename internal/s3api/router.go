@@ -214,7 +214,10 @@ func objectOp(method string, q url.Values, h http.Header) string {
 	if has("replication") {
 		return opUnsupported // a bucket subresource only
 	}
-	copySource := h.Get("X-Amz-Copy-Source") != ""
+	// The header's presence, not its value, makes a copy: an empty
+	// x-amz-copy-source is a malformed copy (InvalidArgument), never a
+	// plain PUT that would store the body instead.
+	_, copySource := h["X-Amz-Copy-Source"]
 	switch method {
 	case http.MethodGet:
 		switch {

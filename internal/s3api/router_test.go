@@ -6,6 +6,9 @@ import (
 	"testing"
 )
 
+// emptyHeader in a routing case sends the header with an empty value.
+const emptyHeader = "\x00empty"
+
 func TestRouteRequest(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -45,6 +48,8 @@ func TestRouteRequest(t *testing.T) {
 		{"keys are percent-decoded", "GET", "/b/a%20b%2Bc", "", "", route{op: opGetObject, bucket: "b", key: "a b+c"}},
 		{"dot segments are ordinary keys", "GET", "/b/../x", "", "", route{op: opGetObject, bucket: "b", key: "../x"}},
 		{"a copy source makes a PUT a copy", "PUT", "/b/k", "", "src/k", route{op: opCopyObject, bucket: "b", key: "k"}},
+		{"an empty copy source still makes a PUT a copy", "PUT", "/b/k", "", emptyHeader, route{op: opCopyObject, bucket: "b", key: "k"}},
+		{"an empty copy source still makes a part a part copy", "PUT", "/b/k?partNumber=1&uploadId=u", "", emptyHeader, route{op: opUploadPartCopy, bucket: "b", key: "k"}},
 		{"GET on a key gets it", "GET", "/b/k?versionId=3", "", "", route{op: opGetObject, bucket: "b", key: "k"}},
 		{"HEAD on a key heads it", "HEAD", "/b/k", "", "", route{op: opHeadObject, bucket: "b", key: "k"}},
 		{"DELETE on a key deletes it", "DELETE", "/b/k", "", "", route{op: opDeleteObject, bucket: "b", key: "k"}},
@@ -73,7 +78,11 @@ func TestRouteRequest(t *testing.T) {
 			if tt.host != "" {
 				r.Host = tt.host
 			}
-			if tt.copySource != "" {
+			switch tt.copySource {
+			case "":
+			case emptyHeader:
+				r.Header.Set("X-Amz-Copy-Source", "")
+			default:
 				r.Header.Set("X-Amz-Copy-Source", tt.copySource)
 			}
 			got := routeRequest(r, "s3.example.com")

@@ -3,19 +3,18 @@ package server
 import (
 	"net/http"
 	"net/http/pprof"
-
-	"github.com/quarrylabs/quarry/internal/metrics"
 )
 
-// mapiMux serves the management listener: health, Prometheus metrics, and
-// every other path to the MAPI, whatever the Host header.
-func mapiMux(management http.Handler, stats *metrics.Metrics) http.Handler {
+// mapiMux serves the management listener: health (always open),
+// Prometheus metrics (scrape, guarded unless public), and every other path
+// to the MAPI, whatever the Host header.
+func mapiMux(management, scrape http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
 	})
-	mux.Handle("GET /metrics", stats.Handler())
+	mux.Handle("GET /metrics", scrape)
 	mux.Handle("/", management)
 	return mux
 }

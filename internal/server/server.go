@@ -60,10 +60,17 @@ type Config struct {
 	// 1800 s when zero).
 	AccessTokenTTL  time.Duration
 	RefreshTokenTTL time.Duration
+	// MetricsPublic serves /metrics to anyone; otherwise it takes an
+	// admin's access token or a metrics token (mapi.Handler.AuthorizeMetrics).
+	MetricsPublic bool
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// after a stop signal (30 s when zero).
 	ShutdownTimeout time.Duration
 }
+
+// blobDirsLogged is how many blob directories whose permissions were
+// restricted are logged one by one; the rest are counted.
+const blobDirsLogged = 16
 
 // Files under the data dir.
 const (
@@ -92,6 +99,8 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
+	restrictDataDir(cfg.DataDir, blobDir, log)
+	blobRoot := filepath.Join(cfg.DataDir, blobDir)
 
 	key, err := auth.LoadOrCreateKey(cfg.KeyFile)
 	if err != nil {
@@ -106,10 +115,15 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("metadata store: %w", err)
 	}
 	defer metaStore.Close()
-	blobs, err := disk.New(filepath.Join(cfg.DataDir, blobDir))
+	blobs, err := disk.New(blobRoot)
 	if err != nil {
 		return fmt.Errorf("blob store: %w", err)
 	}
+	blobPerms := &permReport{log: log, limit: blobDirsLogged}
+	if err := blobs.RestrictDirs(blobPerms.logged); err != nil {
+		log.Warn("data dir: cannot restrict the blob directories", "err", err)
+	}
+	blobPerms.done(blobRoot)
 
 	users := auth.NewService(metaStore, sealer)
 	root, err := users.Bootstrap(ctx, cfg.Root)
@@ -137,6 +151,7 @@ func Run(ctx context.Context, cfg Config) error {
 	copier := replication.NewCopier(replication.CopierConfig{
 		Objects: objects,
 		Clients: replication.NewClientPool(repl),
+		Access:  repl,
 		Logger:  log,
 	})
 	replicator := replication.NewReplicator(replication.ReplicatorConfig{
@@ -170,6 +185,7 @@ func Run(ctx context.Context, cfg Config) error {
 	management := mapi.New(mapi.Config{
 		Users:       users,
 		Replication: repl,
+		Settings:    metaStore,
 		Jobs:        jobs,
 		Objects:     objects,
 		Keys:        mapiKeys,
@@ -198,7 +214,13 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 
 	listeners := []net.Listener{s3Lis, mapiLis}
-	handlers := []http.Handler{s3, mapiMux(management, stats)}
+	scrape := stats.Handler()
+	if cfg.MetricsPublic {
+		log.Warn("metrics are public: /metrics answers without a token (--metrics-public)")
+	} else {
+		scrape = management.AuthorizeMetrics(scrape)
+	}
+	handlers := []http.Handler{s3, mapiMux(management, scrape)}
 	if cfg.DebugAddr != "" {
 		debugLis, err := listen(cfg.DebugAddr, nil)
 		if err != nil {

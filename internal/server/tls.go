@@ -87,7 +87,7 @@ func writeSelfSigned(dir, certFile, keyFile, domain string) error {
 	if err := writePEM(keyFile, "EC PRIVATE KEY", keyDER, 0o600); err != nil {
 		return err
 	}
-	return writePEM(certFile, "CERTIFICATE", der, 0o644)
+	return writePEM(certFile, "CERTIFICATE", der, 0o600)
 }
 
 func writePEM(path, typ string, der []byte, mode os.FileMode) error {

@@ -219,3 +219,34 @@ func TestOddRangesAndParametersNeverFailTheServer(t *testing.T) {
 		Header: map[string]string{"Content-MD5": "not base64!"}})
 	wantRaw(t, "PUT with an unparsable Content-MD5", bad, http.StatusBadRequest, "InvalidDigest")
 }
+
+func TestAnEmptyCopySourceIsInvalidArgumentAndChangesNothing(t *testing.T) {
+	t.Parallel()
+	c := rootClient()
+	bucket := newBucket(t, c)
+	old := []byte("the original body")
+	putObject(t, c, bucket, "existing", old)
+	uploadID := createUpload(t, c, bucket, "mp")
+	emptySource := map[string]string{"X-Amz-Copy-Source": ""}
+	for _, tt := range []struct{ name, target string }{
+		{"PUT over an existing object", "/" + bucket + "/existing"},
+		{"PUT of a new key", "/" + bucket + "/fresh"},
+		{"PUT of a part", "/" + bucket + "/mp?partNumber=1&uploadId=" + uploadID},
+	} {
+		r := do(t, sharedSrv, rawRequest{Method: http.MethodPut, Target: tt.target, Body: []byte("a body that must not be stored"), Header: emptySource})
+		wantRaw(t, tt.name+" with an empty x-amz-copy-source", r, http.StatusBadRequest, "InvalidArgument")
+	}
+	if got, _ := mustGet(t, c, bucket, "existing", ""); !bytes.Equal(got, old) {
+		t.Errorf("the existing object became %q, want %q", got, old)
+	}
+	if keys := listKeys(t, c, bucket, ""); !slices.Equal(keys, []string{"existing"}) {
+		t.Errorf("the bucket lists %v, want [existing]", keys)
+	}
+	parts, err := c.ListParts(t.Context(), &s3.ListPartsInput{Bucket: aws.String(bucket), Key: aws.String("mp"), UploadId: aws.String(uploadID)})
+	if err != nil {
+		t.Fatalf("ListParts: %v", err)
+	}
+	if len(parts.Parts) != 0 {
+		t.Errorf("the upload has %d parts, want none", len(parts.Parts))
+	}
+}

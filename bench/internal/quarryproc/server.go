@@ -55,6 +55,11 @@ type Config struct {
 	// Region is passed as --region when set; empty leaves the server's
 	// default.
 	Region string
+	// MetricsPublic starts the server with QUARRY_METRICS_PUBLIC=true, so
+	// that a benchmark scrapes /metrics of its throwaway loopback server
+	// without a token. An environment variable, not a flag: a server built
+	// before the setting existed ignores it instead of refusing to start.
+	MetricsPublic bool
 	// Started, when set, is called once the process runs and before Start
 	// waits for its health check, so that a benchmark can say what it is
 	// waiting for.
@@ -98,6 +103,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// its stores, not SIGKILL, when the benchmark is interrupted.
 	cmd := exec.Command(cfg.Bin, args...)
 	cmd.Env = append(os.Environ(), cfg.Root.env()...)
+	if cfg.MetricsPublic {
+		cmd.Env = append(cmd.Env, "QUARRY_METRICS_PUBLIC=true")
+	}
 	logs := newTailBuffer(outputTail)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {

@@ -37,7 +37,7 @@ var _ blob.Store = (*Store)(nil)
 // files that a crash left behind.
 func New(dir string) (*Store, error) {
 	s := &Store{dir: dir}
-	if err := os.MkdirAll(s.tmpDir(), 0o755); err != nil {
+	if err := os.MkdirAll(s.tmpDir(), dirMode); err != nil {
 		return nil, fmt.Errorf("disk: create %s: %w", s.tmpDir(), err)
 	}
 	if err := s.removeStaleTemps(); err != nil {

@@ -222,3 +222,82 @@ func BenchmarkPut64MiB(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+func TestNewDirectoriesAreForTheOwnerOnly(t *testing.T) {
+	s := newTestStore(t)
+	id := "0123456789abcdef0123456789abcdef"
+	if _, err := s.Put(context.Background(), id, bytes.NewReader([]byte("x"))); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := s.path(id)
+	wantPerm(t, p, 0o600)
+	for _, d := range []string{s.tmpDir(), filepath.Dir(p), filepath.Dir(filepath.Dir(p))} {
+		wantPerm(t, d, 0o700)
+	}
+}
+
+func TestRestrictDirsTightensOpenDirectoriesOnly(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "blobs")
+	id := "abcdef0123456789abcdef0123456789"
+	blobPath := filepath.Join(root, "ab", "cd", id)
+	// The layout an earlier version left: every directory 0755.
+	for _, d := range []string{filepath.Join(root, "tmp"), filepath.Dir(blobPath), filepath.Join(root, "ef", "01")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(blobPath, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(root, "ef"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(root, "ef", "01"), 0o700); err != nil { // already private
+		t.Fatal(err)
+	}
+	s, err := New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := map[string]os.FileMode{}
+	if err := s.RestrictDirs(func(p string, old os.FileMode) { changed[p] = old }); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]os.FileMode{
+		root:                            0o755,
+		filepath.Join(root, "tmp"):      0o755,
+		filepath.Join(root, "ab"):       0o755,
+		filepath.Join(root, "ab", "cd"): 0o755,
+		filepath.Join(root, "ef"):       0o750,
+	}
+	if len(changed) != len(want) {
+		t.Errorf("changed %v, want %v", changed, want)
+	}
+	for p, old := range want {
+		if changed[p] != old {
+			t.Errorf("%s: reported old mode %04o, want %04o", p, changed[p], old)
+		}
+		wantPerm(t, p, 0o700)
+	}
+	wantPerm(t, filepath.Join(root, "ef", "01"), 0o700)
+	wantPerm(t, blobPath, 0o600)
+
+	again := 0
+	if err := s.RestrictDirs(func(string, os.FileMode) { again++ }); err != nil {
+		t.Fatal(err)
+	}
+	if again != 0 {
+		t.Errorf("a second RestrictDirs changed %d directories, want none", again)
+	}
+}
+
+func wantPerm(t *testing.T, path string, want os.FileMode) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Mode().Perm(); got != want {
+		t.Errorf("%s has mode %04o, want %04o", path, got, want)
+	}
+}

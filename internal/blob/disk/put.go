@@ -124,7 +124,7 @@ func (s *Store) renameIntoPlace(tmp, final string) error {
 func (s *Store) makeFanoutDirs(leaf string) error {
 	mid := filepath.Dir(leaf)
 	for _, d := range []string{mid, leaf} {
-		err := os.Mkdir(d, 0o755)
+		err := os.Mkdir(d, dirMode)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}

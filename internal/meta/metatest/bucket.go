@@ -109,6 +109,64 @@ func testBuckets(t *testing.T, open func(t *testing.T) meta.Store) {
 		})
 	})
 
+	t.Run("every bucket gets its own positive number, read back everywhere", func(t *testing.T) {
+		s := open(t)
+		ids := map[string]int64{}
+		update(t, s, func(tx meta.Tx) error {
+			for _, name := range []string{"c", "a", "b"} {
+				b := meta.Bucket{Name: name, OwnerID: 1, ID: 42} // the caller's ID is ignored
+				if err := tx.CreateBucket(&b); err != nil {
+					return err
+				}
+				ids[name] = b.ID
+			}
+			return nil
+		})
+		seen := map[int64]bool{}
+		for _, id := range ids {
+			if id <= 0 || seen[id] {
+				t.Fatalf("bucket numbers %v: want positive and distinct", ids)
+			}
+			seen[id] = true
+		}
+		view(t, s, func(tx meta.Tx) error {
+			for name, id := range ids {
+				got, err := tx.GetBucket(name)
+				wantErr(t, "get "+name, err, nil)
+				if got.ID != id {
+					t.Errorf("GetBucket(%s).ID = %d, CreateBucket set %d", name, got.ID, id)
+				}
+			}
+			for _, owner := range []int64{0, 1} {
+				list, err := tx.ListBuckets(owner)
+				wantErr(t, "list", err, nil)
+				for _, b := range list {
+					if b.ID != ids[b.Name] {
+						t.Errorf("ListBuckets(%d): %s has ID %d, CreateBucket set %d", owner, b.Name, b.ID, ids[b.Name])
+					}
+				}
+			}
+			return nil
+		})
+	})
+
+	t.Run("a bucket number is never reused, not even for the same name", func(t *testing.T) {
+		s := open(t)
+		var first, second meta.Bucket
+		update(t, s, func(tx meta.Tx) error {
+			first = meta.Bucket{Name: "b", OwnerID: 1}
+			return tx.CreateBucket(&first)
+		})
+		update(t, s, func(tx meta.Tx) error { return tx.DeleteBucket("b") })
+		update(t, s, func(tx meta.Tx) error {
+			second = meta.Bucket{Name: "b", OwnerID: 1}
+			return tx.CreateBucket(&second)
+		})
+		if second.ID <= first.ID {
+			t.Errorf("recreated bucket got number %d after %d, want a new, higher one", second.ID, first.ID)
+		}
+	})
+
 	t.Run("a deleted bucket and its usage are gone and its name is free", func(t *testing.T) {
 		s := open(t)
 		createBucket(t, s, "b")

@@ -49,9 +49,11 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"CountVersions", testCountVersions},
 		{"CountJobs", testCountJobs},
 		{"ReplicationTargets", testReplicationTargets},
+		{"ReplicationTargetAccess", testReplicationTargetAccess},
 		{"BucketReplication", testBucketReplication},
 		{"ReplicationTasks", testReplicationTasks},
 		{"VersionReplication", testVersionReplication},
+		{"RefreshFamilies", testRefreshFamilies},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -8,10 +8,12 @@ import (
 )
 
 const (
-	qCreateBucket = `INSERT INTO buckets (name, owner_id, created_at, versioning, tags) VALUES (?, ?, ?, ?, ?)`
+	// qNextBucketID takes the next bucket number (see 0006_bucket_id.sql).
+	qNextBucketID = `UPDATE bucket_id_seq SET last = last + 1 RETURNING last`
+	qCreateBucket = `INSERT INTO buckets (name, id, owner_id, created_at, versioning, tags) VALUES (?, ?, ?, ?, ?, ?)`
 	qCreateUsage  = `INSERT INTO bucket_usage (bucket) VALUES (?)`
 
-	bucketCols          = `name, owner_id, created_at, versioning, tags, replication`
+	bucketCols          = `name, id, owner_id, created_at, versioning, tags, replication`
 	qGetBucket          = `SELECT ` + bucketCols + ` FROM buckets WHERE name = ?`
 	qListBuckets        = `SELECT ` + bucketCols + ` FROM buckets ORDER BY name`
 	qListBucketsByOwner = `SELECT ` + bucketCols + ` FROM buckets WHERE owner_id = ? ORDER BY name`
@@ -32,12 +34,17 @@ func (t *tx) CreateBucket(b *meta.Bucket) error {
 	if err != nil {
 		return fmt.Errorf("create bucket %q: encode tags: %w", b.Name, err)
 	}
-	if _, err := t.exec(qCreateBucket, b.Name, b.OwnerID, toNanos(b.CreatedAt), string(b.Versioning), tags); err != nil {
+	var id int64
+	if err := t.queryRow(qNextBucketID).Scan(&id); err != nil {
+		return fmt.Errorf("create bucket %q: number it: %w", b.Name, err)
+	}
+	if _, err := t.exec(qCreateBucket, b.Name, id, b.OwnerID, toNanos(b.CreatedAt), string(b.Versioning), tags); err != nil {
 		return fmt.Errorf("create bucket %q: %w", b.Name, classify(err))
 	}
 	if _, err := t.exec(qCreateUsage, b.Name); err != nil {
 		return fmt.Errorf("create bucket %q usage: %w", b.Name, classify(err))
 	}
+	b.ID = id
 	return nil
 }
 
@@ -167,7 +174,7 @@ func scanBucket(s scanner) (*meta.Bucket, error) {
 		versioning string
 		tags       sql.NullString
 	)
-	if err := s.Scan(&b.Name, &b.OwnerID, &created, &versioning, &tags, &b.Replication); err != nil {
+	if err := s.Scan(&b.Name, &b.ID, &b.OwnerID, &created, &versioning, &tags, &b.Replication); err != nil {
 		return nil, err
 	}
 	b.CreatedAt = fromNanos(created)

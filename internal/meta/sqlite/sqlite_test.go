@@ -198,6 +198,9 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		{qClaimJob, []any{"e", 2, 1}, "jobs_claim"},
 		{qListJobFailures, []any{1, 0, 10}, "job_failures_by_job"},
 		{qDeleteEndedJobs, []any{1}, "jobs_ended"},
+		{qGetUserByName, []any{"Alice"}, "users_username_folded"},
+		{qDeleteUserRefreshFamilies, []any{1}, "refresh_families_user"},
+		{qDeleteExpiredRefreshFamilies, []any{1, 100}, "refresh_families_expiry"},
 	}
 	for _, tt := range tests {
 		rows, err := s.reader.Query("EXPLAIN QUERY PLAN "+tt.query, tt.args...)
@@ -217,6 +220,24 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		text := strings.Join(plan, "; ")
 		if !strings.Contains(text, tt.index) || strings.Contains(text, "TEMP B-TREE") {
 			t.Errorf("plan for %.60q...: %s; want index %s and no sort", tt.query, text, tt.index)
+		}
+	}
+}
+
+func TestTheDatabaseAndItsWALAndSHMAreReadableByTheOwnerOnly(t *testing.T) {
+	s, path := openTemp(t)
+	defer s.Close()
+	err := s.Update(context.Background(), func(tx meta.Tx) error { return tx.PutSetting("probe", "x") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatalf("stat: %v", err)
+		}
+		if perm := fi.Mode().Perm(); perm != 0o600 {
+			t.Errorf("%s has mode %04o, want 0600", filepath.Base(p), perm)
 		}
 	}
 }

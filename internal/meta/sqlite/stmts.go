@@ -13,7 +13,7 @@ import (
 // a transaction holds that connection would wait forever.
 var statements = []string{
 	// bucket.go
-	qCreateBucket, qCreateUsage, qGetBucket, qListBuckets, qListBucketsByOwner,
+	qNextBucketID, qCreateBucket, qCreateUsage, qGetBucket, qListBuckets, qListBucketsByOwner,
 	qDeleteUsage, qDeleteBucket, qSetVersioning, qSetBucketTags,
 	qGetUsage, qAddUsage, qSetUsage,
 	// version.go
@@ -44,6 +44,8 @@ var statements = []string{
 	qCountUsage, qBucketExists, qCountVersionsFrom, qCountVersionsBounded,
 	// replication_target.go, replication_bucket.go
 	qCreateReplicationTarget, qGetReplicationTarget, qListReplicationTargets, qDeleteReplicationTarget,
+	qSetTargetAllUsers, qAddTargetGrant, qDeleteTargetGrants, qListTargetGrants, qListAllTargetGrants,
+	qDeleteUserTargetGrants,
 	qSetBucketReplication, qDeleteBucketTargets, qAddBucketTarget, qBucketsUsingTarget,
 	qDeleteBucketVersionStates, qDeleteBucketTasks,
 	// replication_task.go
@@ -52,6 +54,9 @@ var statements = []string{
 	// replication_version.go
 	qVersionExists, qUpsertVersionReplication, qSumVersionReplication, qListVersionReplication,
 	qDeleteVersionReplication,
+	// refresh.go
+	qCreateRefreshFamily, qGetRefreshFamily, qRotateRefreshFamily, qDeleteRefreshFamily,
+	qDeleteExpiredRefreshFamilies, qDeleteUserRefreshFamilies,
 }
 
 // stmtCache holds one pool's prepared statements by query text. The map is

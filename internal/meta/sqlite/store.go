@@ -12,6 +12,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/quarrylabs/quarry/internal/meta"
 
@@ -40,6 +41,9 @@ var _ meta.Store = (*Store)(nil)
 func Open(ctx context.Context, path string) (*Store, error) {
 	wdsn, rdsn, err := dsns(path)
 	if err != nil {
+		return nil, fmt.Errorf("open metadata %s: %w", path, err)
+	}
+	if err := createPrivate(path); err != nil {
 		return nil, fmt.Errorf("open metadata %s: %w", path, err)
 	}
 	s := &Store{}
@@ -146,4 +150,17 @@ func (s *Store) Close() error {
 	}
 	s.closers = nil
 	return errors.Join(errs...)
+}
+
+// createPrivate creates the database file, empty and readable by its owner
+// only, when it does not exist yet. SQLite takes an empty file for a new
+// database and gives the -wal and -shm files it creates beside it the
+// database file's mode, so none of them is ever readable by other users,
+// whatever the process umask.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }

@@ -356,3 +356,29 @@ func TestVerifyAcceptsPathsSignedAsSent(t *testing.T) {
 		})
 	}
 }
+
+// A client that signed for the wrong region (s3cmd signs for "US" on its
+// defaults) learns from the error which region to sign for.
+func TestAWrongRegionSaysWhichRegionToSignFor(t *testing.T) {
+	verifier := &Verifier{Region: "eu-west-1", Now: func() time.Time { return signTime }, Lookup: testVerifier(signTime).Lookup}
+	tests := []struct {
+		name      string
+		request   *http.Request
+		malformed error
+	}{
+		{"an Authorization header", signedRequest(t, http.MethodGet, "/", nil, emptySHA256, testSecret, nil), ErrAuthorizationHeaderMalformed},
+		{"a presigned URL", presignedRequest(t, http.MethodGet, "/bucket/key", time.Hour, testSecret, nil), ErrAuthorizationQueryParamsError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := verifier.Verify(tt.request)
+			var wrong *WrongRegionError
+			if !errors.As(err, &wrong) || !errors.Is(err, tt.malformed) {
+				t.Fatalf("Verify = %v, want a WrongRegionError wrapping %v", err, tt.malformed)
+			}
+			if wrong.Got != testRegion || wrong.Want != "eu-west-1" {
+				t.Errorf("WrongRegionError = %+v, want got %s, want eu-west-1", wrong, testRegion)
+			}
+		})
+	}
+}

@@ -6,6 +6,22 @@ import (
 	"time"
 )
 
+// WrongRegionError is a credential scope that names another region than
+// the verifier's. It wraps ErrAuthorizationHeaderMalformed or
+// ErrAuthorizationQueryParamsError; the S3 layer adds Want to the error
+// body as <Region>, which clients (s3cmd, the AWS SDKs) read to sign again
+// for the right region.
+type WrongRegionError struct {
+	Got, Want string
+	malformed error
+}
+
+func (e *WrongRegionError) Error() string {
+	return fmt.Sprintf("%v: the region '%s' is wrong; expecting '%s'", e.malformed, e.Got, e.Want)
+}
+
+func (e *WrongRegionError) Unwrap() error { return e.malformed }
+
 // checkScope checks a credential scope against the request date and this
 // verifier's region and service. malformed is the error to wrap: the header
 // and presigned forms report a bad scope under different S3 error codes.
@@ -13,8 +29,11 @@ func (v *Verifier) checkScope(c credential, date time.Time, malformed error) err
 	if want := date.Format(scopeDate); c.date != want {
 		return fmt.Errorf("%w: credential date %q does not match request date %q", malformed, c.date, want)
 	}
+	// Only the region's own name is a valid scope, as on AWS, where a
+	// us-east-1 endpoint refuses the "US" that s3cmd signs with by default
+	// and says which region to sign for instead (see WrongRegionError).
 	if c.region != v.Region {
-		return fmt.Errorf("%w: the region '%s' is wrong; expecting '%s'", malformed, c.region, v.Region)
+		return &WrongRegionError{Got: c.region, Want: v.Region, malformed: malformed}
 	}
 	if c.service != v.service() {
 		return fmt.Errorf("%w: the service '%s' is wrong; expecting '%s'", malformed, c.service, v.service())
