@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"CountJobs", testCountJobs},
 		{"ReplicationTargets", testReplicationTargets},
 		{"BucketReplication", testBucketReplication},
+		{"BucketLifecycle", testBucketLifecycle},
 		{"ReplicationTasks", testReplicationTasks},
 		{"VersionReplication", testVersionReplication},
 	}
