@@ -198,7 +198,7 @@ func TestPropertyAnActionIsNeverDueBeforeItsDays(t *testing.T) {
 func TestPropertyTheActionSuitsTheStateOfTheVersion(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		cfg, v := genConfig(t), genVersion(t)
-		d := cfg.Evaluate(v, epoch2100.Add(2000 * DefaultDay), genDay(t))
+		d := cfg.Evaluate(v, epoch2100.Add(2000*DefaultDay), genDay(t))
 		want := ExpireCurrent
 		switch {
 		case v.IsLatest && v.DeleteMarker:

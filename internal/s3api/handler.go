@@ -48,6 +48,9 @@ type Config struct {
 	// Replication serves Put/Get/DeleteBucketReplication; nil answers
 	// them with NotImplemented.
 	Replication BucketReplication
+	// Lifecycle serves Put/Get/DeleteBucketLifecycleConfiguration; nil
+	// answers them with NotImplemented.
+	Lifecycle BucketLifecycle
 }
 
 // Handler serves the S3 API. It implements http.Handler.
@@ -197,6 +200,12 @@ func (h *Handler) operation(op string) operationFunc {
 		return h.putBucketReplication
 	case opDeleteBucketReplication:
 		return h.deleteBucketReplication
+	case opGetBucketLifecycle:
+		return h.getBucketLifecycle
+	case opPutBucketLifecycle:
+		return h.putBucketLifecycle
+	case opDeleteBucketLifecycle:
+		return h.deleteBucketLifecycle
 	case opGetBucketACL:
 		return h.getBucketACL
 	case opListObjects:
