@@ -81,6 +81,10 @@ type Bucket struct {
 	// SetBucketReplication only (CreateBucket ignores it), so that the
 	// configuration and the targets it names are always set together.
 	Replication []byte
+	// Lifecycle is the bucket's lifecycle configuration as the lifecycle
+	// package encodes it; nil means none. Like Replication it is written by
+	// its own setter only (SetBucketLifecycle); CreateBucket ignores it.
+	Lifecycle []byte
 }
 
 // Usage holds a bucket's usage counters. They are changed in the same
@@ -214,6 +218,10 @@ type BucketTx interface {
 	SetBucketVersioning(name string, v Versioning) error
 	// SetBucketTags replaces the tag set; nil removes it.
 	SetBucketTags(name string, tags map[string]string) error
+	// SetBucketLifecycle stores the bucket's lifecycle configuration (an
+	// opaque document, Bucket.Lifecycle); nil or empty removes it.
+	// ErrNotFound if the bucket does not exist.
+	SetBucketLifecycle(name string, config []byte) error
 	GetUsage(bucket string) (Usage, error)
 	// AddUsage adds delta (whose fields may be negative) to the counters.
 	AddUsage(bucket string, delta Usage) error

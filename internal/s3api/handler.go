@@ -48,6 +48,9 @@ type Config struct {
 	// Replication serves Put/Get/DeleteBucketReplication; nil answers
 	// them with NotImplemented.
 	Replication BucketReplication
+	// Lifecycle serves Put/Get/DeleteBucketLifecycleConfiguration; nil
+	// answers them with NotImplemented.
+	Lifecycle BucketLifecycle
 }
 
 // Handler serves the S3 API. It implements http.Handler.
@@ -110,10 +113,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Server", "Quarry")
 
 	rt := routeRequest(r, h.cfg.Domain)
-	req := &request{r: r, id: id, op: rt.op, bucket: rt.bucket, key: rt.key, query: r.URL.Query()}
 	if r.Body != nil && r.Body != http.NoBody {
-		req.rawBody = &watchedBody{ReadCloser: r.Body}
-		r.Body = req.rawBody
+		// The handler reads a copy of the request whose body is watched;
+		// the server keeps its own, so that it still knows how much of
+		// the body is left unread and closes the connection rather than
+		// read the rest as the next request.
+		watched := &watchedBody{ReadCloser: r.Body}
+		r = r.WithContext(r.Context())
+		r.Body = watched
+	}
+	req := &request{r: r, id: id, op: rt.op, bucket: rt.bucket, key: rt.key, query: r.URL.Query()}
+	if w, ok := r.Body.(*watchedBody); ok {
+		req.rawBody = w
 	}
 	if err := h.serve(rw, req); err != nil {
 		h.writeError(rw, req, err)
@@ -203,6 +214,12 @@ func (h *Handler) operation(op string) operationFunc {
 		return h.putBucketReplication
 	case opDeleteBucketReplication:
 		return h.deleteBucketReplication
+	case opGetBucketLifecycle:
+		return h.getBucketLifecycle
+	case opPutBucketLifecycle:
+		return h.putBucketLifecycle
+	case opDeleteBucketLifecycle:
+		return h.deleteBucketLifecycle
 	case opGetBucketACL:
 		return h.getBucketACL
 	case opListObjects:

@@ -20,6 +20,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/blob/disk"
 	"github.com/quarrylabs/quarry/internal/job"
+	"github.com/quarrylabs/quarry/internal/lifecycle"
 	"github.com/quarrylabs/quarry/internal/mapi"
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
 	"github.com/quarrylabs/quarry/internal/metrics"
@@ -147,6 +148,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Logger:      log,
 		Observe:     stats.ObserveS3,
 		Replication: repl,
+		Lifecycle:   lifecycle.NewService(metaStore),
 	})
 	copier := replication.NewCopier(replication.CopierConfig{
 		Objects: objects,

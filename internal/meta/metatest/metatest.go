@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"ReplicationTargets", testReplicationTargets},
 		{"ReplicationTargetAccess", testReplicationTargetAccess},
 		{"BucketReplication", testBucketReplication},
+		{"BucketLifecycle", testBucketLifecycle},
 		{"ReplicationTasks", testReplicationTasks},
 		{"VersionReplication", testVersionReplication},
 		{"RefreshFamilies", testRefreshFamilies},

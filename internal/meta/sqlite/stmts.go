@@ -14,7 +14,7 @@ import (
 var statements = []string{
 	// bucket.go
 	qNextBucketID, qCreateBucket, qCreateUsage, qGetBucket, qListBuckets, qListBucketsByOwner,
-	qDeleteUsage, qDeleteBucket, qSetVersioning, qSetBucketTags,
+	qDeleteUsage, qDeleteBucket, qSetVersioning, qSetBucketTags, qSetLifecycle,
 	qGetUsage, qAddUsage, qSetUsage,
 	// version.go
 	qPutVersion, qGetVersion, qGetLatest, qNewestVersion, qDeleteVersion,
