@@ -82,7 +82,7 @@ func (h *Handler) copyObject(w http.ResponseWriter, req *request) error {
 	}
 	out := w.Header()
 	setCopySourceVersion(out, res.SrcVersionID)
-	h.setVersionHeader(req, out, res.Version.VersionID)
+	h.setObjectHeadersOf(req, out, res.Version)
 	return writeXML(w, copyObjectResult{
 		ETag:           quoteETag(res.Version.ETag),
 		LastModified:   isoTime(res.Version.LastModified),

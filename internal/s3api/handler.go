@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/s3api/sigv4"
 )
@@ -48,6 +49,9 @@ type Config struct {
 	// Replication serves Put/Get/DeleteBucketReplication; nil answers
 	// them with NotImplemented.
 	Replication BucketReplication
+	// LifecycleDay is the length of a lifecycle day, for the expiry
+	// x-amz-expiration announces (lifecycle.DefaultDay when zero).
+	LifecycleDay time.Duration
 	// Lifecycle serves Put/Get/DeleteBucketLifecycleConfiguration; nil
 	// answers them with NotImplemented.
 	Lifecycle BucketLifecycle
@@ -98,6 +102,10 @@ type request struct {
 	trailer       func() map[string]string
 	// rawBody is r.Body as read from the connection (nil without a body).
 	rawBody *watchedBody
+	// bucketInfo is the request's bucket as read for the response headers
+	// that depend on its configuration (see Handler.bucketOf); nil until
+	// read.
+	bucketInfo *meta.Bucket
 }
 
 func (req *request) ctx() context.Context { return req.r.Context() }
