@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
-	"errors"
 	"fmt"
 
 	"github.com/quarrylabs/quarry/internal/auth"
@@ -48,7 +47,7 @@ func (s *Service) Put(ctx context.Context, p auth.Principal, bucket string, cfg 
 	}
 	raw := cfg.Encode()
 	return s.meta.Update(ctx, func(tx meta.Tx) error {
-		if _, err := usableBucket(tx, p, bucket); err != nil {
+		if _, err := object.UsableBucket(tx, p, bucket); err != nil {
 			return err
 		}
 		if err := tx.SetBucketLifecycle(bucket, raw); err != nil {
@@ -63,7 +62,7 @@ func (s *Service) Put(ctx context.Context, p auth.Principal, bucket string, cfg 
 func (s *Service) Get(ctx context.Context, p auth.Principal, bucket string) (*Config, error) {
 	var raw []byte
 	err := s.meta.View(ctx, func(tx meta.Tx) error {
-		b, err := usableBucket(tx, p, bucket)
+		b, err := object.UsableBucket(tx, p, bucket)
 		if err != nil {
 			return err
 		}
@@ -84,7 +83,7 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, bucket string) (*Co
 // do.
 func (s *Service) Delete(ctx context.Context, p auth.Principal, bucket string) error {
 	return s.meta.Update(ctx, func(tx meta.Tx) error {
-		b, err := usableBucket(tx, p, bucket)
+		b, err := object.UsableBucket(tx, p, bucket)
 		if err != nil {
 			return err
 		}
@@ -96,24 +95,6 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, bucket string) e
 		}
 		return nil
 	})
-}
-
-// usableBucket returns the bucket if it exists and p may configure it, with
-// the object service's errors and order (NoSuchBucket before AccessDenied).
-// It runs in the transaction of the change it guards, so the bucket cannot
-// change hands between the check and the write.
-func usableBucket(tx meta.Tx, p auth.Principal, name string) (*meta.Bucket, error) {
-	b, err := tx.GetBucket(name)
-	if errors.Is(err, meta.ErrNotFound) {
-		return nil, fmt.Errorf("bucket %q: %w", name, object.ErrNoSuchBucket)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get bucket %q: %w", name, err)
-	}
-	if !p.CanUse(b.OwnerID) {
-		return nil, fmt.Errorf("bucket %q: %w", name, object.ErrAccessDenied)
-	}
-	return b, nil
 }
 
 // newRuleID is a random rule ID, as AWS generates for rules sent without

@@ -55,7 +55,7 @@ func (s *Service) lookup(ctx context.Context, p auth.Principal, in GetInput) (*G
 	)
 	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
 		var err error
-		if b, err = usableBucket(tx, p, in.Bucket); err != nil {
+		if b, err = UsableBucket(tx, p, in.Bucket); err != nil {
 			return err
 		}
 		v, err = resolveVersion(tx, in.Bucket, in.Key, in.VersionID)

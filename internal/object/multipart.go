@@ -48,7 +48,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, b
 		markReplicaUpload(u)
 	}
 	err := s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		if _, err := usableBucket(tx, p, bucket); err != nil {
+		if _, err := UsableBucket(tx, p, bucket); err != nil {
 			return err
 		}
 		if err := tx.CreateUpload(u); err != nil {
@@ -65,7 +65,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, b
 // usableUpload returns the upload if its bucket exists, p may use it, and
 // the upload belongs to that bucket and key.
 func usableUpload(tx meta.Tx, p auth.Principal, bucket, key, uploadID string) (*meta.Bucket, *meta.Upload, error) {
-	b, err := usableBucket(tx, p, bucket)
+	b, err := UsableBucket(tx, p, bucket)
 	if err != nil {
 		return nil, nil, err
 	}

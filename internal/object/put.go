@@ -34,7 +34,7 @@ func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) 
 	v := s.newVersion(p, in.Key, in.Attrs, body)
 	markReplica(v, in.Replica || in.Attrs.Replica)
 	err = s.commit(ctx, in.Bucket, func(c *Change) error {
-		b, err := usableBucket(c.tx, p, in.Bucket)
+		b, err := UsableBucket(c.tx, p, in.Bucket)
 		if err != nil {
 			return err
 		}
@@ -54,7 +54,7 @@ func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) 
 // bucket and that the write conditions hold now. The commit checks again.
 func (s *Service) checkWritable(ctx context.Context, p auth.Principal, bucket, key string, cond Conditions) error {
 	return s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
-		if _, err := usableBucket(tx, p, bucket); err != nil {
+		if _, err := UsableBucket(tx, p, bucket); err != nil {
 			return err
 		}
 		return checkWriteConditionsTx(tx, bucket, key, cond)

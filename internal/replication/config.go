@@ -76,7 +76,7 @@ func (s *Service) PutBucketReplication(ctx context.Context, p auth.Principal, bu
 	// One transaction: versioning cannot be suspended, nor a target
 	// deleted, between the checks and the write.
 	return s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		b, err := usableBucket(tx, p, bucket)
+		b, err := object.UsableBucket(tx, p, bucket)
 		if err != nil {
 			return err
 		}
@@ -126,7 +126,7 @@ func ownerMayNameTarget(tx meta.Tx, ownerID int64, arn string, t *meta.Replicati
 func (s *Service) GetBucketReplication(ctx context.Context, p auth.Principal, bucket string) (*Config, error) {
 	var raw []byte
 	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
-		b, err := usableBucket(tx, p, bucket)
+		b, err := object.UsableBucket(tx, p, bucket)
 		if err != nil {
 			return err
 		}
@@ -147,7 +147,7 @@ func (s *Service) GetBucketReplication(ctx context.Context, p auth.Principal, bu
 // subresources do. Tasks already queued still run.
 func (s *Service) DeleteBucketReplication(ctx context.Context, p auth.Principal, bucket string) error {
 	return s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		b, err := usableBucket(tx, p, bucket)
+		b, err := object.UsableBucket(tx, p, bucket)
 		if err != nil {
 			return err
 		}
@@ -159,22 +159,6 @@ func (s *Service) DeleteBucketReplication(ctx context.Context, p auth.Principal,
 		}
 		return nil
 	})
-}
-
-// usableBucket returns the bucket if it exists and p may configure it,
-// with the object service's errors (NoSuchBucket before AccessDenied).
-func usableBucket(tx meta.Tx, p auth.Principal, name string) (*meta.Bucket, error) {
-	b, err := tx.GetBucket(name)
-	if errors.Is(err, meta.ErrNotFound) {
-		return nil, fmt.Errorf("bucket %q: %w", name, object.ErrNoSuchBucket)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get bucket %q: %w", name, err)
-	}
-	if !p.CanUse(b.OwnerID) {
-		return nil, fmt.Errorf("bucket %q: %w", name, object.ErrAccessDenied)
-	}
-	return b, nil
 }
 
 // withRuleIDs returns a copy of cfg whose rules all have an ID, as AWS
