@@ -196,6 +196,7 @@ type Tx interface {
 	SettingTx
 	JobTx
 	ReplicationTx
+	CertificateTx
 }
 
 // BucketTx reads and writes buckets and their usage counters.

@@ -52,6 +52,8 @@ var statements = []string{
 	// replication_version.go
 	qVersionExists, qUpsertVersionReplication, qSumVersionReplication, qListVersionReplication,
 	qDeleteVersionReplication,
+	// certificate.go
+	qPutCertificate, qGetCertificate, qListCertificates, qDeleteCertificate,
 }
 
 // stmtCache holds one pool's prepared statements by query text. The map is
