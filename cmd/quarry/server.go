@@ -36,6 +36,7 @@ Every flag can also be set by the environment variable shown; a flag wins.`,
 				return err
 			}
 			cfg.Logger = logger
+			cfg.Version = version
 			privateUmask()
 			cfg.Stdout = cmd.OutOrStdout()
 			cfg.Root = auth.RootConfig{
