@@ -1,5 +1,6 @@
 // Package mapi is Quarry's management API: the VSP One Object MAPI (jobs,
-// users, S3 credentials, identity, replication targets) over JSON, with
+// users, S3 credentials, identity, replication targets, TLS certificates,
+// and the rest of what the vendor's clients call) over JSON, with
 // its OAuth-style token endpoint, signed bearer tokens and double-submit
 // XSRF tokens. The wire contract is shared/spec/MAPI.md; openapi.json
 // describes it for tools.
