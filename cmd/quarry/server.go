@@ -38,6 +38,7 @@ Every flag can also be set by the environment variable shown; a flag wins.`,
 			}
 			cfg.Logger = logger
 			cfg.NoLifecycleScan = !lifecycleScan
+			cfg.Version = version
 			privateUmask()
 			cfg.Stdout = cmd.OutOrStdout()
 			cfg.Root = auth.RootConfig{

@@ -1,5 +1,6 @@
 // Package mapi is Quarry's management API: the VSP One Object MAPI (jobs,
-// users, S3 credentials, identity, replication targets) over JSON, with
+// users, S3 credentials, identity, replication targets, TLS certificates,
+// and the rest of what the vendor's clients call) over JSON, with
 // its OAuth-style token endpoint, signed bearer tokens and double-submit
 // XSRF tokens. The wire contract is shared/spec/MAPI.md; openapi.json
 // describes it for tools.
@@ -36,16 +37,25 @@ type Config struct {
 	// Keys sign tokens; from LoadKeys, so that every node shares them.
 	Keys Keys
 	// Replication serves the replication_target endpoints; a handler
-	// without it does not route them (404, as any unknown path).
+	// without it does not route them (501, as any unknown MAPI path).
 	Replication ReplicationTargets
-	// Settings keeps the metrics token generation; a handler without it
-	// does not route metrics/token and metrics/revoke_tokens, and
-	// AuthorizeMetrics then takes admins' access tokens only.
+	// Certificates serves the certificates endpoints; a handler without
+	// it does not route them.
+	Certificates Certificates
+	// Settings keeps the metrics token generation, the serial number and
+	// the namespace of users' UUIDs; a handler without it does not route
+	// metrics/token, metrics/revoke_tokens, serial_number/set, user/lookup
+	// and the Keycloak users listing, and AuthorizeMetrics then takes
+	// admins' access tokens only.
 	Settings meta.Store
 	// Region is what region/identity answers.
 	Region string
-	// Serial is what serial_number/get answers; from LoadSerial.
+	// Serial is what serial_number/get answers until serial_number/set
+	// stores another in Settings; from LoadSerial.
 	Serial string
+	// Version is Quarry's version, which galaxy/info reports ("dev" when
+	// empty).
+	Version string
 	// AccessTTL, RefreshTTL and CSRFTTL default to 300s, 1800s and 12h.
 	AccessTTL, RefreshTTL, CSRFTTL time.Duration
 	// Logger defaults to slog.Default().
@@ -69,6 +79,7 @@ type Handler struct {
 	routes []*endpoint
 	paths  map[string]*endpoint // every served path, /v1/ mirrors included
 	logins *loginThrottle
+	uuids  *userUUIDs           // nil without Settings
 }
 
 // New returns a Handler. It panics if cfg.Keys are missing, a wiring
@@ -92,8 +103,14 @@ func New(cfg Config) *Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Version == "" {
+		cfg.Version = "dev"
+	}
 	h := &Handler{cfg: cfg, paths: make(map[string]*endpoint),
 		logins: newLoginThrottle(cfg.UserLogins, cfg.AddressLogins, cfg.Logger)}
+	if cfg.Settings != nil {
+		h.uuids = newUserUUIDs(cfg.Settings)
+	}
 	h.register()
 	return h
 }
@@ -124,6 +141,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	e := h.paths[r.URL.Path]
 	if e == nil {
+		if isMAPIPath(r.URL.Path) {
+			h.serveUnknown(rec, r, reqID)
+			return
+		}
 		writeError(rec, notFound("no such management endpoint: %s %s", r.Method, r.URL.Path))
 		return
 	}

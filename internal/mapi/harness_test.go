@@ -24,6 +24,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/replication"
 	"github.com/quarrylabs/quarry/internal/storetest"
 	"github.com/quarrylabs/quarry/internal/usage"
+	"github.com/quarrylabs/quarry/internal/tlscert"
 )
 
 // testPassword is every test user's password.
@@ -119,7 +120,9 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		clock: newClock(), logs: logs, ids: map[string]int64{}, tokens: map[string]string{}}
 	repl := replication.NewService(replication.ServiceConfig{Meta: store, Objects: objects, Sealer: sealer,
 		Region: "eu-test-1", Logger: logger})
-	cfg := Config{Users: users, Jobs: engine, Objects: objects, Replication: repl, Settings: store, Keys: keys, Region: "eu-test-1",
+	certs := tlscert.New(tlscert.Config{Meta: store, Sealer: sealer, Logger: logger})
+	cfg := Config{Users: users, Jobs: engine, Objects: objects, Replication: repl, Certificates: certs,
+		Settings: store, Keys: keys, Region: "eu-test-1", Version: "1.2.3-test",
 		Serial: serial, Logger: logger, Now: h.clock.Now,
 		Observe: func(op string, status int, _ time.Duration) {
 			h.mu.Lock()

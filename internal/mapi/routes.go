@@ -40,10 +40,12 @@ type endpoint struct {
 	serve func(w http.ResponseWriter, r *http.Request) error
 }
 
-// call is a JSON endpoint's request: the authenticated caller and the body.
+// call is a JSON endpoint's request: the authenticated caller, the body
+// and the host the request was sent to (its Host header).
 type call struct {
 	p    auth.Principal
 	body []byte
+	host string
 }
 
 // jsonFunc serves a JSON endpoint: it returns the 200 body or an error.
@@ -68,12 +70,18 @@ func (h *Handler) register() {
 	h.addJSON("user/revoke_credentials", anyUser, h.revokeCredentials)
 	h.addJSON("serial_number/get", anyUser, h.serialNumber)
 	h.addJSON("region/identity", anyUser, h.regionIdentity)
+	h.addJSONMethod(http.MethodGet, "galaxy/info", anyUser, h.galaxyInfo)
+	h.addJSON("license/list", anyUser, h.listLicenses)
+	h.addJSON("license/add", adminOnly, h.addLicense)
 
 	h.addJSON("user/create", adminOnly, h.createUser)
 	h.addJSON("user/list", adminOnly, h.listUsers)
 	h.addJSON("user/delete", adminOnly, h.deleteUser)
 
 	if h.cfg.Settings != nil {
+		h.addJSON("serial_number/set", adminOnly, h.setSerialNumber)
+		h.addJSON("user/lookup", anyUser, h.lookupUser)
+		h.addRaw(http.MethodGet, KeycloakUsersPath, "keycloak/users", h.serveKeycloakUsers)
 		h.addJSON("metrics/token", adminOnly, h.createMetricsToken)
 		h.addJSON("metrics/revoke_tokens", adminOnly, h.revokeMetricsTokens)
 	}
@@ -86,6 +94,13 @@ func (h *Handler) register() {
 		h.addJSON("replication_target/delete", anyUser, h.deleteTarget)
 		h.addJSON("replication_target/test", anyUser, h.testTarget)
 	}
+	if h.cfg.Certificates != nil {
+		h.addJSON("certificates/list", adminOnly, h.listCertificates)
+		h.addJSON("certificates/get", adminOnly, h.getCertificate)
+		h.addJSON("certificates/add", adminOnly, h.addCertificate)
+		h.addJSON("certificates/delete", adminOnly, h.deleteCertificate)
+	}
+	h.registerNotImplemented()
 }
 
 // addRaw registers a route served by fn as is.
@@ -99,8 +114,14 @@ func (h *Handler) addRaw(method, path, name string, fn func(http.ResponseWriter,
 
 // addJSON registers POST /mapi/v1/<name> and its /v1/ mirror.
 func (h *Handler) addJSON(name string, who access, fn jsonFunc) {
+	h.addJSONMethod(http.MethodPost, name, who, fn)
+}
+
+// addJSONMethod is addJSON for another method: the vendor's clients GET a
+// few read-only endpoints (galaxy/info) with no body.
+func (h *Handler) addJSONMethod(method, name string, who access, fn jsonFunc) {
 	serve := func(w http.ResponseWriter, r *http.Request) error { return h.serveJSON(w, r, who, fn) }
-	h.addRaw(http.MethodPost, basePath+name, name, serve)
+	h.addRaw(method, basePath+name, name, serve)
 	h.paths[mirrorPath+name] = h.paths[basePath+name]
 }
 
@@ -124,7 +145,7 @@ func (h *Handler) serveJSON(w http.ResponseWriter, r *http.Request, who access, 
 	if err != nil {
 		return err
 	}
-	out, err := fn(r.Context(), &call{p: p, body: body})
+	out, err := fn(r.Context(), &call{p: p, body: body, host: r.Host})
 	if err != nil {
 		return err
 	}

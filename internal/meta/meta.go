@@ -201,6 +201,7 @@ type Tx interface {
 	JobTx
 	ReplicationTx
 	RefreshTx
+	CertificateTx
 }
 
 // BucketTx reads and writes buckets and their usage counters.

@@ -27,6 +27,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/replication"
 	"github.com/quarrylabs/quarry/internal/s3api"
+	"github.com/quarrylabs/quarry/internal/tlscert"
 	"github.com/quarrylabs/quarry/internal/usage"
 )
 
@@ -71,6 +72,8 @@ type Config struct {
 	// MetricsPublic serves /metrics to anyone; otherwise it takes an
 	// admin's access token or a metrics token (mapi.Handler.AuthorizeMetrics).
 	MetricsPublic bool
+	// Version is Quarry's version, reported by the MAPI's galaxy/info.
+	Version string
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// after a stop signal (30 s when zero).
 	ShutdownTimeout time.Duration
@@ -194,25 +197,36 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("serial number: %w", err)
 	}
-	management := mapi.New(mapi.Config{
-		Users:       users,
-		Replication: repl,
-		Settings:    metaStore,
-		Jobs:        jobs,
-		Objects:     objects,
-		Keys:        mapiKeys,
-		Region:      cfg.Region,
-		Serial:      serial,
-		AccessTTL:   cfg.AccessTokenTTL,
-		RefreshTTL:  cfg.RefreshTokenTTL,
-		Logger:      log,
-		Observe:     stats.ObserveMAPI,
-	})
-
 	tlsCfg, err := tlsConfig(cfg)
 	if err != nil {
 		return err
 	}
+	// The certificates added through the MAPI, served by name beside the
+	// configured one; kept even on plain HTTP, for when TLS is turned on.
+	certs := tlscert.New(tlscert.Config{Meta: metaStore, Sealer: sealer, Serving: tlsCfg != nil, Logger: log})
+	if tlsCfg != nil {
+		if err := certs.Reload(ctx); err != nil {
+			return fmt.Errorf("tls: %w", err)
+		}
+		tlsCfg.GetCertificate = certs.GetCertificate
+	}
+
+	management := mapi.New(mapi.Config{
+		Users:        users,
+		Replication:  repl,
+		Certificates: certs,
+		Settings:     metaStore,
+		Jobs:         jobs,
+		Objects:      objects,
+		Keys:         mapiKeys,
+		Region:       cfg.Region,
+		Serial:       serial,
+		Version:      cfg.Version,
+		AccessTTL:    cfg.AccessTokenTTL,
+		RefreshTTL:   cfg.RefreshTokenTTL,
+		Logger:       log,
+		Observe:      stats.ObserveMAPI,
+	})
 	// Listen on both before serving either, so a taken port fails the start
 	// instead of leaving half a server running.
 	s3Lis, err := listen(cfg.S3Addr, tlsCfg)
@@ -281,6 +295,13 @@ func Run(ctx context.Context, cfg Config) error {
 		wg.Go(func() {
 			if err := scanner.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
 				log.Error("lifecycle scanner stopped", "err", err)
+			}
+		})
+	}
+	if tlsCfg != nil {
+		wg.Go(func() {
+			if err := certs.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("tls certificate reloader stopped", "err", err)
 			}
 		})
 	}
