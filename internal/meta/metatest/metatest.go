@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"BucketReplication", testBucketReplication},
 		{"ReplicationTasks", testReplicationTasks},
 		{"VersionReplication", testVersionReplication},
+		{"SSE", testSSE},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 var statements = []string{
 	// bucket.go
 	qNextBucketID, qCreateBucket, qCreateUsage, qGetBucket, qListBuckets, qListBucketsByOwner,
-	qDeleteUsage, qDeleteBucket, qSetVersioning, qSetBucketTags,
+	qDeleteUsage, qDeleteBucket, qSetVersioning, qSetBucketTags, qSetEncryption,
 	qGetUsage, qAddUsage, qSetUsage,
 	// version.go
 	qPutVersion, qGetVersion, qGetLatest, qNewestVersion, qDeleteVersion,
@@ -52,6 +52,9 @@ var statements = []string{
 	// replication_version.go
 	qVersionExists, qUpsertVersionReplication, qSumVersionReplication, qListVersionReplication,
 	qDeleteVersionReplication,
+	// sse.go
+	qAddSSEKey, qListSSEKeys, qDeleteSSEKey, qAddSSEEvent, qListSSEEvents,
+	qListSealedVersions, qSetVersionSegments, qListSealedParts, qSetPartSealedKey,
 }
 
 // stmtCache holds one pool's prepared statements by query text. The map is
