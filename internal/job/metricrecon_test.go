@@ -12,9 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/blob"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
+	"github.com/quarrylabs/quarry/internal/sse"
 )
 
 // reconEngine runs METRIC_RECONCILIATION in small batches, so that even
@@ -287,5 +289,47 @@ func (h *harness) wantBlobs(want map[string]bool) {
 		if got := err == nil; got != exists {
 			h.t.Errorf("blob %s exists = %v, want %v (%v)", id, got, exists, err)
 		}
+	}
+}
+
+func TestVerifyDataChecksEncryptedBlobsAgainstTheirSealedLength(t *testing.T) {
+	h := newHarness(t)
+	sealer, err := auth.NewSealer(bytes.Repeat([]byte{3}, auth.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := sse.NewKeyring(h.meta, sealer)
+	if err := keys.EnsureKey(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.svc = object.New(object.Config{Meta: h.meta, Blobs: h.blobs, Keys: keys})
+	h.bucket(alice, "vault")
+	var vs []*meta.Version
+	for i, size := range []int{0, 10, sse.ChunkSize + 1} {
+		data := strings.Repeat("s", size)
+		v, err := h.svc.PutObject(h.ctx, alice, object.PutInput{Bucket: "vault", Key: fmt.Sprintf("k%d", i),
+			Body: strings.NewReader(data), Size: int64(size), Attrs: object.ObjectAttrs{SSE: meta.SSEAES256}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, v)
+	}
+	e := h.reconEngine()
+	j, _ := h.reconcile(e, "vault", map[string]string{ParamVerifyData: "true"})
+	if j.Stats.Failed != 0 || j.Stats.Processed != 3 {
+		t.Fatalf("intact encrypted objects: stats %+v", j.Stats)
+	}
+	// A blob cut down to the plaintext's length has lost its tags.
+	if err := os.Truncate(h.blobPath(vs[2].Segments[0].BlobID), vs[2].Size); err != nil {
+		t.Fatal(err)
+	}
+	j, _ = h.reconcile(e, "vault", map[string]string{ParamVerifyData: "true"})
+	if j.Stats.Failed != 1 || j.Stats.Processed != 2 {
+		t.Fatalf("after truncation: stats %+v", j.Stats)
+	}
+	failures, _, err := e.Failures(h.ctx, alice, j.ID, 0, "")
+	want := fmt.Sprintf("holds %d bytes, expected %d", vs[2].Size, sse.SealedSize(vs[2].Size))
+	if err != nil || len(failures) != 1 || failures[0].Key != "k2" || !strings.Contains(failures[0].Reason, want) {
+		t.Fatalf("failures %+v %v; want k2 with %q", failures, err, want)
 	}
 }
