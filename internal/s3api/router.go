@@ -22,6 +22,9 @@ const (
 	opGetBucketReplication    = "GetBucketReplication"
 	opPutBucketReplication    = "PutBucketReplication"
 	opDeleteBucketReplication = "DeleteBucketReplication"
+	opGetBucketEncryption     = "GetBucketEncryption"
+	opPutBucketEncryption     = "PutBucketEncryption"
+	opDeleteBucketEncryption  = "DeleteBucketEncryption"
 	opGetBucketACL            = "GetBucketAcl"
 	opListObjects             = "ListObjects"
 	opListObjectsV2           = "ListObjectsV2"
@@ -52,9 +55,9 @@ const (
 )
 
 // unsupportedSubresources are the S3 subresources Quarry does not
-// implement. A request naming one gets 501 rather than being mistaken for
-// a plain object or bucket operation (a PUT ?policy must not create an
-// object called "").
+// implement (encryption: on objects; a bucket's is served). A request
+// naming one gets 501 rather than being mistaken for a plain object or
+// bucket operation (a PUT ?policy must not create an object called "").
 var unsupportedSubresources = []string{
 	"accelerate", "analytics", "attributes", "cors", "encryption",
 	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging",
@@ -132,6 +135,9 @@ func bucketOp(method string, q url.Values) string {
 			return opGetBucketACL
 		}
 		return opUnsupported
+	}
+	if has("encryption") {
+		return bucketEncryptionOp(method) // a bucket subresource only
 	}
 	for _, name := range unsupportedSubresources {
 		if has(name) {
