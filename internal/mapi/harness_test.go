@@ -22,6 +22,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/replication"
+	"github.com/quarrylabs/quarry/internal/sse"
 	"github.com/quarrylabs/quarry/internal/storetest"
 )
 
@@ -118,7 +119,12 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		clock: newClock(), logs: logs, ids: map[string]int64{}, tokens: map[string]string{}}
 	repl := replication.NewService(replication.ServiceConfig{Meta: store, Objects: objects, Sealer: sealer,
 		Region: "eu-test-1", Logger: logger})
+	sseKeys := sse.NewKeyring(store, sealer)
+	if err := sseKeys.EnsureKey(ctx); err != nil {
+		t.Fatal(err)
+	}
 	cfg := Config{Users: users, Jobs: engine, Objects: objects, Replication: repl, Settings: store, Keys: keys, Region: "eu-test-1",
+		Encryption: sse.NewService(store, sseKeys),
 		Serial: serial, Logger: logger, Now: h.clock.Now,
 		Observe: func(op string, status int, _ time.Duration) {
 			h.mu.Lock()
