@@ -125,7 +125,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	}
 	cfg := Config{Users: users, Jobs: engine, Objects: objects, Replication: repl, Settings: store, Keys: keys, Region: "eu-test-1",
 		Encryption: sse.NewService(store, sseKeys),
-		Serial: serial, Logger: logger, Now: h.clock.Now,
+		Serial:     serial, Logger: logger, Now: h.clock.Now,
 		Observe: func(op string, status int, _ time.Duration) {
 			h.mu.Lock()
 			defer h.mu.Unlock()
