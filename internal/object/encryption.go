@@ -121,6 +121,14 @@ type decryptingReader struct {
 	io.Closer
 }
 
+// WriteTo lets io.Copy hand the decrypter whole batches to write.
+func (r decryptingReader) WriteTo(w io.Writer) (int64, error) {
+	if wt, ok := r.Reader.(io.WriterTo); ok {
+		return wt.WriteTo(w)
+	}
+	return io.Copy(w, r.Reader)
+}
+
 // GetBucketEncryption returns the bucket's default encryption. A bucket
 // without one answers ErrNoSuchEncryptionConfig, unless the server's mode
 // encrypts every write: then it has AES256, as every AWS bucket has.

@@ -252,6 +252,97 @@ func (d *decrypter) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// WriteTo writes the plaintext to w a batch of chunks at a time, so that
+// io.Copy (an HTTP response) makes large writes without a buffer of its
+// own. Past one batch, the next batch is read and decrypted on a second
+// goroutine while w takes the current one: decryption overlaps the
+// network.
+func (d *decrypter) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	if len(d.out) > 0 {
+		n, err := w.Write(d.out)
+		total += int64(n)
+		d.out = d.out[n:]
+		if err != nil {
+			return total, err
+		}
+	}
+	if d.remain <= int64(batchChunks)*ChunkSize || d.err != nil {
+		for d.remain > 0 && d.err == nil {
+			if d.err = d.next(); d.err != nil {
+				break
+			}
+			n, err := w.Write(d.out)
+			total += int64(n)
+			d.out = d.out[n:]
+			if err != nil {
+				return total, err
+			}
+		}
+		return total, d.err
+	}
+	n, err := d.pipeline(w)
+	return total + n, err
+}
+
+// decrypted is a batch of plaintext in buf, or the error that ended the
+// stream.
+type decrypted struct {
+	buf, out []byte
+	err      error
+}
+
+// pipeline decrypts on a goroutine into two buffers that take turns, and
+// writes them to w in order.
+func (d *decrypter) pipeline(w io.Writer) (int64, error) {
+	free := make(chan []byte, 2)
+	full := make(chan decrypted, 2)
+	stop := make(chan struct{})
+	free <- d.buf
+	free <- make([]byte, len(d.buf))
+	go func() {
+		defer close(full)
+		for d.remain > 0 {
+			select {
+			case d.buf = <-free:
+			case <-stop:
+				return
+			}
+			err := d.next()
+			full <- decrypted{buf: d.buf, out: d.out, err: err} // never blocks: two buffers, room for two
+			d.out = nil
+			if err != nil {
+				return
+			}
+		}
+	}()
+	var total int64
+	var werr error
+	for b := range full {
+		if werr == nil && b.err != nil {
+			werr = b.err
+		}
+		if werr == nil {
+			n, err := w.Write(b.out)
+			total += int64(n)
+			werr = err
+		}
+		if werr != nil {
+			select {
+			case <-stop:
+			default:
+				close(stop) // the goroutine ends; full is drained until it does
+			}
+			continue
+		}
+		free <- b.buf
+	}
+	if werr != nil {
+		d.err = werr
+	}
+	return total, werr
+}
+
 // next reads and opens the next batch of chunks into out.
 func (d *decrypter) next() error {
 	if d.index > d.last {

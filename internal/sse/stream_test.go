@@ -257,3 +257,47 @@ func BenchmarkDecrypt64MiB(b *testing.B) {
 		}
 	}
 }
+
+func TestWriteToServesTheSameBytesAsRead(t *testing.T) {
+	k := newKey(t)
+	const n = 20*ChunkSize + 3
+	plain := pattern(n)
+	sealed := seal(t, k, plain)
+	for _, r := range [][2]int64{{0, n}, {5, ChunkSize}, {ChunkSize - 1, 17 * ChunkSize}} {
+		so, sn := StoredSpan(n, r[0], r[1])
+		var out bytes.Buffer
+		got, err := k.Decrypt(bytes.NewReader(sealed[so:so+sn]), n, r[0], r[1]).(io.WriterTo).WriteTo(&out)
+		if err != nil || got != r[1] || !bytes.Equal(out.Bytes(), plain[r[0]:r[0]+r[1]]) {
+			t.Fatalf("WriteTo of %d+%d: %d bytes, %v", r[0], r[1], got, err)
+		}
+	}
+	bad := bytes.Clone(sealed)
+	bad[len(bad)-1] ^= 1
+	if _, err := k.Decrypt(bytes.NewReader(bad), n, 0, n).(io.WriterTo).WriteTo(io.Discard); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("WriteTo of a tampered stream: %v", err)
+	}
+}
+
+// failingWriter takes limit bytes, then fails.
+type failingWriter struct{ limit int }
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if len(p) > w.limit {
+		n := w.limit
+		w.limit = 0
+		return n, errors.New("connection reset")
+	}
+	w.limit -= len(p)
+	return len(p), nil
+}
+
+func TestWriteToStopsAtTheFirstWriteError(t *testing.T) {
+	k := newKey(t)
+	const n = 50 * ChunkSize
+	sealed := seal(t, k, pattern(n))
+	w := &failingWriter{limit: 20 * ChunkSize}
+	got, err := k.Decrypt(bytes.NewReader(sealed), n, 0, n).(io.WriterTo).WriteTo(w)
+	if err == nil || err.Error() != "connection reset" || got != 20*ChunkSize {
+		t.Fatalf("WriteTo: %d bytes, %v; want 20 chunks and the write error", got, err)
+	}
+}
