@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/mapiclient"
 )
 
@@ -34,7 +35,7 @@ func newJobCreateCmd(g *globalFlags) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "create --type TYPE --bucket BUCKET [--param k=v ...] [--wait]",
-		Short: "Create a job: BATCH_REPLICATE, LIFECYCLE_UPDATE, METRIC_RECONCILIATION or TRIGGER_RECONCILIATION",
+		Short: "Create a job: " + strings.Join(job.Types(), ", "),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if req.JobType == "" || req.BucketName == "" {

@@ -16,9 +16,10 @@ import (
 
 func newServerCmd() *cobra.Command {
 	var (
-		cfg       server.Config
-		logFormat string
-		logLevel  string
+		cfg           server.Config
+		logFormat     string
+		logLevel      string
+		lifecycleScan bool
 	)
 	cmd := &cobra.Command{
 		Use:   "server",
@@ -36,6 +37,7 @@ Every flag can also be set by the environment variable shown; a flag wins.`,
 				return err
 			}
 			cfg.Logger = logger
+			cfg.NoLifecycleScan = !lifecycleScan
 			privateUmask()
 			cfg.Stdout = cmd.OutOrStdout()
 			cfg.Root = auth.RootConfig{
@@ -61,6 +63,8 @@ Every flag can also be set by the environment variable shown; a flag wins.`,
 	f.IntVar(&cfg.JobWorkers, "job-workers", 4, "jobs this node runs at once")
 	f.DurationVar(&cfg.JobLease, "job-lease", 15*time.Second, "how long a silent worker keeps a job before another takes it over")
 	f.DurationVar(&cfg.JobRetention, "job-retention", 30*24*time.Hour, "how long finished jobs are kept")
+	f.DurationVar(&cfg.LifecycleDay, "lifecycle-day", 24*time.Hour, "length of a lifecycle day: the scanner applies lifecycle rules once a day, and rules' Days count in it (shorten for tests and demos)")
+	f.BoolVar(&lifecycleScan, "lifecycle-scan", true, "run the background lifecycle scanner on this node")
 	f.DurationVar(&cfg.AccessTokenTTL, "access-token-ttl", 300*time.Second, "lifetime of MAPI access tokens")
 	f.DurationVar(&cfg.RefreshTokenTTL, "refresh-token-ttl", 1800*time.Second, "lifetime of MAPI refresh tokens")
 	f.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "serve /metrics without a bearer token")

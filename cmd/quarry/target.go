@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -22,14 +24,20 @@ func newTargetCmd(g *globalFlags) *cobra.Command {
 func newReplicationTargetCmd(g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "replication",
-		Short: "Manage replication targets: buckets on remote S3 endpoints (admin only)",
+		Short: "Manage replication targets: buckets on remote S3 endpoints",
 		Long: `A replication target is a bucket on a remote S3 endpoint (another Quarry,
 or any S3-compatible store) with the credentials to write to it. A bucket's
-replication configuration names a target by its ARN in Destination/Bucket.`,
+replication configuration names a target by its ARN in Destination/Bucket.
+
+A target belongs to the user who adds it. Its owner and admins may use it;
+an admin may grant it to other users (--grant, --grant-all, and the access
+command). A bucket replicates to a target only while the bucket's owner may
+use it. Users see only the targets they may use.`,
 	}
 	cmd.AddCommand(
 		newTargetAddCmd(g),
 		newTargetListCmd(g),
+		newTargetAccessCmd(g),
 		newTargetRmCmd(g),
 		newTargetTestCmd(g),
 	)
@@ -42,7 +50,7 @@ func newTargetAddCmd(g *globalFlags) *cobra.Command {
 		secretStdin bool
 	)
 	cmd := &cobra.Command{
-		Use:   "add --name N --endpoint URL --bucket B --access-key AK (--secret-key SK | --secret-key-stdin) [--region R] [--insecure-skip-verify]",
+		Use:   "add --name N --endpoint URL --bucket B --access-key AK (--secret-key SK | --secret-key-stdin) [--region R] [--insecure-skip-verify] [--grant USER,... | --grant-all]",
 		Short: "Add a replication target; prints its ARN",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -84,6 +92,8 @@ func newTargetAddCmd(g *globalFlags) *cobra.Command {
 	f.StringVar(&req.SecretKey, "secret-key", "", "secret key of the remote endpoint (visible to other local users in the process list: prefer --secret-key-stdin)")
 	f.BoolVar(&secretStdin, "secret-key-stdin", false, "read the secret key from the first line of standard input")
 	f.BoolVar(&req.InsecureSkipVerify, "insecure-skip-verify", false, "let the server accept any TLS certificate of the remote endpoint")
+	f.StringSliceVar(&req.Users, "grant", nil, "usernames of the users who may use the target besides you (admins only)")
+	f.BoolVar(&req.AllUsers, "grant-all", false, "let every user use the target (admins only)")
 	return cmd
 }
 
@@ -161,11 +171,173 @@ its bucket. Prints "ok", or the server's reason and exits 1.`,
 	}
 }
 
+// accessFlags are the changes the access command makes to a target's
+// grants.
+type accessFlags struct {
+	grant, revoke       []string
+	grantAll, revokeAll bool
+}
+
+func (f *accessFlags) changes() bool {
+	return len(f.grant) > 0 || len(f.revoke) > 0 || f.grantAll || f.revokeAll
+}
+
+// apply returns the grants of t changed as the flags say. t's grants are
+// those the server showed (it shows them to the owner and admins, the
+// only ones who may change them).
+func (f *accessFlags) apply(t *mapiclient.ReplicationTarget) (mapiclient.TargetAccess, error) {
+	if f.grantAll && f.revokeAll {
+		return mapiclient.TargetAccess{}, errors.New("give at most one of --grant-all and --revoke-all")
+	}
+	for _, u := range f.grant {
+		if slices.Contains(f.revoke, u) {
+			return mapiclient.TargetAccess{}, fmt.Errorf("%s is both granted and revoked", u)
+		}
+	}
+	var access mapiclient.TargetAccess
+	if t.AllUsers != nil {
+		access.AllUsers = *t.AllUsers
+	}
+	for _, u := range t.Users {
+		if u.Username != "" {
+			access.Users = append(access.Users, u.Username)
+		}
+	}
+	if f.revokeAll {
+		access = mapiclient.TargetAccess{}
+	}
+	for _, u := range f.revoke {
+		i := slices.Index(access.Users, u)
+		if i < 0 {
+			return mapiclient.TargetAccess{}, fmt.Errorf("%s is not granted %s", u, t.ARN)
+		}
+		access.Users = slices.Delete(access.Users, i, i+1)
+	}
+	for _, u := range f.grant {
+		if u = strings.TrimSpace(u); u != "" && !slices.Contains(access.Users, u) {
+			access.Users = append(access.Users, u)
+		}
+	}
+	if f.grantAll {
+		access.AllUsers = true
+	}
+	return access, nil
+}
+
+func newTargetAccessCmd(g *globalFlags) *cobra.Command {
+	var f accessFlags
+	cmd := &cobra.Command{
+		Use:   "access ARN [--grant USER,...] [--revoke USER,...] [--grant-all | --revoke-all]",
+		Short: "Show or change who may use a replication target",
+		Long: `Show who may use a replication target, or change it (the target's owner or
+an admin; only admins may grant a target to other users).
+
+  --grant USER,...   let these users use it too
+  --revoke USER,...  stop letting these users use it
+  --grant-all        let every user use it
+  --revoke-all       withdraw every grant: only its owner and admins may use
+                     it (with --grant: exactly the users given)
+
+A bucket whose owner loses the grant stops replicating to the target: each
+new copy fails with the reason, and nothing is written there.`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			arn := args[0]
+			return g.withClient(func(c *mapiclient.Client, jsonOut bool) error {
+				targets, err := c.ListReplicationTargets(cmd.Context())
+				if err != nil {
+					return err
+				}
+				var t *mapiclient.ReplicationTarget
+				for i := range targets {
+					if targets[i].ARN == arn {
+						t = &targets[i]
+					}
+				}
+				if !f.changes() {
+					if t == nil {
+						return fmt.Errorf("replication target %s does not exist", arn)
+					}
+					return printTargetAccess(cmd.OutOrStdout(), t, jsonOut)
+				}
+				if t == nil {
+					// Not listed: the server says why (404).
+					t = &mapiclient.ReplicationTarget{ARN: arn}
+				}
+				access, err := f.apply(t)
+				if err != nil {
+					return err
+				}
+				updated, err := c.UpdateReplicationTargetAccess(cmd.Context(), arn, access)
+				if err != nil {
+					return err
+				}
+				return printTargetAccess(cmd.OutOrStdout(), updated, jsonOut)
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringSliceVar(&f.grant, "grant", nil, "usernames of users to let use the target")
+	fl.StringSliceVar(&f.revoke, "revoke", nil, "usernames of users to stop letting use the target")
+	fl.BoolVar(&f.grantAll, "grant-all", false, "let every user use the target")
+	fl.BoolVar(&f.revokeAll, "revoke-all", false, "withdraw every grant before --grant applies")
+	return cmd
+}
+
+// printTargetAccess writes a target and who may use it.
+func printTargetAccess(w io.Writer, t *mapiclient.ReplicationTarget, jsonOut bool) error {
+	if jsonOut {
+		return printJSON(w, map[string]any{"target": t})
+	}
+	tw := newTable(w)
+	fmt.Fprintf(tw, "ARN\t%s\n", t.ARN)
+	fmt.Fprintf(tw, "NAME\t%s\n", t.Name)
+	fmt.Fprintf(tw, "OWNER\t%s\n", targetOwner(t))
+	fmt.Fprintf(tw, "ACCESS\t%s\n", targetAccess(t))
+	return tw.Flush()
+}
+
 func printTargetTable(w io.Writer, targets []mapiclient.ReplicationTarget) error {
 	tw := newTable(w)
-	fmt.Fprintln(tw, "ARN\tNAME\tENDPOINT\tREGION\tBUCKET")
+	fmt.Fprintln(tw, "ARN\tNAME\tENDPOINT\tREGION\tBUCKET\tOWNER\tACCESS")
 	for _, t := range targets {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ARN, t.Name, t.Endpoint, orDash(t.Region), t.Bucket)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ARN, t.Name, t.Endpoint, orDash(t.Region), t.Bucket,
+			targetOwner(&t), targetAccess(&t))
 	}
 	return tw.Flush()
+}
+
+// targetOwner names the owner of t, "-" when the server did not say (the
+// caller does not manage t).
+func targetOwner(t *mapiclient.ReplicationTarget) string {
+	if t.Owner == nil {
+		return "-"
+	}
+	return userName(*t.Owner)
+}
+
+// targetAccess says who besides its owner and admins may use t: "all
+// users", the users granted, "owner only", or "-" when the server did not
+// say.
+func targetAccess(t *mapiclient.ReplicationTarget) string {
+	switch {
+	case !t.Managed():
+		return "-"
+	case t.AllUsers != nil && *t.AllUsers:
+		return "all users"
+	case len(t.Users) == 0:
+		return "owner only"
+	}
+	names := make([]string, len(t.Users))
+	for i, u := range t.Users {
+		names[i] = userName(u)
+	}
+	return strings.Join(names, ",")
+}
+
+func userName(u mapiclient.TargetUser) string {
+	if u.Username == "" {
+		return fmt.Sprintf("#%d (deleted)", u.ID.ID)
+	}
+	return u.Username
 }

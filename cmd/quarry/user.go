@@ -131,7 +131,7 @@ func newUserDeleteCmd(g *globalFlags) *cobra.Command {
 }
 
 // resolveUser takes a numeric id as is, and looks a user name up in the
-// user list.
+// user list, in any case, as the server compares names.
 func resolveUser(ctx context.Context, c *mapiclient.Client, arg string) (id int64, name string, err error) {
 	if id, err := strconv.ParseInt(arg, 10, 64); err == nil && id > 0 {
 		return id, arg, nil
@@ -141,7 +141,7 @@ func resolveUser(ctx context.Context, c *mapiclient.Client, arg string) (id int6
 		return 0, "", err
 	}
 	for _, u := range users {
-		if u.Username == arg {
+		if strings.EqualFold(u.Username, arg) {
 			return u.ID.ID, fmt.Sprintf("%s (id %d)", u.Username, u.ID.ID), nil
 		}
 	}

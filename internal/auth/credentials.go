@@ -57,7 +57,7 @@ func newSecretKey() (string, error) { return randomString(secretKeyAlphabet, sec
 func newPassword() (string, error)  { return randomString(urlSafeAlphabet, generatedPasswordLen) }
 
 // ValidateUsername reports ErrInvalidUsername unless u is 1 to 64 characters
-// of [A-Za-z0-9._@-].
+// of [A-Za-z0-9._@-]. Case does not tell usernames apart (FoldUsername).
 func ValidateUsername(u string) error {
 	if len(u) == 0 || len(u) > maxUsernameLen {
 		return fmt.Errorf("%w: must be 1 to %d characters", ErrInvalidUsername, maxUsernameLen)
@@ -69,6 +69,10 @@ func ValidateUsername(u string) error {
 	}
 	return nil
 }
+
+// FoldUsername is the form of a username that compares: usernames are one
+// name in any case, and hold no letters but ASCII ones.
+func FoldUsername(u string) string { return strings.ToLower(u) }
 
 func isUsernameChar(c byte) bool {
 	return ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9') ||

@@ -18,4 +18,10 @@ var (
 	// ErrBadCredentials deliberately does not say whether the user or
 	// the password was wrong.
 	ErrBadCredentials = errors.New("auth: bad credentials")
+	// ErrRefreshFamilyGone: the refresh token's login no longer exists (it
+	// expired, its user was deleted, or a reuse revoked it).
+	ErrRefreshFamilyGone = errors.New("auth: refresh token revoked or expired")
+	// ErrRefreshTokenReused: a refresh token that was already rotated out
+	// was presented again; its whole family has been revoked.
+	ErrRefreshTokenReused = errors.New("auth: refresh token reused")
 )

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/quarrylabs/quarry/internal/meta"
@@ -69,7 +70,7 @@ type fakeTx struct {
 
 func (t *fakeTx) CreateUser(u *meta.User) error {
 	for _, o := range t.s.users {
-		if o.Username == u.Username {
+		if strings.EqualFold(o.Username, u.Username) {
 			return meta.ErrExists
 		}
 	}
@@ -89,7 +90,7 @@ func (t *fakeTx) GetUser(id int64) (*meta.User, error) {
 
 func (t *fakeTx) GetUserByName(name string) (*meta.User, error) {
 	for _, u := range t.s.users {
-		if u.Username == name {
+		if strings.EqualFold(u.Username, name) {
 			return &u, nil
 		}
 	}

@@ -58,8 +58,17 @@ func newUser(username, password string, role meta.Role, now time.Time) (*meta.Us
 	return &meta.User{Username: username, PasswordHash: hash, Role: role, CreatedAt: now.UTC()}, nil
 }
 
+// createUser inserts u unless its name is taken in any case. The schema
+// enforces that too; asking first keeps the rule for a store that does not.
 func createUser(tx meta.Tx, u *meta.User) error {
-	err := tx.CreateUser(u)
+	_, err := tx.GetUserByName(u.Username)
+	if err == nil {
+		return fmt.Errorf("%w: %s", ErrUserExists, u.Username)
+	}
+	if !errors.Is(err, meta.ErrNotFound) {
+		return fmt.Errorf("auth: create user %s: %w", u.Username, err)
+	}
+	err = tx.CreateUser(u)
 	if errors.Is(err, meta.ErrExists) {
 		return fmt.Errorf("%w: %s", ErrUserExists, u.Username)
 	}
@@ -69,8 +78,8 @@ func createUser(tx meta.Tx, u *meta.User) error {
 	return nil
 }
 
-// Authenticate checks a username and password; ErrBadCredentials when the
-// user is unknown or the password is wrong.
+// Authenticate checks a username, in any case, and a password;
+// ErrBadCredentials when the user is unknown or the password is wrong.
 func (s *Service) Authenticate(ctx context.Context, username, password string) (Principal, error) {
 	var u *meta.User
 	err := s.store.View(ctx, func(tx meta.Tx) error {
@@ -110,7 +119,8 @@ func (s *Service) GetUser(ctx context.Context, id int64) (*meta.User, error) {
 	return u, err
 }
 
-// GetUserByName returns ErrNoSuchUser when no user has the name.
+// GetUserByName finds the user named username in any case; ErrNoSuchUser
+// when there is none.
 func (s *Service) GetUserByName(ctx context.Context, username string) (*meta.User, error) {
 	var u *meta.User
 	err := s.store.View(ctx, func(tx meta.Tx) error {
@@ -152,9 +162,10 @@ func (s *Service) ListUsers(ctx context.Context, afterID int64, limit int) ([]me
 	return users, nil
 }
 
-// DeleteUser removes a user and its access keys; ErrNoSuchUser when absent.
-// The user's keys stop working on this node at once (on other nodes within
-// keyCacheTTL).
+// DeleteUser removes a user, its access keys and its refresh token
+// families; ErrNoSuchUser when absent. The user's keys stop working on this
+// node at once (on other nodes within keyCacheTTL), its refresh tokens on
+// every node at once.
 func (s *Service) DeleteUser(ctx context.Context, id int64) error {
 	defer s.keys.invalidateUser(id)
 	return s.store.Update(ctx, func(tx meta.Tx) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/meta"
@@ -86,5 +87,99 @@ func TestServiceOnSQLite(t *testing.T) {
 	}
 	if _, _, err := s.LookupAccessKey(ctx, root.AccessKey); !errors.Is(err, auth.ErrNoSuchAccessKey) {
 		t.Fatalf("LookupAccessKey after DeleteAccessKey: err = %v, want ErrNoSuchAccessKey", err)
+	}
+}
+
+func TestUsernamesAreOneNameInAnyCase(t *testing.T) {
+	ctx := context.Background()
+	s := newSQLiteService(t)
+	alice, err := s.CreateUser(ctx, "Alice", "alice-password", meta.RoleUser)
+	if err != nil {
+		t.Fatalf("CreateUser(Alice): %v", err)
+	}
+	for _, name := range []string{"alice", "ALICE", "Alice"} {
+		if _, err := s.CreateUser(ctx, name, "other-password", meta.RoleAdmin); !errors.Is(err, auth.ErrUserExists) {
+			t.Errorf("CreateUser(%s) beside Alice: err = %v, want ErrUserExists", name, err)
+		}
+	}
+	for _, name := range []string{"alice", "ALICE", "aLiCe"} {
+		p, err := s.Authenticate(ctx, name, "alice-password")
+		if err != nil || p.UserID != alice.ID || p.Username != "Alice" {
+			t.Errorf("Authenticate(%s) = %+v, %v; want Alice as created", name, p, err)
+		}
+	}
+	if _, err := s.Authenticate(ctx, "alice", "other-password"); !errors.Is(err, auth.ErrBadCredentials) {
+		t.Errorf("the refused duplicate's password works: err = %v", err)
+	}
+}
+
+func TestRefreshTokensRotateAndAReplayRevokesTheWholeFamily(t *testing.T) {
+	ctx := context.Background()
+	s := newSQLiteService(t)
+	u, err := s.CreateUser(ctx, "alice", "alice-password", meta.RoleUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := auth.Principal{UserID: u.ID, Username: u.Username, Role: u.Role}
+	now := time.Now()
+	f, err := s.StartRefreshFamily(ctx, p, "quarry-cli", now, now.Add(time.Hour))
+	if err != nil || f.Generation != 1 || f.ID == "" {
+		t.Fatalf("StartRefreshFamily = %+v, %v; want generation 1", f, err)
+	}
+
+	got, rotated, err := s.RotateRefreshToken(ctx, f.ID, 1, now, now.Add(2*time.Hour))
+	if err != nil || got != p || rotated.Generation != 2 {
+		t.Fatalf("first refresh = %+v, %+v, %v; want alice at generation 2", got, rotated, err)
+	}
+	_, revoked, err := s.RotateRefreshToken(ctx, f.ID, 1, now, now.Add(2*time.Hour))
+	if !errors.Is(err, auth.ErrRefreshTokenReused) || revoked == nil || revoked.UserID != u.ID {
+		t.Fatalf("replay of generation 1 = %+v, %v; want ErrRefreshTokenReused naming alice's family", revoked, err)
+	}
+	if _, _, err := s.RotateRefreshToken(ctx, f.ID, 2, now, now.Add(2*time.Hour)); !errors.Is(err, auth.ErrRefreshFamilyGone) {
+		t.Fatalf("the newest token after a replay: err = %v, want ErrRefreshFamilyGone", err)
+	}
+}
+
+func TestRefreshFamiliesEndWithTheirExpiryOrTheirUser(t *testing.T) {
+	ctx := context.Background()
+	s := newSQLiteService(t)
+	u, err := s.CreateUser(ctx, "alice", "alice-password", meta.RoleUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := auth.Principal{UserID: u.ID, Username: u.Username, Role: u.Role}
+	now := time.Now()
+	start := func(ttl time.Duration) string {
+		t.Helper()
+		f, err := s.StartRefreshFamily(ctx, p, "quarry-cli", now, now.Add(ttl))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.ID
+	}
+
+	expired := start(time.Minute)
+	if _, _, err := s.RotateRefreshToken(ctx, expired, 1, now.Add(time.Minute), now.Add(time.Hour)); !errors.Is(err, auth.ErrRefreshFamilyGone) {
+		t.Errorf("refresh at the family's expiry: err = %v, want ErrRefreshFamilyGone", err)
+	}
+
+	// A login deletes families that expired before it, without being asked.
+	stale := start(time.Minute)
+	if _, err := s.StartRefreshFamily(ctx, p, "quarry-cli", now.Add(2*time.Minute), now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.RotateRefreshToken(ctx, stale, 1, now, now.Add(time.Hour)); !errors.Is(err, auth.ErrRefreshFamilyGone) {
+		t.Errorf("a family that expired before a later login is still there: err = %v", err)
+	}
+
+	live := start(time.Hour)
+	if err := s.DeleteUser(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.RotateRefreshToken(ctx, live, 1, now, now.Add(time.Hour)); !errors.Is(err, auth.ErrRefreshFamilyGone) {
+		t.Errorf("refresh of a deleted user's family: err = %v, want ErrRefreshFamilyGone", err)
+	}
+	if _, err := s.StartRefreshFamily(ctx, p, "quarry-cli", now, now.Add(time.Hour)); !errors.Is(err, auth.ErrNoSuchUser) {
+		t.Errorf("a login family for a deleted user: err = %v, want ErrNoSuchUser", err)
 	}
 }

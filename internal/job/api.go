@@ -7,6 +7,7 @@ package job
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
@@ -20,6 +21,17 @@ const (
 	TypeMetricReconciliation  = "METRIC_RECONCILIATION"
 	TypeTriggerReconciliation = "TRIGGER_RECONCILIATION"
 )
+
+// Types lists the MAPI jobType values, in the order the MAPI documents
+// them. It is the one list of job types: the engine, the MAPI and the CLI
+// read it; the runners that implement them live with their domains
+// (replication, lifecycle, usage, notify).
+func Types() []string {
+	return []string{TypeBatchReplicate, TypeLifecycleUpdate, TypeMetricReconciliation, TypeTriggerReconciliation}
+}
+
+// IsType reports whether t is one of Types.
+func IsType(t string) bool { return slices.Contains(Types(), t) }
 
 // Errors the engine's API returns (possibly wrapped). Bucket errors come from
 // the object service (object.ErrNoSuchBucket, object.ErrAccessDenied); an

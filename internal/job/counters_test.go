@@ -1,10 +1,12 @@
-package job
+package job_test
 
 import (
 	"context"
 	"strings"
 	"testing"
 
+	"github.com/quarrylabs/quarry/internal/job"
+	"github.com/quarrylabs/quarry/internal/job/jobtest"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
@@ -37,19 +39,19 @@ func TestCountersKeepTheIdentity(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
-			h.bucket(alice, "photos")
-			runner := funcRunner{typ: TypeTriggerReconciliation, fn: func(ctx context.Context, r *Run) error {
+			h.Bucket(alice, "photos")
+			runner := funcRunner{typ: job.TypeTriggerReconciliation, fn: func(ctx context.Context, r *job.Run) error {
 				for _, d := range tt.steps {
-					if err := r.Checkpoint(ctx, Checkpoint{State: meta.JobProcessing, Delta: d}); err != nil {
+					if err := r.Checkpoint(ctx, job.Checkpoint{State: meta.JobProcessing, Delta: d}); err != nil {
 						return err
 					}
-					assertCounters(t, ptr(r.Job()))
+					jobtest.AssertCounters(t, ptr(r.Job()))
 				}
 				return nil
 			}}
-			e := h.engine(nil, runner)
-			h.start(e)
-			j := h.finished(h.create(e, alice, TypeTriggerReconciliation, "photos", nil).ID)
+			e := h.Engine(nil, runner)
+			h.Start(e)
+			j := h.Finished(h.Create(e, alice, job.TypeTriggerReconciliation, "photos", nil).ID)
 			if j.State != meta.JobComplete || j.Stats != tt.want {
 				t.Fatalf("job ended %s with %+v, want COMPLETE with %+v", j.State, j.Stats, tt.want)
 			}
@@ -71,16 +73,16 @@ func TestAJobThatFinishesWhileACancelIsPendingEndsCancelled(t *testing.T) {
 	} {
 		t.Run(outcome.name, func(t *testing.T) {
 			h := newHarness(t)
-			h.bucket(alice, "photos")
+			h.Bucket(alice, "photos")
 			// The runner's last checkpoint commits, then a cancel is
 			// recorded before the runner returns: the cancel was
 			// accepted while the job still ran, so the job must not
 			// end COMPLETE (or FAILED).
-			runner := funcRunner{typ: TypeTriggerReconciliation, fn: func(ctx context.Context, r *Run) error {
-				if err := r.Checkpoint(ctx, Checkpoint{State: meta.JobExecuting, Delta: meta.JobStats{Total: 1, Processed: 1}}); err != nil {
+			runner := funcRunner{typ: job.TypeTriggerReconciliation, fn: func(ctx context.Context, r *job.Run) error {
+				if err := r.Checkpoint(ctx, job.Checkpoint{State: meta.JobExecuting, Delta: meta.JobStats{Total: 1, Processed: 1}}); err != nil {
 					return err
 				}
-				err := h.meta.Update(ctx, func(tx meta.Tx) error {
+				err := h.Meta.Update(ctx, func(tx meta.Tx) error {
 					_, err := tx.CancelJob(r.Job().ID, r.Now())
 					return err
 				})
@@ -89,9 +91,9 @@ func TestAJobThatFinishesWhileACancelIsPendingEndsCancelled(t *testing.T) {
 				}
 				return outcome.err
 			}}
-			e := h.engine(nil, runner)
-			h.start(e)
-			j := h.finished(h.create(e, alice, TypeTriggerReconciliation, "photos", nil).ID)
+			e := h.Engine(nil, runner)
+			h.Start(e)
+			j := h.Finished(h.Create(e, alice, job.TypeTriggerReconciliation, "photos", nil).ID)
 			if j.State != meta.JobCancelled || j.Stats.Processed != 1 || j.Stats.Total != 1 {
 				t.Fatalf("job ended %s with %+v, want CANCELLED with the stats it reached", j.State, j.Stats)
 			}

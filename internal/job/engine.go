@@ -29,6 +29,7 @@ const (
 	SignalRenewed    = "renewed"    // a lease was renewed
 	SignalFinished   = "finished"   // a job ended COMPLETE, FAILED or CANCELLED
 	SignalReleased   = "released"   // the engine stopped and let go of a job
+	SignalReaped     = "reaped"     // a pass removing old finished jobs ended (job id 0)
 )
 
 // Config configures an Engine.
@@ -175,6 +176,11 @@ func (e *Engine) releaseOnStop() bool {
 	return e.cfg.ReleaseOnStop == nil || *e.cfg.ReleaseOnStop
 }
 
+// Wake tells the engine a job may be waiting (one created by another
+// component of this process), so an idle worker looks at once instead of at
+// its next poll.
+func (e *Engine) Wake() { e.wakeWorker() }
+
 // wakeWorker nudges one idle worker without blocking; a nudge already
 // pending is enough.
 func (e *Engine) wakeWorker() {
@@ -184,20 +190,10 @@ func (e *Engine) wakeWorker() {
 	}
 }
 
-// isKnownType reports whether jobType is one of the four MAPI job types,
-// whether or not this build runs it.
-func isKnownType(jobType string) bool {
-	switch jobType {
-	case TypeBatchReplicate, TypeLifecycleUpdate, TypeMetricReconciliation, TypeTriggerReconciliation:
-		return true
-	}
-	return false
-}
-
 // runnerFor returns the runner of jobType, ErrUnknownType or
 // ErrUnsupportedType.
 func (e *Engine) runnerFor(jobType string) (Runner, error) {
-	if !isKnownType(jobType) {
+	if !IsType(jobType) {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownType, jobType)
 	}
 	r, ok := e.runners[jobType]

@@ -23,7 +23,7 @@ func splitParams(params map[string]string) (own map[string]string, err error) {
 	for k, v := range params {
 		switch k {
 		case ParamDryRun:
-			if _, err := parseBool(k, v); err != nil {
+			if _, err := ParseBool(k, v); err != nil {
 				return nil, err
 			}
 		case ParamPrefix:
@@ -37,9 +37,10 @@ func splitParams(params map[string]string) (own map[string]string, err error) {
 	return own, nil
 }
 
-// parseBool accepts exactly "true" and "false": the MAPI's spelling, so
-// that "1" or "yes" is caught as a mistake rather than guessed at.
-func parseBool(key, value string) (bool, error) {
+// ParseBool accepts exactly "true" and "false": the MAPI's spelling, so
+// that "1" or "yes" is caught as a mistake rather than guessed at. The error
+// wraps ErrInvalidParams and names key.
+func ParseBool(key, value string) (bool, error) {
 	switch value {
 	case "true":
 		return true, nil
@@ -52,7 +53,7 @@ func parseBool(key, value string) (bool, error) {
 // BoolParam returns the boolean parameter key of params, false when absent.
 // Create has validated the value, so a bad one also reads as false.
 func BoolParam(params map[string]string, key string) bool {
-	v, _ := parseBool(key, params[key])
+	v, _ := ParseBool(key, params[key])
 	return v
 }
 

@@ -38,4 +38,5 @@ func (e *Engine) reapOnce(ctx context.Context) {
 	case n > 0:
 		e.cfg.Logger.Info("removed old jobs", "count", n)
 	}
+	e.signal(SignalReaped, 0)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/blob"
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/object"
 )
 
 // ErrCancelled is returned by Checkpoint once the job has been asked to
@@ -40,6 +41,10 @@ type Checkpoint struct {
 	// it read (cp is the one about to be written), e.g. to set a Result
 	// that must agree with the changes. An error rolls everything back.
 	Apply func(tx meta.Tx, cp *Checkpoint) error
+	// AfterCommit, if set, runs once the checkpoint committed: for the
+	// background work its changes need (object.Change.Committed). Apply
+	// may set it on the checkpoint it is given.
+	AfterCommit func()
 }
 
 // Run is a runner's handle on the job it runs: the job as of its last
@@ -72,6 +77,10 @@ func (r *Run) Job() meta.Job {
 
 // Meta is the metadata store the job works on.
 func (r *Run) Meta() meta.Store { return r.e.cfg.Meta }
+
+// Objects is the object service: jobs that change objects open an
+// object.Change on their checkpoint's transaction (Objects().Begin).
+func (r *Run) Objects() *object.Service { return r.e.cfg.Objects }
 
 // Blobs is the blob store holding object data.
 func (r *Run) Blobs() blob.Store { return r.e.cfg.Blobs }
@@ -129,6 +138,9 @@ func (r *Run) Checkpoint(ctx context.Context, cp Checkpoint) error {
 		return fmt.Errorf("checkpoint job %d: %w", r.id, err)
 	}
 	r.job = next
+	if written.AfterCommit != nil {
+		written.AfterCommit()
+	}
 	if r.e.cfg.OnProgress != nil {
 		r.e.cfg.OnProgress(r.jobType, written.Delta.Processed, written.Delta.Failed)
 	}

@@ -117,7 +117,7 @@ func (e *Engine) List(ctx context.Context, p auth.Principal, f ListFilter) ([]me
 	if before > math.MaxInt32 {
 		return nil, "", fmt.Errorf("%w: malformed pageToken", ErrInvalidParams)
 	}
-	if f.Type != "" && !isKnownType(f.Type) {
+	if f.Type != "" && !IsType(f.Type) {
 		return nil, "", fmt.Errorf("%w: %q", ErrUnknownType, f.Type)
 	}
 	if f.State != "" && !f.State.Valid() {

@@ -1,6 +1,7 @@
 package mapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -22,7 +23,13 @@ func (h *Handler) authenticate(r *http.Request) (auth.Principal, error) {
 	if err != nil {
 		return auth.Principal{}, unauthorized(err.Error())
 	}
-	u, err := h.cfg.Users.GetUser(r.Context(), id)
+	return h.principalOf(r.Context(), id)
+}
+
+// principalOf is the user a verified token names, as it is now: a user
+// deleted since the token was issued is refused.
+func (h *Handler) principalOf(ctx context.Context, id int64) (auth.Principal, error) {
+	u, err := h.cfg.Users.GetUser(ctx, id)
 	if errors.Is(err, auth.ErrNoSuchUser) {
 		return auth.Principal{}, unauthorized("the token's user no longer exists")
 	}

@@ -86,7 +86,7 @@ func publicError(err error) *apiError {
 	}
 	switch {
 	case errors.Is(err, job.ErrUnknownType):
-		return invalid("jobType must be one of %s", strings.Join(jobTypes, ", "))
+		return invalid("jobType must be one of %s", strings.Join(job.Types(), ", "))
 	case errors.Is(err, job.ErrUnsupportedType):
 		return invalid("this jobType is not supported yet")
 	case errors.Is(err, job.ErrInvalidParams):

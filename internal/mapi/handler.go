@@ -15,6 +15,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
+	"github.com/quarrylabs/quarry/internal/throttle"
 )
 
 // Defaults for Config's lifetimes.
@@ -54,6 +55,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Now defaults to time.Now; it decides token expiry.
 	Now func() time.Time
+	// UserLogins and AddressLogins throttle failed password grants per
+	// username and per client address; zero values take the defaults
+	// (see defaultUserLoginPolicy). The counts live in this process.
+	UserLogins, AddressLogins throttle.Policy
 	// Observe, if set, is called after every request with the route name
 	// ("jobs/create"; "unmatched" for an unknown path), the status and the
 	// time taken: the metrics hook.
@@ -66,6 +71,7 @@ type Handler struct {
 	cfg    Config
 	routes []*endpoint
 	paths  map[string]*endpoint // every served path, /v1/ mirrors included
+	logins *loginThrottle
 }
 
 // New returns a Handler. It panics if cfg.Keys are missing, a wiring
@@ -89,7 +95,8 @@ func New(cfg Config) *Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	h := &Handler{cfg: cfg, paths: make(map[string]*endpoint)}
+	h := &Handler{cfg: cfg, paths: make(map[string]*endpoint),
+		logins: newLoginThrottle(cfg.UserLogins, cfg.AddressLogins, cfg.Logger)}
 	h.register()
 	return h
 }

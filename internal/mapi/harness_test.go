@@ -24,6 +24,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/replication"
 	"github.com/quarrylabs/quarry/internal/sse"
 	"github.com/quarrylabs/quarry/internal/storetest"
+	"github.com/quarrylabs/quarry/internal/usage"
 )
 
 // testPassword is every test user's password.
@@ -106,7 +107,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	objects := object.New(object.Config{Meta: store, Blobs: blobs, Logger: logger})
 	users := auth.NewService(store, sealer)
 	engine := job.New(job.Config{Meta: store, Objects: objects, Blobs: blobs, Logger: logger,
-		Poll: 20 * time.Millisecond}, job.NewMetricReconciliation())
+		Poll: 20 * time.Millisecond}, usage.NewMetricReconciliation())
 	keys, err := LoadKeys(ctx, store, sealer)
 	if err != nil {
 		t.Fatal(err)

@@ -4,17 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
 )
-
-// jobTypes are the MAPI jobType values.
-var jobTypes = []string{job.TypeBatchReplicate, job.TypeLifecycleUpdate,
-	job.TypeMetricReconciliation, job.TypeTriggerReconciliation}
 
 // jobIDRequest is the body of jobs/status and jobs/cancel.
 type jobIDRequest struct {
@@ -32,8 +27,8 @@ func (r jobIDRequest) id() (int32, error) {
 }
 
 func checkJobType(t string) error {
-	if !slices.Contains(jobTypes, t) {
-		return invalid("jobType %q is not valid; allowed: %s", t, strings.Join(jobTypes, ", "))
+	if !job.IsType(t) {
+		return invalid("jobType %q is not valid; allowed: %s", t, strings.Join(job.Types(), ", "))
 	}
 	return nil
 }

@@ -201,12 +201,5 @@ func (h *Handler) authenticateMetrics(r *http.Request) (auth.Principal, error) {
 	if c.Generation != gen {
 		return auth.Principal{}, unauthorized("metrics token revoked")
 	}
-	u, err := h.cfg.Users.GetUser(r.Context(), id)
-	if errors.Is(err, auth.ErrNoSuchUser) {
-		return auth.Principal{}, unauthorized("the token's user no longer exists")
-	}
-	if err != nil {
-		return auth.Principal{}, fmt.Errorf("authenticate user %d: %w", id, err)
-	}
-	return auth.Principal{UserID: u.ID, Username: u.Username, Role: u.Role}, nil
+	return h.principalOf(r.Context(), id)
 }

@@ -83,10 +83,13 @@ func (h *Handler) register() {
 		h.addJSON("s3_encryption/rotate_key", adminOnly, h.rotateEncryptionKey)
 	}
 	if h.cfg.Replication != nil {
-		h.addJSON("replication_target/create", adminOnly, h.createTarget)
-		h.addJSON("replication_target/list", adminOnly, h.listTargets)
-		h.addJSON("replication_target/delete", adminOnly, h.deleteTarget)
-		h.addJSON("replication_target/test", adminOnly, h.testTarget)
+		// Any user: the service decides per target (its owner, its
+		// grants, admins).
+		h.addJSON("replication_target/create", anyUser, h.createTarget)
+		h.addJSON("replication_target/list", anyUser, h.listTargets)
+		h.addJSON("replication_target/update_access", anyUser, h.updateTargetAccess)
+		h.addJSON("replication_target/delete", anyUser, h.deleteTarget)
+		h.addJSON("replication_target/test", anyUser, h.testTarget)
 	}
 }
 

@@ -1,48 +1,113 @@
 package mapi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 
 	"github.com/quarrylabs/quarry/internal/auth"
-	"github.com/quarrylabs/quarry/internal/meta"
-	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/replication"
 )
 
 // ReplicationTargets is what the replication_target endpoints need of the
-// replication service (*replication.Service). Every method is admin only
-// and answers with the replication package's errors.
+// replication service (*replication.Service). Any user may call them: the
+// service decides who may see, use and manage each target, and answers
+// with the replication package's errors.
 type ReplicationTargets interface {
-	CreateTarget(ctx context.Context, p auth.Principal, in replication.TargetInput) (*meta.ReplicationTarget, error)
-	ListTargets(ctx context.Context, p auth.Principal) ([]meta.ReplicationTarget, error)
+	CreateTarget(ctx context.Context, p auth.Principal, in replication.TargetInput) (*replication.TargetInfo, error)
+	ListTargets(ctx context.Context, p auth.Principal) ([]replication.TargetInfo, error)
+	UpdateTargetAccess(ctx context.Context, p auth.Principal, arn string, g replication.Grants) (*replication.TargetInfo, error)
 	DeleteTarget(ctx context.Context, p auth.Principal, arn string) error
 	TestTarget(ctx context.Context, p auth.Principal, arn string) error
 }
 
 // targetJSON is a replication target as the MAPI shows it: never its
-// credentials, not even the access key.
+// credentials, not even the access key. Owner, AllUsers and Users are
+// shown only to the target's owner and admins.
 type targetJSON struct {
 	ARN      string `json:"arn"`
 	Name     string `json:"name"`
 	Endpoint string `json:"endpoint"`
 	Region   string `json:"region"`
 	Bucket   string `json:"bucket"`
+
+	// Pointers: absent for those who do not manage the target, and
+	// shown (false, []) to those who do.
+	Owner    *targetUserJSON   `json:"owner,omitempty"`
+	AllUsers *bool             `json:"allUsers,omitempty"`
+	Users    *[]targetUserJSON `json:"users,omitempty"`
 }
 
-func newTargetJSON(t *meta.ReplicationTarget) targetJSON {
-	return targetJSON{ARN: t.ARN, Name: t.Name, Endpoint: t.Endpoint, Region: t.Region, Bucket: t.Bucket}
+// targetUserJSON is a user a target names: its owner or a granted user.
+// Username is empty for a user deleted since.
+type targetUserJSON struct {
+	ID       idJSON `json:"id"`
+	Username string `json:"username"`
+}
+
+func newTargetJSON(info *replication.TargetInfo) targetJSON {
+	t := &info.ReplicationTarget
+	out := targetJSON{ARN: t.ARN, Name: t.Name, Endpoint: t.Endpoint, Region: t.Region, Bucket: t.Bucket}
+	if !info.Managed {
+		return out
+	}
+	owner := newTargetUserJSON(info.Owner)
+	allUsers := info.Grants.AllUsers
+	out.Owner, out.AllUsers = &owner, &allUsers
+	users := make([]targetUserJSON, 0, len(info.Grants.Users))
+	for _, u := range info.Grants.Users {
+		users = append(users, newTargetUserJSON(u))
+	}
+	out.Users = &users
+	return out
+}
+
+func newTargetUserJSON(u replication.UserRef) targetUserJSON {
+	return targetUserJSON{ID: idJSON{ID: u.ID}, Username: u.Username}
 }
 
 type createTargetRequest struct {
-	Name               string `json:"name"`
-	Endpoint           string `json:"endpoint"`
-	Region             string `json:"region"`
-	AccessKey          string `json:"accessKey"`
-	SecretKey          string `json:"secretKey"`
-	Bucket             string `json:"bucket"`
-	InsecureSkipVerify bool   `json:"insecureSkipVerify"`
+	Name               string   `json:"name"`
+	Endpoint           string   `json:"endpoint"`
+	Region             string   `json:"region"`
+	AccessKey          string   `json:"accessKey"`
+	SecretKey          string   `json:"secretKey"`
+	Bucket             string   `json:"bucket"`
+	InsecureSkipVerify bool     `json:"insecureSkipVerify"`
+	Users              userRefs `json:"users"`
+	AllUsers           bool     `json:"allUsers"`
+}
+
+// userRefs is the users field of replication_target/create and
+// update_access: usernames, or ids in the MAPI's {"id": n} form.
+type userRefs []replication.UserRef
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (u *userRefs) UnmarshalJSON(data []byte) error {
+	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
+		return nil
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(data, &items); err != nil {
+		return &fieldTypeError{field: "users", want: "an array of usernames"}
+	}
+	out := make(userRefs, 0, len(items))
+	for _, item := range items {
+		var name string
+		if err := json.Unmarshal(item, &name); err == nil {
+			out = append(out, replication.UserRef{Username: name})
+			continue
+		}
+		var id idJSON
+		if err := json.Unmarshal(item, &id); err != nil || id.ID <= 0 || bytes.Equal(bytes.TrimSpace(item), []byte("null")) {
+			return &fieldTypeError{field: "users", want: `an array of usernames (or {"id": n} user ids)`}
+		}
+		out = append(out, replication.UserRef{ID: id.ID})
+	}
+	*u = out
+	return nil
 }
 
 // missing names the first required field left out, in the order of the
@@ -75,9 +140,35 @@ func (h *Handler) createTarget(ctx context.Context, c *call) (any, error) {
 		SecretKey:          req.SecretKey,
 		Bucket:             req.Bucket,
 		InsecureSkipVerify: req.InsecureSkipVerify,
+		Grants:             replication.Grants{AllUsers: req.AllUsers, Users: req.Users},
 	})
 	if err != nil {
 		return nil, targetError(err, req.Name)
+	}
+	return map[string]any{"target": newTargetJSON(t)}, nil
+}
+
+// updateAccessRequest is the body of replication_target/update_access:
+// the new grants, which replace the old ones (none given: none left).
+type updateAccessRequest struct {
+	ARN      string   `json:"arn"`
+	Users    userRefs `json:"users"`
+	AllUsers bool     `json:"allUsers"`
+}
+
+// updateTargetAccess replaces who besides its owner may use a target.
+func (h *Handler) updateTargetAccess(ctx context.Context, c *call) (any, error) {
+	var req updateAccessRequest
+	if err := decodeJSON(c.body, &req); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(req.ARN) == "" {
+		return nil, invalid("arn is required")
+	}
+	t, err := h.cfg.Replication.UpdateTargetAccess(ctx, c.p, req.ARN,
+		replication.Grants{AllUsers: req.AllUsers, Users: req.Users})
+	if err != nil {
+		return nil, targetError(err, req.ARN)
 	}
 	return map[string]any{"target": newTargetJSON(t)}, nil
 }
@@ -159,8 +250,8 @@ func targetError(err error, subject string) error {
 			subject, detail(err, replication.ErrTargetInUse))
 	case errors.Is(err, replication.ErrTargetUnreachable):
 		return invalid("replication target test failed%s", detail(err, replication.ErrTargetUnreachable))
-	case errors.Is(err, object.ErrAccessDenied):
-		return forbidden("only an administrator may manage replication targets")
+	case errors.Is(err, replication.ErrTargetForbidden):
+		return forbidden("%s", after(err, replication.ErrTargetForbidden))
 	}
 	return err
 }

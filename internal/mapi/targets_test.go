@@ -11,7 +11,6 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/meta"
-	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/replication"
 	"github.com/quarrylabs/quarry/internal/s3api"
 )
@@ -76,7 +75,10 @@ func TestAReplicationTargetIsCreatedListedTestedAndDeleted(t *testing.T) {
 		t.Fatalf("arn %q is not arn:quarry:replication:<region>:<id>:<bucket>", arn)
 	}
 	target := r.get("target").(map[string]any)
-	want := map[string]any{"arn": arn, "name": "backup", "endpoint": d.url, "region": "us-east-1", "bucket": d.bucket}
+	// Its owner and an admin see who may use it: here nobody else.
+	owner := map[string]any{"id": map[string]any{"id": h.ids["admin"]}, "username": "admin"}
+	want := map[string]any{"arn": arn, "name": "backup", "endpoint": d.url, "region": "us-east-1", "bucket": d.bucket,
+		"owner": owner, "allUsers": false, "users": []any{}}
 	if fmt.Sprint(target) != fmt.Sprint(want) {
 		t.Fatalf("target = %v, want exactly %v", target, want)
 	}
@@ -160,26 +162,101 @@ func TestATargetABucketReplicatesToCannotBeDeleted(t *testing.T) {
 	wantOK(t, h.call("admin", "replication_target/delete", `{"arn":"`+arn+`"}`))
 }
 
-func TestReplicationTargetEndpointsAreForbiddenToUsers(t *testing.T) {
+// targetARNs lists the ARNs user sees in replication_target/list.
+func targetARNs(t *testing.T, h *harness, user string) []string {
+	t.Helper()
+	r := h.call(user, "replication_target/list", `{}`)
+	wantOK(t, r)
+	var arns []string
+	targets, _ := r.get("targets").([]any)
+	for _, tg := range targets {
+		arns = append(arns, tg.(map[string]any)["arn"].(string))
+	}
+	return arns
+}
+
+func TestUsersSeeUseAndManageOnlyTheTargetsTheyMay(t *testing.T) {
 	h := newHarness(t)
 	d := h.destination()
-	r := h.call("admin", "replication_target/create", d.createBody("admins", d.bucket, d.secretKey))
+	r := h.call("admin", "replication_target/create",
+		strings.TrimSuffix(d.createBody("to-bob", d.bucket, d.secretKey), "}")+`,"users":["bob"]}`)
 	wantOK(t, r)
 	arn := r.str("target", "arn")
-	for _, tt := range []struct{ endpoint, body string }{
-		{"replication_target/create", d.createBody("mallory", d.bucket, d.secretKey)},
-		{"replication_target/list", `{}`},
-		{"replication_target/delete", `{"arn":"` + arn + `"}`},
-		{"replication_target/test", `{"arn":"` + arn + `"}`},
-	} {
-		t.Run(tt.endpoint, func(t *testing.T) {
-			wantError(t, h.call("alice", tt.endpoint, tt.body), 403, CodeForbidden, "administrator")
-		})
+	if users := r.get("target", "users").([]any); len(users) != 1 || fmt.Sprint(users[0]) != fmt.Sprint(map[string]any{"id": map[string]any{"id": h.ids["bob"]}, "username": "bob"}) {
+		t.Fatalf("the new target's users = %v, want bob", users)
 	}
-	r = h.call("admin", "replication_target/list", `{}`)
-	if targets, _ := r.get("targets").([]any); len(targets) != 1 || !strings.Contains(r.raw, arn) {
-		t.Fatalf("a USER changed the targets: %s", r.raw)
-	}
+
+	t.Run("alice, not granted it, does not see it and is told it does not exist", func(t *testing.T) {
+		if arns := targetARNs(t, h, "alice"); len(arns) != 0 {
+			t.Fatalf("alice lists %v", arns)
+		}
+		for _, ep := range []string{"replication_target/delete", "replication_target/test", "replication_target/update_access"} {
+			r := h.call("alice", ep, `{"arn":"`+arn+`"}`)
+			wantError(t, r, 404, CodeNotFound, "replication target "+arn+" does not exist")
+		}
+	})
+
+	t.Run("bob, granted it, sees where it points but not who else may use it", func(t *testing.T) {
+		r := h.call("bob", "replication_target/list", `{}`)
+		wantOK(t, r)
+		targets, _ := r.get("targets").([]any)
+		if len(targets) != 1 {
+			t.Fatalf("bob lists %s", r.raw)
+		}
+		got := targets[0].(map[string]any)
+		want := map[string]any{"arn": arn, "name": "to-bob", "endpoint": d.url, "region": "us-east-1", "bucket": d.bucket}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("bob sees %v, want exactly %v", got, want)
+		}
+		for _, ep := range []string{"replication_target/delete", "replication_target/test", "replication_target/update_access"} {
+			wantError(t, h.call("bob", ep, `{"arn":"`+arn+`"}`), 403, CodeForbidden, "only its owner or an administrator")
+		}
+	})
+
+	t.Run("a user may register a target for itself but not grant it to others", func(t *testing.T) {
+		for _, extra := range []string{`"users":["bob"]`, `"allUsers":true`, `"users":[{"id":` + itoa(h.ids["bob"]) + `}]`} {
+			body := strings.TrimSuffix(d.createBody("alices", d.bucket, d.secretKey), "}") + "," + extra + "}"
+			wantError(t, h.call("alice", "replication_target/create", body), 403, CodeForbidden, "only an administrator may grant")
+		}
+		r := h.call("alice", "replication_target/create", d.createBody("alices", d.bucket, d.secretKey))
+		wantOK(t, r)
+		own := r.str("target", "arn")
+		if r.str("target", "owner", "username") != "alice" {
+			t.Fatalf("alice's target is owned by %v", r.get("target", "owner"))
+		}
+		if arns := targetARNs(t, h, "alice"); len(arns) != 1 || arns[0] != own {
+			t.Fatalf("alice lists %v, want only her own %s", arns, own)
+		}
+		if arns := targetARNs(t, h, "bob"); len(arns) != 1 || arns[0] != arn {
+			t.Fatalf("bob lists %v, want only %s", arns, arn)
+		}
+		wantError(t, h.call("alice", "replication_target/update_access", `{"arn":"`+own+`","allUsers":true}`),
+			403, CodeForbidden, "only an administrator may grant")
+		wantOK(t, h.call("alice", "replication_target/update_access", `{"arn":"`+own+`"}`))
+		wantOK(t, h.call("alice", "replication_target/delete", `{"arn":"`+own+`"}`))
+	})
+
+	t.Run("the admin changes the grants: revoking bob hides it from him", func(t *testing.T) {
+		r := h.call("admin", "replication_target/update_access", `{"arn":"`+arn+`","users":["alice"]}`)
+		wantOK(t, r)
+		if users := r.get("target", "users").([]any); len(users) != 1 || !strings.Contains(fmt.Sprint(users[0]), "alice") {
+			t.Fatalf("users after the update = %v, want alice only", users)
+		}
+		if arns := targetARNs(t, h, "bob"); len(arns) != 0 {
+			t.Fatalf("bob still lists %v", arns)
+		}
+		if arns := targetARNs(t, h, "alice"); len(arns) != 1 {
+			t.Fatalf("alice lists %v, want the target", arns)
+		}
+		r = h.call("admin", "replication_target/update_access", `{"arn":"`+arn+`","allUsers":true}`)
+		wantOK(t, r)
+		if r.get("target", "allUsers") != true || len(r.get("target", "users").([]any)) != 0 {
+			t.Fatalf("after granting all users: %s", r.raw)
+		}
+		if arns := targetARNs(t, h, "bob"); len(arns) != 1 {
+			t.Fatalf("bob lists %v once it is granted to all users", arns)
+		}
+	})
 }
 
 func TestReplicationTargetEndpointsNameWhatIsWrongWithTheirFields(t *testing.T) {
@@ -205,6 +282,17 @@ func TestReplicationTargetEndpointsNameWhatIsWrongWithTheirFields(t *testing.T) 
 		{"replication_target/create", `{` + full + `,"region":["r"]}`, 400, CodeInvalidRequest, "region must be a string"},
 		{"replication_target/create", `{` + full + `,"insecureSkipVerify":"yes"}`, 400, CodeInvalidRequest, "insecureSkipVerify must be a boolean"},
 		{"replication_target/create", `{` + full + `,"endpoint":"ftp://127.0.0.1"}`, 400, CodeInvalidRequest, "invalid replication target"},
+		{"replication_target/create", `{` + full + `,"endpoint":"http://127.0.0.1:0"}`, 400, CodeInvalidRequest, "port must be 1 to 65535"},
+		{"replication_target/create", `{` + full + `,"endpoint":"http://127.0.0.1:9000/bucket"}`, 400, CodeInvalidRequest, "must not hold a path"},
+		{"replication_target/create", `{` + full + `,"users":"bob"}`, 400, CodeInvalidRequest, "users must be an array of usernames"},
+		{"replication_target/create", `{` + full + `,"users":[7]}`, 400, CodeInvalidRequest, "users must be an array of usernames"},
+		{"replication_target/create", `{` + full + `,"users":[{"id":0}]}`, 400, CodeInvalidRequest, "users must be an array of usernames"},
+		{"replication_target/create", `{` + full + `,"bucket":"bkt","users":["nobody"]}`, 400, CodeInvalidRequest, `no user is named "nobody"`},
+		{"replication_target/create", `{` + full + `,"bucket":"bkt","users":[{"id":999}]}`, 400, CodeInvalidRequest, "no user has id 999"},
+		{"replication_target/create", `{` + full + `,"allUsers":"yes"}`, 400, CodeInvalidRequest, "allUsers must be a boolean"},
+		{"replication_target/update_access", `{}`, 400, CodeInvalidRequest, "arn is required"},
+		{"replication_target/update_access", `{"arn":"` + unknownARN + `","users":["bob"]}`, 404, CodeNotFound, unknownARN},
+		{"replication_target/update_access", `{"arn":"` + unknownARN + `","users":{"bob":1}}`, 400, CodeInvalidRequest, "users must be an array"},
 		{"replication_target/list", `{"pageSize":"x"}`, 200, "", ""},
 		{"replication_target/delete", `{}`, 400, CodeInvalidRequest, "arn is required"},
 		{"replication_target/delete", `{"arn":7}`, 400, CodeInvalidRequest, "arn must be a string"},
@@ -229,11 +317,15 @@ func TestReplicationTargetEndpointsNameWhatIsWrongWithTheirFields(t *testing.T) 
 // failingTargets is a replication service whose every call fails with err.
 type failingTargets struct{ err error }
 
-func (f failingTargets) CreateTarget(context.Context, auth.Principal, replication.TargetInput) (*meta.ReplicationTarget, error) {
+func (f failingTargets) CreateTarget(context.Context, auth.Principal, replication.TargetInput) (*replication.TargetInfo, error) {
 	return nil, f.err
 }
 
-func (f failingTargets) ListTargets(context.Context, auth.Principal) ([]meta.ReplicationTarget, error) {
+func (f failingTargets) ListTargets(context.Context, auth.Principal) ([]replication.TargetInfo, error) {
+	return nil, f.err
+}
+
+func (f failingTargets) UpdateTargetAccess(context.Context, auth.Principal, string, replication.Grants) (*replication.TargetInfo, error) {
 	return nil, f.err
 }
 
@@ -269,8 +361,9 @@ func TestTheReplicationServicesErrorsBecomeMAPIErrors(t *testing.T) {
 			[]string{"replication target test failed: the endpoint refused the credentials (SignatureDoesNotMatch)"}},
 		{"a failed test without a reason still says it failed", replication.ErrTargetUnreachable,
 			"replication_target/test", `{"arn":"` + arn + `"}`, 400, CodeInvalidRequest, []string{"replication target test failed"}},
-		{"access denied is a 403", object.ErrAccessDenied,
-			"replication_target/list", `{}`, 403, CodeForbidden, []string{"administrator"}},
+		{"a forbidden action is a 403 saying why",
+			fmt.Errorf("%w: only its owner or an administrator may delete replication target %s", replication.ErrTargetForbidden, arn),
+			"replication_target/delete", `{"arn":"` + arn + `"}`, 403, CodeForbidden, []string{"only its owner or an administrator may delete"}},
 		{"an internal failure is a 500 that hides it", errors.New("disk on fire"),
 			"replication_target/list", `{}`, 500, CodeInternal, []string{"failed to handle"}},
 	}

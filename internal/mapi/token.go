@@ -28,6 +28,11 @@ type claims struct {
 	Role              meta.Role `json:"role"`
 	Typ               string    `json:"typ"`
 	Azp               string    `json:"azp"`
+	// Sid names the login (refresh token family) the token belongs to, as
+	// OpenID Connect's session id; Gen is a refresh token's generation in
+	// it. Only the family's current generation is accepted.
+	Sid string `json:"sid,omitempty"`
+	Gen int64  `json:"gen,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -40,15 +45,14 @@ type tokenPair struct {
 	RefreshExpiresIn int64  `json:"refresh_expires_in"`
 }
 
-// issueTokens signs an access and a refresh token for u, on behalf of the
-// OAuth client clientID.
-func (h *Handler) issueTokens(u auth.Principal, clientID string) (tokenPair, error) {
-	now := h.cfg.Now()
-	access, err := h.sign(u, clientID, typAccess, now, h.cfg.AccessTTL)
+// issueTokens signs an access token for u, on behalf of the OAuth client
+// clientID, and the refresh token of family f's current generation.
+func (h *Handler) issueTokens(u auth.Principal, clientID string, f *meta.RefreshFamily, now time.Time) (tokenPair, error) {
+	access, err := h.sign(claims{Typ: typAccess, Sid: f.ID}, u, clientID, now, now.Add(h.cfg.AccessTTL))
 	if err != nil {
 		return tokenPair{}, err
 	}
-	refresh, err := h.sign(u, clientID, typRefresh, now, h.cfg.RefreshTTL)
+	refresh, err := h.sign(claims{Typ: typRefresh, Sid: f.ID, Gen: f.Generation}, u, clientID, now, f.ExpiresAt)
 	if err != nil {
 		return tokenPair{}, err
 	}
@@ -61,22 +65,21 @@ func (h *Handler) issueTokens(u auth.Principal, clientID string) (tokenPair, err
 	}, nil
 }
 
-func (h *Handler) sign(u auth.Principal, clientID, typ string, now time.Time, ttl time.Duration) (string, error) {
-	c := claims{
-		PreferredUsername: u.Username,
-		Role:              u.Role,
-		Typ:               typ,
-		Azp:               clientID,
-		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer:    tokenIssuer,
-			Subject:   strconv.FormatInt(u.UserID, 10),
-			IssuedAt:  jwt.NewNumericDate(now),
-			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
-		},
+// sign completes c (its Typ, Sid and Gen set) with u, clientID and the
+// times, and signs it.
+func (h *Handler) sign(c claims, u auth.Principal, clientID string, now, expires time.Time) (string, error) {
+	c.PreferredUsername = u.Username
+	c.Role = u.Role
+	c.Azp = clientID
+	c.RegisteredClaims = jwt.RegisteredClaims{
+		Issuer:    tokenIssuer,
+		Subject:   strconv.FormatInt(u.UserID, 10),
+		IssuedAt:  jwt.NewNumericDate(now),
+		ExpiresAt: jwt.NewNumericDate(expires),
 	}
 	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(h.cfg.Keys.Token)
 	if err != nil {
-		return "", fmt.Errorf("sign %s token for user %d: %w", typ, u.UserID, err)
+		return "", fmt.Errorf("sign %s token for user %d: %w", c.Typ, u.UserID, err)
 	}
 	return s, nil
 }

@@ -2,10 +2,14 @@ package mapi
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/storetest"
 )
 
 func TestTheTokenEndpointFollowsOAuth(t *testing.T) {
@@ -112,9 +116,96 @@ func TestBearerTokensExpireAndRefresh(t *testing.T) {
 	wantOK(t, info(renewed.str("access_token")))
 
 	h.clock.Advance(1801 * time.Second)
-	if r := refreshWith(refresh, "vsp-object-external-client"); r.status != 401 || r.str("error") != "invalid_grant" {
+	if r := refreshWith(renewed.str("refresh_token"), "vsp-object-external-client"); r.status != 401 || r.str("error") != "invalid_grant" {
 		t.Fatalf("an expired refresh token: %d %s", r.status, r.raw)
 	}
+}
+
+// refreshGrant trades a refresh token for a new pair, as vsp-object-external-client.
+func (h *harness) refreshGrant(token string) response {
+	h.t.Helper()
+	return h.tokenRequest(url.Values{"grant_type": {"refresh_token"}, "client_id": {"vsp-object-external-client"},
+		"refresh_token": {token}})
+}
+
+func wantInvalidGrant(t *testing.T, what string, r response) {
+	t.Helper()
+	if r.status != 401 || r.str("error") != "invalid_grant" || r.str("access_token") != "" {
+		t.Fatalf("%s: %d %s, want 401 invalid_grant", what, r.status, r.raw)
+	}
+}
+
+func TestRefreshTokensRotateOnEveryUse(t *testing.T) {
+	h := newHarness(t)
+	login := h.tokenRequest(passwordForm("alice", testPassword))
+	wantOK(t, login)
+	current := login.str("refresh_token")
+	seen := map[string]bool{current: true}
+	for i := range 3 {
+		h.clock.Advance(time.Second) // tokens signed in another second differ anyway
+		r := h.refreshGrant(current)
+		wantOK(t, r)
+		next := r.str("refresh_token")
+		if next == "" || seen[next] || r.num("refresh_expires_in") != 1800 {
+			t.Fatalf("refresh %d answered %s, want a new refresh token", i+1, r.raw)
+		}
+		seen[next] = true
+		current = next
+	}
+	// A rotation moves the expiry on: the newest token outlives the first's.
+	h.clock.Advance(1790 * time.Second)
+	wantOK(t, h.refreshGrant(current))
+	// The first token was rotated out long ago, though it has not expired.
+	wantInvalidGrant(t, "the first refresh token after rotations", h.refreshGrant(login.str("refresh_token")))
+}
+
+func TestAReplayedRefreshTokenRevokesTheWholeSession(t *testing.T) {
+	h := newHarness(t)
+	login := h.tokenRequest(passwordForm("alice", testPassword))
+	wantOK(t, login)
+	other := h.tokenRequest(passwordForm("alice", testPassword)) // a second login of the same user
+	wantOK(t, other)
+	stolen := login.str("refresh_token")
+	victim := h.refreshGrant(stolen)
+	wantOK(t, victim)
+
+	r := h.refreshGrant(stolen)
+	wantInvalidGrant(t, "the rotated-out token", r)
+	if !strings.Contains(r.str("error_description"), "already used") {
+		t.Fatalf("the reuse answer does not say so: %s", r.raw)
+	}
+	wantInvalidGrant(t, "the newest token of the revoked session", h.refreshGrant(victim.str("refresh_token")))
+	wantInvalidGrant(t, "the replayed token again", h.refreshGrant(stolen))
+	wantOK(t, h.refreshGrant(other.str("refresh_token")))
+
+	logs := h.logs.String()
+	if !strings.Contains(logs, "refresh token reused") || !strings.Contains(logs, "user_id="+itoa(h.ids["alice"])) {
+		t.Fatalf("the reuse is not logged with its user:\n%s", logs)
+	}
+	if strings.Contains(logs, stolen) {
+		t.Fatalf("the refresh token is in the log")
+	}
+}
+
+func TestEveryNodeSharingTheStoreHonoursTheRotation(t *testing.T) {
+	h := newHarness(t)
+	// A second node: the same store and token keys, its own services and
+	// handler, so nothing is shared but the database.
+	second := New(Config{Users: auth.NewService(h.store, storetest.Sealer(t)), Jobs: h.engine, Objects: h.objects,
+		Keys: h.handler.cfg.Keys, Logger: h.handler.cfg.Logger, Now: h.clock.Now})
+	srv := httptest.NewServer(second)
+	t.Cleanup(srv.Close)
+
+	login := h.tokenRequest(passwordForm("alice", testPassword))
+	wantOK(t, login)
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+TokenPath, strings.NewReader(url.Values{
+		"grant_type": {"refresh_token"}, "client_id": {"vsp-object-external-client"},
+		"refresh_token": {login.str("refresh_token")}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	onSecond := h.send(req)
+	wantOK(t, onSecond)
+	wantInvalidGrant(t, "the token the second node rotated out, on the first", h.refreshGrant(login.str("refresh_token")))
+	wantInvalidGrant(t, "the second node's answer after the replay", h.refreshGrant(onSecond.str("refresh_token")))
 }
 
 func TestADeletedUsersTokensStopWorkingAtOnce(t *testing.T) {

@@ -21,6 +21,8 @@ type oauthError struct {
 	Status      int    `json:"-"`
 	Code        string `json:"error"`
 	Description string `json:"error_description,omitempty"`
+	// RetryAfter, if set, is sent as the Retry-After header.
+	RetryAfter string `json:"-"`
 }
 
 func (e *oauthError) Error() string { return e.Code + ": " + e.Description }
@@ -31,6 +33,8 @@ var (
 		Description: "Invalid user credentials"}
 	errBadRefreshToken = &oauthError{Status: http.StatusUnauthorized, Code: "invalid_grant",
 		Description: "Invalid refresh token"}
+	errReusedRefreshToken = &oauthError{Status: http.StatusUnauthorized, Code: "invalid_grant",
+		Description: "Refresh token was already used; the session is revoked"}
 )
 
 // serveToken is the OAuth 2.0 token endpoint: the password grant and the
@@ -41,6 +45,9 @@ func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) error {
 	pair, err := h.grant(r, w)
 	var oe *oauthError
 	if errors.As(err, &oe) {
+		if oe.RetryAfter != "" {
+			w.Header().Set("Retry-After", oe.RetryAfter)
+		}
 		writeJSON(w, oe.Status, oe)
 		return nil
 	}
@@ -87,34 +94,64 @@ func (h *Handler) grant(r *http.Request, w http.ResponseWriter) (tokenPair, erro
 	}
 }
 
+// passwordGrant checks a password, unless the username or the client's
+// address must wait after failed logins (429, even for the right password:
+// that is what makes guessing slow), and starts a refresh token family.
 func (h *Handler) passwordGrant(r *http.Request, username, password, clientID string) (tokenPair, error) {
 	if username == "" || password == "" {
 		return tokenPair{}, errBadUserCredentials
 	}
+	attempt, err := h.logins.begin(username, clientAddress(r), h.cfg.Now())
+	if err != nil {
+		return tokenPair{}, err
+	}
 	p, err := h.cfg.Users.Authenticate(r.Context(), username, password)
 	if errors.Is(err, auth.ErrBadCredentials) {
+		attempt.fail(h.cfg.Now())
 		return tokenPair{}, errBadUserCredentials
+	}
+	if err != nil {
+		attempt.cancel()
+		return tokenPair{}, fmt.Errorf("password grant for %s: %w", username, err)
+	}
+	attempt.succeed()
+	now := h.cfg.Now()
+	f, err := h.cfg.Users.StartRefreshFamily(r.Context(), p, clientID, now, now.Add(h.cfg.RefreshTTL))
+	if errors.Is(err, auth.ErrNoSuchUser) {
+		return tokenPair{}, errBadUserCredentials // deleted meanwhile
 	}
 	if err != nil {
 		return tokenPair{}, fmt.Errorf("password grant for %s: %w", username, err)
 	}
-	return h.issueTokens(p, clientID)
+	return h.issueTokens(p, clientID, f, now)
 }
 
 // refreshGrant trades a refresh token for a new pair, as the user is now
 // (a deleted user gets nothing, a changed role shows in the new tokens).
-// The token must have been issued to the same client, as in Keycloak.
+// The token must have been issued to the same client, as in Keycloak, and
+// be its family's current one: the answer carries the next, and the one
+// presented stops working. Presenting one that was already rotated out
+// revokes the family, so whichever of a thief and its victim refreshes
+// second ends the session for both.
 func (h *Handler) refreshGrant(r *http.Request, token, clientID string) (tokenPair, error) {
 	id, c, err := h.verifyToken(token, typRefresh)
-	if err != nil || c.Azp != clientID {
+	if err != nil || c.Azp != clientID || c.Sid == "" || c.Gen <= 0 {
 		return tokenPair{}, errBadRefreshToken
 	}
-	u, err := h.cfg.Users.GetUser(r.Context(), id)
-	if errors.Is(err, auth.ErrNoSuchUser) {
+	now := h.cfg.Now()
+	p, f, err := h.cfg.Users.RotateRefreshToken(r.Context(), c.Sid, c.Gen, now, now.Add(h.cfg.RefreshTTL))
+	switch {
+	case errors.Is(err, auth.ErrRefreshTokenReused):
+		h.cfg.Logger.Warn("mapi refresh token reused; its session is revoked",
+			"request_id", requestID(r.Context()), "user_id", f.UserID, "client_id", f.ClientID,
+			"address", clientAddress(r), "err", err)
+		return tokenPair{}, errReusedRefreshToken
+	case errors.Is(err, auth.ErrRefreshFamilyGone):
 		return tokenPair{}, errBadRefreshToken
-	}
-	if err != nil {
+	case err != nil:
 		return tokenPair{}, fmt.Errorf("refresh grant for user %d: %w", id, err)
+	case p.UserID != id:
+		return tokenPair{}, errBadRefreshToken // cannot happen: a family is started for its tokens' subject
 	}
-	return h.issueTokens(auth.Principal{UserID: u.ID, Username: u.Username, Role: u.Role}, clientID)
+	return h.issueTokens(p, clientID, f, now)
 }

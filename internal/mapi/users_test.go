@@ -161,3 +161,20 @@ func TestIdentityEndpointsAnswerTheConfiguredValues(t *testing.T) {
 		t.Fatalf("region/identity %s", r.raw)
 	}
 }
+
+func TestAUsernameDifferingOnlyInCaseIsAConflict(t *testing.T) {
+	h := newHarness(t)
+	wantOK(t, h.call("admin", "user/create", `{"username":"Dave","password":"long enough"}`))
+	for _, name := range []string{"dave", "DAVE", "Dave", "ALICE", "Admin"} {
+		r := h.call("admin", "user/create", `{"username":"`+name+`","password":"other password"}`)
+		wantError(t, r, 409, CodeConflict, "already exists")
+	}
+	// Login finds the user by any case and answers it as created.
+	r := h.tokenRequest(passwordForm("DAVE", "long enough"))
+	wantOK(t, r)
+	info := h.send(h.withCSRF(h.request("/mapi/v1/user/info", r.str("access_token"), "", "", nil)))
+	wantOK(t, info)
+	if info.str("username") != "Dave" {
+		t.Fatalf("user/info after a login as DAVE: %s, want Dave", info.raw)
+	}
+}

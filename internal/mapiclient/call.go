@@ -103,8 +103,14 @@ func (c *Client) csrfToken(ctx context.Context, refetch bool) (token, cookie str
 	if err != nil {
 		return "", "", err
 	}
-	s.CSRFToken, s.SessionCookie = token, cookie
-	if err := c.saveLocked(); err != nil {
+	// Save into the newest session, not over it: another process may
+	// have rotated the refresh token since this one loaded it.
+	err = c.withStoreLock(ctx, func() error {
+		c.syncLocked()
+		c.session.CSRFToken, c.session.SessionCookie = token, cookie
+		return c.saveLocked()
+	})
+	if err != nil {
 		return "", "", fmt.Errorf("csrf: %w", err)
 	}
 	return token, cookie, nil

@@ -6,6 +6,7 @@
 package mapiclient
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"net/http"
@@ -132,6 +133,37 @@ func (c *Client) loadLocked() (*Session, error) {
 }
 
 // saveLocked stores the session after a change (new tokens, new CSRF token).
+// Callers hold the store's lock (withStoreLock).
 func (c *Client) saveLocked() error {
 	return c.store.Save(c.session)
+}
+
+// withStoreLock runs fn holding the store's lock, when it has one, so that
+// other processes sharing the session neither refresh nor save meanwhile.
+// c.mu is held as well.
+func (c *Client) withStoreLock(ctx context.Context, fn func() error) error {
+	ls, ok := c.store.(LockingStore)
+	if !ok {
+		return fn()
+	}
+	unlock, err := ls.Lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return fn()
+}
+
+// syncLocked adopts the saved session when another process changed it
+// since this client loaded it: a refresh elsewhere rotated the refresh
+// token, and only the saved one still works. A saved session of another
+// endpoint or user (a login meanwhile) is left alone. The store's lock is
+// held, so what is saved is the newest there is.
+func (c *Client) syncLocked() {
+	s, err := c.store.Load()
+	if err != nil || s.AccessToken == "" || NormalizeEndpoint(s.Endpoint) != c.endpoint ||
+		c.session == nil || !strings.EqualFold(s.Username, c.session.Username) {
+		return
+	}
+	c.session = s
 }

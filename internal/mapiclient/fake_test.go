@@ -21,6 +21,8 @@ type fakeMAPI struct {
 	seq            int
 	validAccess    map[string]bool
 	validRefresh   map[string]bool
+	usedRefresh    map[string]bool // rotated out: presenting one again is a replay
+	replays        int
 	validCSRF      map[string]bool
 	passwordGrants int
 	refreshGrants  int
@@ -38,6 +40,7 @@ func newFakeMAPI(t *testing.T) *fakeMAPI {
 		expiresIn:    300,
 		validAccess:  map[string]bool{},
 		validRefresh: map[string]bool{},
+		usedRefresh:  map[string]bool{},
 		validCSRF:    map[string]bool{},
 		calls:        map[string]int{},
 		lastBody:     map[string]string{},
@@ -107,11 +110,20 @@ func (f *fakeMAPI) token(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case "refresh_token":
+		// Refresh tokens rotate, and a replay revokes every session, as
+		// Quarry's server does with a token's family.
 		f.refreshGrants++
-		if !f.validRefresh[r.PostFormValue("refresh_token")] {
+		presented := r.PostFormValue("refresh_token")
+		if f.usedRefresh[presented] {
+			f.replays++
+			f.validRefresh, f.validAccess = map[string]bool{}, map[string]bool{}
+		}
+		if !f.validRefresh[presented] {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant", "error_description": "Token is not active"})
 			return
 		}
+		delete(f.validRefresh, presented)
+		f.usedRefresh[presented] = true
 	default:
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type"})
 		return

@@ -1,6 +1,7 @@
 package mapiclient
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,10 +43,27 @@ type TokenStore interface {
 	Save(s *Session) error
 }
 
+// LockingStore is a TokenStore that several processes may share. The
+// server rotates the refresh token on every refresh and takes a second use
+// of the old one for a theft, revoking the session; so a refresh and the
+// save of its answer must happen as one step among all the processes that
+// use the session. Lock holds off every other holder until unlock is called.
+type LockingStore interface {
+	TokenStore
+	Lock(ctx context.Context) (unlock func(), err error)
+}
+
 // FileStore is a TokenStore in one JSON file that only its owner can read
-// (mode 0600 in a 0700 directory): it holds bearer tokens.
+// (mode 0600 in a 0700 directory): it holds bearer tokens. It is a
+// LockingStore: its lock is an flock on the file's name plus ".lock".
 type FileStore struct {
 	Path string
+}
+
+// Lock takes the session's lock file, waiting for other processes (or
+// other FileStores of the same path) to release it, until ctx ends.
+func (f *FileStore) Lock(ctx context.Context) (unlock func(), err error) {
+	return lockFile(ctx, f.Path+".lock")
 }
 
 // DefaultSessionPath is $XDG_CONFIG_HOME/quarry/session.json, or

@@ -203,3 +203,63 @@ func TestATargetTestAnsweredWithoutOKIsAnError(t *testing.T) {
 		t.Fatal("a 200 without ok passed as a successful test")
 	}
 }
+
+func TestUpdateReplicationTargetAccessSendsTheNewGrantsAndReadsThemBack(t *testing.T) {
+	const arn = "arn:quarry:replication:us-east-1:1:backup"
+	managed := map[string]any{"arn": arn, "name": "backup", "endpoint": "https://s3.example.com", "region": "us-east-1", "bucket": "backup",
+		"owner": map[string]any{"id": map[string]any{"id": 1}, "username": "root"}, "allUsers": false,
+		"users": []any{map[string]any{"id": map[string]any{"id": 3}, "username": "bob"}}}
+	tests := []struct {
+		name   string
+		access TargetAccess
+		want   string
+	}{
+		{"users", TargetAccess{Users: []string{"bob"}}, `{"arn":"` + arn + `","users":["bob"],"allUsers":false}`},
+		{"no grant at all sends an empty list", TargetAccess{}, `{"arn":"` + arn + `","users":[],"allUsers":false}`},
+		{"every user", TargetAccess{AllUsers: true}, `{"arn":"` + arn + `","users":[],"allUsers":true}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := newFakeTargetServer(t)
+			fs.answer("replication_target/update_access", http.StatusOK, map[string]any{"target": managed})
+			got, err := fs.client(t).UpdateReplicationTargetAccess(t.Context(), arn, tt.access)
+			if err != nil {
+				t.Fatalf("UpdateReplicationTargetAccess: %v", err)
+			}
+			if body := fs.body("replication_target/update_access"); body != tt.want {
+				t.Errorf("sent %s, want %s", body, tt.want)
+			}
+			if !got.Managed() || got.Owner.Username != "root" || got.AllUsers == nil || *got.AllUsers ||
+				len(got.Users) != 1 || got.Users[0].Username != "bob" || got.Users[0].ID.ID != 3 {
+				t.Errorf("target = %+v, want root's, granted to bob", got)
+			}
+		})
+	}
+}
+
+func TestATargetWithoutItsGrantsIsNotManaged(t *testing.T) {
+	fs := newFakeTargetServer(t)
+	fs.answer("replication_target/list", http.StatusOK, map[string]any{"targets": []any{backupTarget}})
+	got, err := fs.client(t).ListReplicationTargets(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].Managed() || got[0].AllUsers != nil || got[0].Users != nil {
+		t.Errorf("target = %+v, want no grants known", got[0])
+	}
+}
+
+func TestCreateReplicationTargetSendsItsGrants(t *testing.T) {
+	fs := newFakeTargetServer(t)
+	fs.answer("replication_target/create", http.StatusOK, map[string]any{"target": backupTarget})
+	_, err := fs.client(t).CreateReplicationTarget(t.Context(), CreateReplicationTargetRequest{
+		Name: "backup", Endpoint: "https://s3.example.com", AccessKey: "AK", SecretKey: "SK", Bucket: "backup",
+		Users: []string{"alice", "bob"}, AllUsers: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := fs.body("replication_target/create")
+	if !strings.Contains(body, `"users":["alice","bob"]`) || !strings.Contains(body, `"allUsers":true`) {
+		t.Errorf("sent %s, want the users and allUsers", body)
+	}
+}

@@ -40,7 +40,7 @@ func (c *Client) Login(ctx context.Context, username, password string) error {
 	defer c.mu.Unlock()
 	c.session = &Session{Endpoint: c.endpoint, Username: username, InsecureSkipVerify: c.insecure}
 	applyToken(c.session, tok, issued)
-	if err := c.saveLocked(); err != nil {
+	if err := c.withStoreLock(ctx, c.saveLocked); err != nil {
 		return fmt.Errorf("log in as %s: %w", username, err)
 	}
 	return nil
@@ -56,14 +56,24 @@ func (c *Client) accessToken(ctx context.Context, force bool, refused string) (s
 	if err != nil {
 		return "", err
 	}
-	if force && s.AccessToken != refused {
-		// Another call refreshed it meanwhile.
+	usable := func(s *Session) bool {
+		if force {
+			// Usable if another call or process refreshed it meanwhile.
+			return s.AccessToken != refused && !c.needsRefresh(s)
+		}
+		return !c.needsRefresh(s)
+	}
+	if usable(s) {
 		return s.AccessToken, nil
 	}
-	if !force && !c.needsRefresh(s) {
-		return s.AccessToken, nil
-	}
-	if err := c.refreshLocked(ctx); err != nil {
+	err = c.withStoreLock(ctx, func() error {
+		c.syncLocked()
+		if usable(c.session) {
+			return nil
+		}
+		return c.refreshLocked(ctx)
+	})
+	if err != nil {
 		return "", err
 	}
 	return c.session.AccessToken, nil
@@ -83,7 +93,9 @@ func (c *Client) needsRefresh(s *Session) bool {
 }
 
 // refreshLocked replaces the tokens using the refresh grant and saves them.
-// c.mu is held: concurrent calls wait for one refresh instead of racing.
+// c.mu and the store's lock are held: concurrent calls and processes wait
+// for one refresh instead of racing with the same refresh token, which the
+// server would take for a replay.
 func (c *Client) refreshLocked(ctx context.Context) error {
 	s := c.session
 	now := c.now()
@@ -109,8 +121,9 @@ func (c *Client) refreshLocked(ctx context.Context) error {
 	return nil
 }
 
-// applyToken puts a token answer into the session. A refresh answer
-// without a new refresh token keeps the old one (rotation is optional).
+// applyToken puts a token answer into the session. Quarry rotates the
+// refresh token on every refresh; an answer without one (a server that does
+// not rotate) keeps the old one.
 func applyToken(s *Session, tok *tokenResponse, issued time.Time) {
 	s.AccessToken = tok.AccessToken
 	s.IssuedAt = issued

@@ -85,6 +85,10 @@ type Bucket struct {
 	// object package encodes it; nil means none. It is written by
 	// SetBucketEncryption only; CreateBucket ignores it.
 	Encryption []byte
+	// Lifecycle is the bucket's lifecycle configuration as the lifecycle
+	// package encodes it; nil means none. Like Replication it is written by
+	// its own setter only (SetBucketLifecycle); CreateBucket ignores it.
+	Lifecycle []byte
 }
 
 // Usage holds a bucket's usage counters. They are changed in the same
@@ -221,6 +225,7 @@ type Tx interface {
 	JobTx
 	ReplicationTx
 	SSETx
+	RefreshTx
 }
 
 // BucketTx reads and writes buckets and their usage counters.
@@ -242,6 +247,10 @@ type BucketTx interface {
 	// opaque document, Bucket.Encryption); nil or empty removes it.
 	// ErrNotFound if the bucket does not exist.
 	SetBucketEncryption(name string, config []byte) error
+	// SetBucketLifecycle stores the bucket's lifecycle configuration (an
+	// opaque document, Bucket.Lifecycle); nil or empty removes it.
+	// ErrNotFound if the bucket does not exist.
+	SetBucketLifecycle(name string, config []byte) error
 	GetUsage(bucket string) (Usage, error)
 	// AddUsage adds delta (whose fields may be negative) to the counters.
 	AddUsage(bucket string, delta Usage) error
@@ -302,14 +311,20 @@ type UploadTx interface {
 	ListParts(uploadID string, afterNumber, limit int) ([]Part, error)
 }
 
-// UserTx reads and writes users and access keys.
+// UserTx reads and writes users and access keys. Usernames compare without
+// regard to ASCII case (the only letters they may hold): "Admin" and
+// "admin" are one name. A user keeps the spelling it was created with.
 type UserTx interface {
-	// CreateUser inserts u and sets u.ID; ErrExists if the username is taken.
+	// CreateUser inserts u and sets u.ID; ErrExists if the username is
+	// taken, in any case.
 	CreateUser(u *User) error
 	GetUser(id int64) (*User, error)
+	// GetUserByName finds the user whose name equals username in any
+	// case; ErrNotFound when none does.
 	GetUserByName(username string) (*User, error)
 	ListUsers(afterID int64, limit int) ([]User, error)
-	// DeleteUser removes the user and its access keys.
+	// DeleteUser removes the user, its access keys, its grants of
+	// replication targets and its refresh token families.
 	DeleteUser(id int64) error
 	CreateAccessKey(k *AccessKey) error
 	GetAccessKey(accessKey string) (*AccessKey, error)

@@ -16,8 +16,15 @@ type ReplicationTarget struct {
 	AccessKey          string
 	SecretEnc          []byte
 	InsecureSkipVerify bool
-	OwnerID            int64
-	CreatedAt          time.Time
+	// OwnerID is the user who registered the target. Its owner and admins
+	// may always use it; AllUsers and Users grant it to others.
+	OwnerID int64
+	// AllUsers grants the target to every user.
+	AllUsers bool
+	// Users are the ids of the users granted the target besides its owner,
+	// ascending and distinct.
+	Users     []int64
+	CreatedAt time.Time
 }
 
 // ReplicationStatus is a version's replication state, per destination and,
@@ -67,12 +74,19 @@ type VersionReplication struct {
 // ReplicationTx reads and writes replication targets, bucket replication
 // configurations, the replication outbox and per-version states.
 type ReplicationTx interface {
-	// CreateReplicationTarget inserts t; ErrExists if its ARN or name is taken.
+	// CreateReplicationTarget inserts t with its grants (AllUsers, Users);
+	// ErrExists if its ARN or name is taken.
 	CreateReplicationTarget(t *ReplicationTarget) error
-	// GetReplicationTarget returns ErrNotFound when absent.
+	// GetReplicationTarget returns the target with its grants; ErrNotFound
+	// when absent.
 	GetReplicationTarget(arn string) (*ReplicationTarget, error)
+	// ListReplicationTargets lists every target with its grants, by name.
 	ListReplicationTargets() ([]ReplicationTarget, error)
-	// DeleteReplicationTarget returns ErrNotFound when absent.
+	// SetReplicationTargetAccess replaces the target's grants: allUsers and
+	// the granted user ids (duplicates ignored). ErrNotFound when absent.
+	SetReplicationTargetAccess(arn string, allUsers bool, users []int64) error
+	// DeleteReplicationTarget deletes the target and its grants;
+	// ErrNotFound when absent.
 	DeleteReplicationTarget(arn string) error
 	// SetBucketReplication stores a bucket's replication configuration (an
 	// opaque document, Bucket.Replication) and the target ARNs it names;

@@ -44,8 +44,8 @@ func alreadyExists(p auth.Principal, b *meta.Bucket) error {
 // DeleteBucket deletes a bucket that holds no version and no delete marker.
 // Multipart uploads in progress go with it, their parts trashed.
 func (s *Service) DeleteBucket(ctx context.Context, p auth.Principal, name string) error {
-	return s.commit(ctx, name, func(c *change) error {
-		if _, err := usableBucket(c.tx, p, name); err != nil {
+	return s.commit(ctx, name, func(c *Change) error {
+		if _, err := UsableBucket(c.tx, p, name); err != nil {
 			return err
 		}
 		has, err := c.tx.HasVersions(name)
@@ -66,7 +66,7 @@ func (s *Service) DeleteBucket(ctx context.Context, p auth.Principal, name strin
 }
 
 // abortAllUploads discards every upload of the bucket and trashes its parts.
-func abortAllUploads(c *change, bucket string) error {
+func abortAllUploads(c *Change, bucket string) error {
 	for {
 		uploads, err := c.tx.ListUploads(bucket, "", "", "", maxListing)
 		if err != nil {
@@ -88,7 +88,7 @@ func (s *Service) HeadBucket(ctx context.Context, p auth.Principal, name string)
 	var b *meta.Bucket
 	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
 		var err error
-		b, err = usableBucket(tx, p, name)
+		b, err = UsableBucket(tx, p, name)
 		return err
 	})
 	return b, err
@@ -120,7 +120,7 @@ func (s *Service) SetVersioning(ctx context.Context, p auth.Principal, bucket st
 		return fmt.Errorf("versioning status %q: %w", v, ErrMalformedXML)
 	}
 	return s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		b, err := usableBucket(tx, p, bucket)
+		b, err := UsableBucket(tx, p, bucket)
 		if err != nil {
 			return err
 		}
@@ -139,7 +139,7 @@ func (s *Service) SetVersioning(ctx context.Context, p auth.Principal, bucket st
 func (s *Service) Usage(ctx context.Context, p auth.Principal, bucket string) (meta.Usage, error) {
 	var u meta.Usage
 	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
-		if _, err := usableBucket(tx, p, bucket); err != nil {
+		if _, err := UsableBucket(tx, p, bucket); err != nil {
 			return err
 		}
 		var err error

@@ -8,10 +8,14 @@ import (
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
-// change gathers what one metadata transaction does to a bucket's usage
-// counters and which blobs it stops referring to, so that both are written
-// in the same transaction as the change itself.
-type change struct {
+// Change is what one metadata transaction does to the objects of one
+// bucket, with the bookkeeping that makes each change right: the usage
+// counters it moves and the blobs it stops referring to, written in the
+// same transaction by Finish, and the replication it queues. Every object
+// change goes through a Change: the service's own operations (what S3
+// requests do) and jobs that change objects inside their checkpoint
+// transaction (see Service.Begin), so that both keep the same books.
+type Change struct {
 	tx     meta.Tx
 	bucket string
 	delta  meta.Usage
@@ -20,10 +24,16 @@ type change struct {
 	planner ReplicationPlanner
 	// replicationQueued: the change wrote replication tasks.
 	replicationQueued bool
+	// s is the service the change belongs to: its clock and the
+	// background work a commit wakes.
+	s *Service
+	// b is the bucket, once read (Begin reads it; service operations
+	// read it with their access check).
+	b *meta.Bucket
 }
 
-func newChange(tx meta.Tx, bucket string, planner ReplicationPlanner) *change {
-	return &change{tx: tx, bucket: bucket, planner: planner}
+func newChange(tx meta.Tx, bucket string, s *Service) *Change {
+	return &Change{tx: tx, bucket: bucket, planner: s.cfg.Replication, s: s}
 }
 
 // usageOf is what one version contributes to the counters: every
@@ -43,18 +53,20 @@ func negate(u meta.Usage) meta.Usage {
 	return meta.Usage{Objects: -u.Objects, Bytes: -u.Bytes, Versions: -u.Versions, VersionBytes: -u.VersionBytes}
 }
 
-func (c *change) add(u meta.Usage) { c.delta = c.delta.Add(u) }
-func (c *change) sub(u meta.Usage) { c.delta = c.delta.Add(negate(u)) }
+func (c *Change) add(u meta.Usage) { c.delta = c.delta.Add(u) }
+func (c *Change) sub(u meta.Usage) { c.delta = c.delta.Add(negate(u)) }
 
 // trashSegments queues the blobs of a version that is going away.
-func (c *change) trashSegments(v *meta.Version) {
+func (c *Change) trashSegments(v *meta.Version) {
 	for _, seg := range v.Segments {
 		c.trash = append(c.trash, seg.BlobID)
 	}
 }
 
-// apply writes the usage delta and queues the trashed blobs.
-func (c *change) apply() error {
+// Finish writes the usage delta and queues the trashed blobs, in the
+// change's transaction; call it once, after the last change, before the
+// transaction commits.
+func (c *Change) Finish() error {
 	if c.delta != (meta.Usage{}) {
 		if err := c.tx.AddUsage(c.bucket, c.delta); err != nil {
 			return fmt.Errorf("add usage to %s: %w", c.bucket, err)
@@ -73,7 +85,7 @@ func (c *change) apply() error {
 // give it the null id and replace an existing null version wherever it sits
 // in the key's history. v.VersionID is set by putVersion. The replication
 // the bucket's configuration asks for is queued with it.
-func (c *change) putVersion(b *meta.Bucket, v *meta.Version) error {
+func (c *Change) putVersion(b *meta.Bucket, v *meta.Version) error {
 	old, err := latestVersion(c.tx, b.Name, v.Key)
 	if err != nil {
 		return err
@@ -114,7 +126,7 @@ func (c *change) putVersion(b *meta.Bucket, v *meta.Version) error {
 
 // removeVersion deletes one version. When it was the latest, the newest
 // remaining version (if any) becomes the latest.
-func (c *change) removeVersion(v *meta.Version) error {
+func (c *Change) removeVersion(v *meta.Version) error {
 	if err := c.tx.DeleteVersion(v.Bucket, v.Key, v.VersionID); err != nil {
 		return fmt.Errorf("delete version %s/%s %s: %w", v.Bucket, v.Key, v.VersionID, err)
 	}
@@ -138,25 +150,33 @@ func (c *change) removeVersion(v *meta.Version) error {
 	return nil
 }
 
+// Committed starts the background work a committed change needs: the
+// blob collector when it trashed blobs, the replicator when it queued
+// replication. Call it after the transaction committed (calling it after a
+// rollback only wakes them for nothing).
+func (c *Change) Committed() {
+	if len(c.trash) > 0 {
+		c.s.wakeTrash()
+	}
+	if c.replicationQueued {
+		c.s.cfg.Replication.Notify()
+	}
+}
+
 // commit runs fn in a metadata transaction on bucket and writes the change
-// it gathered in the same transaction. After a commit that trashed blobs,
-// the trash runner is woken; after one that queued replication, the
-// replicator.
-func (s *Service) commit(ctx context.Context, bucket string, fn func(c *change) error) error {
-	trashed, replicated := false, false
+// it gathered in the same transaction. After the commit, Committed wakes
+// what the change needs.
+func (s *Service) commit(ctx context.Context, bucket string, fn func(c *Change) error) error {
+	var c *Change
 	err := s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		c := newChange(tx, bucket, s.cfg.Replication)
+		c = newChange(tx, bucket, s)
 		if err := fn(c); err != nil {
 			return err
 		}
-		trashed, replicated = len(c.trash) > 0, c.replicationQueued
-		return c.apply()
+		return c.Finish()
 	})
-	if err == nil && trashed {
-		s.wakeTrash()
-	}
-	if err == nil && replicated {
-		s.cfg.Replication.Notify()
+	if err == nil {
+		c.Committed()
 	}
 	return err
 }

@@ -24,7 +24,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, p auth.Principal,
 		}
 	}
 	var v *meta.Version
-	err := s.commit(ctx, bucket, func(c *change) error {
+	err := s.commit(ctx, bucket, func(c *Change) error {
 		b, u, err := usableUpload(c.tx, p, bucket, key, uploadID)
 		if err != nil {
 			return err

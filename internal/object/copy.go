@@ -36,7 +36,7 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 		if err != nil {
 			return err
 		}
-		b, err := usableBucket(tx, p, in.Bucket)
+		b, err := UsableBucket(tx, p, in.Bucket)
 		if err != nil {
 			return err
 		}
@@ -65,8 +65,8 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 	}
 	v := s.newVersion(p, in.Key, copiedAttrs(in, src), body, encryption)
 	markReplica(v, in.Replica || in.Attrs.Replica)
-	err = s.commit(ctx, in.Bucket, func(c *change) error {
-		b, err := usableBucket(c.tx, p, in.Bucket)
+	err = s.commit(ctx, in.Bucket, func(c *Change) error {
+		b, err := UsableBucket(c.tx, p, in.Bucket)
 		if err != nil {
 			return err
 		}
@@ -86,7 +86,7 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 // copy-source conditions hold. S3 refuses a delete marker addressed by
 // version id as an invalid request.
 func copySource(tx meta.Tx, p auth.Principal, bucket, key, versionID string, cond Conditions) (*meta.Version, error) {
-	if _, err := usableBucket(tx, p, bucket); err != nil {
+	if _, err := UsableBucket(tx, p, bucket); err != nil {
 		return nil, fmt.Errorf("copy source: %w", err)
 	}
 	src, err := resolveVersion(tx, bucket, key, versionID)

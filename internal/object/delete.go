@@ -25,8 +25,8 @@ func (s *Service) DeleteObjectReplica(ctx context.Context, p auth.Principal, buc
 
 func (s *Service) deleteObject(ctx context.Context, p auth.Principal, bucket, key, versionID string, replica bool) (DeleteResult, error) {
 	var res DeleteResult
-	err := s.commit(ctx, bucket, func(c *change) error {
-		b, err := usableBucket(c.tx, p, bucket)
+	err := s.commit(ctx, bucket, func(c *Change) error {
+		b, err := UsableBucket(c.tx, p, bucket)
 		if err != nil {
 			return err
 		}
@@ -34,7 +34,7 @@ func (s *Service) deleteObject(ctx context.Context, p auth.Principal, bucket, ke
 			res, err = deleteVersion(c, bucket, key, versionID)
 			return err
 		}
-		res, err = s.deleteKey(c, p, b, key, replica)
+		res, err = s.deleteKey(c, p.UserID, b, key, replica)
 		return err
 	})
 	if err != nil {
@@ -44,7 +44,7 @@ func (s *Service) deleteObject(ctx context.Context, p auth.Principal, bucket, ke
 }
 
 // deleteVersion removes one version; deleting a missing one succeeds.
-func deleteVersion(c *change, bucket, key, versionID string) (DeleteResult, error) {
+func deleteVersion(c *Change, bucket, key, versionID string) (DeleteResult, error) {
 	v, err := c.tx.GetVersion(bucket, key, versionID)
 	if errors.Is(err, meta.ErrNotFound) {
 		return DeleteResult{VersionID: versionID}, nil
@@ -62,7 +62,7 @@ func deleteVersion(c *change, bucket, key, versionID string) (DeleteResult, erro
 // never versioned removes the null version; Enabled and Suspended put a
 // delete marker on top (Suspended's has the null id and replaces the null
 // version).
-func (s *Service) deleteKey(c *change, p auth.Principal, b *meta.Bucket, key string, replica bool) (DeleteResult, error) {
+func (s *Service) deleteKey(c *Change, owner int64, b *meta.Bucket, key string, replica bool) (DeleteResult, error) {
 	if b.Versioning == meta.VersioningOff {
 		v, err := c.tx.GetVersion(b.Name, key, meta.NullVersion)
 		if errors.Is(err, meta.ErrNotFound) {
@@ -73,7 +73,7 @@ func (s *Service) deleteKey(c *change, p auth.Principal, b *meta.Bucket, key str
 		}
 		return DeleteResult{}, c.removeVersion(v)
 	}
-	marker := &meta.Version{Key: key, DeleteMarker: true, LastModified: s.now(), OwnerID: p.UserID}
+	marker := &meta.Version{Key: key, DeleteMarker: true, LastModified: s.now(), OwnerID: owner}
 	markReplica(marker, replica)
 	if err := c.putVersion(b, marker); err != nil {
 		return DeleteResult{}, err

@@ -135,7 +135,7 @@ func (r decryptingReader) WriteTo(w io.Writer) (int64, error) {
 func (s *Service) GetBucketEncryption(ctx context.Context, p auth.Principal, bucket string) (*BucketEncryption, error) {
 	var cfg *BucketEncryption
 	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
-		b, err := usableBucket(tx, p, bucket)
+		b, err := UsableBucket(tx, p, bucket)
 		if err != nil {
 			return err
 		}
@@ -178,7 +178,7 @@ func (s *Service) DeleteBucketEncryption(ctx context.Context, p auth.Principal, 
 
 func (s *Service) setBucketEncryption(ctx context.Context, p auth.Principal, bucket string, doc []byte) error {
 	return s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		if _, err := usableBucket(tx, p, bucket); err != nil {
+		if _, err := UsableBucket(tx, p, bucket); err != nil {
 			return err
 		}
 		if err := tx.SetBucketEncryption(bucket, doc); err != nil {

@@ -50,7 +50,7 @@ func (s *Service) ListObjects(ctx context.Context, p auth.Principal, in ListInpu
 	}
 	out := &ListOutput{}
 	err = s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
-		if _, err := usableBucket(tx, p, in.Bucket); err != nil {
+		if _, err := UsableBucket(tx, p, in.Bucket); err != nil {
 			return err
 		}
 		if limit == 0 {
@@ -115,7 +115,7 @@ func (s *Service) ListVersions(ctx context.Context, p auth.Principal, in ListVer
 	}
 	out := &ListVersionsOutput{}
 	err = s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
-		if _, err := usableBucket(tx, p, in.Bucket); err != nil {
+		if _, err := UsableBucket(tx, p, in.Bucket); err != nil {
 			return err
 		}
 		afterSeq, err := versionMarkerSeq(tx, in)

@@ -51,7 +51,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, b
 		markReplicaUpload(u)
 	}
 	err := s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		b, err := usableBucket(tx, p, bucket)
+		b, err := UsableBucket(tx, p, bucket)
 		if err != nil {
 			return err
 		}
@@ -74,7 +74,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, b
 // usableUpload returns the upload if its bucket exists, p may use it, and
 // the upload belongs to that bucket and key.
 func usableUpload(tx meta.Tx, p auth.Principal, bucket, key, uploadID string) (*meta.Bucket, *meta.Upload, error) {
-	b, err := usableBucket(tx, p, bucket)
+	b, err := UsableBucket(tx, p, bucket)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -134,7 +134,7 @@ func (s *Service) commitPart(ctx context.Context, p auth.Principal, bucket, key,
 		LastModified: s.now(),
 		Checksums:    body.Checksums,
 	}
-	err := s.commit(ctx, bucket, func(c *change) error {
+	err := s.commit(ctx, bucket, func(c *Change) error {
 		if _, _, err := usableUpload(c.tx, p, bucket, key, uploadID); err != nil {
 			return err
 		}
@@ -209,7 +209,7 @@ func copySourceRange(size int64, r *Range) (offset, length int64, err error) {
 
 // AbortMultipartUpload discards an upload and its parts.
 func (s *Service) AbortMultipartUpload(ctx context.Context, p auth.Principal, bucket, key, uploadID string) error {
-	return s.commit(ctx, bucket, func(c *change) error {
+	return s.commit(ctx, bucket, func(c *Change) error {
 		if _, _, err := usableUpload(c.tx, p, bucket, key, uploadID); err != nil {
 			return err
 		}
@@ -219,7 +219,7 @@ func (s *Service) AbortMultipartUpload(ctx context.Context, p auth.Principal, bu
 
 // discardUpload deletes an upload and trashes the blobs of its parts, except
 // those of the part numbers in keep (now part of an object).
-func discardUpload(c *change, uploadID string, keep map[int]bool) error {
+func discardUpload(c *Change, uploadID string, keep map[int]bool) error {
 	parts, err := allParts(c.tx, uploadID)
 	if err != nil {
 		return err

@@ -37,8 +37,8 @@ func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) 
 	}
 	v := s.newVersion(p, in.Key, in.Attrs, body, encryption)
 	markReplica(v, in.Replica || in.Attrs.Replica)
-	err = s.commit(ctx, in.Bucket, func(c *change) error {
-		b, err := usableBucket(c.tx, p, in.Bucket)
+	err = s.commit(ctx, in.Bucket, func(c *Change) error {
+		b, err := UsableBucket(c.tx, p, in.Bucket)
 		if err != nil {
 			return err
 		}
@@ -62,7 +62,7 @@ func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) 
 // and decides the encryption of the write.
 func (s *Service) checkWritable(ctx context.Context, p auth.Principal, bucket, key string, cond Conditions, askedSSE string) (encryption string, err error) {
 	err = s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
-		b, err := usableBucket(tx, p, bucket)
+		b, err := UsableBucket(tx, p, bucket)
 		if err != nil {
 			return err
 		}

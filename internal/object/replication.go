@@ -63,7 +63,7 @@ func markReplica(v *meta.Version, replica bool) {
 // planReplication asks the planner for v's tasks before v is stored and
 // marks v PENDING when there are any, so the version row is written with
 // its status.
-func (c *change) planReplication(b *meta.Bucket, v *meta.Version) []meta.ReplicationTask {
+func (c *Change) planReplication(b *meta.Bucket, v *meta.Version) []meta.ReplicationTask {
 	if c.planner == nil || v.ReplicationStatus == meta.ReplicationReplica {
 		return nil
 	}
@@ -76,7 +76,7 @@ func (c *change) planReplication(b *meta.Bucket, v *meta.Version) []meta.Replica
 
 // enqueueReplication writes the tasks of the stored version v to the
 // outbox and records v as PENDING at each destination.
-func (c *change) enqueueReplication(v *meta.Version, tasks []meta.ReplicationTask) error {
+func (c *Change) enqueueReplication(v *meta.Version, tasks []meta.ReplicationTask) error {
 	if len(tasks) == 0 {
 		return nil
 	}

@@ -167,6 +167,9 @@ type GetInput struct {
 // ErrNotModified (which returns a non-nil GetOutput for the headers).
 type GetOutput struct {
 	Version *meta.Version
+	// Bucket is the bucket as read with the version, for what its
+	// configuration adds to a response.
+	Bucket *meta.Bucket
 	// Offset and Length are the bytes served; Ranged when a Range or
 	// PartNumber selected them (206 with Content-Range).
 	Offset     int64

@@ -51,8 +51,12 @@ func (c *Config) Destinations() []string {
 // PutBucketReplication validates and stores a bucket's configuration
 // (owner or admin of the bucket). The bucket's versioning must be Enabled
 // (ErrVersioningNotEnabled) and every destination an existing target
-// (ErrUnknownTarget); other faults are ErrInvalidConfig. Rules without an
+// (ErrUnknownTarget) that the bucket's owner, whoever calls, may use
+// (*NotPermittedError); other faults are ErrInvalidConfig. Rules without an
 // ID get a generated one. cfg is not modified.
+//
+// For an owner who is not an admin, a missing target is refused as one it
+// may not use, so that the answer does not tell which ARNs exist.
 func (s *Service) PutBucketReplication(ctx context.Context, p auth.Principal, bucket string, cfg *Config) error {
 	if cfg == nil {
 		return invalidConfig("the replication configuration is empty")
@@ -72,7 +76,7 @@ func (s *Service) PutBucketReplication(ctx context.Context, p auth.Principal, bu
 	// One transaction: versioning cannot be suspended, nor a target
 	// deleted, between the checks and the write.
 	return s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		b, err := usableBucket(tx, p, bucket)
+		b, err := object.UsableBucket(tx, p, bucket)
 		if err != nil {
 			return err
 		}
@@ -80,11 +84,13 @@ func (s *Service) PutBucketReplication(ctx context.Context, p auth.Principal, bu
 			return ErrVersioningNotEnabled
 		}
 		for _, arn := range arns {
-			_, err := getTarget(tx, arn)
+			t, err := getTarget(tx, arn)
 			if errors.Is(err, ErrNoSuchTarget) {
-				return fmt.Errorf("%w: %s", ErrUnknownTarget, arn)
+				t = nil
+			} else if err != nil {
+				return err
 			}
-			if err != nil {
+			if err := ownerMayNameTarget(tx, b.OwnerID, arn, t); err != nil {
 				return err
 			}
 		}
@@ -95,12 +101,32 @@ func (s *Service) PutBucketReplication(ctx context.Context, p auth.Principal, bu
 	})
 }
 
+// ownerMayNameTarget checks that the owner ownerID of a bucket may name
+// the target arn (t, nil when there is none) in its configuration.
+func ownerMayNameTarget(tx meta.Tx, ownerID int64, arn string, t *meta.ReplicationTarget) error {
+	if t != nil {
+		return ownerMayUse(tx, ownerID, t)
+	}
+	owner, err := tx.GetUser(ownerID)
+	if err != nil && !errors.Is(err, meta.ErrNotFound) {
+		return fmt.Errorf("get user %d: %w", ownerID, err)
+	}
+	if err == nil && owner.Role == meta.RoleAdmin {
+		return fmt.Errorf("%w: %s", ErrUnknownTarget, arn)
+	}
+	name := ""
+	if owner != nil {
+		name = owner.Username
+	}
+	return &NotPermittedError{Owner: userLabel(ownerID, name), ARN: arn}
+}
+
 // GetBucketReplication returns the bucket's configuration (owner or admin
 // of the bucket); ErrNoConfig when the bucket has none.
 func (s *Service) GetBucketReplication(ctx context.Context, p auth.Principal, bucket string) (*Config, error) {
 	var raw []byte
 	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
-		b, err := usableBucket(tx, p, bucket)
+		b, err := object.UsableBucket(tx, p, bucket)
 		if err != nil {
 			return err
 		}
@@ -121,7 +147,7 @@ func (s *Service) GetBucketReplication(ctx context.Context, p auth.Principal, bu
 // subresources do. Tasks already queued still run.
 func (s *Service) DeleteBucketReplication(ctx context.Context, p auth.Principal, bucket string) error {
 	return s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		b, err := usableBucket(tx, p, bucket)
+		b, err := object.UsableBucket(tx, p, bucket)
 		if err != nil {
 			return err
 		}
@@ -133,22 +159,6 @@ func (s *Service) DeleteBucketReplication(ctx context.Context, p auth.Principal,
 		}
 		return nil
 	})
-}
-
-// usableBucket returns the bucket if it exists and p may configure it,
-// with the object service's errors (NoSuchBucket before AccessDenied).
-func usableBucket(tx meta.Tx, p auth.Principal, name string) (*meta.Bucket, error) {
-	b, err := tx.GetBucket(name)
-	if errors.Is(err, meta.ErrNotFound) {
-		return nil, fmt.Errorf("bucket %q: %w", name, object.ErrNoSuchBucket)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get bucket %q: %w", name, err)
-	}
-	if !p.CanUse(b.OwnerID) {
-		return nil, fmt.Errorf("bucket %q: %w", name, object.ErrAccessDenied)
-	}
-	return b, nil
 }
 
 // withRuleIDs returns a copy of cfg whose rules all have an ID, as AWS

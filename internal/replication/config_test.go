@@ -80,7 +80,7 @@ func TestPutBucketReplicationChecksTheBucketAndTheTargets(t *testing.T) {
 	}{
 		{"a bucket never versioned is refused", true, "plain", good, ErrVersioningNotEnabled},
 		{"a suspended bucket is refused", true, "suspended", good, ErrVersioningNotEnabled},
-		{"an unknown target is refused", true, "versioned", &Config{Rules: []Rule{{ID: "r", DestinationARN: "arn:quarry:replication:x:000000000000:y"}}}, ErrUnknownTarget},
+		{"an unknown target is refused as one the owner may not use", true, "versioned", &Config{Rules: []Rule{{ID: "r", DestinationARN: "arn:quarry:replication:x:000000000000:y"}}}, ErrTargetNotPermitted},
 		{"a missing bucket is refused", true, "nope", good, object.ErrNoSuchBucket},
 		{"someone else's bucket is refused", false, "versioned", good, object.ErrAccessDenied},
 		{"a nil configuration is refused", true, "versioned", nil, ErrInvalidConfig},

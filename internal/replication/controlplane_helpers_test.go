@@ -3,6 +3,7 @@ package replication
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -40,6 +41,23 @@ func newCtlHarness(t *testing.T) *ctlHarness {
 		Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) },
 	})
 	objects := object.New(object.Config{Meta: store, Blobs: blobs, Replication: svc})
+	// The principals are users of the store, with the same ids, since
+	// whether a bucket's owner may use a target depends on its role.
+	err := store.Update(ctx, func(tx meta.Tx) error {
+		for _, p := range []auth.Principal{ctlAdmin, ctlAlice, ctlBob} {
+			u := &meta.User{Username: p.Username, PasswordHash: "unused", Role: p.Role, CreatedAt: time.Unix(1, 0)}
+			if err := tx.CreateUser(u); err != nil {
+				return err
+			}
+			if u.ID != p.UserID {
+				return fmt.Errorf("user %s has id %d, want %d", p.Username, u.ID, p.UserID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("create users: %v", err)
+	}
 	return &ctlHarness{t: t, ctx: ctx, meta: store, objects: objects, svc: svc, sealer: sealer}
 }
 
@@ -56,16 +74,24 @@ func (h *ctlHarness) bucket(name string, v meta.Versioning) {
 	}
 }
 
-// target creates a target named name that points at endpoint.
+// target creates, as the admin, a target named name that points at
+// endpoint and that every user may use.
 func (h *ctlHarness) target(name, endpoint string) *meta.ReplicationTarget {
 	h.t.Helper()
-	t, err := h.svc.CreateTarget(h.ctx, ctlAdmin, TargetInput{
+	return h.targetOf(ctlAdmin, name, endpoint, Grants{AllUsers: true})
+}
+
+// targetOf creates, as p, a target named name with grants g.
+func (h *ctlHarness) targetOf(p auth.Principal, name, endpoint string, g Grants) *meta.ReplicationTarget {
+	h.t.Helper()
+	t, err := h.svc.CreateTarget(h.ctx, p, TargetInput{
 		Name: name, Endpoint: endpoint, AccessKey: "AK" + name, SecretKey: "secret-" + name, Bucket: "remote-" + name,
+		Grants: g,
 	})
 	if err != nil {
 		h.t.Fatalf("create target %s: %v", name, err)
 	}
-	return t
+	return &t.ReplicationTarget
 }
 
 func wantIs(t *testing.T, err, want error) {

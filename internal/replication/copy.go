@@ -59,12 +59,29 @@ type Outcome struct {
 	Bytes int64
 }
 
+// TargetAccess says whether a bucket's owner may use a target now;
+// *Service implements it.
+type TargetAccess interface {
+	// CheckTargetUse returns nil, or an error wrapping
+	// ErrTargetNotPermitted that says who may not use what.
+	CheckTargetUse(ctx context.Context, bucket, targetARN string) error
+}
+
+// errNoTargetAccess fails every copy of a Copier built without a way to
+// check grants: writing without the check would be the hole it closes.
+var errNoTargetAccess = errors.New("replication: no target access check configured")
+
 // CopierConfig configures a Copier.
 type CopierConfig struct {
 	// Objects reads the source versions.
 	Objects *object.Service
 	// Clients gives the destination clients.
 	Clients *ClientPool
+	// Access checks, before every copy and delete, that the source
+	// bucket's owner may use the target. It defaults to the pool's target
+	// resolver when that implements TargetAccess (a *Service does);
+	// without one every copy fails.
+	Access TargetAccess
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -83,7 +100,23 @@ func NewCopier(cfg CopierConfig) *Copier {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Access == nil && cfg.Clients != nil {
+		if a, ok := cfg.Clients.targets.(TargetAccess); ok {
+			cfg.Access = a
+		}
+	}
 	return &Copier{cfg: cfg}
+}
+
+// checkAccess refuses a copy to a target the bucket's owner may not use
+// (any more: its grant may have been withdrawn since the configuration
+// was stored). The *NotPermittedError is returned as is: it is the
+// reason recorded for the version.
+func (c *Copier) checkAccess(ctx context.Context, bucket, targetARN string) error {
+	if c.cfg.Access == nil {
+		return errNoTargetAccess
+	}
+	return c.cfg.Access.CheckTargetUse(ctx, bucket, targetARN)
 }
 
 // CopyOptions are the choices of one Copy.
@@ -103,7 +136,8 @@ type CopyOptions struct {
 // Copy copies one version of bucket/key to the same key in the bucket of
 // the target targetARN (unless opts.CheckExisting finds it in place). It
 // returns ErrSourceGone or ErrSuperseded (wrapped) when there is nothing
-// to copy.
+// to copy, and a *NotPermittedError, having sent nothing, when the
+// bucket's owner may not use the target.
 //
 // A first copy costs one source read and, for a single-part object, one
 // destination request: the PUT carries Content-MD5 and Content-Length,
@@ -115,6 +149,9 @@ func (c *Copier) Copy(ctx context.Context, bucket, key, versionID, targetARN str
 		return Outcome{}, err
 	}
 	defer body.Close()
+	if err := c.checkAccess(ctx, bucket, targetARN); err != nil {
+		return Outcome{}, err
+	}
 	remote, err := c.cfg.Clients.Get(ctx, targetARN)
 	if err != nil {
 		return Outcome{}, err
@@ -151,7 +188,8 @@ func (c *Copier) Copy(ctx context.Context, bucket, key, versionID, targetARN str
 // ReplicateDeleteMarker deletes key at the target (a delete marker there
 // when its bucket is versioned), if the source key's latest version is
 // still a delete marker: ErrSuperseded when a newer version replaced it,
-// ErrSourceGone when the key has no version at all.
+// ErrSourceGone when the key has no version at all, a *NotPermittedError
+// when the bucket's owner may not use the target.
 func (c *Copier) ReplicateDeleteMarker(ctx context.Context, bucket, key, targetARN string) error {
 	_, err := c.cfg.Objects.HeadObject(ctx, systemPrincipal, object.GetInput{Bucket: bucket, Key: key})
 	var marker *object.DeleteMarkerError
@@ -164,6 +202,9 @@ func (c *Copier) ReplicateDeleteMarker(ctx context.Context, bucket, key, targetA
 		return fmt.Errorf("delete marker of %s/%s: %w", bucket, key, ErrSourceGone)
 	default:
 		return fmt.Errorf("read %s/%s: %w", bucket, key, err)
+	}
+	if err := c.checkAccess(ctx, bucket, targetARN); err != nil {
+		return err
 	}
 	remote, err := c.cfg.Clients.Get(ctx, targetARN)
 	if err != nil {

@@ -301,6 +301,7 @@ func newReplSource(t *testing.T) *replSource {
 	s.pool = replication.NewClientPool(s.service)
 	t.Cleanup(s.pool.Close)
 	s.copier = replication.NewCopier(replication.CopierConfig{Objects: s.objects, Clients: s.pool, Logger: quietLogger()})
+	createPrincipals(t, store, srcOwner, srcAdmin)
 	if err := s.objects.CreateBucket(ctx, srcOwner, srcBucket); err != nil {
 		t.Fatal(err)
 	}
@@ -320,6 +321,7 @@ func (s *replSource) targetAt(name, endpoint, accessKey, secretKey string) strin
 	s.t.Helper()
 	tg, err := s.service.CreateTarget(s.ctx, srcAdmin, replication.TargetInput{
 		Name: name, Endpoint: endpoint, AccessKey: accessKey, SecretKey: secretKey, Bucket: dstBucket,
+		Grants: replication.Grants{Users: []replication.UserRef{{ID: srcOwner.UserID}}},
 	})
 	if err != nil {
 		s.t.Fatalf("create target %s: %v", name, err)

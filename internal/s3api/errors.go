@@ -48,6 +48,7 @@ const (
 	codeMissingSecurityHeader            errorCode = "MissingSecurityHeader"
 	codeNoSuchBucket                     errorCode = "NoSuchBucket"
 	codeNoSuchKey                        errorCode = "NoSuchKey"
+	codeNoSuchLifecycleConfiguration     errorCode = "NoSuchLifecycleConfiguration"
 	codeNoSuchTagSet                     errorCode = "NoSuchTagSet"
 	codeNoSuchUpload                     errorCode = "NoSuchUpload"
 	codeNoSuchVersion                    errorCode = "NoSuchVersion"
@@ -104,6 +105,7 @@ var errorSpecs = map[errorCode]errorSpec{
 	codeMissingSecurityHeader:            {http.StatusBadRequest, "Your request was missing a required header."},
 	codeNoSuchBucket:                     {http.StatusNotFound, "The specified bucket does not exist"},
 	codeNoSuchKey:                        {http.StatusNotFound, "The specified key does not exist."},
+	codeNoSuchLifecycleConfiguration:     {http.StatusNotFound, "The lifecycle configuration does not exist"},
 	codeNoSuchTagSet:                     {http.StatusNotFound, "The TagSet does not exist"},
 	codeNoSuchUpload:                     {http.StatusNotFound, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."},
 	codeNoSuchVersion:                    {http.StatusNotFound, "The specified version does not exist."},

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/s3api/sigv4"
 )
@@ -48,6 +49,12 @@ type Config struct {
 	// Replication serves Put/Get/DeleteBucketReplication; nil answers
 	// them with NotImplemented.
 	Replication BucketReplication
+	// LifecycleDay is the length of a lifecycle day, for the expiry
+	// x-amz-expiration announces (lifecycle.DefaultDay when zero).
+	LifecycleDay time.Duration
+	// Lifecycle serves Put/Get/DeleteBucketLifecycleConfiguration; nil
+	// answers them with NotImplemented.
+	Lifecycle BucketLifecycle
 }
 
 // Handler serves the S3 API. It implements http.Handler.
@@ -95,6 +102,10 @@ type request struct {
 	trailer       func() map[string]string
 	// rawBody is r.Body as read from the connection (nil without a body).
 	rawBody *watchedBody
+	// bucketInfo is the request's bucket as read for the response headers
+	// that depend on its configuration (see Handler.bucketOf); nil until
+	// read.
+	bucketInfo *meta.Bucket
 }
 
 func (req *request) ctx() context.Context { return req.r.Context() }
@@ -110,10 +121,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Server", "Quarry")
 
 	rt := routeRequest(r, h.cfg.Domain)
-	req := &request{r: r, id: id, op: rt.op, bucket: rt.bucket, key: rt.key, query: r.URL.Query()}
 	if r.Body != nil && r.Body != http.NoBody {
-		req.rawBody = &watchedBody{ReadCloser: r.Body}
-		r.Body = req.rawBody
+		// The handler reads a copy of the request whose body is watched;
+		// the server keeps its own, so that it still knows how much of
+		// the body is left unread and closes the connection rather than
+		// read the rest as the next request.
+		watched := &watchedBody{ReadCloser: r.Body}
+		r = r.WithContext(r.Context())
+		r.Body = watched
+	}
+	req := &request{r: r, id: id, op: rt.op, bucket: rt.bucket, key: rt.key, query: r.URL.Query()}
+	if w, ok := r.Body.(*watchedBody); ok {
+		req.rawBody = w
 	}
 	if err := h.serve(rw, req); err != nil {
 		h.writeError(rw, req, err)
@@ -212,6 +231,12 @@ func (h *Handler) operation(op string) operationFunc {
 		return h.putBucketEncryption
 	case opDeleteBucketEncryption:
 		return h.deleteBucketEncryption
+	case opGetBucketLifecycle:
+		return h.getBucketLifecycle
+	case opPutBucketLifecycle:
+		return h.putBucketLifecycle
+	case opDeleteBucketLifecycle:
+		return h.deleteBucketLifecycle
 	case opGetBucketACL:
 		return h.getBucketACL
 	case opListObjects:

@@ -25,6 +25,7 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/blob/disk"
+	"github.com/quarrylabs/quarry/internal/lifecycle"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/replication"
@@ -87,6 +88,7 @@ func newTestServer(t *testing.T) *testServer {
 		Region:      "us-east-1",
 		Domain:      testDomain,
 		Replication: ts.repl,
+		Lifecycle:   lifecycle.NewService(store),
 		Observe: func(op string, status int, _ time.Duration) {
 			ts.mu.Lock()
 			defer ts.mu.Unlock()

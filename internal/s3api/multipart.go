@@ -100,7 +100,7 @@ func (h *Handler) completeMultipartUpload(w http.ResponseWriter, req *request) e
 	if err != nil {
 		return err
 	}
-	h.setVersionHeader(req, w.Header(), v.VersionID)
+	h.setObjectHeadersOf(req, w.Header(), v)
 	setSSEHeader(w.Header(), v.SSE)
 	return writeXML(w, completeMultipartUploadResult{
 		Location:       objectURL(req),

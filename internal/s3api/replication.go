@@ -91,6 +91,9 @@ func replicationError(err error) error {
 		return &apiError{code: codeInvalidRequest, message: "Versioning must be 'Enabled' on the bucket to apply a replication configuration", cause: err}
 	case errors.Is(err, replication.ErrUnknownTarget), errors.Is(err, replication.ErrInvalidConfig):
 		return &apiError{code: codeInvalidArgument, message: err.Error(), cause: err}
+	case errors.Is(err, replication.ErrTargetNotPermitted):
+		// The text names the bucket's owner and the ARN the caller sent.
+		return &apiError{code: codeAccessDenied, message: err.Error(), cause: err}
 	}
 	return err
 }

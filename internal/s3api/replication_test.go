@@ -33,6 +33,7 @@ func (ts *testServer) replicatingBucket(bucket string) string {
 	}
 	tg, err := ts.repl.CreateTarget(context.Background(), replAdmin, replication.TargetInput{
 		Name: "dr-" + bucket, Endpoint: "http://dr.example", AccessKey: "a", SecretKey: "s", Bucket: "dr-" + bucket,
+		Grants: replication.Grants{Users: []replication.UserRef{{Username: "alice"}}},
 	})
 	if err != nil {
 		ts.t.Fatal(err)
@@ -116,6 +117,13 @@ func TestBadReplicationConfigurationsGetAWSErrors(t *testing.T) {
 	ts := newTestServer(t)
 	arn := ts.replicatingBucket("src")
 	ts.mustCreateBucket(ts.alice, "unversioned")
+	bobs, err := ts.repl.CreateTarget(context.Background(), replAdmin, replication.TargetInput{
+		Name: "bobs", Endpoint: "http://dr.example", AccessKey: "a", SecretKey: "s", Bucket: "dr-bob",
+		Grants: replication.Grants{Users: []replication.UserRef{{Username: "bob"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	rule := func(dest string) string {
 		return `<Rule><ID>r</ID><Priority>1</Priority><Status>Enabled</Status><Filter><Prefix></Prefix></Filter>` +
 			`<Destination><Bucket>` + dest + `</Bucket></Destination></Rule>`
@@ -139,7 +147,13 @@ func TestBadReplicationConfigurationsGetAWSErrors(t *testing.T) {
 		{"a Filter with a Prefix and a Tag outside And", "src", doc(strings.Replace(rule(arn), "<Prefix></Prefix>", "<Prefix>a</Prefix><Tag><Key>k</Key><Value>v</Value></Tag>", 1)), 400, "MalformedXML", ""},
 		{"a Filter without Priority", "src", doc(strings.Replace(rule(arn), "<Priority>1</Priority>", "", 1)), 400, "InvalidArgument", "Priority must be specified"},
 		{"duplicate tag keys", "src", doc(strings.Replace(rule(arn), "<Prefix></Prefix>", "<And><Tag><Key>k</Key><Value>1</Value></Tag><Tag><Key>k</Key><Value>2</Value></Tag></And>", 1)), 400, "InvalidArgument", "Duplicate Tag Keys"},
-		{"an unknown ARN", "src", doc(rule("arn:quarry:replication:us-east-1:000000000000:nope")), 400, "InvalidArgument", "arn:quarry:replication:us-east-1:000000000000:nope"},
+		// To a user, an unknown ARN is one it may not use: whether it
+		// exists is not told.
+		{"an unknown ARN", "src", doc(rule("arn:quarry:replication:us-east-1:000000000000:nope")), 403, "AccessDenied",
+			"bucket owner alice may not use target arn:quarry:replication:us-east-1:000000000000:nope"},
+		{"a target granted to someone else", "src", doc(rule(bobs.ARN)), 403, "AccessDenied", "bucket owner alice may not use target " + bobs.ARN},
+		{"a usable target beside one that is not", "src", doc(rule(arn), strings.Replace(strings.Replace(rule(bobs.ARN), "<ID>r</ID>", "<ID>s</ID>", 1), "<Priority>1", "<Priority>2", 1)),
+			403, "AccessDenied", "may not use target " + bobs.ARN},
 		{"two rules with one ID", "src", doc(rule(arn), strings.Replace(rule(arn), "<Priority>1", "<Priority>2", 1)), 400, "InvalidArgument", `rule ID "r"`},
 		{"two priorities equal for one destination", "src", doc(rule(arn), strings.Replace(rule(arn), "<ID>r</ID>", "<ID>s</ID>", 1)), 400, "InvalidArgument", "same Priority 1"},
 		{"versioning not enabled", "unversioned", doc(rule(arn)), 400, "InvalidRequest", "Versioning must be 'Enabled' on the bucket to apply a replication configuration"},
@@ -154,7 +168,7 @@ func TestBadReplicationConfigurationsGetAWSErrors(t *testing.T) {
 			}
 		})
 	}
-	_, err := ts.client(ts.alice).GetBucketReplication(context.Background(), &s3.GetBucketReplicationInput{Bucket: aws.String("src")})
+	_, err = ts.client(ts.alice).GetBucketReplication(context.Background(), &s3.GetBucketReplicationInput{Bucket: aws.String("src")})
 	wantCode(t, err, "ReplicationConfigurationNotFoundError", http.StatusNotFound)
 
 	// A legacy (V1) rule is accepted without Priority.

@@ -25,6 +25,9 @@ const (
 	opGetBucketEncryption     = "GetBucketEncryption"
 	opPutBucketEncryption     = "PutBucketEncryption"
 	opDeleteBucketEncryption  = "DeleteBucketEncryption"
+	opGetBucketLifecycle      = "GetBucketLifecycleConfiguration"
+	opPutBucketLifecycle      = "PutBucketLifecycleConfiguration"
+	opDeleteBucketLifecycle   = "DeleteBucketLifecycle"
 	opGetBucketACL            = "GetBucketAcl"
 	opListObjects             = "ListObjects"
 	opListObjectsV2           = "ListObjectsV2"
@@ -60,7 +63,7 @@ const (
 // bucket operation (a PUT ?policy must not create an object called "").
 var unsupportedSubresources = []string{
 	"accelerate", "analytics", "attributes", "cors", "encryption",
-	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging",
+	"intelligent-tiering", "inventory", "legal-hold", "logging",
 	"metadataConfiguration", "metrics", "notification", "object-lock",
 	"ownershipControls", "policy", "policyStatus", "publicAccessBlock",
 	"renameObject", "requestPayment", "restore", "retention",
@@ -147,6 +150,9 @@ func bucketOp(method string, q url.Values) string {
 	if has("replication") {
 		return bucketReplicationOp(method)
 	}
+	if has("lifecycle") {
+		return bucketLifecycleOp(method)
+	}
 	switch method {
 	case http.MethodGet:
 		switch {
@@ -204,6 +210,19 @@ func bucketReplicationOp(method string) string {
 	return opMethodNotAllowed
 }
 
+// bucketLifecycleOp routes ?lifecycle on a bucket.
+func bucketLifecycleOp(method string) string {
+	switch method {
+	case http.MethodGet:
+		return opGetBucketLifecycle
+	case http.MethodPut:
+		return opPutBucketLifecycle
+	case http.MethodDelete:
+		return opDeleteBucketLifecycle
+	}
+	return opMethodNotAllowed
+}
+
 func objectOp(method string, q url.Values, h http.Header) string {
 	has := func(name string) bool { _, ok := q[name]; return ok }
 	if has("acl") {
@@ -217,8 +236,8 @@ func objectOp(method string, q url.Values, h http.Header) string {
 			return opUnsupported
 		}
 	}
-	if has("replication") {
-		return opUnsupported // a bucket subresource only
+	if has("replication") || has("lifecycle") {
+		return opUnsupported // bucket subresources only
 	}
 	// The header's presence, not its value, makes a copy: an empty
 	// x-amz-copy-source is a malformed copy (InvalidArgument), never a

@@ -20,6 +20,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/blob/disk"
 	"github.com/quarrylabs/quarry/internal/job"
+	"github.com/quarrylabs/quarry/internal/lifecycle"
 	"github.com/quarrylabs/quarry/internal/mapi"
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
 	"github.com/quarrylabs/quarry/internal/metrics"
@@ -27,6 +28,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/replication"
 	"github.com/quarrylabs/quarry/internal/s3api"
 	"github.com/quarrylabs/quarry/internal/sse"
+	"github.com/quarrylabs/quarry/internal/usage"
 )
 
 // Config is what `quarry server` is told by flags and environment.
@@ -56,6 +58,13 @@ type Config struct {
 	JobLease time.Duration
 	// JobRetention is how long finished jobs are kept (30 days when zero).
 	JobRetention time.Duration
+	// LifecycleDay is the length of a lifecycle day: the scanner applies
+	// every bucket's lifecycle rules once per day, and every Days value of
+	// a rule counts in it (24 h when zero; seconds for tests and demos).
+	LifecycleDay time.Duration
+	// NoLifecycleScan turns this node's background lifecycle scanner off
+	// (LIFECYCLE_UPDATE jobs still run here).
+	NoLifecycleScan bool
 	// AccessTokenTTL and RefreshTokenTTL bound MAPI tokens (300 s and
 	// 1800 s when zero).
 	AccessTokenTTL  time.Duration
@@ -147,17 +156,20 @@ func Run(ctx context.Context, cfg Config) error {
 	encryption := sse.NewService(metaStore, sseKeys)
 	objects := object.New(object.Config{Meta: metaStore, Blobs: blobs, Logger: log, Replication: repl, Keys: sseKeys})
 	s3 := s3api.New(s3api.Config{
-		Objects:     objects,
-		Creds:       users,
-		Region:      cfg.Region,
-		Domain:      cfg.S3Domain,
-		Logger:      log,
-		Observe:     stats.ObserveS3,
-		Replication: repl,
+		Objects:      objects,
+		Creds:        users,
+		Region:       cfg.Region,
+		Domain:       cfg.S3Domain,
+		Logger:       log,
+		Observe:      stats.ObserveS3,
+		Replication:  repl,
+		Lifecycle:    lifecycle.NewService(metaStore),
+		LifecycleDay: cfg.LifecycleDay,
 	})
 	copier := replication.NewCopier(replication.CopierConfig{
 		Objects: objects,
 		Clients: replication.NewClientPool(repl),
+		Access:  repl,
 		Logger:  log,
 	})
 	replicator := replication.NewReplicator(replication.ReplicatorConfig{
@@ -176,9 +188,11 @@ func Run(ctx context.Context, cfg Config) error {
 		Logger:     log,
 		OnProgress: stats.JobProgress,
 	},
-		job.NewMetricReconciliation(),
+		usage.NewMetricReconciliation(),
 		replication.NewBatchRunner(replication.BatchConfig{Meta: metaStore, Service: repl, Copier: copier, Logger: log}),
+		&lifecycle.UpdateRunner{Day: cfg.LifecycleDay},
 	)
+	scanner := lifecycle.NewScanner(lifecycle.ScannerConfig{Meta: metaStore, Day: cfg.LifecycleDay, Wake: jobs.Wake, Logger: log})
 
 	mapiKeys, err := mapi.LoadKeys(ctx, metaStore, sealer)
 	if err != nil {
@@ -272,6 +286,13 @@ func Run(ctx context.Context, cfg Config) error {
 			log.Error("replicator stopped", "err", err)
 		}
 	})
+	if !cfg.NoLifecycleScan {
+		wg.Go(func() {
+			if err := scanner.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("lifecycle scanner stopped", "err", err)
+			}
+		})
+	}
 
 	servers := make([]*http.Server, len(handlers))
 	for i, h := range handlers {

@@ -76,6 +76,8 @@ func badInputs(bucket string, job int32) []badInput {
 		{"jobs/create", "an unknown jobParams key", `{` + mc + `,` + b + `,"jobParams":{"dryrun":"true"}}`, 400},
 		{"jobs/create", "a bad boolean jobParams value", `{` + mc + `,` + b + `,"jobParams":{"dryRun":"yes"}}`, 400},
 		{"jobs/create", "cleanOrphans without verifyData", `{` + mc + `,` + b + `,"jobParams":{"cleanOrphans":"true"}}`, 400},
+		{"jobs/create", "a prefix longer than any S3 key", `{` + mc + `,` + b + `,"jobParams":{"prefix":"` + strings.Repeat("p", 1025) + `"}}`, 400},
+		{"jobs/create", "a prefix holding NUL", `{` + mc + `,` + b + `,"jobParams":{"prefix":"a\u0000b"}}`, 400},
 		{"jobs/create", "a missing bucketName", `{` + mc + `}`, 400},
 		{"jobs/create", "an empty bucketName", `{` + mc + `,"bucketName":""}`, 400},
 		{"jobs/create", "an unknown bucket", `{` + mc + `,"bucketName":"no-such-bucket-anywhere"}`, 404},

@@ -85,6 +85,8 @@ type tokenResponse struct {
 	RefreshExpiresIn int    `json:"refresh_expires_in"`
 	Error            string `json:"error"`
 	ErrorDescription string `json:"error_description"`
+	// RetryAfter is the Retry-After header of the answer.
+	RetryAfter string `json:"-"`
 }
 
 // grant posts form to the token endpoint and decodes the JSON answer.
@@ -102,6 +104,7 @@ func (c *mapiClient) grant(form url.Values) tokenResponse {
 		c.t.Fatalf("token endpoint answered %s, not JSON: %v", resp, err)
 	}
 	tr.Status = resp.Status
+	tr.RetryAfter = resp.Header.Get("Retry-After")
 	return tr
 }
 

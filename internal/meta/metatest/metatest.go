@@ -49,10 +49,13 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"CountVersions", testCountVersions},
 		{"CountJobs", testCountJobs},
 		{"ReplicationTargets", testReplicationTargets},
+		{"ReplicationTargetAccess", testReplicationTargetAccess},
 		{"BucketReplication", testBucketReplication},
+		{"BucketLifecycle", testBucketLifecycle},
 		{"ReplicationTasks", testReplicationTasks},
 		{"VersionReplication", testVersionReplication},
 		{"SSE", testSSE},
+		{"RefreshFamilies", testRefreshFamilies},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package metatest
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 
 	"github.com/quarrylabs/quarry/internal/meta"
@@ -12,7 +13,7 @@ func fullTarget(arn, name string) meta.ReplicationTarget {
 	return meta.ReplicationTarget{
 		ARN: arn, Name: name, Endpoint: "https://s3.example.com:9000", Region: "eu-west-3",
 		Bucket: "backup", AccessKey: "AKIAEXAMPLE", SecretEnc: []byte{0, 1, 2, 0xff},
-		InsecureSkipVerify: true, OwnerID: 7, CreatedAt: at(3),
+		InsecureSkipVerify: true, OwnerID: 7, AllUsers: true, Users: []int64{3, 9}, CreatedAt: at(3),
 	}
 }
 
@@ -26,9 +27,15 @@ func assertTarget(t *testing.T, got, want meta.ReplicationTarget) {
 	if got.ARN != want.ARN || got.Name != want.Name || got.Endpoint != want.Endpoint ||
 		got.Region != want.Region || got.Bucket != want.Bucket || got.AccessKey != want.AccessKey ||
 		!bytes.Equal(got.SecretEnc, want.SecretEnc) || got.InsecureSkipVerify != want.InsecureSkipVerify ||
-		got.OwnerID != want.OwnerID || !sameTime(got.CreatedAt, want.CreatedAt) {
+		got.OwnerID != want.OwnerID || got.AllUsers != want.AllUsers || !sameGrants(got.Users, want.Users) ||
+		!sameTime(got.CreatedAt, want.CreatedAt) {
 		t.Errorf("target =\n  %+v\nwant\n  %+v", got, want)
 	}
+}
+
+// sameGrants compares granted user ids, nil being the same as empty.
+func sameGrants(got, want []int64) bool {
+	return len(got) == 0 && len(want) == 0 || slices.Equal(got, want)
 }
 
 func targetARNs(ts []meta.ReplicationTarget) []string {

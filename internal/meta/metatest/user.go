@@ -47,6 +47,28 @@ func testUsers(t *testing.T, open func(t *testing.T) meta.Store) {
 		wantErr(t, "create again", err, meta.ErrExists)
 	})
 
+	t.Run("usernames are one name in any case and keep their spelling", func(t *testing.T) {
+		s := open(t)
+		a := createUser(t, s, "Alice.Smith")
+		for _, name := range []string{"alice.smith", "ALICE.SMITH", "Alice.Smith"} {
+			err := s.Update(ctx(), func(tx meta.Tx) error { return tx.CreateUser(&meta.User{Username: name, Role: meta.RoleUser}) })
+			wantErr(t, "create "+name, err, meta.ErrExists)
+		}
+		view(t, s, func(tx meta.Tx) error {
+			for _, name := range []string{"alice.smith", "ALICE.SMITH", "aLiCe.SmItH"} {
+				got, err := tx.GetUserByName(name)
+				wantErr(t, "get "+name, err, nil)
+				if got.ID != a.ID || got.Username != "Alice.Smith" {
+					t.Errorf("GetUserByName(%q) = %d %q, want %d \"Alice.Smith\"", name, got.ID, got.Username, a.ID)
+				}
+			}
+			all, err := tx.ListUsers(0, 0)
+			wantErr(t, "list", err, nil)
+			assertNames(t, "users", userNames(all), []string{"Alice.Smith"})
+			return nil
+		})
+	})
+
 	t.Run("missing users are ErrNotFound", func(t *testing.T) {
 		s := open(t)
 		view(t, s, func(tx meta.Tx) error {

@@ -13,7 +13,7 @@ const (
 	qCreateBucket = `INSERT INTO buckets (name, id, owner_id, created_at, versioning, tags) VALUES (?, ?, ?, ?, ?, ?)`
 	qCreateUsage  = `INSERT INTO bucket_usage (bucket) VALUES (?)`
 
-	bucketCols          = `name, id, owner_id, created_at, versioning, tags, replication, encryption`
+	bucketCols          = `name, id, owner_id, created_at, versioning, tags, replication, lifecycle, encryption`
 	qGetBucket          = `SELECT ` + bucketCols + ` FROM buckets WHERE name = ?`
 	qListBuckets        = `SELECT ` + bucketCols + ` FROM buckets ORDER BY name`
 	qListBucketsByOwner = `SELECT ` + bucketCols + ` FROM buckets WHERE owner_id = ? ORDER BY name`
@@ -22,6 +22,7 @@ const (
 	qDeleteBucket  = `DELETE FROM buckets WHERE name = ?`
 	qSetVersioning = `UPDATE buckets SET versioning = ? WHERE name = ?`
 	qSetBucketTags = `UPDATE buckets SET tags = ? WHERE name = ?`
+	qSetLifecycle  = `UPDATE buckets SET lifecycle = ? WHERE name = ?`
 	qSetEncryption = `UPDATE buckets SET encryption = ? WHERE name = ?`
 
 	qGetUsage = `SELECT objects, bytes, versions, version_bytes FROM bucket_usage WHERE bucket = ?`
@@ -132,8 +133,25 @@ func (t *tx) SetBucketTags(name string, tags map[string]string) error {
 	return nil
 }
 
-// SetBucketEncryption stores NULL for an empty configuration, so that
-// "none" has one spelling in the table.
+// SetBucketLifecycle stores NULL for an empty configuration, so that "none"
+// has one spelling in the table.
+func (t *tx) SetBucketLifecycle(name string, config []byte) error {
+	var stored any
+	if len(config) > 0 {
+		stored = config
+	}
+	found, err := t.execOne(qSetLifecycle, stored, name)
+	if err != nil {
+		return fmt.Errorf("set bucket %q lifecycle: %w", name, err)
+	}
+	if !found {
+		return fmt.Errorf("set bucket %q lifecycle: %w", name, meta.ErrNotFound)
+	}
+	return nil
+}
+
+// SetBucketEncryption stores NULL for an empty configuration, as
+// SetBucketLifecycle does.
 func (t *tx) SetBucketEncryption(name string, config []byte) error {
 	var stored any
 	if len(config) > 0 {
@@ -192,7 +210,7 @@ func scanBucket(s scanner) (*meta.Bucket, error) {
 		versioning string
 		tags       sql.NullString
 	)
-	if err := s.Scan(&b.Name, &b.ID, &b.OwnerID, &created, &versioning, &tags, &b.Replication, &b.Encryption); err != nil {
+	if err := s.Scan(&b.Name, &b.ID, &b.OwnerID, &created, &versioning, &tags, &b.Replication, &b.Lifecycle, &b.Encryption); err != nil {
 		return nil, err
 	}
 	b.CreatedAt = fromNanos(created)

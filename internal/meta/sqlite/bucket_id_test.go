@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
 	"testing"
 
@@ -16,28 +15,7 @@ import (
 func TestBucketsFromBeforeNumberingAreNumberedInCreationOrder(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "meta.db")
-	wdsn, _, err := dsns(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite", wdsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := loadMigrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms {
-		if m.version < 6 {
-			if err := apply(ctx, db, m); err != nil {
-				t.Fatalf("migration %s: %v", m.name, err)
-			}
-		}
-	}
+	db := migratedUpTo(t, ctx, path, 6)
 	// Created in the order old, middle, young; named so that name order
 	// differs from age order.
 	for _, b := range []struct {

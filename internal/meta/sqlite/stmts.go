@@ -14,7 +14,7 @@ import (
 var statements = []string{
 	// bucket.go
 	qNextBucketID, qCreateBucket, qCreateUsage, qGetBucket, qListBuckets, qListBucketsByOwner,
-	qDeleteUsage, qDeleteBucket, qSetVersioning, qSetBucketTags, qSetEncryption,
+	qDeleteUsage, qDeleteBucket, qSetVersioning, qSetBucketTags, qSetLifecycle, qSetEncryption,
 	qGetUsage, qAddUsage, qSetUsage,
 	// version.go
 	qPutVersion, qGetVersion, qGetLatest, qNewestVersion, qDeleteVersion,
@@ -44,6 +44,8 @@ var statements = []string{
 	qCountUsage, qBucketExists, qCountVersionsFrom, qCountVersionsBounded,
 	// replication_target.go, replication_bucket.go
 	qCreateReplicationTarget, qGetReplicationTarget, qListReplicationTargets, qDeleteReplicationTarget,
+	qSetTargetAllUsers, qAddTargetGrant, qDeleteTargetGrants, qListTargetGrants, qListAllTargetGrants,
+	qDeleteUserTargetGrants,
 	qSetBucketReplication, qDeleteBucketTargets, qAddBucketTarget, qBucketsUsingTarget,
 	qDeleteBucketVersionStates, qDeleteBucketTasks,
 	// replication_task.go
@@ -55,6 +57,9 @@ var statements = []string{
 	// sse.go
 	qAddSSEKey, qListSSEKeys, qDeleteSSEKey, qAddSSEEvent, qListSSEEvents,
 	qListSealedVersions, qSetVersionSegments, qListSealedParts, qSetPartSealedKey,
+	// refresh.go
+	qCreateRefreshFamily, qGetRefreshFamily, qRotateRefreshFamily, qDeleteRefreshFamily,
+	qDeleteExpiredRefreshFamilies, qDeleteUserRefreshFamilies,
 }
 
 // stmtCache holds one pool's prepared statements by query text. The map is

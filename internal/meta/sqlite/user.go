@@ -7,10 +7,11 @@ import (
 )
 
 const (
-	userCols        = `id, username, password_hash, role, created_at`
-	qCreateUser     = `INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?) RETURNING id`
-	qGetUser        = `SELECT ` + userCols + ` FROM users WHERE id = ?`
-	qGetUserByName  = `SELECT ` + userCols + ` FROM users WHERE username = ?`
+	userCols    = `id, username, password_hash, role, created_at`
+	qCreateUser = `INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?) RETURNING id`
+	qGetUser    = `SELECT ` + userCols + ` FROM users WHERE id = ?`
+	// lower(username) is what the users_username_folded index holds.
+	qGetUserByName  = `SELECT ` + userCols + ` FROM users WHERE lower(username) = lower(?)`
 	qListUsers      = `SELECT ` + userCols + ` FROM users WHERE id > ? ORDER BY id LIMIT ?`
 	qDeleteUserKeys = `DELETE FROM access_keys WHERE user_id = ?`
 	qDeleteUser     = `DELETE FROM users WHERE id = ?`
@@ -66,11 +67,18 @@ func (t *tx) ListUsers(afterID int64, limit int) ([]meta.User, error) {
 	return out, nil
 }
 
-// DeleteUser deletes the keys itself rather than trusting the cascade, so
-// the store behaves the same with foreign keys off.
+// DeleteUser deletes the keys and refresh families itself rather than
+// trusting the cascade, so the store behaves the same with foreign keys off;
+// grants have no foreign key at all.
 func (t *tx) DeleteUser(id int64) error {
 	if _, err := t.exec(qDeleteUserKeys, id); err != nil {
 		return fmt.Errorf("delete user %d keys: %w", id, err)
+	}
+	if _, err := t.exec(qDeleteUserTargetGrants, id); err != nil {
+		return fmt.Errorf("delete user %d replication target grants: %w", id, err)
+	}
+	if _, err := t.exec(qDeleteUserRefreshFamilies, id); err != nil {
+		return fmt.Errorf("delete user %d refresh families: %w", id, err)
 	}
 	found, err := t.execOne(qDeleteUser, id)
 	if err != nil {

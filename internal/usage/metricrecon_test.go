@@ -1,8 +1,9 @@
-package job
+package usage_test
 
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,28 +15,30 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/blob"
+	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/sse"
+	"github.com/quarrylabs/quarry/internal/usage"
 )
 
 // reconEngine runs METRIC_RECONCILIATION in small batches, so that even
 // small buckets take several checkpoints.
-func (h *harness) reconEngine() *Engine {
-	e := h.engine(nil, &MetricReconciliation{BatchSize: 7})
-	h.start(e)
+func (h *harness) reconEngine() *job.Engine {
+	e := h.Engine(nil, &usage.MetricReconciliation{BatchSize: 7})
+	h.Start(e)
 	return e
 }
 
-func (h *harness) reconcile(e *Engine, bucket string, params map[string]string) (*meta.Job, reconResult) {
-	h.t.Helper()
-	j := h.finished(h.create(e, alice, TypeMetricReconciliation, bucket, params).ID)
+func (h *harness) reconcile(e *job.Engine, bucket string, params map[string]string) (*meta.Job, usage.Result) {
+	h.T.Helper()
+	j := h.Finished(h.Create(e, alice, job.TypeMetricReconciliation, bucket, params).ID)
 	if j.State != meta.JobComplete {
-		h.t.Fatalf("job ended %s: %s", j.State, j.Message)
+		h.T.Fatalf("job ended %s: %s", j.State, j.Message)
 	}
-	var res reconResult
+	var res usage.Result
 	if err := json.Unmarshal(j.Result, &res); err != nil {
-		h.t.Fatalf("job result %q: %v", j.Result, err)
+		h.T.Fatalf("job result %q: %v", j.Result, err)
 	}
 	return j, res
 }
@@ -44,23 +47,23 @@ var corrupt = meta.Usage{Objects: 3, Bytes: 999, Versions: -4, VersionBytes: 1}
 
 func TestReconciliationCorrectsCorruptCounters(t *testing.T) {
 	h := newHarness(t)
-	h.bucket(alice, "photos")
+	h.Bucket(alice, "photos")
 	for i := range 30 {
-		h.put("photos", fmt.Sprintf("k%02d", i), strings.Repeat("x", i))
+		h.Put("photos", fmt.Sprintf("k%02d", i), strings.Repeat("x", i))
 	}
-	_, want := h.usage("photos")
-	h.setUsage("photos", corrupt)
+	_, want := h.Usage("photos")
+	h.SetUsage("photos", corrupt)
 
 	j, res := h.reconcile(h.reconEngine(), "photos", nil)
 
-	stored, counted := h.usage("photos")
+	stored, counted := h.Usage("photos")
 	if stored != counted || stored != want {
 		t.Fatalf("counters %+v after the job, counted %+v, want %+v", stored, counted, want)
 	}
 	if j.Stats.Processed != 30 || j.Stats.Total != 30 || j.Stats.Failed != 0 || j.Stats.Bytes != want.Bytes {
 		t.Fatalf("stats %+v", j.Stats)
 	}
-	if !res.Corrected || res.UsageBefore != fieldsOf(corrupt) || res.UsageAfter != fieldsOf(want) ||
+	if !res.Corrected || res.UsageBefore != usage.CountsOf(corrupt) || res.UsageAfter != usage.CountsOf(want) ||
 		res.Drift.Objects != want.Objects-corrupt.Objects {
 		t.Fatalf("result %+v", res)
 	}
@@ -68,25 +71,25 @@ func TestReconciliationCorrectsCorruptCounters(t *testing.T) {
 
 func TestReconciliationCountsVersionsAndSkipsDeleteMarkers(t *testing.T) {
 	h := newHarness(t)
-	h.bucket(alice, "photos")
-	if err := h.svc.SetVersioning(h.ctx, alice, "photos", meta.VersioningEnabled); err != nil {
+	h.Bucket(alice, "photos")
+	if err := h.Objects.SetVersioning(h.Ctx, alice, "photos", meta.VersioningEnabled); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 10 {
 		key := fmt.Sprintf("k%d", i)
-		h.put("photos", key, "one")
-		h.put("photos", key, "two!")
+		h.Put("photos", key, "one")
+		h.Put("photos", key, "two!")
 		if i < 3 {
-			if _, err := h.svc.DeleteObject(h.ctx, alice, "photos", key, ""); err != nil {
+			if _, err := h.Objects.DeleteObject(h.Ctx, alice, "photos", key, ""); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	h.setUsage("photos", corrupt)
+	h.SetUsage("photos", corrupt)
 
 	j, res := h.reconcile(h.reconEngine(), "photos", nil)
 
-	stored, counted := h.usage("photos")
+	stored, counted := h.Usage("photos")
 	if stored != counted || stored.Versions != 20 || stored.Objects != 7 {
 		t.Fatalf("counters %+v, counted %+v", stored, counted)
 	}
@@ -97,19 +100,19 @@ func TestReconciliationCountsVersionsAndSkipsDeleteMarkers(t *testing.T) {
 
 func TestDryRunReportsDriftAndChangesNothing(t *testing.T) {
 	h := newHarness(t)
-	h.bucket(alice, "photos")
+	h.Bucket(alice, "photos")
 	for i := range 5 {
-		h.put("photos", fmt.Sprintf("k%d", i), "data")
+		h.Put("photos", fmt.Sprintf("k%d", i), "data")
 	}
-	_, want := h.usage("photos")
-	h.setUsage("photos", corrupt)
+	_, want := h.Usage("photos")
+	h.SetUsage("photos", corrupt)
 
-	j, res := h.reconcile(h.reconEngine(), "photos", map[string]string{ParamDryRun: "true"})
+	j, res := h.reconcile(h.reconEngine(), "photos", map[string]string{job.ParamDryRun: "true"})
 
-	if stored, _ := h.usage("photos"); stored != corrupt {
+	if stored, _ := h.Usage("photos"); stored != corrupt {
 		t.Fatalf("dry run changed the counters to %+v", stored)
 	}
-	if res.Corrected || res.UsageCounted != fieldsOf(want) || res.UsageAfter != fieldsOf(corrupt) ||
+	if res.Corrected || res.UsageCounted != usage.CountsOf(want) || res.UsageAfter != usage.CountsOf(corrupt) ||
 		res.Drift.Bytes != want.Bytes-corrupt.Bytes || j.Stats.Processed != 5 {
 		t.Fatalf("result %+v, stats %+v", res, j.Stats)
 	}
@@ -117,15 +120,15 @@ func TestDryRunReportsDriftAndChangesNothing(t *testing.T) {
 
 func TestAPrefixLimitsTheScanAndLeavesTheCountersAlone(t *testing.T) {
 	h := newHarness(t)
-	h.bucket(alice, "photos")
+	h.Bucket(alice, "photos")
 	for i := range 12 {
-		h.put("photos", fmt.Sprintf("%s/%d", []string{"cats", "dogs"}[i%2], i), "data")
+		h.Put("photos", fmt.Sprintf("%s/%d", []string{"cats", "dogs"}[i%2], i), "data")
 	}
-	h.setUsage("photos", corrupt)
+	h.SetUsage("photos", corrupt)
 
-	j, res := h.reconcile(h.reconEngine(), "photos", map[string]string{ParamPrefix: "cats/"})
+	j, res := h.reconcile(h.reconEngine(), "photos", map[string]string{job.ParamPrefix: "cats/"})
 
-	if stored, _ := h.usage("photos"); stored != corrupt {
+	if stored, _ := h.Usage("photos"); stored != corrupt {
 		t.Fatalf("a prefix job changed the bucket-wide counters to %+v", stored)
 	}
 	if j.Stats.Processed != 6 || j.Stats.Total != 6 || res.Corrected || res.CorrectionSkipped == "" {
@@ -135,11 +138,11 @@ func TestAPrefixLimitsTheScanAndLeavesTheCountersAlone(t *testing.T) {
 
 func TestConcurrentWritesDuringReconciliationLeaveCountersExact(t *testing.T) {
 	h := newHarness(t)
-	h.bucket(alice, "photos")
+	h.Bucket(alice, "photos")
 	for i := range 60 {
-		h.put("photos", fmt.Sprintf("k%03d", i), "seed")
+		h.Put("photos", fmt.Sprintf("k%03d", i), "seed")
 	}
-	h.setUsage("photos", corrupt)
+	h.SetUsage("photos", corrupt)
 
 	var ops atomic.Int64
 	warm := make(chan struct{}) // closed once the writers are going
@@ -157,9 +160,9 @@ func TestConcurrentWritesDuringReconciliationLeaveCountersExact(t *testing.T) {
 				key := fmt.Sprintf("k%03d", (i*7+w*31)%90)
 				var err error
 				if i%3 == 2 {
-					_, err = h.svc.DeleteObject(h.ctx, alice, "photos", key, "")
+					_, err = h.Objects.DeleteObject(h.Ctx, alice, "photos", key, "")
 				} else {
-					_, err = h.svc.PutObject(h.ctx, alice, object.PutInput{
+					_, err = h.Objects.PutObject(h.Ctx, alice, object.PutInput{
 						Bucket: "photos", Key: key, Body: strings.NewReader(strings.Repeat("y", i%50)), Size: int64(i % 50),
 					})
 				}
@@ -180,7 +183,7 @@ func TestConcurrentWritesDuringReconciliationLeaveCountersExact(t *testing.T) {
 	close(stop)
 	wg.Wait()
 
-	stored, counted := h.usage("photos")
+	stored, counted := h.Usage("photos")
 	if stored != counted {
 		t.Fatalf("counters %+v, counted %+v after %d writes during the job", stored, counted, during)
 	}
@@ -191,17 +194,17 @@ func TestConcurrentWritesDuringReconciliationLeaveCountersExact(t *testing.T) {
 
 // blobPath is where the disk store keeps blob id.
 func (h *harness) blobPath(id string) string {
-	return filepath.Join(h.blobs.Dir(), id[0:2], id[2:4], id)
+	return filepath.Join(h.Blobs.Dir(), id[0:2], id[2:4], id)
 }
 
 func TestVerifyDataListsMissingAndTruncatedData(t *testing.T) {
 	h := newHarness(t)
-	h.bucket(alice, "photos")
+	h.Bucket(alice, "photos")
 	var vs []*meta.Version
 	for i := range 5 {
-		vs = append(vs, h.put("photos", fmt.Sprintf("k%d", i), "twelve bytes"))
+		vs = append(vs, h.Put("photos", fmt.Sprintf("k%d", i), "twelve bytes"))
 	}
-	if err := h.blobs.Delete(h.ctx, vs[1].Segments[0].BlobID); err != nil {
+	if err := h.Blobs.Delete(h.Ctx, vs[1].Segments[0].BlobID); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Truncate(h.blobPath(vs[3].Segments[0].BlobID), 5); err != nil {
@@ -209,16 +212,16 @@ func TestVerifyDataListsMissingAndTruncatedData(t *testing.T) {
 	}
 
 	e := h.reconEngine()
-	j, _ := h.reconcile(e, "photos", map[string]string{ParamVerifyData: "true"})
+	j, _ := h.reconcile(e, "photos", map[string]string{usage.ParamVerifyData: "true"})
 
 	if j.Stats.Failed != 2 || j.Stats.Processed != 3 {
 		t.Fatalf("stats %+v", j.Stats)
 	}
-	first, token, err := e.Failures(h.ctx, alice, j.ID, 1, "")
+	first, token, err := e.Failures(h.Ctx, alice, j.ID, 1, "")
 	if err != nil || len(first) != 1 || token == "" {
 		t.Fatalf("failures page 1: %+v %q %v", first, token, err)
 	}
-	rest, token, err := e.Failures(h.ctx, alice, j.ID, 0, token)
+	rest, token, err := e.Failures(h.Ctx, alice, j.ID, 0, token)
 	if err != nil || len(rest) != 1 || token != "" {
 		t.Fatalf("failures page 2: %+v %q %v", rest, token, err)
 	}
@@ -230,13 +233,13 @@ func TestVerifyDataListsMissingAndTruncatedData(t *testing.T) {
 
 func TestOrphanedBlobsAreFoundAndRemovedOnlyWhenAsked(t *testing.T) {
 	h := newHarness(t)
-	h.bucket(alice, "photos")
-	v := h.put("photos", "kept", "object data")
-	up, err := h.svc.CreateMultipartUpload(h.ctx, alice, "photos", "big", object.ObjectAttrs{}, "", "")
+	h.Bucket(alice, "photos")
+	v := h.Put("photos", "kept", "object data")
+	up, err := h.Objects.CreateMultipartUpload(h.Ctx, alice, "photos", "big", object.ObjectAttrs{}, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	part, err := h.svc.UploadPart(h.ctx, alice, object.PartInput{
+	part, err := h.Objects.UploadPart(h.Ctx, alice, object.PartInput{
 		Bucket: "photos", Key: "big", UploadID: up.ID, Number: 1, Body: strings.NewReader("part"), Size: 4,
 	})
 	if err != nil {
@@ -250,22 +253,22 @@ func TestOrphanedBlobsAreFoundAndRemovedOnlyWhenAsked(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e := h.engine(nil, NewMetricReconciliation())
-	h.start(e)
+	e := h.Engine(nil, usage.NewMetricReconciliation())
+	h.Start(e)
 
-	_, res := h.reconcile(e, "photos", map[string]string{ParamVerifyData: "true"})
+	_, res := h.reconcile(e, "photos", map[string]string{usage.ParamVerifyData: "true"})
 	if res.OrphansFound != 1 || res.OrphansRemoved != 0 || len(res.Orphans) != 1 || res.Orphans[0] != orphan {
 		t.Fatalf("without cleanOrphans: %+v", res)
 	}
 	h.wantBlobs(map[string]bool{orphan: true, young: true, v.Segments[0].BlobID: true, part.BlobID: true})
 
-	_, res = h.reconcile(e, "photos", map[string]string{ParamVerifyData: "true", ParamCleanOrphans: "true", ParamDryRun: "true"})
+	_, res = h.reconcile(e, "photos", map[string]string{usage.ParamVerifyData: "true", usage.ParamCleanOrphans: "true", job.ParamDryRun: "true"})
 	if res.OrphansFound != 1 || res.OrphansRemoved != 0 {
 		t.Fatalf("dry run: %+v", res)
 	}
 	h.wantBlobs(map[string]bool{orphan: true})
 
-	_, res = h.reconcile(e, "photos", map[string]string{ParamVerifyData: "true", ParamCleanOrphans: "true"})
+	_, res = h.reconcile(e, "photos", map[string]string{usage.ParamVerifyData: "true", usage.ParamCleanOrphans: "true"})
 	if res.OrphansFound != 1 || res.OrphansRemoved != 1 {
 		t.Fatalf("with cleanOrphans: %+v", res)
 	}
@@ -273,21 +276,41 @@ func TestOrphanedBlobsAreFoundAndRemovedOnlyWhenAsked(t *testing.T) {
 }
 
 func (h *harness) putBlob(data string) string {
-	h.t.Helper()
+	h.T.Helper()
 	id := blob.NewID()
-	if _, err := h.blobs.Put(h.ctx, id, bytes.NewReader([]byte(data))); err != nil {
-		h.t.Fatal(err)
+	if _, err := h.Blobs.Put(h.Ctx, id, bytes.NewReader([]byte(data))); err != nil {
+		h.T.Fatal(err)
 	}
 	return id
 }
 
 // wantBlobs checks which blobs exist.
 func (h *harness) wantBlobs(want map[string]bool) {
-	h.t.Helper()
+	h.T.Helper()
 	for id, exists := range want {
-		_, err := h.blobs.Stat(h.ctx, id)
+		_, err := h.Blobs.Stat(h.Ctx, id)
 		if got := err == nil; got != exists {
-			h.t.Errorf("blob %s exists = %v, want %v (%v)", id, got, exists, err)
+			h.T.Errorf("blob %s exists = %v, want %v (%v)", id, got, exists, err)
+		}
+	}
+}
+
+func TestReconciliationParametersAreChecked(t *testing.T) {
+	m := usage.NewMetricReconciliation()
+	for _, tt := range []struct {
+		name   string
+		params map[string]string
+		ok     bool
+	}{
+		{"no parameters", nil, true},
+		{"verifyData and cleanOrphans", map[string]string{usage.ParamVerifyData: "true", usage.ParamCleanOrphans: "true"}, true},
+		{"an unknown parameter is invalid", map[string]string{"verifydata": "true"}, false},
+		{"verifyData must be true or false", map[string]string{usage.ParamVerifyData: "1"}, false},
+		{"cleanOrphans needs verifyData", map[string]string{usage.ParamCleanOrphans: "true"}, false},
+	} {
+		err := m.Validate(tt.params)
+		if tt.ok && err != nil || !tt.ok && !errors.Is(err, job.ErrInvalidParams) {
+			t.Errorf("%s: Validate(%v) = %v", tt.name, tt.params, err)
 		}
 	}
 }
@@ -298,16 +321,16 @@ func TestVerifyDataChecksEncryptedBlobsAgainstTheirSealedLength(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := sse.NewKeyring(h.meta, sealer)
-	if err := keys.EnsureKey(h.ctx); err != nil {
+	keys := sse.NewKeyring(h.Meta, sealer)
+	if err := keys.EnsureKey(h.Ctx); err != nil {
 		t.Fatal(err)
 	}
-	h.svc = object.New(object.Config{Meta: h.meta, Blobs: h.blobs, Keys: keys})
-	h.bucket(alice, "vault")
+	h.Objects = object.New(object.Config{Meta: h.Meta, Blobs: h.Blobs, Keys: keys})
+	h.Bucket(alice, "vault")
 	var vs []*meta.Version
 	for i, size := range []int{0, 10, sse.ChunkSize + 1} {
 		data := strings.Repeat("s", size)
-		v, err := h.svc.PutObject(h.ctx, alice, object.PutInput{Bucket: "vault", Key: fmt.Sprintf("k%d", i),
+		v, err := h.Objects.PutObject(h.Ctx, alice, object.PutInput{Bucket: "vault", Key: fmt.Sprintf("k%d", i),
 			Body: strings.NewReader(data), Size: int64(size), Attrs: object.ObjectAttrs{SSE: meta.SSEAES256}})
 		if err != nil {
 			t.Fatal(err)
@@ -315,7 +338,7 @@ func TestVerifyDataChecksEncryptedBlobsAgainstTheirSealedLength(t *testing.T) {
 		vs = append(vs, v)
 	}
 	e := h.reconEngine()
-	j, _ := h.reconcile(e, "vault", map[string]string{ParamVerifyData: "true"})
+	j, _ := h.reconcile(e, "vault", map[string]string{usage.ParamVerifyData: "true"})
 	if j.Stats.Failed != 0 || j.Stats.Processed != 3 {
 		t.Fatalf("intact encrypted objects: stats %+v", j.Stats)
 	}
@@ -323,11 +346,11 @@ func TestVerifyDataChecksEncryptedBlobsAgainstTheirSealedLength(t *testing.T) {
 	if err := os.Truncate(h.blobPath(vs[2].Segments[0].BlobID), vs[2].Size); err != nil {
 		t.Fatal(err)
 	}
-	j, _ = h.reconcile(e, "vault", map[string]string{ParamVerifyData: "true"})
+	j, _ = h.reconcile(e, "vault", map[string]string{usage.ParamVerifyData: "true"})
 	if j.Stats.Failed != 1 || j.Stats.Processed != 2 {
 		t.Fatalf("after truncation: stats %+v", j.Stats)
 	}
-	failures, _, err := e.Failures(h.ctx, alice, j.ID, 0, "")
+	failures, _, err := e.Failures(h.Ctx, alice, j.ID, 0, "")
 	want := fmt.Sprintf("holds %d bytes, expected %d", vs[2].Size, sse.SealedSize(vs[2].Size))
 	if err != nil || len(failures) != 1 || failures[0].Key != "k2" || !strings.Contains(failures[0].Reason, want) {
 		t.Fatalf("failures %+v %v; want k2 with %q", failures, err, want)

@@ -1,4 +1,4 @@
-package job
+package usage
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
@@ -45,23 +46,23 @@ func NewMetricReconciliation() *MetricReconciliation {
 	return &MetricReconciliation{BatchSize: DefaultReconBatch, OrphanAge: DefaultOrphanAge}
 }
 
-// Type implements Runner.
-func (*MetricReconciliation) Type() string { return TypeMetricReconciliation }
+// Type implements job.Runner.
+func (*MetricReconciliation) Type() string { return job.TypeMetricReconciliation }
 
-// Validate implements Runner.
+// Validate implements job.Runner.
 func (*MetricReconciliation) Validate(params map[string]string) error {
 	for k, v := range params {
 		switch k {
 		case ParamVerifyData, ParamCleanOrphans:
-			if _, err := parseBool(k, v); err != nil {
+			if _, err := job.ParseBool(k, v); err != nil {
 				return err
 			}
 		default:
-			return UnknownParam(TypeMetricReconciliation, k)
+			return job.UnknownParam(job.TypeMetricReconciliation, k)
 		}
 	}
-	if BoolParam(params, ParamCleanOrphans) && !BoolParam(params, ParamVerifyData) {
-		return fmt.Errorf("%w: %s=true needs %s=true", ErrInvalidParams, ParamCleanOrphans, ParamVerifyData)
+	if job.BoolParam(params, ParamCleanOrphans) && !job.BoolParam(params, ParamVerifyData) {
+		return fmt.Errorf("%w: %s=true needs %s=true", job.ErrInvalidParams, ParamCleanOrphans, ParamVerifyData)
 	}
 	return nil
 }
@@ -93,7 +94,7 @@ func decodeReconCursor(b []byte) (reconCursor, error) {
 // reconciliation is one run of the job.
 type reconciliation struct {
 	m      *MetricReconciliation
-	run    *Run
+	run    *job.Run
 	bucket string
 	prefix string
 	dryRun bool
@@ -101,17 +102,17 @@ type reconciliation struct {
 	clean  bool
 }
 
-// Run implements Runner: it resumes at the phase of the last checkpoint.
-func (m *MetricReconciliation) Run(ctx context.Context, r *Run) error {
+// Run implements job.Runner: it resumes at the phase of the last checkpoint.
+func (m *MetricReconciliation) Run(ctx context.Context, r *job.Run) error {
 	j := r.Job()
 	rc := &reconciliation{
 		m:      m,
 		run:    r,
 		bucket: j.Bucket,
-		prefix: j.Params[ParamPrefix],
-		dryRun: BoolParam(j.Params, ParamDryRun),
-		verify: BoolParam(j.Params, ParamVerifyData),
-		clean:  BoolParam(j.Params, ParamCleanOrphans),
+		prefix: j.Params[job.ParamPrefix],
+		dryRun: job.BoolParam(j.Params, job.ParamDryRun),
+		verify: job.BoolParam(j.Params, ParamVerifyData),
+		clean:  job.BoolParam(j.Params, ParamCleanOrphans),
 	}
 	cur, err := decodeReconCursor(j.Cursor)
 	if err != nil {
@@ -173,7 +174,7 @@ func (rc *reconciliation) examine(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("count versions of %s: %w", rc.bucket, err)
 	}
-	cp := Checkpoint{
+	cp := job.Checkpoint{
 		State:  meta.JobProcessing,
 		Cursor: reconCursor{}.encode(),
 		Delta:  meta.JobStats{Total: total},

@@ -1,36 +1,38 @@
-package job
+package usage
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
 
+	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
-// usageFields is meta.Usage as the job result spells it.
-type usageFields struct {
+// Counts is meta.Usage as the job result spells it.
+type Counts struct {
 	Objects      int64 `json:"objects"`
 	Bytes        int64 `json:"bytes"`
 	Versions     int64 `json:"versions"`
 	VersionBytes int64 `json:"versionBytes"`
 }
 
-func fieldsOf(u meta.Usage) usageFields {
-	return usageFields{Objects: u.Objects, Bytes: u.Bytes, Versions: u.Versions, VersionBytes: u.VersionBytes}
+// CountsOf spells u as the job result does.
+func CountsOf(u meta.Usage) Counts {
+	return Counts{Objects: u.Objects, Bytes: u.Bytes, Versions: u.Versions, VersionBytes: u.VersionBytes}
 }
 
-// reconResult is METRIC_RECONCILIATION's result: additive fields of the
+// Result is METRIC_RECONCILIATION's result: additive fields of the
 // job status.
-type reconResult struct {
+type Result struct {
 	// UsageBefore: the stored counters; UsageCounted: what the version
 	// rows say; UsageAfter: the stored counters once the job ended.
-	UsageBefore  usageFields `json:"usageBefore"`
-	UsageCounted usageFields `json:"usageCounted"`
-	UsageAfter   usageFields `json:"usageAfter"`
+	UsageBefore  Counts `json:"usageBefore"`
+	UsageCounted Counts `json:"usageCounted"`
+	UsageAfter   Counts `json:"usageAfter"`
 	// Drift is counted minus stored.
-	Drift     usageFields `json:"drift"`
-	Corrected bool        `json:"corrected"`
+	Drift     Counts `json:"drift"`
+	Corrected bool   `json:"corrected"`
 	// CorrectionSkipped says why drift was not corrected, when it was not
 	// for a reason other than there being none.
 	CorrectionSkipped string   `json:"correctionSkipped,omitempty"`
@@ -52,10 +54,10 @@ func (rc *reconciliation) settle(ctx context.Context) error {
 			return err
 		}
 	}
-	err := rc.run.Checkpoint(ctx, Checkpoint{
+	err := rc.run.Checkpoint(ctx, job.Checkpoint{
 		State:  meta.JobExecuting,
 		Cursor: reconCursor{Done: true}.encode(),
-		Apply: func(tx meta.Tx, cp *Checkpoint) error {
+		Apply: func(tx meta.Tx, cp *job.Checkpoint) error {
 			res, err := rc.correct(tx)
 			if err != nil {
 				return err
@@ -73,8 +75,8 @@ func (rc *reconciliation) settle(ctx context.Context) error {
 
 // correct compares and, unless told not to, corrects the bucket's
 // counters within tx.
-func (rc *reconciliation) correct(tx meta.Tx) (reconResult, error) {
-	var res reconResult
+func (rc *reconciliation) correct(tx meta.Tx) (Result, error) {
+	var res Result
 	stored, err := tx.GetUsage(rc.bucket)
 	if err != nil {
 		return res, rc.bucketGone(err)
@@ -87,7 +89,7 @@ func (rc *reconciliation) correct(tx meta.Tx) (reconResult, error) {
 		Objects: -stored.Objects, Bytes: -stored.Bytes,
 		Versions: -stored.Versions, VersionBytes: -stored.VersionBytes,
 	})
-	res.UsageBefore, res.UsageCounted, res.Drift = fieldsOf(stored), fieldsOf(actual), fieldsOf(drift)
+	res.UsageBefore, res.UsageCounted, res.Drift = CountsOf(stored), CountsOf(actual), CountsOf(drift)
 	res.UsageAfter = res.UsageBefore
 	switch {
 	case rc.prefix != "":
@@ -100,7 +102,7 @@ func (rc *reconciliation) correct(tx meta.Tx) (reconResult, error) {
 			return res, fmt.Errorf("correct usage of %s: %w", rc.bucket, err)
 		}
 		res.Corrected = true
-		res.UsageAfter = fieldsOf(actual)
+		res.UsageAfter = CountsOf(actual)
 	}
 	return res, nil
 }

@@ -1,4 +1,4 @@
-package job
+package usage
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/quarrylabs/quarry/internal/blob"
+	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/sse"
 )
@@ -35,7 +36,7 @@ func (rc *reconciliation) scan(ctx context.Context) error {
 		if end {
 			state = meta.JobExecuting
 		}
-		err = rc.run.Checkpoint(ctx, Checkpoint{State: state, Cursor: cur.encode(), Delta: delta, Failures: failures})
+		err = rc.run.Checkpoint(ctx, job.Checkpoint{State: state, Cursor: cur.encode(), Delta: delta, Failures: failures})
 		if err != nil || end {
 			return err
 		}
