@@ -42,6 +42,9 @@ type Config struct {
 	// Certificates serves the certificates endpoints; a handler without
 	// it does not route them.
 	Certificates Certificates
+	// Encryption serves the s3_encryption endpoints; a handler without it
+	// does not route them.
+	Encryption Encryption
 	// Settings keeps the metrics token generation, the serial number and
 	// the namespace of users' UUIDs; a handler without it does not route
 	// metrics/token, metrics/revoke_tokens, serial_number/set, user/lookup

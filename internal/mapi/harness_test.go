@@ -22,9 +22,10 @@ import (
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/replication"
+	"github.com/quarrylabs/quarry/internal/sse"
 	"github.com/quarrylabs/quarry/internal/storetest"
-	"github.com/quarrylabs/quarry/internal/usage"
 	"github.com/quarrylabs/quarry/internal/tlscert"
+	"github.com/quarrylabs/quarry/internal/usage"
 )
 
 // testPassword is every test user's password.
@@ -121,9 +122,14 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	repl := replication.NewService(replication.ServiceConfig{Meta: store, Objects: objects, Sealer: sealer,
 		Region: "eu-test-1", Logger: logger})
 	certs := tlscert.New(tlscert.Config{Meta: store, Sealer: sealer, Logger: logger})
+	sseKeys := sse.NewKeyring(store, sealer)
+	if err := sseKeys.EnsureKey(ctx); err != nil {
+		t.Fatal(err)
+	}
 	cfg := Config{Users: users, Jobs: engine, Objects: objects, Replication: repl, Certificates: certs,
 		Settings: store, Keys: keys, Region: "eu-test-1", Version: "1.2.3-test",
-		Serial: serial, Logger: logger, Now: h.clock.Now,
+		Encryption: sse.NewService(store, sseKeys),
+		Serial:     serial, Logger: logger, Now: h.clock.Now,
 		Observe: func(op string, status int, _ time.Duration) {
 			h.mu.Lock()
 			defer h.mu.Unlock()

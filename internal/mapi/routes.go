@@ -85,6 +85,11 @@ func (h *Handler) register() {
 		h.addJSON("metrics/token", adminOnly, h.createMetricsToken)
 		h.addJSON("metrics/revoke_tokens", adminOnly, h.revokeMetricsTokens)
 	}
+	if h.cfg.Encryption != nil {
+		h.addJSON("s3_encryption/get", adminOnly, h.getEncryption)
+		h.addJSON("s3_encryption/set", adminOnly, h.setEncryption)
+		h.addJSON("s3_encryption/rotate_key", adminOnly, h.rotateEncryptionKey)
+	}
 	if h.cfg.Replication != nil {
 		// Any user: the service decides per target (its owner, its
 		// grants, admins).

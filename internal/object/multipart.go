@@ -31,6 +31,9 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, b
 	default:
 		return nil, fmt.Errorf("checksum type %q: %w", checksumType, ErrInvalidRequest)
 	}
+	if err := validateSSE(attrs.SSE); err != nil {
+		return nil, err
+	}
 	u := &meta.Upload{
 		ID:                newUploadID(),
 		Bucket:            bucket,
@@ -48,7 +51,13 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, b
 		markReplicaUpload(u)
 	}
 	err := s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		if _, err := UsableBucket(tx, p, bucket); err != nil {
+		b, err := UsableBucket(tx, p, bucket)
+		if err != nil {
+			return err
+		}
+		// Every part is encrypted as the upload is, and each on its own:
+		// completing the upload then copies no data.
+		if u.SSE, err = s.encryptionFor(tx, b, attrs.SSE); err != nil {
 			return err
 		}
 		if err := tx.CreateUpload(u); err != nil {
@@ -105,7 +114,7 @@ func (s *Service) UploadPart(ctx context.Context, p auth.Principal, in PartInput
 	}
 	body, err := s.ingest(ctx, ingestRequest{
 		Body: in.Body, Size: in.Size, MaxSize: MaxPartSize,
-		ContentMD5: in.ContentMD5, Checksum: checksum,
+		ContentMD5: in.ContentMD5, Checksum: checksum, Encrypt: u.SSE != "",
 	})
 	if err != nil {
 		return nil, fmt.Errorf("upload part %d of %s/%s: %w", in.Number, in.Bucket, in.Key, err)
@@ -127,6 +136,10 @@ func (s *Service) commitPart(ctx context.Context, p auth.Principal, bucket, key,
 	}
 	err := s.commit(ctx, bucket, func(c *Change) error {
 		if _, _, err := usableUpload(c.tx, p, bucket, key, uploadID); err != nil {
+			return err
+		}
+		var err error
+		if part.SealedKey, err = s.wrapKey(c.tx, body); err != nil {
 			return err
 		}
 		replaced, err := c.tx.PutPart(part)
@@ -171,7 +184,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, p auth.Principal, in PartC
 	if length > MaxPartSize {
 		return nil, nil, fmt.Errorf("part of %d bytes (max %d): %w", length, int64(MaxPartSize), ErrEntityTooLarge)
 	}
-	body, err := s.copyData(ctx, src, offset, length, u.ChecksumAlgorithm, MaxPartSize)
+	body, err := s.copyData(ctx, src, offset, length, u.ChecksumAlgorithm, MaxPartSize, u.SSE != "")
 	if err != nil {
 		return nil, nil, fmt.Errorf("copy part %d from %s/%s: %w", in.Number, in.SrcBucket, in.SrcKey, err)
 	}

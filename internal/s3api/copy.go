@@ -64,6 +64,9 @@ func (h *Handler) copyObject(w http.ResponseWriter, req *request) error {
 	if err != nil {
 		return err
 	}
+	if attrs.SSE, err = parseSSE(hdr); err != nil {
+		return err
+	}
 	res, err := h.cfg.Objects.CopyObject(req.ctx(), req.principal, object.CopyInput{
 		SrcBucket:       src.bucket,
 		SrcKey:          src.key,
@@ -83,6 +86,7 @@ func (h *Handler) copyObject(w http.ResponseWriter, req *request) error {
 	out := w.Header()
 	setCopySourceVersion(out, res.SrcVersionID)
 	h.setObjectHeadersOf(req, out, res.Version)
+	setSSEHeader(out, res.Version.SSE)
 	return writeXML(w, copyObjectResult{
 		ETag:           quoteETag(res.Version.ETag),
 		LastModified:   isoTime(res.Version.LastModified),
@@ -133,6 +137,7 @@ func (h *Handler) uploadPartCopy(w http.ResponseWriter, req *request) error {
 	if srcVersion != nil {
 		setCopySourceVersion(w.Header(), srcVersion.VersionID)
 	}
+	setSSEHeader(w.Header(), partSSE(part))
 	return writeXML(w, copyPartResult{
 		ETag:           quoteETag(part.ETag),
 		LastModified:   isoTime(part.LastModified),

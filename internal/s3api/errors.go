@@ -57,6 +57,7 @@ const (
 	codePreconditionFailed               errorCode = "PreconditionFailed"
 	codeReplicationConfigurationNotFound errorCode = "ReplicationConfigurationNotFoundError"
 	codeRequestTimeTooSkewed             errorCode = "RequestTimeTooSkewed"
+	codeSSEConfigurationNotFound         errorCode = "ServerSideEncryptionConfigurationNotFoundError"
 	codeRequestTimeout                   errorCode = "RequestTimeout"
 	codeSignatureDoesNotMatch            errorCode = "SignatureDoesNotMatch"
 	codeUserKeyMustBeSpecified           errorCode = "UserKeyMustBeSpecified"
@@ -113,6 +114,7 @@ var errorSpecs = map[errorCode]errorSpec{
 	codePreconditionFailed:               {http.StatusPreconditionFailed, "At least one of the pre-conditions you specified did not hold"},
 	codeReplicationConfigurationNotFound: {http.StatusNotFound, "The replication configuration was not found"},
 	codeRequestTimeTooSkewed:             {http.StatusForbidden, "The difference between the request time and the server's time is too large."},
+	codeSSEConfigurationNotFound:         {http.StatusNotFound, "The server side encryption configuration was not found"},
 	codeRequestTimeout:                   {http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period."},
 	codeSignatureDoesNotMatch:            {http.StatusForbidden, "The request signature we calculated does not match the signature you provided. Check your key and signing method."},
 	codeUserKeyMustBeSpecified:           {http.StatusBadRequest, "The bucket POST must contain the specified field name. If it is specified, please check the order of the fields."},
@@ -167,6 +169,8 @@ var sentinelCodes = []struct {
 	{object.ErrMalformedXML, codeMalformedXML},
 	{object.ErrInvalidStorageClass, codeInvalidStorageClass},
 	{object.ErrInvalidBucketState, codeInvalidBucketState},
+	{object.ErrNoSuchEncryptionConfig, codeSSEConfigurationNotFound},
+	{object.ErrNotImplemented, codeNotImplemented},
 	{io.ErrUnexpectedEOF, codeIncompleteBody},
 	{context.Canceled, codeRequestTimeout},
 	{context.DeadlineExceeded, codeRequestTimeout},

@@ -155,6 +155,9 @@ func (h *Handler) serve(w http.ResponseWriter, req *request) error {
 	}
 	defer body.Close()
 	req.principal = p
+	if err := checkNoCustomerKeys(req.r.Header); err != nil {
+		return err
+	}
 	req.body = body
 	req.contentLength = res.ContentLength
 	req.trailer = res.Trailer
@@ -222,6 +225,12 @@ func (h *Handler) operation(op string) operationFunc {
 		return h.putBucketReplication
 	case opDeleteBucketReplication:
 		return h.deleteBucketReplication
+	case opGetBucketEncryption:
+		return h.getBucketEncryption
+	case opPutBucketEncryption:
+		return h.putBucketEncryption
+	case opDeleteBucketEncryption:
+		return h.deleteBucketEncryption
 	case opGetBucketLifecycle:
 		return h.getBucketLifecycle
 	case opPutBucketLifecycle:

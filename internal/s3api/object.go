@@ -49,6 +49,9 @@ func (h *Handler) putObject(w http.ResponseWriter, req *request) error {
 	if err != nil {
 		return err
 	}
+	if attrs.SSE, err = parseSSE(hdr); err != nil {
+		return err
+	}
 	v, err := h.cfg.Objects.PutObject(req.ctx(), req.principal, object.PutInput{
 		Bucket:     req.bucket,
 		Key:        req.key,
@@ -65,6 +68,7 @@ func (h *Handler) putObject(w http.ResponseWriter, req *request) error {
 	}
 	out := w.Header()
 	out.Set("ETag", quoteETag(v.ETag))
+	setSSEHeader(out, v.SSE)
 	if checksum.Algorithm != "" {
 		if value := v.Checksums[checksum.Algorithm]; value != "" {
 			out.Set(checksumHeader(checksum.Algorithm), value)
@@ -214,6 +218,7 @@ func setObjectHeaders(hdr http.Header, v *meta.Version) {
 	if v.ReplicationStatus != meta.ReplicationNone {
 		hdr.Set("X-Amz-Replication-Status", string(v.ReplicationStatus))
 	}
+	setSSEHeader(hdr, v.SSE)
 }
 
 // setVersionHeader sends x-amz-version-id. The "null" version is named

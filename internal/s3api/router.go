@@ -22,6 +22,9 @@ const (
 	opGetBucketReplication    = "GetBucketReplication"
 	opPutBucketReplication    = "PutBucketReplication"
 	opDeleteBucketReplication = "DeleteBucketReplication"
+	opGetBucketEncryption     = "GetBucketEncryption"
+	opPutBucketEncryption     = "PutBucketEncryption"
+	opDeleteBucketEncryption  = "DeleteBucketEncryption"
 	opGetBucketLifecycle      = "GetBucketLifecycleConfiguration"
 	opPutBucketLifecycle      = "PutBucketLifecycleConfiguration"
 	opDeleteBucketLifecycle   = "DeleteBucketLifecycle"
@@ -55,9 +58,9 @@ const (
 )
 
 // unsupportedSubresources are the S3 subresources Quarry does not
-// implement. A request naming one gets 501 rather than being mistaken for
-// a plain object or bucket operation (a PUT ?policy must not create an
-// object called "").
+// implement (encryption: on objects; a bucket's is served). A request
+// naming one gets 501 rather than being mistaken for a plain object or
+// bucket operation (a PUT ?policy must not create an object called "").
 var unsupportedSubresources = []string{
 	"accelerate", "analytics", "attributes", "cors", "encryption",
 	"intelligent-tiering", "inventory", "legal-hold", "logging",
@@ -135,6 +138,9 @@ func bucketOp(method string, q url.Values) string {
 			return opGetBucketACL
 		}
 		return opUnsupported
+	}
+	if has("encryption") {
+		return bucketEncryptionOp(method) // a bucket subresource only
 	}
 	for _, name := range unsupportedSubresources {
 		if has(name) {

@@ -27,6 +27,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/replication"
 	"github.com/quarrylabs/quarry/internal/s3api"
+	"github.com/quarrylabs/quarry/internal/sse"
 	"github.com/quarrylabs/quarry/internal/tlscert"
 	"github.com/quarrylabs/quarry/internal/usage"
 )
@@ -44,8 +45,8 @@ type Config struct {
 	TLSCert       string
 	TLSKey        string
 	TLSSelfSigned bool
-	// KeyFile holds the key that seals S3 secrets at rest; DataDir/quarry.key
-	// when empty.
+	// KeyFile holds the key that seals S3 secrets and the key-encryption
+	// keys of encrypted objects at rest; DataDir/quarry.key when empty.
 	KeyFile string
 	Root    auth.RootConfig
 	// Stdout receives the first-start banner with the root credentials.
@@ -149,7 +150,14 @@ func Run(ctx context.Context, cfg Config) error {
 		Region: cfg.Region,
 		Logger: log,
 	})
-	objects := object.New(object.Config{Meta: metaStore, Blobs: blobs, Logger: log, Replication: repl})
+	// Object data keys are wrapped by key-encryption keys kept in the
+	// metadata, each sealed by the key file (as S3 secrets are).
+	sseKeys := sse.NewKeyring(metaStore, sealer)
+	if err := sseKeys.EnsureKey(ctx); err != nil {
+		return fmt.Errorf("encryption keys: %w", err)
+	}
+	encryption := sse.NewService(metaStore, sseKeys)
+	objects := object.New(object.Config{Meta: metaStore, Blobs: blobs, Logger: log, Replication: repl, Keys: sseKeys})
 	s3 := s3api.New(s3api.Config{
 		Objects:      objects,
 		Creds:        users,
@@ -215,6 +223,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Users:        users,
 		Replication:  repl,
 		Certificates: certs,
+		Encryption:   encryption,
 		Settings:     metaStore,
 		Jobs:         jobs,
 		Objects:      objects,

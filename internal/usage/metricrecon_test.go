@@ -13,10 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/blob"
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
+	"github.com/quarrylabs/quarry/internal/sse"
 	"github.com/quarrylabs/quarry/internal/usage"
 )
 
@@ -310,5 +312,47 @@ func TestReconciliationParametersAreChecked(t *testing.T) {
 		if tt.ok && err != nil || !tt.ok && !errors.Is(err, job.ErrInvalidParams) {
 			t.Errorf("%s: Validate(%v) = %v", tt.name, tt.params, err)
 		}
+	}
+}
+
+func TestVerifyDataChecksEncryptedBlobsAgainstTheirSealedLength(t *testing.T) {
+	h := newHarness(t)
+	sealer, err := auth.NewSealer(bytes.Repeat([]byte{3}, auth.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := sse.NewKeyring(h.Meta, sealer)
+	if err := keys.EnsureKey(h.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.Objects = object.New(object.Config{Meta: h.Meta, Blobs: h.Blobs, Keys: keys})
+	h.Bucket(alice, "vault")
+	var vs []*meta.Version
+	for i, size := range []int{0, 10, sse.ChunkSize + 1} {
+		data := strings.Repeat("s", size)
+		v, err := h.Objects.PutObject(h.Ctx, alice, object.PutInput{Bucket: "vault", Key: fmt.Sprintf("k%d", i),
+			Body: strings.NewReader(data), Size: int64(size), Attrs: object.ObjectAttrs{SSE: meta.SSEAES256}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, v)
+	}
+	e := h.reconEngine()
+	j, _ := h.reconcile(e, "vault", map[string]string{usage.ParamVerifyData: "true"})
+	if j.Stats.Failed != 0 || j.Stats.Processed != 3 {
+		t.Fatalf("intact encrypted objects: stats %+v", j.Stats)
+	}
+	// A blob cut down to the plaintext's length has lost its tags.
+	if err := os.Truncate(h.blobPath(vs[2].Segments[0].BlobID), vs[2].Size); err != nil {
+		t.Fatal(err)
+	}
+	j, _ = h.reconcile(e, "vault", map[string]string{usage.ParamVerifyData: "true"})
+	if j.Stats.Failed != 1 || j.Stats.Processed != 2 {
+		t.Fatalf("after truncation: stats %+v", j.Stats)
+	}
+	failures, _, err := e.Failures(h.Ctx, alice, j.ID, 0, "")
+	want := fmt.Sprintf("holds %d bytes, expected %d", vs[2].Size, sse.SealedSize(vs[2].Size))
+	if err != nil || len(failures) != 1 || failures[0].Key != "k2" || !strings.Contains(failures[0].Reason, want) {
+		t.Fatalf("failures %+v %v; want k2 with %q", failures, err, want)
 	}
 }

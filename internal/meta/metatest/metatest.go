@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"BucketLifecycle", testBucketLifecycle},
 		{"ReplicationTasks", testReplicationTasks},
 		{"VersionReplication", testVersionReplication},
+		{"SSE", testSSE},
 		{"RefreshFamilies", testRefreshFamilies},
 		{"Certificates", testCertificates},
 	}

@@ -14,7 +14,7 @@ import (
 var statements = []string{
 	// bucket.go
 	qNextBucketID, qCreateBucket, qCreateUsage, qGetBucket, qListBuckets, qListBucketsByOwner,
-	qDeleteUsage, qDeleteBucket, qSetVersioning, qSetBucketTags, qSetLifecycle,
+	qDeleteUsage, qDeleteBucket, qSetVersioning, qSetBucketTags, qSetLifecycle, qSetEncryption,
 	qGetUsage, qAddUsage, qSetUsage,
 	// version.go
 	qPutVersion, qGetVersion, qGetLatest, qNewestVersion, qDeleteVersion,
@@ -54,6 +54,9 @@ var statements = []string{
 	// replication_version.go
 	qVersionExists, qUpsertVersionReplication, qSumVersionReplication, qListVersionReplication,
 	qDeleteVersionReplication,
+	// sse.go
+	qAddSSEKey, qListSSEKeys, qDeleteSSEKey, qAddSSEEvent, qListSSEEvents,
+	qListSealedVersions, qSetVersionSegments, qListSealedParts, qSetPartSealedKey,
 	// refresh.go
 	qCreateRefreshFamily, qGetRefreshFamily, qRotateRefreshFamily, qDeleteRefreshFamily,
 	qDeleteExpiredRefreshFamilies, qDeleteUserRefreshFamilies,
