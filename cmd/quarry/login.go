@@ -51,7 +51,7 @@ not a terminal). Later commands use the session and refresh its tokens.`,
 			}
 			c := mapiclient.New(endpoint, mapiclient.Options{TokenStore: store, InsecureSkipVerify: g.insecure})
 			if err := c.Login(cmd.Context(), user, password); err != nil {
-				return err
+				return explain(c, err)
 			}
 			if jsonOut {
 				return printJSON(cmd.OutOrStdout(), map[string]string{"endpoint": c.Endpoint(), "username": user})
