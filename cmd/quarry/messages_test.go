@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -178,5 +179,35 @@ func TestJobStatusShowsThePhaseTheJobReports(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "PHASE      checking blobs: 4500 of ~10000 blobs\n") {
 		t.Errorf("job status:\n%s", out.String())
+	}
+}
+
+func TestSecretsReadFromStandardInputSayWhatIsMissing(t *testing.T) {
+	tests := []struct {
+		name, in, want, wantErr string
+	}{
+		{"a line", "s3cret\n", "s3cret", ""},
+		{"a line without its end", "s3cret", "s3cret", ""},
+		{"a Windows line end", "s3cret\r\n", "s3cret", ""},
+		{"nothing at all", "", "", "standard input is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := readSecretLine(strings.NewReader(tt.in))
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("= %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+	t.Setenv("QUARRY_PASSWORD", "")
+	os.Unsetenv("QUARRY_PASSWORD")
+	if _, err := readPassword(strings.NewReader(""), &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "set QUARRY_PASSWORD") {
+		t.Errorf("readPassword of nothing: %v", err)
 	}
 }

@@ -46,7 +46,7 @@ func newUserCreateCmd(g *globalFlags) *cobra.Command {
 			if passwordStdin {
 				p, err := readSecretLine(cmd.InOrStdin())
 				if err != nil {
-					return err
+					return fmt.Errorf("--password-stdin: %w", err)
 				}
 				req.Password = p
 			}
