@@ -28,6 +28,12 @@ type oauthError struct {
 func (e *oauthError) Error() string { return e.Code + ": " + e.Description }
 
 var (
+	// errUserGone: a refresh token that verifies, of a user deleted since
+	// (deleting a user ends its logins). Only the holder of a token signed
+	// for that user learns it, and it tells a client to log in as someone
+	// else rather than to retry.
+	errUserGone = &oauthError{Status: http.StatusUnauthorized, Code: "invalid_grant",
+		Description: "the token's user no longer exists"}
 	errInvalidClient      = &oauthError{Status: http.StatusUnauthorized, Code: "invalid_client"}
 	errBadUserCredentials = &oauthError{Status: http.StatusUnauthorized, Code: "invalid_grant",
 		Description: "Invalid user credentials"}
@@ -147,11 +153,25 @@ func (h *Handler) refreshGrant(r *http.Request, token, clientID string) (tokenPa
 			"address", clientAddress(r), "err", err)
 		return tokenPair{}, errReusedRefreshToken
 	case errors.Is(err, auth.ErrRefreshFamilyGone):
-		return tokenPair{}, errBadRefreshToken
+		return tokenPair{}, h.goneRefreshToken(r, id)
 	case err != nil:
 		return tokenPair{}, fmt.Errorf("refresh grant for user %d: %w", id, err)
 	case p.UserID != id:
 		return tokenPair{}, errBadRefreshToken // cannot happen: a family is started for its tokens' subject
 	}
 	return h.issueTokens(p, clientID, f, now)
+}
+
+// goneRefreshToken words the refusal of a refresh token whose login is
+// gone: "the token's user no longer exists" when the user was deleted,
+// else "Invalid refresh token" (expired or revoked).
+func (h *Handler) goneRefreshToken(r *http.Request, userID int64) error {
+	_, err := h.cfg.Users.GetUser(r.Context(), userID)
+	switch {
+	case errors.Is(err, auth.ErrNoSuchUser):
+		return errUserGone
+	case err != nil:
+		return fmt.Errorf("refresh grant for user %d: %w", userID, err)
+	}
+	return errBadRefreshToken
 }
