@@ -197,6 +197,7 @@ type Tx interface {
 	JobTx
 	ReplicationTx
 	RefreshTx
+	EventTx
 }
 
 // BucketTx reads and writes buckets and their usage counters.

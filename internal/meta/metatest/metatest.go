@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"ReplicationTasks", testReplicationTasks},
 		{"VersionReplication", testVersionReplication},
 		{"RefreshFamilies", testRefreshFamilies},
+		{"Events", testEvents},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -57,6 +57,8 @@ var statements = []string{
 	// refresh.go
 	qCreateRefreshFamily, qGetRefreshFamily, qRotateRefreshFamily, qDeleteRefreshFamily,
 	qDeleteExpiredRefreshFamilies, qDeleteUserRefreshFamilies,
+	// event.go
+	qAppendEvent, qListEvents, qListEventsByOwner, qDeleteEventsBefore,
 }
 
 // stmtCache holds one pool's prepared statements by query text. The map is
