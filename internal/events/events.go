@@ -88,3 +88,24 @@ func ActorFrom(ctx context.Context) Actor {
 	a, _ := ctx.Value(actorKey{}).(Actor)
 	return a
 }
+
+// Bucket is the event of type t about bucket b, done by a (what says what
+// happened: "created", "replication configuration removed"); it concerns
+// the bucket's owner. Whatever sets a bucket's configuration records it in
+// the same transaction:
+//
+//	events.Append(tx, events.Bucket(events.BucketLifecycleSet, b, p.Actor(), now, "lifecycle configuration set"))
+func Bucket(t Type, b *meta.Bucket, a Actor, now time.Time, what string) Event {
+	by := ""
+	if a.Name != "" {
+		by = " by " + a.Name
+	}
+	return Event{
+		Type:    t,
+		Subject: "bucket/" + b.Name,
+		Message: fmt.Sprintf("bucket %s: %s%s", b.Name, what, by),
+		Actor:   a,
+		OwnerID: b.OwnerID,
+		Time:    now,
+	}
+}
