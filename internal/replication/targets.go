@@ -172,7 +172,7 @@ func (s *Service) UpdateTargetAccess(ctx context.Context, p auth.Principal, arn 
 		if info, err = describeTarget(tx, p, t, newUserNames(tx)); err != nil {
 			return err
 		}
-		return events.Append(tx, targetEvent(events.TargetAccessChanged, t, p, s.now(), "made "+grantsText(info)))
+		return events.Append(tx, targetEvent(events.TargetAccessChanged, t, p, s.now(), "made "+grantsText(info)+","))
 	})
 	if err != nil {
 		return nil, err
