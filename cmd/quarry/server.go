@@ -61,6 +61,7 @@ Every flag can also be set by the environment variable shown; a flag wins.`,
 	f.IntVar(&cfg.JobWorkers, "job-workers", 4, "jobs this node runs at once")
 	f.DurationVar(&cfg.JobLease, "job-lease", 15*time.Second, "how long a silent worker keeps a job before another takes it over")
 	f.DurationVar(&cfg.JobRetention, "job-retention", 30*24*time.Hour, "how long finished jobs are kept")
+	f.DurationVar(&cfg.EventRetention, "event-retention", 30*24*time.Hour, "how long the event log (audit log) keeps events")
 	f.DurationVar(&cfg.AccessTokenTTL, "access-token-ttl", 300*time.Second, "lifetime of MAPI access tokens")
 	f.DurationVar(&cfg.RefreshTokenTTL, "refresh-token-ttl", 1800*time.Second, "lifetime of MAPI refresh tokens")
 	f.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "serve /metrics without a bearer token")

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
@@ -76,6 +77,7 @@ type harness struct {
 	users   *auth.Service
 	objects *object.Service
 	engine  *job.Engine
+	events  *events.Log
 	clock   *clock
 	logs    *syncBuffer
 
@@ -118,7 +120,9 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		clock: newClock(), logs: logs, ids: map[string]int64{}, tokens: map[string]string{}}
 	repl := replication.NewService(replication.ServiceConfig{Meta: store, Objects: objects, Sealer: sealer,
 		Region: "eu-test-1", Logger: logger})
+	h.events = events.New(events.Config{Meta: store, Logger: logger, Now: h.clock.Now})
 	cfg := Config{Users: users, Jobs: engine, Objects: objects, Replication: repl, Settings: store, Keys: keys, Region: "eu-test-1",
+		Events: h.events,
 		Serial: serial, Logger: logger, Now: h.clock.Now,
 		Observe: func(op string, status int, _ time.Duration) {
 			h.mu.Lock()

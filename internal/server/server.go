@@ -19,6 +19,7 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/blob/disk"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/mapi"
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
@@ -55,6 +56,9 @@ type Config struct {
 	JobLease time.Duration
 	// JobRetention is how long finished jobs are kept (30 days when zero).
 	JobRetention time.Duration
+	// EventRetention is how long the event log keeps events (30 days when
+	// zero).
+	EventRetention time.Duration
 	// AccessTokenTTL and RefreshTokenTTL bound MAPI tokens (300 s and
 	// 1800 s when zero).
 	AccessTokenTTL  time.Duration
@@ -130,6 +134,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("root account: %w", err)
 	}
 
+	eventLog := events.New(events.Config{Meta: metaStore, Retention: cfg.EventRetention, Logger: log})
 	stats := metrics.New(metaStore, log)
 	repl := replication.NewService(replication.ServiceConfig{
 		Meta:   metaStore,
@@ -188,6 +193,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Jobs:        jobs,
 		Objects:     objects,
 		Keys:        mapiKeys,
+		Events:      eventLog,
 		Region:      cfg.Region,
 		Serial:      serial,
 		AccessTTL:   cfg.AccessTokenTTL,
@@ -262,6 +268,11 @@ func Run(ctx context.Context, cfg Config) error {
 	wg.Go(func() {
 		if err := replicator.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
 			log.Error("replicator stopped", "err", err)
+		}
+	})
+	wg.Go(func() {
+		if err := eventLog.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("event log retention stopped", "err", err)
 		}
 	})
 
