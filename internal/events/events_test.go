@@ -2,6 +2,8 @@ package events
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -284,5 +286,22 @@ func TestTheActorTravelsInTheContext(t *testing.T) {
 	}
 	if a := ActorFrom(context.Background()); a != (Actor{}) {
 		t.Fatalf("no actor gave %+v", a)
+	}
+}
+
+func TestTheDocumentationListsEveryEventType(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "MAPI.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ty := range Types() {
+		gms := ""
+		if ty.GMS {
+			gms = "yes"
+		}
+		row := fmt.Sprintf("| %d | `%s` | %s | %s | %s |", ty.ID, ty.Name, ty.Category, ty.Severity, gms)
+		if !strings.Contains(string(doc), row) {
+			t.Errorf("docs/MAPI.md has no row %q", row)
+		}
 	}
 }
