@@ -29,6 +29,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newLoginCmd(&g), newJobCmd(&g), newUserCmd(&g))
 	root.AddCommand(newTargetCmd(&g))
 	root.AddCommand(newAdminCmd(&g))
+	root.AddCommand(newEventsCmd(&g))
 	return root
 }
 

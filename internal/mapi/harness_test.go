@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
@@ -79,6 +80,7 @@ type harness struct {
 	users   *auth.Service
 	objects *object.Service
 	engine  *job.Engine
+	events  *events.Log
 	clock   *clock
 	logs    *syncBuffer
 
@@ -126,9 +128,11 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if err := sseKeys.EnsureKey(ctx); err != nil {
 		t.Fatal(err)
 	}
+	h.events = events.New(events.Config{Meta: store, Logger: logger, Now: h.clock.Now})
 	cfg := Config{Users: users, Jobs: engine, Objects: objects, Replication: repl, Certificates: certs,
 		Settings: store, Keys: keys, Region: "eu-test-1", Version: "1.2.3-test",
 		Encryption: sse.NewService(store, sseKeys),
+		Events:     h.events,
 		Serial:     serial, Logger: logger, Now: h.clock.Now,
 		Observe: func(op string, status int, _ time.Duration) {
 			h.mu.Lock()

@@ -53,6 +53,7 @@ func (h *Handler) createJob(ctx context.Context, c *call) (any, error) {
 	if req.BucketName == "" {
 		return nil, invalid("bucketName is required")
 	}
+	noteBucket(ctx, req.BucketName)
 	j, err := h.cfg.Jobs.Create(ctx, c.p, req.JobType, req.BucketName, req.JobParams)
 	if err != nil {
 		return nil, createJobError(err, req)
@@ -152,6 +153,7 @@ func (h *Handler) listJobs(ctx context.Context, c *call) (any, error) {
 	if req.PageSize < 0 {
 		return nil, invalid("pageSize must not be negative")
 	}
+	noteBucket(ctx, req.BucketName)
 	f := job.ListFilter{Bucket: req.BucketName, Type: req.JobType, State: req.JobState,
 		PageSize: req.PageSize, Token: req.PageToken}
 	if req.UserID != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -24,6 +25,17 @@ func (c *Client) Call(ctx context.Context, path string, in, out any) error {
 			return fmt.Errorf("%s: encode request: %w", path, err)
 		}
 	}
+	return c.call(ctx, http.MethodPost, path, "", body, out)
+}
+
+// Get asks the MAPI GET endpoint at path (relative to /mapi/v1/, e.g.
+// "system/events") with query and decodes the answer into out, with the
+// token and CSRF handling of Call.
+func (c *Client) Get(ctx context.Context, path string, query url.Values, out any) error {
+	return c.call(ctx, http.MethodGet, path, query.Encode(), nil, out)
+}
+
+func (c *Client) call(ctx context.Context, method, path, rawQuery string, body []byte, out any) error {
 	var refreshed, csrfRefetched bool
 	var refused string // the access token the server refused
 	for {
@@ -35,7 +47,7 @@ func (c *Client) Call(ctx context.Context, path string, in, out any) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		status, header, respBody, err := c.post(ctx, path, body, token, csrf, cookie)
+		status, header, respBody, err := c.send(ctx, method, path, rawQuery, body, token, csrf, cookie)
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
@@ -64,13 +76,23 @@ func (c *Client) Call(ctx context.Context, path string, in, out any) error {
 	}
 }
 
-// post sends one MAPI request and returns the status, headers and body.
-func (c *Client) post(ctx context.Context, path string, body []byte, token, csrf, cookie string) (int, http.Header, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint+mapiPath+strings.TrimPrefix(path, "/"), bytes.NewReader(body))
+// send sends one MAPI request and returns the status, headers and body.
+func (c *Client) send(ctx context.Context, method, path, rawQuery string, body []byte, token, csrf, cookie string) (int, http.Header, []byte, error) {
+	target := c.endpoint + mapiPath + strings.TrimPrefix(path, "/")
+	if rawQuery != "" {
+		target += "?" + rawQuery
+	}
+	var reader io.Reader
+	if body != nil {
+		reader = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, reader)
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set(csrfHeader, csrf)

@@ -227,6 +227,7 @@ type Tx interface {
 	SSETx
 	RefreshTx
 	CertificateTx
+	EventTx
 }
 
 // BucketTx reads and writes buckets and their usage counters.

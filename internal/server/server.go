@@ -19,6 +19,7 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/blob/disk"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/lifecycle"
 	"github.com/quarrylabs/quarry/internal/mapi"
@@ -66,6 +67,9 @@ type Config struct {
 	// NoLifecycleScan turns this node's background lifecycle scanner off
 	// (LIFECYCLE_UPDATE jobs still run here).
 	NoLifecycleScan bool
+	// EventRetention is how long the event log keeps events (30 days when
+	// zero).
+	EventRetention time.Duration
 	// AccessTokenTTL and RefreshTokenTTL bound MAPI tokens (300 s and
 	// 1800 s when zero).
 	AccessTokenTTL  time.Duration
@@ -143,6 +147,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("root account: %w", err)
 	}
 
+	eventLog := events.New(events.Config{Meta: metaStore, Retention: cfg.EventRetention, Logger: log})
 	stats := metrics.New(metaStore, log)
 	repl := replication.NewService(replication.ServiceConfig{
 		Meta:   metaStore,
@@ -224,6 +229,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Replication:  repl,
 		Certificates: certs,
 		Encryption:   encryption,
+		Events:       eventLog,
 		Settings:     metaStore,
 		Jobs:         jobs,
 		Objects:      objects,
@@ -314,6 +320,11 @@ func Run(ctx context.Context, cfg Config) error {
 			}
 		})
 	}
+	wg.Go(func() {
+		if err := eventLog.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("event log retention stopped", "err", err)
+		}
+	})
 
 	servers := make([]*http.Server, len(handlers))
 	for i, h := range handlers {

@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"SSE", testSSE},
 		{"RefreshFamilies", testRefreshFamilies},
 		{"Certificates", testCertificates},
+		{"Events", testEvents},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -62,6 +62,8 @@ var statements = []string{
 	qDeleteExpiredRefreshFamilies, qDeleteUserRefreshFamilies,
 	// certificate.go
 	qPutCertificate, qGetCertificate, qListCertificates, qDeleteCertificate,
+	// event.go
+	qAppendEvent, qListEvents, qListEventsByOwner, qDeleteEventsBefore,
 }
 
 // stmtCache holds one pool's prepared statements by query text. The map is
