@@ -62,19 +62,19 @@ var (
 	BucketVersioningChanged   = Type{20503, "BUCKET_VERSIONING_CHANGED", CategoryBucket, Info, false, "a bucket's versioning was enabled or suspended"}
 	BucketReplicationSet      = Type{20504, "BUCKET_REPLICATION_SET", CategoryBucket, Info, false, "a bucket's replication configuration was set or replaced"}
 	BucketReplicationDeleted  = Type{20505, "BUCKET_REPLICATION_DELETED", CategoryBucket, Info, false, "a bucket's replication configuration was removed"}
-	BucketLifecycleSet        = Type{20506, "BUCKET_LIFECYCLE_SET", CategoryBucket, Info, false, "a bucket's lifecycle configuration was set (once lifecycle rules are served)"}
-	BucketLifecycleDeleted    = Type{20507, "BUCKET_LIFECYCLE_DELETED", CategoryBucket, Info, false, "a bucket's lifecycle configuration was removed (idem)"}
+	BucketLifecycleSet        = Type{20506, "BUCKET_LIFECYCLE_SET", CategoryBucket, Info, false, "a bucket's lifecycle configuration was set"}
+	BucketLifecycleDeleted    = Type{20507, "BUCKET_LIFECYCLE_DELETED", CategoryBucket, Info, false, "a bucket's lifecycle configuration was removed"}
 	BucketNotificationSet     = Type{20508, "BUCKET_NOTIFICATION_SET", CategoryBucket, Info, false, "a bucket's notification configuration was set (once notifications are served)"}
 	BucketNotificationDeleted = Type{20509, "BUCKET_NOTIFICATION_DELETED", CategoryBucket, Info, false, "a bucket's notification configuration was removed (idem)"}
-	BucketEncryptionSet       = Type{20510, "BUCKET_ENCRYPTION_SET", CategoryBucket, Info, false, "a bucket's default encryption was set (once encryption is served)"}
-	BucketEncryptionDeleted   = Type{20511, "BUCKET_ENCRYPTION_DELETED", CategoryBucket, Info, false, "a bucket's default encryption was removed (idem)"}
+	BucketEncryptionSet       = Type{20510, "BUCKET_ENCRYPTION_SET", CategoryBucket, Info, false, "a bucket's default encryption was set"}
+	BucketEncryptionDeleted   = Type{20511, "BUCKET_ENCRYPTION_DELETED", CategoryBucket, Info, false, "a bucket's default encryption was removed"}
 
 	LoginRefused       = Type{20601, "LOGIN_REFUSED", CategorySecurity, Warning, true, "password grants were refused for a wrong password (one event per username and address per minute, with a count)"}
 	LoginLockedOut     = Type{20602, "LOGIN_LOCKED_OUT", CategorySecurity, Warning, true, "a username or an address must wait after repeated failed logins (aggregated alike)"}
 	RefreshTokenReused = Type{20603, "REFRESH_TOKEN_REUSED", CategorySecurity, Severe, true, "a refresh token was presented again after its rotation; its login was revoked"}
 
-	CertificateAdded   = Type{20701, "CERTIFICATE_ADDED", CategoryCertificate, Info, true, "a TLS certificate was added (once certificates are managed)"}
-	CertificateDeleted = Type{20702, "CERTIFICATE_DELETED", CategoryCertificate, Info, true, "a TLS certificate was deleted (idem)"}
+	CertificateAdded   = Type{20701, "CERTIFICATE_ADDED", CategoryCertificate, Info, true, "a TLS certificate was added"}
+	CertificateDeleted = Type{20702, "CERTIFICATE_DELETED", CategoryCertificate, Info, true, "a TLS certificate was deleted"}
 )
 
 // Types returns every event type, by ID.

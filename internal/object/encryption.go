@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/sse"
 )
@@ -178,12 +179,19 @@ func (s *Service) DeleteBucketEncryption(ctx context.Context, p auth.Principal, 
 
 func (s *Service) setBucketEncryption(ctx context.Context, p auth.Principal, bucket string, doc []byte) error {
 	return s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		if _, err := UsableBucket(tx, p, bucket); err != nil {
+		b, err := UsableBucket(tx, p, bucket)
+		if err != nil {
 			return err
+		}
+		if doc == nil && len(b.Encryption) == 0 {
+			return nil // nothing to remove, nothing to record
 		}
 		if err := tx.SetBucketEncryption(bucket, doc); err != nil {
 			return fmt.Errorf("set encryption of bucket %q: %w", bucket, err)
 		}
-		return nil
+		if doc == nil {
+			return events.Append(tx, events.Bucket(events.BucketEncryptionDeleted, b, p.Actor(), s.now(), "default encryption removed"))
+		}
+		return events.Append(tx, events.Bucket(events.BucketEncryptionSet, b, p.Actor(), s.now(), "default encryption set (AES256)"))
 	})
 }
