@@ -215,6 +215,14 @@ func errorf(code errorCode, message string) *apiError {
 	return &apiError{code: code, message: message}
 }
 
+// argumentError is InvalidArgument naming the argument and its value, as
+// S3 does for a bad request parameter.
+func argumentError(message, name, value string) *apiError {
+	ae := errorf(codeInvalidArgument, message)
+	ae.fields = []errorField{{"ArgumentName", name}, {"ArgumentValue", value}}
+	return ae
+}
+
 // toAPIError turns any error into the S3 error it means. Errors the table
 // does not know become InternalError with the generic message; their text
 // is never shown to the client.
