@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/meta"
@@ -112,6 +113,7 @@ func (s *Service) UploadPart(ctx context.Context, p auth.Principal, in PartInput
 	if err := validateChecksumAlgorithm(checksum.Algorithm); err != nil {
 		return nil, err
 	}
+	started := s.now()
 	body, err := s.ingest(ctx, ingestRequest{
 		Body: in.Body, Size: in.Size, MaxSize: MaxPartSize,
 		ContentMD5: in.ContentMD5, Checksum: checksum, Encrypt: u.SSE != "",
@@ -119,26 +121,40 @@ func (s *Service) UploadPart(ctx context.Context, p auth.Principal, in PartInput
 	if err != nil {
 		return nil, fmt.Errorf("upload part %d of %s/%s: %w", in.Number, in.Bucket, in.Key, err)
 	}
-	return s.commitPart(ctx, p, in.Bucket, in.Key, in.UploadID, in.Number, body)
+	return s.commitPart(ctx, p, in.Bucket, in.Key, in.UploadID, in.Number, started, body)
 }
 
 // commitPart records a stored part, trashing the part it replaces. The
 // upload may have been completed or aborted meanwhile: then the blob goes.
-func (s *Service) commitPart(ctx context.Context, p auth.Principal, bucket, key, uploadID string, number int, body *ingested) (*meta.Part, error) {
+//
+// Of several uploads of one part number, the one that started last is
+// kept, whatever order they finish in: a client that gave up on a slow
+// upload and sent the part again must not see the abandoned upload win
+// when it finally completes. A part's LastModified is when its upload
+// started; an upload that finishes after a later-started one of the same
+// number succeeds, but its data is dropped.
+func (s *Service) commitPart(ctx context.Context, p auth.Principal, bucket, key, uploadID string, number int, started time.Time, body *ingested) (*meta.Part, error) {
 	part := &meta.Part{
 		UploadID:     uploadID,
 		Number:       number,
 		Size:         body.Size,
 		ETag:         body.ETag(),
 		BlobID:       body.BlobID,
-		LastModified: s.now(),
+		LastModified: started,
 		Checksums:    body.Checksums,
 	}
 	err := s.commit(ctx, bucket, func(c *Change) error {
 		if _, _, err := usableUpload(c.tx, p, bucket, key, uploadID); err != nil {
 			return err
 		}
-		var err error
+		current, err := c.tx.ListParts(uploadID, number-1, 1)
+		if err != nil {
+			return fmt.Errorf("get part %d: %w", number, err)
+		}
+		if len(current) == 1 && current[0].Number == number && current[0].LastModified.After(started) {
+			c.trash = append(c.trash, part.BlobID)
+			return nil
+		}
 		if part.SealedKey, err = s.wrapKey(c.tx, body); err != nil {
 			return err
 		}
@@ -177,6 +193,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, p auth.Principal, in PartC
 	if err != nil {
 		return nil, nil, err
 	}
+	started := s.now()
 	offset, length, err := copySourceRange(src.Size, in.SrcRange)
 	if err != nil {
 		return nil, nil, err
@@ -188,7 +205,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, p auth.Principal, in PartC
 	if err != nil {
 		return nil, nil, fmt.Errorf("copy part %d from %s/%s: %w", in.Number, in.SrcBucket, in.SrcKey, err)
 	}
-	part, err := s.commitPart(ctx, p, in.Bucket, in.Key, in.UploadID, in.Number, body)
+	part, err := s.commitPart(ctx, p, in.Bucket, in.Key, in.UploadID, in.Number, started, body)
 	if err != nil {
 		return nil, nil, err
 	}

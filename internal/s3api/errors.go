@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/s3api/sigv4"
@@ -219,6 +221,14 @@ func errorf(code errorCode, message string) *apiError {
 	return &apiError{code: code, message: message}
 }
 
+// argumentError is InvalidArgument naming the argument and its value, as
+// S3 does for a bad request parameter.
+func argumentError(message, name, value string) *apiError {
+	ae := errorf(codeInvalidArgument, message)
+	ae.fields = []errorField{{"ArgumentName", name}, {"ArgumentValue", value}}
+	return ae
+}
+
 // toAPIError turns any error into the S3 error it means. Errors the table
 // does not know become InternalError with the generic message; their text
 // is never shown to the client.
@@ -236,11 +246,33 @@ func toAPIError(err error) *apiError {
 			if errors.As(err, &wrong) {
 				ae.fields = append(ae.fields, errorField{"Region", wrong.Want})
 			}
+			addPresignFields(ae, err)
 			return ae
 		}
 	}
 	return &apiError{code: codeInternalError, cause: err}
 }
+
+// addPresignFields says what S3 says about a presigned URL's lifetime: the
+// message for an X-Amz-Expires it refuses, and for an expired URL the
+// lifetime, the expiry and the server's time.
+func addPresignFields(ae *apiError, err error) {
+	var bad *sigv4.ExpiresError
+	if errors.As(err, &bad) {
+		ae.message = bad.Message
+	}
+	var expired *sigv4.ExpiredError
+	if errors.As(err, &expired) {
+		ae.message = "Request has expired"
+		ae.fields = append(ae.fields,
+			errorField{"X-Amz-Expires", strconv.FormatInt(int64(expired.Lifetime/time.Second), 10)},
+			errorField{"Expires", expired.Expired.UTC().Format(iso8601Seconds)},
+			errorField{"ServerTime", expired.Now.UTC().Format(iso8601Seconds)})
+	}
+}
+
+// iso8601Seconds is how S3 writes times in error bodies.
+const iso8601Seconds = "2006-01-02T15:04:05Z"
 
 // sigv4Message keeps the verifier's explanation where AWS gives one that
 // helps a client (expired presigned URLs, wrong region); other messages are

@@ -209,8 +209,11 @@ func setObjectHeaders(hdr http.Header, v *meta.Version) {
 	for name, value := range v.Headers {
 		hdr.Set(name, value)
 	}
+	// Metadata names go out lower-case, as stored and as S3 sends them:
+	// Header.Set would canonicalise x-amz-meta-foo to X-Amz-Meta-Foo, which
+	// clients that keep the name as sent (boto3) show as Metadata["Foo"].
 	for name, value := range v.UserMeta {
-		hdr.Set("X-Amz-Meta-"+name, value)
+		hdr["x-amz-meta-"+name] = []string{value}
 	}
 	if len(v.Tags) > 0 {
 		hdr.Set("X-Amz-Tagging-Count", strconv.Itoa(len(v.Tags)))

@@ -50,7 +50,9 @@ func parseObjectAttrs(h http.Header) (object.ObjectAttrs, error) {
 		return attrs, err
 	}
 	for _, name := range storedHeaders {
-		v := h.Get(name)
+		// Kept byte for byte as sent (header lines of one name joined as
+		// HTTP joins them): S3 returns them exactly so.
+		v := strings.Join(h.Values(name), ", ")
 		if name == "Content-Encoding" {
 			v = withoutAWSChunked(v)
 		}
@@ -89,16 +91,20 @@ func parseObjectAttrs(h http.Header) (object.ObjectAttrs, error) {
 }
 
 // withoutAWSChunked removes the aws-chunked transfer coding, which
-// describes the request body, not the object.
+// describes the request body, not the object. The other codings are kept as
+// they were written, spacing included.
 func withoutAWSChunked(v string) string {
-	var kept []string
-	for _, c := range strings.Split(v, ",") {
-		c = strings.TrimSpace(c)
-		if c != "" && !strings.EqualFold(c, "aws-chunked") {
+	codings := strings.Split(v, ",")
+	kept := codings[:0]
+	for _, c := range codings {
+		if !strings.EqualFold(strings.TrimSpace(c), "aws-chunked") {
 			kept = append(kept, c)
 		}
 	}
-	return strings.Join(kept, ",")
+	if len(kept) == len(codings) {
+		return v
+	}
+	return strings.TrimSpace(strings.Join(kept, ","))
 }
 
 // checkStorageClass accepts only STANDARD: Quarry has one storage class and
