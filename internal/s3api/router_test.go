@@ -45,7 +45,7 @@ func TestRouteRequest(t *testing.T) {
 		{"?lifecycle on an object is not implemented", "GET", "/b/k?lifecycle", "", "", route{op: opUnsupported, bucket: "b", key: "k"}},
 		{"?object-lock is not implemented", "GET", "/b?object-lock", "", "", route{op: opUnsupported, bucket: "b"}},
 		{"POST ?delete deletes objects", "POST", "/b?delete", "", "", route{op: opDeleteObjects, bucket: "b"}},
-		{"POST on a bucket without ?delete is a form upload", "POST", "/b", "", "", route{op: opUnsupported, bucket: "b"}},
+		{"POST on a bucket without ?delete is a form upload", "POST", "/b", "", "", route{op: opPostObject, bucket: "b"}},
 		{"PATCH on a bucket is not allowed", "PATCH", "/b", "", "", route{op: opMethodNotAllowed, bucket: "b"}},
 		{"PUT on a key puts an object", "PUT", "/b/k", "", "", route{op: opPutObject, bucket: "b", key: "k"}},
 		{"keys keep their slashes", "PUT", "/b/a/b//c/", "", "", route{op: opPutObject, bucket: "b", key: "a/b//c/"}},
