@@ -100,14 +100,26 @@ var resourceForms = []resourceForm{
 	{names: documentedSubresources, asSent: true},
 }
 
-// canonicalResource is "/bucket" for a virtual-host request, then the path
-// exactly as on the request line, then the sub-resources sorted by name.
-func canonicalResource(r *http.Request, hostBucket string, q params, form resourceForm) string {
-	var b strings.Builder
+// resourcePaths are the paths a client may have signed for r: "/bucket"
+// for a virtual-host request, then the path exactly as on the request line.
+// A path-style request of a bucket itself ("/bucket") is also signed as
+// AWS names every bucket, "/bucket/", which the SDKs sign; that comes first.
+func resourcePaths(r *http.Request, hostBucket string) []string {
+	path := requestPath(r)
 	if hostBucket != "" {
-		b.WriteString("/" + hostBucket)
+		return []string{"/" + hostBucket + path}
 	}
-	b.WriteString(requestPath(r))
+	if len(path) > 1 && strings.IndexByte(path[1:], '/') < 0 {
+		return []string{path + "/", path}
+	}
+	return []string{path}
+}
+
+// canonicalResource is the resource path followed by the sub-resources,
+// sorted by name.
+func canonicalResource(path string, q params, form resourceForm) string {
+	var b strings.Builder
+	b.WriteString(path)
 	var sub []param
 	for _, p := range q {
 		if slices.Contains(form.names, p.name) {
@@ -268,12 +280,14 @@ func candidates(r *http.Request, hostBucket string, q params, date, dateHeader s
 		dates = []dated{{"", amz}, {date, without}}
 	}
 	var out []string
-	for _, form := range resourceForms {
-		resource := canonicalResource(r, hostBucket, q, form)
-		for _, d := range dates {
-			s := stringToSign(method, md5, ctype, d.date, d.amz, resource)
-			if !slices.Contains(out, s) {
-				out = append(out, s)
+	for _, path := range resourcePaths(r, hostBucket) {
+		for _, form := range resourceForms {
+			resource := canonicalResource(path, q, form)
+			for _, d := range dates {
+				s := stringToSign(method, md5, ctype, d.date, d.amz, resource)
+				if !slices.Contains(out, s) {
+					out = append(out, s)
+				}
 			}
 		}
 	}

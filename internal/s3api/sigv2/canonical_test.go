@@ -65,6 +65,16 @@ func TestEachCanonicalisationRule(t *testing.T) {
 			want:    "GET\n\n\n" + ruleDate + "\n/pics/",
 		},
 		{
+			name:    "a path-style bucket's own resource ends with a slash, as AWS names buckets",
+			request: []string{"PUT /b HTTP/1.1", "Host: s3.example.com", "Date: " + ruleDate},
+			want:    "PUT\n\n\n" + ruleDate + "\n/b/",
+		},
+		{
+			name:    "a path-style bucket's sub-resources follow its slash",
+			request: []string{"GET /b?versioning HTTP/1.1", "Host: s3.example.com", "Date: " + ruleDate},
+			want:    "GET\n\n\n" + ruleDate + "\n/b/?versioning",
+		},
+		{
 			name:    "the service's resource is a slash",
 			request: []string{"GET / HTTP/1.1", "Host: s3.example.com", "Date: " + ruleDate},
 			want:    "GET\n\n\n" + ruleDate + "\n/",
@@ -95,12 +105,12 @@ func TestEachCanonicalisationRule(t *testing.T) {
 			name: "each sub-resource of the list is signed",
 			request: []string{"GET /b?cors&delete&lifecycle&location&logging&notification&policy&replication&requestPayment&tagging&torrent&uploads&versioning&versions&website HTTP/1.1",
 				"Host: s3.example.com", "Date: " + ruleDate},
-			want: "GET\n\n\n" + ruleDate + "\n/b?cors&delete&lifecycle&location&logging&notification&policy&replication&requestPayment&tagging&torrent&uploads&versioning&versions&website",
+			want: "GET\n\n\n" + ruleDate + "\n/b/?cors&delete&lifecycle&location&logging&notification&policy&replication&requestPayment&tagging&torrent&uploads&versioning&versions&website",
 		},
 		{
 			name:    "a sub-resource sent with an empty value keeps its equals sign",
 			request: []string{"GET /b?acl= HTTP/1.1", "Host: s3.example.com", "Date: " + ruleDate},
-			want:    "GET\n\n\n" + ruleDate + "\n/b?acl=",
+			want:    "GET\n\n\n" + ruleDate + "\n/b/?acl=",
 		},
 	}
 	for _, tc := range cases {
@@ -110,6 +120,16 @@ func TestEachCanonicalisationRule(t *testing.T) {
 				t.Errorf("string to sign\n%q, want\n%q", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestAPathStyleBucketIsAlsoAcceptedAsSentWithoutItsSlash(t *testing.T) {
+	lines := []string{"GET /b?acl HTTP/1.1", "Host: s3.example.com", "Date: " + ruleDate}
+	for _, resource := range []string{"/b/?acl", "/b?acl"} {
+		r := signedHeaderRequest(t, "GET\n\n\n"+ruleDate+"\n"+resource, lines...)
+		if _, err := testVerifier(ruleTime).Verify(r); err != nil {
+			t.Errorf("Verify of a signature over %s: %v", resource, err)
+		}
 	}
 }
 
