@@ -26,18 +26,6 @@ var subresources = []string{
 	"uploads", "versionId", "versioning", "versions", "website",
 }
 
-// documentedSubresources is the shorter list of AWS's SigV2 page (plus
-// delete, cors and restore, which the page names elsewhere). Some clients
-// (s3cmd) sign only these, and sign their values as they send them.
-var documentedSubresources = []string{
-	"acl", "cors", "delete", "lifecycle", "location", "logging",
-	"notification", "partNumber", "policy", "requestPayment",
-	"response-cache-control", "response-content-disposition",
-	"response-content-encoding", "response-content-language",
-	"response-content-type", "response-expires", "restore", "torrent",
-	"uploadId", "uploads", "versionId", "versioning", "versions", "website",
-}
-
 // param is one name=value pair of a query string.
 type param struct {
 	name     string // decoded
@@ -85,21 +73,6 @@ func (q params) get(name string) (string, bool) {
 	return "", false
 }
 
-// resourceForm is one way clients write the sub-resources of the
-// canonicalized resource.
-type resourceForm struct {
-	names []string
-	// asSent signs values as sent (still escaped) and a bare name for an
-	// empty value; otherwise values are decoded and "name=" stays "name=".
-	asSent bool
-}
-
-// resourceForms are the forms tried, AWS's rule first.
-var resourceForms = []resourceForm{
-	{names: subresources},
-	{names: documentedSubresources, asSent: true},
-}
-
 // resourcePaths are the paths a client may have signed for r: "/bucket"
 // for a virtual-host request, then the path exactly as on the request line.
 // A path-style request of a bucket itself ("/bucket") is also signed as
@@ -116,13 +89,17 @@ func resourcePaths(r *http.Request, hostBucket string) []string {
 }
 
 // canonicalResource is the resource path followed by the sub-resources,
-// sorted by name.
-func canonicalResource(path string, q params, form resourceForm) string {
+// sorted by name. Their values are decoded, AWS's rule, and "name=" stays
+// "name=", as the SDKs sign it; or, asSent, the values are signed as sent
+// (still escaped, as s3cmd signs them) and an empty one as a bare name.
+// Both forms sign the same sub-resources: a signature that left one out
+// could be replayed as another operation, so none is accepted.
+func canonicalResource(path string, q params, asSent bool) string {
 	var b strings.Builder
 	b.WriteString(path)
 	var sub []param
 	for _, p := range q {
-		if slices.Contains(form.names, p.name) {
+		if slices.Contains(subresources, p.name) {
 			sub = append(sub, p)
 		}
 	}
@@ -135,9 +112,9 @@ func canonicalResource(path string, q params, form resourceForm) string {
 		}
 		b.WriteString(p.name)
 		switch {
-		case form.asSent && p.rawValue != "":
+		case asSent && p.rawValue != "":
 			b.WriteString("=" + p.rawValue)
-		case !form.asSent && p.hasEqual:
+		case !asSent && p.hasEqual:
 			b.WriteString("=" + p.value)
 		}
 	}
@@ -281,8 +258,8 @@ func candidates(r *http.Request, hostBucket string, q params, date, dateHeader s
 	}
 	var out []string
 	for _, path := range resourcePaths(r, hostBucket) {
-		for _, form := range resourceForms {
-			resource := canonicalResource(path, q, form)
+		for _, asSent := range []bool{false, true} {
+			resource := canonicalResource(path, q, asSent)
 			for _, d := range dates {
 				s := stringToSign(method, md5, ctype, d.date, d.amz, resource)
 				if !slices.Contains(out, s) {

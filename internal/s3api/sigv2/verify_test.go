@@ -64,6 +64,13 @@ func TestVerifyRefusesWhatAWSRefuses(t *testing.T) {
 			want: ErrSignatureDoesNotMatch,
 		},
 		{
+			name: "a signature that left out a sub-resource some clients do not sign",
+			request: func(t *testing.T) *http.Request {
+				return signedHeaderRequest(t, "PUT\n\n\n"+ruleDate+"\n/b/?acl", "PUT /b?acl&replication HTTP/1.1", "Host: s3.example.com", "Date: "+ruleDate)
+			},
+			want: ErrSignatureDoesNotMatch,
+		},
+		{
 			name: "a signature that left out an x-amz header",
 			request: func(t *testing.T) *http.Request {
 				return signedHeaderRequest(t, getString, getLines("X-Amz-Meta-A: b")...)
