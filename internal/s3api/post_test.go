@@ -312,6 +312,10 @@ func TestPostObjectRefusesFormsAsAWSDoes(t *testing.T) {
 			v4(`["starts-with", "$x-amz-checksum-crc32", ""]`)), status: 400, code: "BadDigest"},
 		{name: "fields over 20 KB before the file", fields: with([]formField{key, {"x-amz-meta-big", strings.Repeat("x", 21<<10)}},
 			v4(`["starts-with", "$x-amz-meta-big", ""]`)), status: 400, code: "MaxPostPreDataLengthExceededError"},
+		{name: "a field far over 20 KB before the file", fields: with([]formField{key, {"x-amz-meta-big", strings.Repeat("x", 200<<10)}},
+			v4(`["starts-with", "$x-amz-meta-big", ""]`)), status: 400, code: "MaxPostPreDataLengthExceededError"},
+		{name: "thousands of small fields before the file", fields: with([]formField{key}, manyFields(3000), v4()),
+			status: 400, code: "MaxPostPreDataLengthExceededError"},
 		{name: "a canned ACL Quarry does not have", fields: with([]formField{key, {"acl", "public-read"}}, v4(`{"acl": "public-read"}`)),
 			status: 501, code: "NotImplemented"},
 		{name: "tagging that is not XML", fields: with([]formField{key, {"tagging", "<Tagging>"}}, v4(`["starts-with", "$tagging", ""]`)),
@@ -357,6 +361,15 @@ func TestPostObjectRefusesFormsAsAWSDoes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyFields is n distinct small fields.
+func manyFields(n int) []formField {
+	out := make([]formField, n)
+	for i := range out {
+		out[i] = formField{fmt.Sprintf("x-ignore-%d", i), "v"}
+	}
+	return out
 }
 
 func TestPostObjectOfATruncatedFileStoresNothing(t *testing.T) {
