@@ -1,8 +1,8 @@
 // Package s3api is the S3 REST protocol layer: it routes requests,
 // authenticates them (SigV4, SigV2, or a browser form's signed policy),
-// parses S3 headers and XML, calls the object
-// service and writes responses and errors as AWS S3 does. What an operation
-// means lives in the object service; this package only translates.
+// parses S3 headers and XML, calls the object service and writes responses
+// and errors as AWS S3 does. What an operation means lives in the object
+// service; this package only translates.
 package s3api
 
 import (
@@ -161,7 +161,7 @@ func (h *Handler) serve(w http.ResponseWriter, req *request) error {
 			req.body = http.NoBody
 		}
 		req.contentLength = req.r.ContentLength
-		req.trailer = func() map[string]string { return nil }
+		req.trailer = noTrailer
 		return h.postObject(w, req)
 	}
 	res, p, err := h.authenticate(req.r)
