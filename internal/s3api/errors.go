@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/object"
+	"github.com/quarrylabs/quarry/internal/s3api/postpolicy"
+	"github.com/quarrylabs/quarry/internal/s3api/sigv2"
 	"github.com/quarrylabs/quarry/internal/s3api/sigv4"
 )
 
@@ -38,12 +40,15 @@ const (
 	codeInvalidPart                      errorCode = "InvalidPart"
 	codeInvalidPartNumber                errorCode = "InvalidPartNumber"
 	codeInvalidPartOrder                 errorCode = "InvalidPartOrder"
+	codeInvalidPolicyDocument            errorCode = "InvalidPolicyDocument"
 	codeInvalidRange                     errorCode = "InvalidRange"
 	codeInvalidRequest                   errorCode = "InvalidRequest"
 	codeInvalidStorageClass              errorCode = "InvalidStorageClass"
 	codeInvalidTag                       errorCode = "InvalidTag"
 	codeKeyTooLong                       errorCode = "KeyTooLongError"
+	codeMalformedPOSTRequest             errorCode = "MalformedPOSTRequest"
 	codeMalformedXML                     errorCode = "MalformedXML"
+	codeMaxPostPreDataLengthExceeded     errorCode = "MaxPostPreDataLengthExceededError"
 	codeMetadataTooLarge                 errorCode = "MetadataTooLarge"
 	codeMethodNotAllowed                 errorCode = "MethodNotAllowed"
 	codeMissingContentLength             errorCode = "MissingContentLength"
@@ -95,12 +100,15 @@ var errorSpecs = map[errorCode]errorSpec{
 	codeInvalidPart:                      {http.StatusBadRequest, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."},
 	codeInvalidPartNumber:                {http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable"},
 	codeInvalidPartOrder:                 {http.StatusBadRequest, "The list of parts was not in ascending order. The parts list must be specified in order by part number."},
+	codeInvalidPolicyDocument:            {http.StatusBadRequest, "The content of the form does not meet the conditions specified in the policy document."},
 	codeInvalidRange:                     {http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable"},
 	codeInvalidRequest:                   {http.StatusBadRequest, "Invalid Request"},
 	codeInvalidStorageClass:              {http.StatusBadRequest, "The storage class you specified is not valid"},
 	codeInvalidTag:                       {http.StatusBadRequest, "The tag provided was not a valid tag."},
 	codeKeyTooLong:                       {http.StatusBadRequest, "Your key is too long"},
+	codeMalformedPOSTRequest:             {http.StatusBadRequest, "The body of your POST request is not well-formed multipart/form-data."},
 	codeMalformedXML:                     {http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema"},
+	codeMaxPostPreDataLengthExceeded:     {http.StatusBadRequest, "Your POST request fields preceding the upload file were too large."},
 	codeMetadataTooLarge:                 {http.StatusBadRequest, "Your metadata headers exceed the maximum allowed metadata size."},
 	codeMethodNotAllowed:                 {http.StatusMethodNotAllowed, "The specified method is not allowed against this resource."},
 	codeMissingContentLength:             {http.StatusLengthRequired, "You must provide the Content-Length HTTP header."},
@@ -123,8 +131,8 @@ var errorSpecs = map[errorCode]errorSpec{
 	codeXAmzContentSHA256Mismatch:        {http.StatusBadRequest, "The provided 'x-amz-content-sha256' header does not match what was computed."},
 }
 
-// sentinelCodes maps the errors of the object service and the SigV4
-// verifier to S3 codes, checked in order with errors.Is. Wrapping errors
+// sentinelCodes maps the errors of the object service, the signature
+// verifiers and the POST policy checks to S3 codes, checked in order with errors.Is. Wrapping errors
 // (a body read failing inside a PUT) keep their cause, so the first match
 // of the most specific cause wins.
 var sentinelCodes = []struct {
@@ -143,6 +151,14 @@ var sentinelCodes = []struct {
 	{sigv4.ErrMissingSecurityHeader, codeMissingSecurityHeader},
 	{sigv4.ErrMissingContentLength, codeMissingContentLength},
 	{sigv4.ErrUnsupportedAlgorithm, codeNotImplemented},
+	{sigv2.ErrAccessDenied, codeAccessDenied},
+	{sigv2.ErrInvalidAccessKeyID, codeInvalidAccessKeyID},
+	{sigv2.ErrSignatureDoesNotMatch, codeSignatureDoesNotMatch},
+	{sigv2.ErrRequestTimeTooSkewed, codeRequestTimeTooSkewed},
+	{sigv2.ErrInvalidArgument, codeInvalidArgument},
+	{sigv2.ErrInvalidRequest, codeInvalidRequest},
+	{postpolicy.ErrInvalidPolicyDocument, codeInvalidPolicyDocument},
+	{postpolicy.ErrAccessDenied, codeAccessDenied},
 	{object.ErrNoSuchBucket, codeNoSuchBucket},
 	{object.ErrNoSuchKey, codeNoSuchKey},
 	{object.ErrNoSuchVersion, codeNoSuchVersion},
@@ -247,6 +263,25 @@ func toAPIError(err error) *apiError {
 				ae.fields = append(ae.fields, errorField{"Region", wrong.Want})
 			}
 			addPresignFields(ae, err)
+			// The SigV2 and POST policy refusals carry AWS's message.
+			var v2 *sigv2.Error
+			if errors.As(err, &v2) {
+				ae.message = v2.Message
+			}
+			var pe *postpolicy.Error
+			if errors.As(err, &pe) {
+				ae.message = pe.Message
+			}
+			// A SigV2 mismatch shows the string the server signed, as
+			// AWS's does, so that a client can see how it differs.
+			var mismatch *sigv2.MismatchError
+			if errors.As(err, &mismatch) {
+				ae.fields = append(ae.fields,
+					errorField{"AWSAccessKeyId", mismatch.AccessKey},
+					errorField{"StringToSign", mismatch.StringToSign},
+					errorField{"SignatureProvided", mismatch.SignatureProvided},
+					errorField{"StringToSignBytes", mismatch.StringToSignBytes()})
+			}
 			return ae
 		}
 	}

@@ -233,7 +233,12 @@ func parseCopySource(v string) (copySource, error) {
 // value header, an aws-chunked trailer named by x-amz-trailer, or only an
 // algorithm (x-amz-sdk-checksum-algorithm) to compute and store.
 func parseChecksum(req *request) (object.ChecksumInput, error) {
-	h := req.r.Header
+	return parseChecksumOf(req.r.Header, req.trailer)
+}
+
+// parseChecksumOf is parseChecksum over any header (a POST form's fields
+// as headers) and trailer.
+func parseChecksumOf(h http.Header, trailers func() map[string]string) (object.ChecksumInput, error) {
 	var in object.ChecksumInput
 	for _, alg := range checksumAlgorithms {
 		v := h.Get(checksumHeader(alg))
@@ -254,8 +259,7 @@ func parseChecksum(req *request) (object.ChecksumInput, error) {
 			return in, errorf(codeInvalidRequest, "The value specified in the x-amz-trailer header is not supported")
 		}
 		in.Algorithm = alg
-		trailer := req.trailer
-		in.Trailer = func() string { return trailer()[t] }
+		in.Trailer = func() string { return trailers()[t] }
 	}
 	sdk := strings.ToUpper(h.Get("X-Amz-Sdk-Checksum-Algorithm"))
 	if sdk == "" {

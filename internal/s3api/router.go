@@ -34,6 +34,7 @@ const (
 	opListObjectVersions      = "ListObjectVersions"
 	opListMultipartUploads    = "ListMultipartUploads"
 	opDeleteObjects           = "DeleteObjects"
+	opPostObject              = "PostObject"
 	opPutObject               = "PutObject"
 	opCopyObject              = "CopyObject"
 	opGetObject               = "GetObject"
@@ -191,8 +192,9 @@ func bucketOp(method string, q url.Values) string {
 		if has("delete") {
 			return opDeleteObjects
 		}
-		// Browser-form uploads (POST policy) are not supported.
-		return opUnsupported
+		// A browser form upload (POST Object), whatever its content type:
+		// postObject refuses anything but multipart/form-data as AWS does.
+		return opPostObject
 	}
 	return opMethodNotAllowed
 }

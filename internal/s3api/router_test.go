@@ -49,7 +49,7 @@ func TestRouteRequest(t *testing.T) {
 		{"DELETE ?encryption on a bucket removes it", "DELETE", "/b?encryption", "", "", route{op: opDeleteBucketEncryption, bucket: "b"}},
 		{"POST ?encryption on a bucket is not allowed", "POST", "/b?encryption", "", "", route{op: opMethodNotAllowed, bucket: "b"}},
 		{"POST ?delete deletes objects", "POST", "/b?delete", "", "", route{op: opDeleteObjects, bucket: "b"}},
-		{"POST on a bucket without ?delete is a form upload", "POST", "/b", "", "", route{op: opUnsupported, bucket: "b"}},
+		{"POST on a bucket without ?delete is a form upload", "POST", "/b", "", "", route{op: opPostObject, bucket: "b"}},
 		{"PATCH on a bucket is not allowed", "PATCH", "/b", "", "", route{op: opMethodNotAllowed, bucket: "b"}},
 		{"PUT on a key puts an object", "PUT", "/b/k", "", "", route{op: opPutObject, bucket: "b", key: "k"}},
 		{"keys keep their slashes", "PUT", "/b/a/b//c/", "", "", route{op: opPutObject, bucket: "b", key: "a/b//c/"}},

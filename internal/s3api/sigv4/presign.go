@@ -15,7 +15,7 @@ func (v *Verifier) verifyPresigned(r *http.Request, query queryParams) (*Result,
 	algorithm, ok := query.get(queryAlgorithm)
 	if !ok {
 		if _, v2 := query.get(queryV2AccessKey); v2 {
-			return nil, fmt.Errorf("%w: SigV2 presigned URLs are not supported", ErrUnsupportedAlgorithm)
+			return nil, fmt.Errorf("%w: SigV2 presigned URLs are package sigv2's to verify", ErrUnsupportedAlgorithm)
 		}
 	}
 	if ok && algorithm != algorithmHMAC {
