@@ -228,6 +228,7 @@ type Tx interface {
 	RefreshTx
 	CertificateTx
 	EventTx
+	StorageTx
 }
 
 // BucketTx reads and writes buckets and their usage counters.

@@ -58,6 +58,9 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"RefreshFamilies", testRefreshFamilies},
 		{"Certificates", testCertificates},
 		{"Events", testEvents},
+		{"StorageComponents", testStorageComponents},
+		{"StorageClasses", testStorageClasses},
+		{"StorageFaultDomains", testStorageFaultDomains},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -64,6 +64,10 @@ var statements = []string{
 	qPutCertificate, qGetCertificate, qListCertificates, qDeleteCertificate,
 	// event.go
 	qAppendEvent, qListEvents, qListEventsByOwner, qDeleteEventsBefore,
+	// storage.go
+	qCreateComponent, qGetComponent, qListComponents, qUpdateComponent,
+	qCreateClass, qGetClass, qListClasses, qUpdateClass,
+	qCreateDomain, qGetDomain, qListDomains, qUpdateDomain,
 }
 
 // stmtCache holds one pool's prepared statements by query text. The map is
