@@ -41,6 +41,11 @@ Every flag can also be set by the environment variable shown; a flag wins.`,
 			cfg.Version = version
 			privateUmask()
 			cfg.Stdout = cmd.OutOrStdout()
+			// The standard AWS variables are the blob store's
+			// credentials when Quarry's own are not set.
+			if cfg.BlobAccessKey == "" && cfg.BlobSecretKey == "" {
+				cfg.BlobAccessKey, cfg.BlobSecretKey = os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+			}
 			cfg.Root = auth.RootConfig{
 				User:      os.Getenv("QUARRY_ROOT_USER"),
 				Password:  os.Getenv("QUARRY_ROOT_PASSWORD"),
@@ -61,6 +66,9 @@ Every flag can also be set by the environment variable shown; a flag wins.`,
 	f.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")
 	f.BoolVar(&cfg.TLSSelfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate kept in DATA/tls")
 	f.StringVar(&cfg.KeyFile, "key-file", "", "file holding the key that encrypts S3 secrets at rest (default DATA/quarry.key)")
+	f.StringVar(&cfg.Blob, "blob", "", "where object data is kept: s3://BUCKET?endpoint=https://HOST:PORT&region=R&prefix=P&path_style=true&insecure=false&part_size=16MiB (default: the active storage component, else DATA/blobs)")
+	f.StringVar(&cfg.BlobAccessKey, "blob-access-key", "", "access key of the --blob endpoint (default $AWS_ACCESS_KEY_ID)")
+	f.StringVar(&cfg.BlobSecretKey, "blob-secret-key", "", "secret key of the --blob endpoint (default $AWS_SECRET_ACCESS_KEY; prefer the environment to the command line)")
 	f.IntVar(&cfg.JobWorkers, "job-workers", 4, "jobs this node runs at once")
 	f.DurationVar(&cfg.JobLease, "job-lease", 15*time.Second, "how long a silent worker keeps a job before another takes it over")
 	f.DurationVar(&cfg.JobRetention, "job-retention", 30*24*time.Hour, "how long finished jobs are kept")

@@ -1,8 +1,8 @@
 // Package blob defines the Store interface for object data. A blob is an
 // immutable byte sequence under a random id; it is written and made durable
 // before any metadata refers to it, so a crash leaves at worst an orphan that
-// no metadata names. Backends: disk (local filesystem, the default) and, later,
-// s3 (an S3-compatible storage component).
+// no metadata names. Backends: disk (local filesystem, the default) and s3 (a
+// bucket of an S3-compatible storage component).
 package blob
 
 import (
@@ -16,6 +16,10 @@ import (
 
 // ErrNotFound is returned when no blob has the id.
 var ErrNotFound = errors.New("blob: not found")
+
+// ErrUnavailable is returned when the store refuses the operation for now:
+// its storage component is paused, or read-only and asked to change.
+var ErrUnavailable = errors.New("blob: storage unavailable")
 
 // Info describes a stored blob.
 type Info struct {

@@ -43,6 +43,10 @@ type Config struct {
 	// Certificates serves the certificates endpoints; a handler without
 	// it does not route them.
 	Certificates Certificates
+	// Storage serves the storage_component, storage_class and
+	// storage_fault_domain endpoints; a handler without it does not route
+	// them.
+	Storage Storage
 	// Encryption serves the s3_encryption endpoints; a handler without it
 	// does not route them.
 	Encryption Encryption
@@ -87,7 +91,7 @@ type Handler struct {
 	routes []*endpoint
 	paths  map[string]*endpoint // every served path, /v1/ mirrors included
 	logins *loginThrottle
-	uuids  *userUUIDs           // nil without Settings
+	uuids  *userUUIDs // nil without Settings
 }
 
 // New returns a Handler. It panics if cfg.Keys are missing, a wiring
@@ -162,7 +166,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	op = e.Name
-	if r.Method != e.Method {
+	if !e.allows(r.Method) {
 		rec.Header().Set("Allow", e.Method)
 		writeError(rec, r, &apiError{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed,
 			Message: e.Path + " only answers " + e.Method})

@@ -24,6 +24,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/replication"
 	"github.com/quarrylabs/quarry/internal/sse"
+	"github.com/quarrylabs/quarry/internal/storage"
 	"github.com/quarrylabs/quarry/internal/storetest"
 	"github.com/quarrylabs/quarry/internal/tlscert"
 	"github.com/quarrylabs/quarry/internal/usage"
@@ -81,6 +82,7 @@ type harness struct {
 	objects *object.Service
 	engine  *job.Engine
 	events  *events.Log
+	storage *storage.Service
 	clock   *clock
 	logs    *syncBuffer
 
@@ -129,7 +131,11 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		t.Fatal(err)
 	}
 	h.events = events.New(events.Config{Meta: store, Logger: logger, Now: h.clock.Now})
-	cfg := Config{Users: users, Jobs: engine, Objects: objects, Replication: repl, Certificates: certs,
+	h.storage = storage.New(storage.Config{Meta: store, Sealer: sealer, Local: blobs, LocalDir: t.TempDir(), Logger: logger})
+	if _, err := h.storage.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Users: users, Jobs: engine, Objects: objects, Replication: repl, Certificates: certs, Storage: h.storage,
 		Settings: store, Keys: keys, Region: "eu-test-1", Version: "1.2.3-test",
 		Encryption: sse.NewService(store, sseKeys),
 		Events:     h.events,

@@ -16,24 +16,12 @@ var (
 		"kmip/list_servers", "kmip/get_server", "kmip/add_server",
 		"kmip/update_server", "kmip/promote_server", "kmip/delete_server",
 	}
-	storageClassEndpoints = []string{
-		"storage_class/list", "storage_class/create", "storage_class/info",
-		"storage_class/update", "storage_class/default/get", "storage_class/default/update",
-	}
-	faultDomainEndpoints = []string{
-		"storage_fault_domain/list", "storage_fault_domain/info",
-		"storage_fault_domain/create", "storage_fault_domain/update",
-	}
 )
 
 // Why each group is not served.
 const (
 	kmipMissing = "KMIP key servers are not implemented by Quarry: it has no KMIP client " +
 		"and keeps no keys in an external key manager; server-side encryption uses the server's own key"
-	storageClassMissing = "storage classes are not implemented by Quarry: storage classes are part of " +
-		"storage components, which come with scale-out mode"
-	faultDomainMissing = "storage fault domains are not implemented by Quarry: fault domains are part of " +
-		"storage components, which come with scale-out mode"
 )
 
 // registerNotImplemented routes the known endpoints Quarry does not serve.
@@ -45,8 +33,6 @@ func (h *Handler) registerNotImplemented() {
 		why   string
 	}{
 		{kmipEndpoints, kmipMissing},
-		{storageClassEndpoints, storageClassMissing},
-		{faultDomainEndpoints, faultDomainMissing},
 	}
 	for _, g := range groups {
 		why := g.why

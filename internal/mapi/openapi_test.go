@@ -106,7 +106,7 @@ func TestTheEmbeddedDocumentIsValidJSON(t *testing.T) {
 }
 
 func notImplementedRoute(name string) bool {
-	for _, group := range [][]string{kmipEndpoints, storageClassEndpoints, faultDomainEndpoints} {
+	for _, group := range [][]string{kmipEndpoints} {
 		for _, n := range group {
 			if n == name {
 				return true

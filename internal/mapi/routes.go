@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/quarrylabs/quarry/internal/auth"
@@ -39,7 +40,14 @@ const (
 // endpoint is a registered route and what serves it.
 type endpoint struct {
 	Route
+	// also are the other methods the path answers (PATCH beside POST).
+	also  []string
 	serve func(w http.ResponseWriter, r *http.Request) error
+}
+
+// allows reports whether the endpoint answers method.
+func (e *endpoint) allows(method string) bool {
+	return method == e.Method || slices.Contains(e.also, method)
 }
 
 // call is a JSON endpoint's request: the authenticated caller, the body
@@ -48,6 +56,8 @@ type call struct {
 	p    auth.Principal
 	body []byte
 	host string
+	// query is the raw query string (storage_class/list?pageSize=N).
+	query string
 }
 
 // jsonFunc serves a JSON endpoint: it returns the 200 body or an error.
@@ -105,6 +115,9 @@ func (h *Handler) register() {
 		h.addJSON("replication_target/delete", anyUser, h.deleteTarget)
 		h.addJSON("replication_target/test", anyUser, h.testTarget)
 	}
+	if h.cfg.Storage != nil {
+		h.registerStorage()
+	}
 	if h.cfg.Certificates != nil {
 		h.addJSON("certificates/list", adminOnly, h.listCertificates)
 		h.addJSON("certificates/get", adminOnly, h.getCertificate)
@@ -134,6 +147,17 @@ func (h *Handler) addJSONMethod(method, name string, who access, fn jsonFunc) {
 	serve := func(w http.ResponseWriter, r *http.Request) error { return h.serveJSON(w, r, who, fn) }
 	h.addRaw(method, basePath+name, name, serve)
 	h.paths[mirrorPath+name] = h.paths[basePath+name]
+}
+
+// addJSONMethods is addJSON for a path that answers several methods, the
+// first one the main one (the Allow header of a 405 names it).
+func (h *Handler) addJSONMethods(methods []string, name string, who access, fn jsonFunc) {
+	h.addJSONMethod(methods[0], name, who, fn)
+	e := h.paths[basePath+name]
+	for _, m := range methods[1:] {
+		e.also = append(e.also, m)
+		h.routes = append(h.routes, &endpoint{Route: Route{Method: m, Path: e.Path, Name: e.Name}, serve: e.serve})
+	}
 }
 
 // addQuery registers GET /mapi/v1/<name> and its /v1/ mirror: a read
@@ -179,7 +203,7 @@ func (h *Handler) serveJSON(w http.ResponseWriter, r *http.Request, who access, 
 		return err
 	}
 	noteUser(r.Context(), p)
-	if r.Method == http.MethodPost {
+	if r.Method != http.MethodGet {
 		if err := h.checkCSRF(r); err != nil {
 			return err
 		}
@@ -193,7 +217,7 @@ func (h *Handler) serveJSON(w http.ResponseWriter, r *http.Request, who access, 
 	}
 	// The services record who changed what in the event log; those that
 	// take no principal read it from the context.
-	out, err := fn(events.WithActor(r.Context(), p.Actor()), &call{p: p, body: body, host: r.Host})
+	out, err := fn(events.WithActor(r.Context(), p.Actor()), &call{p: p, body: body, host: r.Host, query: r.URL.RawQuery})
 	if err != nil {
 		return err
 	}

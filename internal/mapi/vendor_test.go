@@ -13,11 +13,11 @@ func TestAnUnknownMAPIPathIs501NamingItWhateverTheCredentials(t *testing.T) {
 	tests := []struct {
 		name, method, path, bearer string
 	}{
-		{"a user's POST", http.MethodPost, "/mapi/v1/storage_component/list", h.token("alice")},
-		{"no token at all", http.MethodPost, "/mapi/v1/storage_component/list", ""},
+		{"a user's POST", http.MethodPost, "/mapi/v1/storage_pool/list", h.token("alice")},
+		{"no token at all", http.MethodPost, "/mapi/v1/storage_pool/list", ""},
 		{"a forged token", http.MethodPost, "/mapi/v1/system/nothing", "not.a.token"},
 		{"the /v1/ mirror", http.MethodPost, "/v1/galaxy/nothing", h.token("admin")},
-		{"a PATCH, as storage_component/update is sent", http.MethodPatch, "/mapi/v1/storage_component/update", h.token("admin")},
+		{"a PATCH, as the vendor's update calls are sent", http.MethodPatch, "/mapi/v1/storage_pool/update", h.token("admin")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -32,7 +32,7 @@ func TestAnUnknownMAPIPathIs501NamingItWhateverTheCredentials(t *testing.T) {
 	}
 	logs := h.logs.String()
 	if !strings.Contains(logs, "mapi request refused") || !strings.Contains(logs, "method=PATCH") ||
-		!strings.Contains(logs, "path=/mapi/v1/storage_component/update") || !strings.Contains(logs, "user=alice") {
+		!strings.Contains(logs, "path=/mapi/v1/storage_pool/update") || !strings.Contains(logs, "user=alice") {
 		t.Fatalf("the log does not name method, path and user:\n%s", logs)
 	}
 	if strings.Contains(logs, "not.a.token") {
@@ -49,7 +49,7 @@ func TestAnUnknownMAPIPathIs501NamingItWhateverTheCredentials(t *testing.T) {
 	})
 }
 
-func TestKMIPAndStorageClassEndpointsAre501SayingWhatIsMissing(t *testing.T) {
+func TestKMIPEndpointsAre501SayingWhatIsMissing(t *testing.T) {
 	h := newHarness(t)
 	tests := []struct {
 		endpoint, body, why string
@@ -60,16 +60,6 @@ func TestKMIPAndStorageClassEndpointsAre501SayingWhatIsMissing(t *testing.T) {
 		{"kmip/get_server", `{"name":"srv1"}`, "KMIP"},
 		{"kmip/promote_server", `{"name":"srv1"}`, "KMIP"},
 		{"kmip/delete_server", `{"name":"srv1"}`, "KMIP"},
-		{"storage_class/list?pageSize=1000", `{"pageSize":1000}`, "storage classes are part of storage components, which come with scale-out mode"},
-		{"storage_class/create", `{"name":"StandardClass","dataCount":1,"parityCount":1}`, "storage classes"},
-		{"storage_class/info", `{"id":"194783998"}`, "storage classes"},
-		{"storage_class/update", `{"id":"1","name":"x"}`, "storage classes"},
-		{"storage_class/default/get", ``, "storage classes"},
-		{"storage_class/default/update", `{"id":"1"}`, "storage classes"},
-		{"storage_fault_domain/list?pageSize=100", `{"pageSize":100}`, "fault domains are part of storage components"},
-		{"storage_fault_domain/info", `{"id":"1"}`, "fault domains"},
-		{"storage_fault_domain/create", `{"name":"d","tags":"t"}`, "fault domains"},
-		{"storage_fault_domain/update", `{"id":"1","name":"d","tags":"t"}`, "fault domains"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.endpoint, func(t *testing.T) {

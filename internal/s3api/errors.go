@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quarrylabs/quarry/internal/blob"
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/s3api/postpolicy"
 	"github.com/quarrylabs/quarry/internal/s3api/sigv2"
@@ -66,6 +67,7 @@ const (
 	codeRequestTimeTooSkewed             errorCode = "RequestTimeTooSkewed"
 	codeSSEConfigurationNotFound         errorCode = "ServerSideEncryptionConfigurationNotFoundError"
 	codeRequestTimeout                   errorCode = "RequestTimeout"
+	codeServiceUnavailable               errorCode = "ServiceUnavailable"
 	codeSignatureDoesNotMatch            errorCode = "SignatureDoesNotMatch"
 	codeUserKeyMustBeSpecified           errorCode = "UserKeyMustBeSpecified"
 	codeXAmzContentSHA256Mismatch        errorCode = "XAmzContentSHA256Mismatch"
@@ -126,6 +128,7 @@ var errorSpecs = map[errorCode]errorSpec{
 	codeRequestTimeTooSkewed:             {http.StatusForbidden, "The difference between the request time and the server's time is too large."},
 	codeSSEConfigurationNotFound:         {http.StatusNotFound, "The server side encryption configuration was not found"},
 	codeRequestTimeout:                   {http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period."},
+	codeServiceUnavailable:               {http.StatusServiceUnavailable, "The service is unable to handle the request: its storage is paused or read-only."},
 	codeSignatureDoesNotMatch:            {http.StatusForbidden, "The request signature we calculated does not match the signature you provided. Check your key and signing method."},
 	codeUserKeyMustBeSpecified:           {http.StatusBadRequest, "The bucket POST must contain the specified field name. If it is specified, please check the order of the fields."},
 	codeXAmzContentSHA256Mismatch:        {http.StatusBadRequest, "The provided 'x-amz-content-sha256' header does not match what was computed."},
@@ -189,6 +192,7 @@ var sentinelCodes = []struct {
 	{object.ErrInvalidBucketState, codeInvalidBucketState},
 	{object.ErrNoSuchEncryptionConfig, codeSSEConfigurationNotFound},
 	{object.ErrNotImplemented, codeNotImplemented},
+	{blob.ErrUnavailable, codeServiceUnavailable},
 	{io.ErrUnexpectedEOF, codeIncompleteBody},
 	{context.Canceled, codeRequestTimeout},
 	{context.DeadlineExceeded, codeRequestTimeout},

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
-	"github.com/quarrylabs/quarry/internal/blob/disk"
 	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/lifecycle"
@@ -49,7 +48,16 @@ type Config struct {
 	// KeyFile holds the key that seals S3 secrets and the key-encryption
 	// keys of encrypted objects at rest; DataDir/quarry.key when empty.
 	KeyFile string
-	Root    auth.RootConfig
+	// Blob, when set, is where object data is kept: an s3:// URL (see
+	// blobs3.ParseURL), used whatever storage components are registered.
+	// Empty: the storage component in service, else the local disk under
+	// DataDir.
+	Blob string
+	// BlobAccessKey and BlobSecretKey are the credentials of Blob's
+	// endpoint.
+	BlobAccessKey string
+	BlobSecretKey string
+	Root          auth.RootConfig
 	// Stdout receives the first-start banner with the root credentials.
 	Stdout io.Writer
 	Logger *slog.Logger
@@ -131,15 +139,14 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("metadata store: %w", err)
 	}
 	defer metaStore.Close()
-	blobs, err := disk.New(blobRoot)
+	storageSvc, err := openStorage(ctx, cfg, metaStore, sealer, blobRoot, log)
+	if err != nil {
+		return err
+	}
+	blobs, err := storageSvc.Open(ctx)
 	if err != nil {
 		return fmt.Errorf("blob store: %w", err)
 	}
-	blobPerms := &permReport{log: log, limit: blobDirsLogged}
-	if err := blobs.RestrictDirs(blobPerms.logged); err != nil {
-		log.Warn("data dir: cannot restrict the blob directories", "err", err)
-	}
-	blobPerms.done(blobRoot)
 
 	users := auth.NewService(metaStore, sealer)
 	root, err := users.Bootstrap(ctx, cfg.Root)
@@ -228,6 +235,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Users:        users,
 		Replication:  repl,
 		Certificates: certs,
+		Storage:      storageSvc,
 		Encryption:   encryption,
 		Events:       eventLog,
 		Settings:     metaStore,
@@ -321,6 +329,11 @@ func Run(ctx context.Context, cfg Config) error {
 		})
 	}
 	wg.Go(func() {
+		if err := storageSvc.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("storage component watcher stopped", "err", err)
+		}
+	})
+	wg.Go(func() {
 		if err := eventLog.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
 			log.Error("event log retention stopped", "err", err)
 		}
@@ -339,7 +352,7 @@ func Run(ctx context.Context, cfg Config) error {
 			}
 		}()
 	}
-	log.Info("quarry ready", "s3", s3URL, "mapi", mapiURL, "data", cfg.DataDir, "region", cfg.Region)
+	log.Info("quarry ready", "s3", s3URL, "mapi", mapiURL, "data", cfg.DataDir, "region", cfg.Region, "blobs", storageSvc.Describe())
 
 	var serveErr error
 	select {

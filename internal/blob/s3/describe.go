@@ -62,3 +62,13 @@ func describe(err error) error {
 	}
 	return err
 }
+
+// HTTPStatus is the HTTP status the endpoint answered a failed call with,
+// or 0 when it could not be reached.
+func HTTPStatus(err error) int {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
+}

@@ -1,18 +1,17 @@
 // Package s3test runs a real S3 server for tests of code that talks to
-// one: a Quarry server in the test process, on loopback ports, over real
-// HTTP, with its own data directory on local disk. It is the storage
-// component the S3 blob store's tests write to.
+// one: Quarry's own S3 API (its real handler, object service, SQLite
+// metadata and disk blobs) on a loopback port, over real HTTP. It is the
+// storage component the S3 blob store's tests write to.
 package s3test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
+	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,7 +22,9 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/auth"
 	blobs3 "github.com/quarrylabs/quarry/internal/blob/s3"
-	"github.com/quarrylabs/quarry/internal/server"
+	"github.com/quarrylabs/quarry/internal/object"
+	"github.com/quarrylabs/quarry/internal/s3api"
+	"github.com/quarrylabs/quarry/internal/storetest"
 )
 
 // The backend's root credentials.
@@ -33,61 +34,38 @@ const (
 	Region    = "us-east-1"
 )
 
-// Backend is a running Quarry serving S3 on Endpoint.
+// Backend is a running S3 server on Endpoint.
 type Backend struct {
 	Endpoint string
+	// Host and Port are the endpoint's parts.
+	Host string
+	Port int
 	// Client is an S3 client of the backend, as its root user.
 	Client  *awss3.Client
-	DataDir string
 	buckets atomic.Int64
 }
 
 // Start runs a backend until the test ends.
 func Start(t testing.TB) *Backend {
 	t.Helper()
-	dir := t.TempDir()
-	var (
-		cfg  server.Config
-		errc = make(chan error, 1)
-	)
-	ctx, cancel := context.WithCancel(context.Background())
-	for attempt := 1; ; attempt++ {
-		s3Addr, mapiAddr := freeAddr(t), freeAddr(t)
-		cfg = server.Config{
-			DataDir:  filepath.Join(dir, "data"),
-			S3Addr:   s3Addr,
-			MAPIAddr: mapiAddr,
-			Region:   Region,
-			Root:     auth.RootConfig{User: "root", Password: "s3test-root-password", AccessKey: AccessKey, SecretKey: SecretKey},
-			Stdout:   io.Discard,
-			Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-			// Stop at once when the test ends.
-			ShutdownTimeout: time.Second,
-			NoLifecycleScan: true,
-		}
-		go func() { errc <- server.Run(ctx, cfg) }()
-		err := waitReady(cfg.MAPIAddr, errc)
-		if err == nil {
-			break
-		}
-		if attempt == 3 {
-			cancel()
-			t.Fatalf("s3test: start the backend: %v", err)
-		}
+	store, blobs := storetest.Open(t)
+	users := auth.NewService(store, storetest.Sealer(t))
+	_, err := users.Bootstrap(context.Background(), auth.RootConfig{User: "root", Password: "s3test-root-password",
+		AccessKey: AccessKey, SecretKey: SecretKey})
+	if err != nil {
+		t.Fatalf("s3test: root account: %v", err)
 	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-errc; err != nil && !errors.Is(err, context.Canceled) {
-			t.Errorf("s3test: backend stopped with %v", err)
-		}
-	})
-	b := &Backend{Endpoint: "http://" + cfg.S3Addr, DataDir: cfg.DataDir}
-	b.Client = awss3.New(awss3.Options{
-		BaseEndpoint: aws.String(b.Endpoint),
-		UsePathStyle: true,
-		Region:       Region,
-		Credentials:  credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
-	})
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	objects := object.New(object.Config{Meta: store, Blobs: blobs, Logger: logger})
+	srv := httptest.NewServer(s3api.New(s3api.Config{Objects: objects, Creds: users, Region: Region, Logger: logger}))
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = objects.Run(ctx) }() // the blob trash collector
+	t.Cleanup(func() { cancel(); <-done })
+	b := &Backend{Endpoint: srv.URL, Client: Client(srv.URL, AccessKey, SecretKey)}
+	addr := srv.Listener.Addr().(*net.TCPAddr)
+	b.Host, b.Port = addr.IP.String(), addr.Port
 	return b
 }
 
@@ -134,28 +112,6 @@ func freeAddr(t testing.TB) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
-}
-
-// waitReady waits for the backend's health check, or its failure.
-func waitReady(mapiAddr string, errc <-chan error) error {
-	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-errc:
-			return fmt.Errorf("the server stopped: %w", err)
-		default:
-		}
-		resp, err := client.Get("http://" + mapiAddr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return errors.New("not ready after 30s")
 }
 
 // Client is an S3 client of endpoint with static credentials.
