@@ -220,7 +220,7 @@ func TestVendorGalaxyInfoSerialNumberAndLicences(t *testing.T) {
 	}
 }
 
-func TestVendorKMIPStorageClassesAndUnknownPathsAre501(t *testing.T) {
+func TestVendorKMIPAndUnknownPathsAre501(t *testing.T) {
 	t.Parallel()
 	root := mapiRoot(t, sharedSrv)
 	calls := []struct {
@@ -235,18 +235,7 @@ func TestVendorKMIPStorageClassesAndUnknownPathsAre501(t *testing.T) {
 		{"kmip/update_server", map[string]any{"name": "srv1", "uuid": "5f0e3c1a-0000-4000-8000-000000000001", "isTLS12Enabled": nil}, "KMIP"},
 		{"kmip/promote_server", map[string]any{"name": "srv1"}, "KMIP"},
 		{"kmip/delete_server", map[string]any{"name": "srv1"}, "KMIP"},
-		{"storage_class/list?pageSize=1000", map[string]any{"pageSize": 1000}, "storage classes are part of storage components, which come with scale-out mode"},
-		{"storage_class/list?pageSize=1000", map[string]any{"pageSize": 1000, "page_token": "eyJ9"}, "storage classes"},
-		{"storage_class/create", map[string]any{"name": "StandardClass", "dataCount": 1, "parityCount": 1}, "storage classes"},
-		{"storage_class/info", map[string]any{"id": "194783998"}, "storage classes"},
-		{"storage_class/update", map[string]any{"id": "194783998", "name": "Renamed"}, "storage classes"},
-		{"storage_class/default/get", nil, "storage classes"},
-		{"storage_class/default/update", map[string]any{"id": "194783998"}, "storage classes"},
-		{"storage_fault_domain/list?pageSize=100", map[string]any{"pageSize": 100}, "fault domains are part of storage components"},
-		{"storage_fault_domain/info", map[string]any{"id": "073cddb1-0000-4000-8000-000000000001"}, "fault domains"},
-		{"storage_fault_domain/create", map[string]any{"name": "TestFaultDomain", "tags": "sample_tag"}, "fault domains"},
-		{"storage_fault_domain/update", map[string]any{"id": "1", "name": "TestFaultDomain", "tags": "t"}, "fault domains"},
-		{"storage_component/list", nil, "/mapi/v1/storage_component/list is not implemented by Quarry"},
+		{"storage_pool/list", nil, "/mapi/v1/storage_pool/list is not implemented by Quarry"},
 		{"system/nonsense", map[string]any{}, "/mapi/v1/system/nonsense is not implemented by Quarry"},
 	}
 	for _, c := range calls {
@@ -255,7 +244,7 @@ func TestVendorKMIPStorageClassesAndUnknownPathsAre501(t *testing.T) {
 
 	t.Run("a PATCH, under /v1/ and without a token, is 501 too", func(t *testing.T) {
 		anon := newMAPIClient(t, sharedSrv)
-		for _, path := range []string{"/mapi/v1/storage_component/update", "/v1/storage_component/update"} {
+		for _, path := range []string{"/mapi/v1/storage_pool/update", "/v1/storage_pool/update"} {
 			req, err := http.NewRequestWithContext(t.Context(), http.MethodPatch, anon.base+path, strings.NewReader(`{"id":"1"}`))
 			if err != nil {
 				t.Fatal(err)
