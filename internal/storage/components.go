@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -307,7 +308,13 @@ func (s *Service) UpdateComponent(ctx context.Context, id int64, sp Spec) (*Comp
 // sameConnection reports whether two blob store configurations reach the
 // same bucket the same way.
 func sameConnection(a, b blobs3.Config) bool {
-	pa, pb := a.Proxy.String(), b.Proxy.String()
+	proxy := func(u *url.URL) string {
+		if u == nil {
+			return ""
+		}
+		return u.String()
+	}
+	pa, pb := proxy(a.Proxy), proxy(b.Proxy)
 	a.Proxy, b.Proxy = nil, nil
 	return a == b && pa == pb
 }
