@@ -60,6 +60,9 @@ type Config struct {
 	// without a token. An environment variable, not a flag: a server built
 	// before the setting existed ignores it instead of refusing to start.
 	MetricsPublic bool
+	// Env is added to the server's environment (QUARRY_BLOB=... to keep
+	// its data on a storage component).
+	Env []string
 	// Started, when set, is called once the process runs and before Start
 	// waits for its health check, so that a benchmark can say what it is
 	// waiting for.
@@ -106,6 +109,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.MetricsPublic {
 		cmd.Env = append(cmd.Env, "QUARRY_METRICS_PUBLIC=true")
 	}
+	cmd.Env = append(cmd.Env, cfg.Env...)
 	logs := newTailBuffer(outputTail)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
