@@ -143,4 +143,6 @@ func run(cfg config) (err error) {
 
 func progress(format string, args ...any) { fmt.Fprintf(os.Stderr, "# "+format+"\n", args...) }
 
-func note(format string, args ...any) { fmt.Fprintf(os.Stderr, "ssebench: "+format+"\n", args...) }
+func note(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "componentbench: "+format+"\n", args...)
+}

@@ -115,10 +115,6 @@ var fields = map[string]field{
 	"node":                     str(func(s *Settings, _ *Secrets) *string { return &s.Node }),
 }
 
-// connectionFields are the settings that say which bucket the data is in:
-// changing one moves the component elsewhere.
-var locationFields = []string{"host", "port", "uriScheme", "bucket"}
-
 // typeError is a config value of the wrong type.
 type typeError struct{ want string }
 
@@ -198,16 +194,6 @@ func (sp *Spec) apply(s *Settings, sec *Secrets) error {
 		}
 	}
 	return nil
-}
-
-// sets reports whether the spec gives a value for any of keys.
-func (sp *Spec) sets(keys ...string) bool {
-	for _, k := range keys {
-		if raw, ok := sp.Config[k]; ok && !bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
-			return true
-		}
-	}
-	return false
 }
 
 // normalize fills in defaults and checks the settings of a component.
