@@ -196,6 +196,7 @@ type Tx interface {
 	SettingTx
 	JobTx
 	ReplicationTx
+	OutboxTx
 	RefreshTx
 }
 

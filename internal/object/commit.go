@@ -11,7 +11,8 @@ import (
 // Change is what one metadata transaction does to the objects of one
 // bucket, with the bookkeeping that makes each change right: the usage
 // counters it moves and the blobs it stops referring to, written in the
-// same transaction by Finish, and the replication it queues. Every object
+// same transaction by Finish, and the side effects it queues in the outbox
+// (replication copies, event deliveries). Every object
 // change goes through a Change: the service's own operations (what S3
 // requests do) and jobs that change objects inside their checkpoint
 // transaction (see Service.Begin), so that both keep the same books.
@@ -22,8 +23,8 @@ type Change struct {
 	trash  []string
 	// planner plans the replication of new versions; nil: none.
 	planner ReplicationPlanner
-	// replicationQueued: the change wrote replication tasks.
-	replicationQueued bool
+	// outboxQueued: the change wrote outbox entries.
+	outboxQueued bool
 	// s is the service the change belongs to: its clock and the
 	// background work a commit wakes.
 	s *Service
@@ -150,16 +151,29 @@ func (c *Change) removeVersion(v *meta.Version) error {
 	return nil
 }
 
+// enqueue writes entries to the outbox in the change's transaction.
+func (c *Change) enqueue(entries ...meta.OutboxEntry) error {
+	ptrs := make([]*meta.OutboxEntry, len(entries))
+	for i := range entries {
+		ptrs[i] = &entries[i]
+	}
+	if err := c.tx.EnqueueOutbox(ptrs...); err != nil {
+		return err
+	}
+	c.outboxQueued = true
+	return nil
+}
+
 // Committed starts the background work a committed change needs: the
-// blob collector when it trashed blobs, the replicator when it queued
-// replication. Call it after the transaction committed (calling it after a
+// blob collector when it trashed blobs, the outbox drainer when it queued
+// entries. Call it after the transaction committed (calling it after a
 // rollback only wakes them for nothing).
 func (c *Change) Committed() {
 	if len(c.trash) > 0 {
 		c.s.wakeTrash()
 	}
-	if c.replicationQueued {
-		c.s.cfg.Replication.Notify()
+	if c.outboxQueued && c.s.cfg.Notify != nil {
+		c.s.cfg.Notify()
 	}
 }
 

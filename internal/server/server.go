@@ -24,6 +24,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
 	"github.com/quarrylabs/quarry/internal/metrics"
 	"github.com/quarrylabs/quarry/internal/object"
+	"github.com/quarrylabs/quarry/internal/outbox"
 	"github.com/quarrylabs/quarry/internal/replication"
 	"github.com/quarrylabs/quarry/internal/s3api"
 	"github.com/quarrylabs/quarry/internal/usage"
@@ -63,6 +64,16 @@ type Config struct {
 	// MetricsPublic serves /metrics to anyone; otherwise it takes an
 	// admin's access token or a metrics token (mapi.Handler.AuthorizeMetrics).
 	MetricsPublic bool
+	// OutboxMaxAttempts, OutboxBackoff and OutboxBackoffMax are the retry
+	// budget of replication copies and event deliveries: attempts before
+	// an entry is FAILED (6), and the first and largest delay between
+	// attempts (1 s and 5 min), doubled per attempt with jitter.
+	OutboxMaxAttempts int
+	OutboxBackoff     time.Duration
+	OutboxBackoffMax  time.Duration
+	// OutboxRetention is how long delivered outbox entries are kept (24 h
+	// when zero).
+	OutboxRetention time.Duration
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// after a stop signal (30 s when zero).
 	ShutdownTimeout time.Duration
@@ -138,7 +149,12 @@ func Run(ctx context.Context, cfg Config) error {
 		Region: cfg.Region,
 		Logger: log,
 	})
-	objects := object.New(object.Config{Meta: metaStore, Blobs: blobs, Logger: log, Replication: repl})
+	// The drainer is built once the copier, which reads through the
+	// object service, exists; commits wake it through this variable, set
+	// before any request is served.
+	var drainer *outbox.Drainer
+	objects := object.New(object.Config{Meta: metaStore, Blobs: blobs, Logger: log, Replication: repl,
+		Notify: func() { drainer.Notify() }})
 	s3 := s3api.New(s3api.Config{
 		Objects:     objects,
 		Creds:       users,
@@ -154,12 +170,15 @@ func Run(ctx context.Context, cfg Config) error {
 		Access:  repl,
 		Logger:  log,
 	})
-	replicator := replication.NewReplicator(replication.ReplicatorConfig{
-		Meta:   metaStore,
-		Copier: copier,
-		Logger: log,
+	drainer = outbox.New(outbox.Config{
+		Meta:        metaStore,
+		Deliveries:  map[string]outbox.Delivery{replication.OutboxKind: replication.NewDelivery(copier)},
+		MaxAttempts: cfg.OutboxMaxAttempts,
+		BackoffBase: cfg.OutboxBackoff,
+		BackoffMax:  cfg.OutboxBackoffMax,
+		Retention:   cfg.OutboxRetention,
+		Logger:      log,
 	})
-	repl.SetNotify(replicator.Notify)
 	jobs := job.New(job.Config{
 		Meta:       metaStore,
 		Objects:    objects,
@@ -261,8 +280,8 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 	})
 	wg.Go(func() {
-		if err := replicator.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
-			log.Error("replicator stopped", "err", err)
+		if err := drainer.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("outbox drainer stopped", "err", err)
 		}
 	})
 

@@ -51,7 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"ReplicationTargets", testReplicationTargets},
 		{"ReplicationTargetAccess", testReplicationTargetAccess},
 		{"BucketReplication", testBucketReplication},
-		{"ReplicationTasks", testReplicationTasks},
+		{"Outbox", testOutbox},
 		{"VersionReplication", testVersionReplication},
 		{"RefreshFamilies", testRefreshFamilies},
 	}

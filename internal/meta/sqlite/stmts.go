@@ -47,10 +47,11 @@ var statements = []string{
 	qSetTargetAllUsers, qAddTargetGrant, qDeleteTargetGrants, qListTargetGrants, qListAllTargetGrants,
 	qDeleteUserTargetGrants,
 	qSetBucketReplication, qDeleteBucketTargets, qAddBucketTarget, qBucketsUsingTarget,
-	qDeleteBucketVersionStates, qDeleteBucketTasks,
-	// replication_task.go
-	qEnqueueReplication, qClaimReplicationTasks, qDeleteReplicationTask, qRetryReplicationTask,
-	qCountReplicationTasks, qCountBucketReplicationTasks,
+	qDeleteBucketVersionStates,
+	// outbox.go
+	qEnqueueOutbox, qGetOutboxByDedupe, qGetOutbox, qNextOutboxDestination, qClaimOutboxDestination,
+	qLeaseOutbox, qSettleOutbox, qOutboxExists, qPurgeOutbox, qDeleteBucketOutbox,
+	qListBucketOutbox, qListOutbox, qCountBucketOutbox, qCountOutbox,
 	// replication_version.go
 	qVersionExists, qUpsertVersionReplication, qSumVersionReplication, qListVersionReplication,
 	qDeleteVersionReplication,
