@@ -10,6 +10,7 @@ import (
 	"sort"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/grant"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
 )
@@ -118,7 +119,7 @@ func ownerMayNameTarget(tx meta.Tx, ownerID int64, arn string, t *meta.Replicati
 	if owner != nil {
 		name = owner.Username
 	}
-	return &NotPermittedError{Owner: userLabel(ownerID, name), ARN: arn}
+	return &NotPermittedError{Owner: grant.Label(ownerID, name), ARN: arn}
 }
 
 // GetBucketReplication returns the bucket's configuration (owner or admin
