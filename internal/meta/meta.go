@@ -81,6 +81,10 @@ type Bucket struct {
 	// SetBucketReplication only (CreateBucket ignores it), so that the
 	// configuration and the targets it names are always set together.
 	Replication []byte
+	// Notification is the bucket's notification configuration as the
+	// notify package encodes it; nil means none. Like Replication it is
+	// written by its own setter only (SetBucketNotification).
+	Notification []byte
 }
 
 // Usage holds a bucket's usage counters. They are changed in the same
@@ -196,6 +200,7 @@ type Tx interface {
 	SettingTx
 	JobTx
 	ReplicationTx
+	NotificationTx
 	OutboxTx
 	RefreshTx
 }
@@ -288,7 +293,7 @@ type UserTx interface {
 	GetUserByName(username string) (*User, error)
 	ListUsers(afterID int64, limit int) ([]User, error)
 	// DeleteUser removes the user, its access keys, its grants of
-	// replication targets and its refresh token families.
+	// replication and notification targets and its refresh token families.
 	DeleteUser(id int64) error
 	CreateAccessKey(k *AccessKey) error
 	GetAccessKey(accessKey string) (*AccessKey, error)

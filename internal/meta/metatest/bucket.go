@@ -250,7 +250,7 @@ func assertBucket(t *testing.T, got, want meta.Bucket) {
 	t.Helper()
 	if got.Name != want.Name || got.OwnerID != want.OwnerID || !sameTime(got.CreatedAt, want.CreatedAt) ||
 		got.Versioning != want.Versioning || !maps.Equal(got.Tags, want.Tags) ||
-		!bytes.Equal(got.Replication, want.Replication) {
+		!bytes.Equal(got.Replication, want.Replication) || !bytes.Equal(got.Notification, want.Notification) {
 		t.Errorf("bucket = %+v, want %+v", got, want)
 	}
 }

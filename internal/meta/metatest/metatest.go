@@ -51,6 +51,8 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"ReplicationTargets", testReplicationTargets},
 		{"ReplicationTargetAccess", testReplicationTargetAccess},
 		{"BucketReplication", testBucketReplication},
+		{"NotificationTargets", testNotificationTargets},
+		{"BucketNotification", testBucketNotification},
 		{"Outbox", testOutbox},
 		{"VersionReplication", testVersionReplication},
 		{"RefreshFamilies", testRefreshFamilies},

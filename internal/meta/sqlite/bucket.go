@@ -13,7 +13,7 @@ const (
 	qCreateBucket = `INSERT INTO buckets (name, id, owner_id, created_at, versioning, tags) VALUES (?, ?, ?, ?, ?, ?)`
 	qCreateUsage  = `INSERT INTO bucket_usage (bucket) VALUES (?)`
 
-	bucketCols          = `name, id, owner_id, created_at, versioning, tags, replication`
+	bucketCols          = `name, id, owner_id, created_at, versioning, tags, replication, notification`
 	qGetBucket          = `SELECT ` + bucketCols + ` FROM buckets WHERE name = ?`
 	qListBuckets        = `SELECT ` + bucketCols + ` FROM buckets ORDER BY name`
 	qListBucketsByOwner = `SELECT ` + bucketCols + ` FROM buckets WHERE owner_id = ? ORDER BY name`
@@ -174,7 +174,7 @@ func scanBucket(s scanner) (*meta.Bucket, error) {
 		versioning string
 		tags       sql.NullString
 	)
-	if err := s.Scan(&b.Name, &b.ID, &b.OwnerID, &created, &versioning, &tags, &b.Replication); err != nil {
+	if err := s.Scan(&b.Name, &b.ID, &b.OwnerID, &created, &versioning, &tags, &b.Replication, &b.Notification); err != nil {
 		return nil, err
 	}
 	b.CreatedAt = fromNanos(created)

@@ -73,6 +73,7 @@ func (t *tx) deleteBucketReplication(bucket string) error {
 		{"replication targets", qDeleteBucketTargets},
 		{"version replication states", qDeleteBucketVersionStates},
 		{"outbox entries", qDeleteBucketOutbox},
+		{"notification targets", qDeleteBucketNotifyTargets},
 	} {
 		if _, err := t.exec(q.query, bucket); err != nil {
 			return fmt.Errorf("delete %s: %w", q.what, err)

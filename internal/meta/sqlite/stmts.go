@@ -48,6 +48,11 @@ var statements = []string{
 	qDeleteUserTargetGrants,
 	qSetBucketReplication, qDeleteBucketTargets, qAddBucketTarget, qBucketsUsingTarget,
 	qDeleteBucketVersionStates,
+	// notification.go
+	qCreateNotificationTarget, qGetNotificationTarget, qListNotificationTargets, qDeleteNotificationTarget,
+	qSetNotificationAllUsers, qAddNotificationGrant, qDeleteNotificationGrants, qListNotificationGrants,
+	qListAllNotificationGrants, qDeleteUserNotificationGrants,
+	qSetBucketNotification, qDeleteBucketNotifyTargets, qAddBucketNotifyTarget, qBucketsNotifyingTarget,
 	// outbox.go
 	qEnqueueOutbox, qGetOutboxByDedupe, qGetOutbox, qNextOutboxDestination, qClaimOutboxDestination,
 	qLeaseOutbox, qSettleOutbox, qOutboxExists, qPurgeOutbox, qDeleteBucketOutbox,

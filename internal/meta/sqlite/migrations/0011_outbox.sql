@@ -1,6 +1,8 @@
 -- Quarry metadata schema, version 11: one outbox for every side effect of
 -- a change that is carried out elsewhere (replication copies, event
--- deliveries), replacing the replication-only replication_tasks.
+-- deliveries), replacing the replication-only replication_tasks; and the
+-- notification targets and bucket notification configurations whose
+-- events it carries.
 --
 -- Same conventions as 0001: times INTEGER unix nanoseconds (0 = unset),
 -- BLOB is BYTEA in PostgreSQL, no foreign keys (the store deletes a
@@ -53,3 +55,38 @@ SELECT id, 'replication', target_arn, bucket, object_key, version_id,
 FROM replication_tasks ORDER BY id;
 
 DROP TABLE replication_tasks;
+
+-- Notification targets: where bucket events are delivered. Owned and
+-- granted as replication targets are (see 0004).
+CREATE TABLE notification_targets (
+	arn                  TEXT    PRIMARY KEY,
+	name                 TEXT    NOT NULL UNIQUE,
+	type                 TEXT    NOT NULL,
+	endpoint             TEXT    NOT NULL,
+	-- Sealed by the auth package; NULL for a target without a secret.
+	secret_enc           BLOB,
+	insecure_skip_verify INTEGER NOT NULL DEFAULT 0,
+	owner_id             INTEGER NOT NULL DEFAULT 0,
+	all_users            INTEGER NOT NULL DEFAULT 0,
+	created_at           INTEGER NOT NULL
+);
+
+CREATE TABLE notification_target_grants (
+	arn     TEXT    NOT NULL,
+	user_id INTEGER NOT NULL,
+	PRIMARY KEY (arn, user_id)
+);
+-- DeleteUser removes a user's grants.
+CREATE INDEX notification_target_grants_user ON notification_target_grants (user_id, arn);
+
+-- The bucket's notification configuration, opaque to the store; NULL: none.
+ALTER TABLE buckets ADD COLUMN notification BLOB;
+
+-- The target ARNs a bucket's configuration names, so that a target in use
+-- is found without decoding every configuration.
+CREATE TABLE bucket_notification_targets (
+	bucket TEXT NOT NULL REFERENCES buckets (name),
+	arn    TEXT NOT NULL,
+	PRIMARY KEY (bucket, arn)
+);
+CREATE INDEX bucket_notification_targets_arn ON bucket_notification_targets (arn, bucket);
