@@ -23,8 +23,13 @@ type Change struct {
 	trash  []string
 	// planner plans the replication of new versions; nil: none.
 	planner ReplicationPlanner
+	// events plans the notifications of changes; nil: none.
+	events EventPlanner
 	// outboxQueued: the change wrote outbox entries.
 	outboxQueued bool
+	// cause is why the change removes objects; origin who asked for it.
+	cause  Cause
+	origin Origin
 	// s is the service the change belongs to: its clock and the
 	// background work a commit wakes.
 	s *Service
@@ -34,7 +39,7 @@ type Change struct {
 }
 
 func newChange(tx meta.Tx, bucket string, s *Service) *Change {
-	return &Change{tx: tx, bucket: bucket, planner: s.cfg.Replication, s: s}
+	return &Change{tx: tx, bucket: bucket, planner: s.cfg.Replication, events: s.cfg.Events, s: s}
 }
 
 // usageOf is what one version contributes to the counters: every
@@ -85,8 +90,9 @@ func (c *Change) Finish() error {
 // versioning state: Enabled gives it a new version id; Off and Suspended
 // give it the null id and replace an existing null version wherever it sits
 // in the key's history. v.VersionID is set by putVersion. The replication
-// the bucket's configuration asks for is queued with it.
-func (c *Change) putVersion(b *meta.Bucket, v *meta.Version) error {
+// the bucket's configuration asks for is queued with it, and the event
+// name reports it to the bucket's notification targets.
+func (c *Change) putVersion(b *meta.Bucket, v *meta.Version, name EventName) error {
 	old, err := latestVersion(c.tx, b.Name, v.Key)
 	if err != nil {
 		return err
@@ -122,7 +128,10 @@ func (c *Change) putVersion(b *meta.Bucket, v *meta.Version) error {
 		return fmt.Errorf("set latest %s/%s %s: %w", b.Name, v.Key, v.VersionID, err)
 	}
 	c.add(usageOf(v, true))
-	return c.enqueueReplication(v, tasks)
+	if err := c.enqueueReplication(v, tasks); err != nil {
+		return err
+	}
+	return c.event(b, name, v, true)
 }
 
 // removeVersion deletes one version. When it was the latest, the newest
@@ -182,8 +191,10 @@ func (c *Change) Committed() {
 // what the change needs.
 func (s *Service) commit(ctx context.Context, bucket string, fn func(c *Change) error) error {
 	var c *Change
+	origin := OriginOf(ctx)
 	err := s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
 		c = newChange(tx, bucket, s)
+		c.origin = origin
 		if err := fn(c); err != nil {
 			return err
 		}

@@ -44,7 +44,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, p auth.Principal,
 		if err := discardUpload(c, uploadID, keep); err != nil {
 			return err
 		}
-		return c.putVersion(b, v)
+		return c.putVersion(b, v, EventCompleteMultipartUpload)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("complete %s/%s: %w", bucket, key, err)

@@ -60,7 +60,7 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 		if err != nil {
 			return err
 		}
-		return c.putVersion(b, v)
+		return c.putVersion(b, v, EventCopy)
 	})
 	if err != nil {
 		s.deleteBlobs(ctx, body.BlobID)

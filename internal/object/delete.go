@@ -30,6 +30,7 @@ func (s *Service) deleteObject(ctx context.Context, p auth.Principal, bucket, ke
 		if err != nil {
 			return err
 		}
+		c.b = b
 		if versionID != "" {
 			res, err = deleteVersion(c, bucket, key, versionID)
 			return err
@@ -55,6 +56,13 @@ func deleteVersion(c *Change, bucket, key, versionID string) (DeleteResult, erro
 	if err := c.removeVersion(v); err != nil {
 		return DeleteResult{}, err
 	}
+	b, err := c.bucketRow()
+	if err != nil {
+		return DeleteResult{}, err
+	}
+	if err := c.event(b, c.removedEvent(), v, false); err != nil {
+		return DeleteResult{}, err
+	}
 	return DeleteResult{VersionID: versionID, DeleteMarker: v.DeleteMarker}, nil
 }
 
@@ -71,11 +79,14 @@ func (s *Service) deleteKey(c *Change, owner int64, b *meta.Bucket, key string, 
 		if err != nil {
 			return DeleteResult{}, fmt.Errorf("get null version: %w", err)
 		}
-		return DeleteResult{}, c.removeVersion(v)
+		if err := c.removeVersion(v); err != nil {
+			return DeleteResult{}, err
+		}
+		return DeleteResult{}, c.event(b, c.removedEvent(), v, false)
 	}
 	marker := &meta.Version{Key: key, DeleteMarker: true, LastModified: s.now(), OwnerID: owner}
 	markReplica(marker, replica)
-	if err := c.putVersion(b, marker); err != nil {
+	if err := c.putVersion(b, marker, c.markerEvent()); err != nil {
 		return DeleteResult{}, err
 	}
 	return DeleteResult{VersionID: marker.VersionID, DeleteMarker: true}, nil

@@ -41,7 +41,7 @@ func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) 
 		if err := checkWriteConditionsTx(c.tx, in.Bucket, in.Key, in.Cond); err != nil {
 			return err
 		}
-		return c.putVersion(b, v)
+		return c.putVersion(b, v, EventPut)
 	})
 	if err != nil {
 		s.deleteBlobs(ctx, body.BlobID)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -83,6 +84,7 @@ func New(cfg Config) *Handler {
 type request struct {
 	r         *http.Request
 	id        string
+	hostID    string
 	op        string
 	bucket    string
 	key       string
@@ -105,12 +107,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw := &responseRecorder{ResponseWriter: w}
 	id := newRequestID()
 	hdr := rw.Header()
+	hostID := newHostID()
 	hdr.Set("X-Amz-Request-Id", id)
-	hdr.Set("X-Amz-Id-2", newHostID())
+	hdr.Set("X-Amz-Id-2", hostID)
 	hdr.Set("Server", "Quarry")
 
 	rt := routeRequest(r, h.cfg.Domain)
-	req := &request{r: r, id: id, op: rt.op, bucket: rt.bucket, key: rt.key, query: r.URL.Query()}
+	req := &request{r: r, id: id, hostID: hostID, op: rt.op, bucket: rt.bucket, key: rt.key, query: r.URL.Query()}
 	if r.Body != nil && r.Body != http.NoBody {
 		req.rawBody = &watchedBody{ReadCloser: r.Body}
 		r.Body = req.rawBody
@@ -136,6 +139,10 @@ func (h *Handler) serve(w http.ResponseWriter, req *request) error {
 	}
 	defer body.Close()
 	req.principal = p
+	// The changes the request makes report who asked, in their events.
+	req.r = req.r.WithContext(object.WithOrigin(req.r.Context(), object.Origin{
+		RequestID: req.id, HostID: req.hostID, SourceIP: sourceIP(req.r), Principal: p.Username,
+	}))
 	req.body = body
 	req.contentLength = res.ContentLength
 	req.trailer = res.Trailer
@@ -251,4 +258,14 @@ func (h *Handler) operation(op string) operationFunc {
 		return func(http.ResponseWriter, *request) error { return errorf(codeMethodNotAllowed, "") }
 	}
 	return nil
+}
+
+// sourceIP is the address of the connection's peer, as events report it
+// (never a forwarded-for header, which the client writes).
+func sourceIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
