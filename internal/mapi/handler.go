@@ -38,6 +38,9 @@ type Config struct {
 	// Replication serves the replication_target endpoints; a handler
 	// without it does not route them (404, as any unknown path).
 	Replication ReplicationTargets
+	// Notifications serves the notification_target endpoints; a handler
+	// without it does not route them.
+	Notifications NotificationTargets
 	// Settings keeps the metrics token generation; a handler without it
 	// does not route metrics/token and metrics/revoke_tokens, and
 	// AuthorizeMetrics then takes admins' access tokens only.

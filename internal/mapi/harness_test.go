@@ -20,6 +20,8 @@ import (
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
+	"github.com/quarrylabs/quarry/internal/notify"
+	"github.com/quarrylabs/quarry/internal/notify/webhook"
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/replication"
 	"github.com/quarrylabs/quarry/internal/storetest"
@@ -119,7 +121,10 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		clock: newClock(), logs: logs, ids: map[string]int64{}, tokens: map[string]string{}}
 	repl := replication.NewService(replication.ServiceConfig{Meta: store, Objects: objects, Sealer: sealer,
 		Region: "eu-test-1", Logger: logger})
-	cfg := Config{Users: users, Jobs: engine, Objects: objects, Replication: repl, Settings: store, Keys: keys, Region: "eu-test-1",
+	notifications := notify.NewService(notify.ServiceConfig{Meta: store, Sealer: sealer,
+		Types: map[string]notify.TargetType{"webhook": webhook.Type{}}, Region: "eu-test-1", Logger: logger})
+	cfg := Config{Users: users, Jobs: engine, Objects: objects, Replication: repl, Notifications: notifications,
+		Settings: store, Keys: keys, Region: "eu-test-1",
 		Serial: serial, Logger: logger, Now: h.clock.Now,
 		Observe: func(op string, status int, _ time.Duration) {
 			h.mu.Lock()

@@ -49,6 +49,9 @@ type Config struct {
 	// Replication serves Put/Get/DeleteBucketReplication; nil answers
 	// them with NotImplemented.
 	Replication BucketReplication
+	// Notifications serves Put/GetBucketNotificationConfiguration; nil
+	// answers them with NotImplemented.
+	Notifications BucketNotifications
 }
 
 // Handler serves the S3 API. It implements http.Handler.
@@ -204,6 +207,10 @@ func (h *Handler) operation(op string) operationFunc {
 		return h.putBucketTagging
 	case opDeleteBucketTagging:
 		return h.deleteBucketTagging
+	case opGetBucketNotification:
+		return h.getBucketNotification
+	case opPutBucketNotification:
+		return h.putBucketNotification
 	case opGetBucketReplication:
 		return h.getBucketReplication
 	case opPutBucketReplication:

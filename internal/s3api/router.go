@@ -19,6 +19,8 @@ const (
 	opGetBucketTagging        = "GetBucketTagging"
 	opPutBucketTagging        = "PutBucketTagging"
 	opDeleteBucketTagging     = "DeleteBucketTagging"
+	opGetBucketNotification   = "GetBucketNotificationConfiguration"
+	opPutBucketNotification   = "PutBucketNotificationConfiguration"
 	opGetBucketReplication    = "GetBucketReplication"
 	opPutBucketReplication    = "PutBucketReplication"
 	opDeleteBucketReplication = "DeleteBucketReplication"
@@ -58,7 +60,7 @@ const (
 var unsupportedSubresources = []string{
 	"accelerate", "analytics", "attributes", "cors", "encryption",
 	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging",
-	"metadataConfiguration", "metrics", "notification", "object-lock",
+	"metadataConfiguration", "metrics", "object-lock",
 	"ownershipControls", "policy", "policyStatus", "publicAccessBlock",
 	"renameObject", "requestPayment", "restore", "retention",
 	"select", "session", "torrent", "website",
@@ -141,6 +143,9 @@ func bucketOp(method string, q url.Values) string {
 	if has("replication") {
 		return bucketReplicationOp(method)
 	}
+	if has("notification") {
+		return bucketNotificationOp(method)
+	}
 	switch method {
 	case http.MethodGet:
 		switch {
@@ -185,6 +190,18 @@ func bucketOp(method string, q url.Values) string {
 	return opMethodNotAllowed
 }
 
+// bucketNotificationOp routes ?notification on a bucket. S3 has no
+// DeleteBucketNotification: an empty configuration removes every trigger.
+func bucketNotificationOp(method string) string {
+	switch method {
+	case http.MethodGet:
+		return opGetBucketNotification
+	case http.MethodPut:
+		return opPutBucketNotification
+	}
+	return opMethodNotAllowed
+}
+
 // bucketReplicationOp routes ?replication on a bucket.
 func bucketReplicationOp(method string) string {
 	switch method {
@@ -211,8 +228,8 @@ func objectOp(method string, q url.Values, h http.Header) string {
 			return opUnsupported
 		}
 	}
-	if has("replication") {
-		return opUnsupported // a bucket subresource only
+	if has("replication") || has("notification") {
+		return opUnsupported // bucket subresources only
 	}
 	// The header's presence, not its value, makes a copy: an empty
 	// x-amz-copy-source is a malformed copy (InvalidArgument), never a

@@ -23,6 +23,8 @@ import (
 	"github.com/quarrylabs/quarry/internal/mapi"
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
 	"github.com/quarrylabs/quarry/internal/metrics"
+	"github.com/quarrylabs/quarry/internal/notify"
+	"github.com/quarrylabs/quarry/internal/notify/webhook"
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/outbox"
 	"github.com/quarrylabs/quarry/internal/replication"
@@ -152,17 +154,25 @@ func Run(ctx context.Context, cfg Config) error {
 	// The drainer is built once the copier, which reads through the
 	// object service, exists; commits wake it through this variable, set
 	// before any request is served.
+	notifications := notify.NewService(notify.ServiceConfig{
+		Meta:   metaStore,
+		Sealer: sealer,
+		Types:  map[string]notify.TargetType{"webhook": webhook.Type{}},
+		Region: cfg.Region,
+		Logger: log,
+	})
 	var drainer *outbox.Drainer
 	objects := object.New(object.Config{Meta: metaStore, Blobs: blobs, Logger: log, Replication: repl,
-		Notify: func() { drainer.Notify() }})
+		Events: notifications, Notify: func() { drainer.Notify() }})
 	s3 := s3api.New(s3api.Config{
-		Objects:     objects,
-		Creds:       users,
-		Region:      cfg.Region,
-		Domain:      cfg.S3Domain,
-		Logger:      log,
-		Observe:     stats.ObserveS3,
-		Replication: repl,
+		Objects:       objects,
+		Creds:         users,
+		Region:        cfg.Region,
+		Domain:        cfg.S3Domain,
+		Logger:        log,
+		Observe:       stats.ObserveS3,
+		Replication:   repl,
+		Notifications: notifications,
 	})
 	copier := replication.NewCopier(replication.CopierConfig{
 		Objects: objects,
@@ -171,8 +181,11 @@ func Run(ctx context.Context, cfg Config) error {
 		Logger:  log,
 	})
 	drainer = outbox.New(outbox.Config{
-		Meta:        metaStore,
-		Deliveries:  map[string]outbox.Delivery{replication.OutboxKind: replication.NewDelivery(copier)},
+		Meta: metaStore,
+		Deliveries: map[string]outbox.Delivery{
+			replication.OutboxKind: replication.NewDelivery(copier),
+			notify.OutboxKind:      notifications.Delivery(),
+		},
 		MaxAttempts: cfg.OutboxMaxAttempts,
 		BackoffBase: cfg.OutboxBackoff,
 		BackoffMax:  cfg.OutboxBackoffMax,
@@ -202,18 +215,19 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("serial number: %w", err)
 	}
 	management := mapi.New(mapi.Config{
-		Users:       users,
-		Replication: repl,
-		Settings:    metaStore,
-		Jobs:        jobs,
-		Objects:     objects,
-		Keys:        mapiKeys,
-		Region:      cfg.Region,
-		Serial:      serial,
-		AccessTTL:   cfg.AccessTokenTTL,
-		RefreshTTL:  cfg.RefreshTokenTTL,
-		Logger:      log,
-		Observe:     stats.ObserveMAPI,
+		Users:         users,
+		Replication:   repl,
+		Notifications: notifications,
+		Settings:      metaStore,
+		Jobs:          jobs,
+		Objects:       objects,
+		Keys:          mapiKeys,
+		Region:        cfg.Region,
+		Serial:        serial,
+		AccessTTL:     cfg.AccessTokenTTL,
+		RefreshTTL:    cfg.RefreshTokenTTL,
+		Logger:        log,
+		Observe:       stats.ObserveMAPI,
 	})
 
 	tlsCfg, err := tlsConfig(cfg)
