@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,9 +16,9 @@ import (
 func newTargetCmd(g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "target",
-		Short: "Manage the targets buckets replicate to",
+		Short: "Manage the targets buckets replicate to and send events to",
 	}
-	cmd.AddCommand(newReplicationTargetCmd(g))
+	cmd.AddCommand(newReplicationTargetCmd(g), newNotificationTargetCmd(g))
 	return cmd
 }
 
@@ -37,7 +38,8 @@ use it. Users see only the targets they may use.`,
 	cmd.AddCommand(
 		newTargetAddCmd(g),
 		newTargetListCmd(g),
-		newTargetAccessCmd(g),
+		newAccessCmd(g, "replication target", `A bucket whose owner loses the grant stops replicating to the target: each
+new copy fails with the reason, and nothing is written there.`, replicationAccess{}),
 		newTargetRmCmd(g),
 		newTargetTestCmd(g),
 	)
@@ -185,7 +187,7 @@ func (f *accessFlags) changes() bool {
 // apply returns the grants of t changed as the flags say. t's grants are
 // those the server showed (it shows them to the owner and admins, the
 // only ones who may change them).
-func (f *accessFlags) apply(t *mapiclient.ReplicationTarget) (mapiclient.TargetAccess, error) {
+func (f *accessFlags) apply(t grantsView) (mapiclient.TargetAccess, error) {
 	if f.grantAll && f.revokeAll {
 		return mapiclient.TargetAccess{}, errors.New("give at most one of --grant-all and --revoke-all")
 	}
@@ -224,12 +226,59 @@ func (f *accessFlags) apply(t *mapiclient.ReplicationTarget) (mapiclient.TargetA
 	return access, nil
 }
 
-func newTargetAccessCmd(g *globalFlags) *cobra.Command {
+// grantsView is a target as the access commands see it: its name and
+// who may use it, as the server showed them.
+type grantsView struct {
+	ARN      string
+	Name     string
+	Owner    *mapiclient.TargetUser
+	AllUsers *bool
+	Users    []mapiclient.TargetUser
+	// JSON is the target as the server sent it, for --json.
+	JSON any
+}
+
+// targetKind is what the access command needs of one kind of target.
+type targetKind interface {
+	list(ctx context.Context, c *mapiclient.Client) ([]grantsView, error)
+	update(ctx context.Context, c *mapiclient.Client, arn string, access mapiclient.TargetAccess) (grantsView, error)
+}
+
+// replicationAccess is the access command's view of replication targets.
+type replicationAccess struct{}
+
+func replicationView(t *mapiclient.ReplicationTarget) grantsView {
+	return grantsView{ARN: t.ARN, Name: t.Name, Owner: t.Owner, AllUsers: t.AllUsers, Users: t.Users, JSON: t}
+}
+
+func (replicationAccess) list(ctx context.Context, c *mapiclient.Client) ([]grantsView, error) {
+	targets, err := c.ListReplicationTargets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]grantsView, len(targets))
+	for i := range targets {
+		out[i] = replicationView(&targets[i])
+	}
+	return out, nil
+}
+
+func (replicationAccess) update(ctx context.Context, c *mapiclient.Client, arn string, access mapiclient.TargetAccess) (grantsView, error) {
+	t, err := c.UpdateReplicationTargetAccess(ctx, arn, access)
+	if err != nil {
+		return grantsView{}, err
+	}
+	return replicationView(t), nil
+}
+
+// newAccessCmd is the access command of one kind of target (noun names
+// it); effect says what losing a grant does.
+func newAccessCmd(g *globalFlags, noun, effect string, kind targetKind) *cobra.Command {
 	var f accessFlags
 	cmd := &cobra.Command{
 		Use:   "access ARN [--grant USER,...] [--revoke USER,...] [--grant-all | --revoke-all]",
-		Short: "Show or change who may use a replication target",
-		Long: `Show who may use a replication target, or change it (the target's owner or
+		Short: "Show or change who may use a " + noun,
+		Long: `Show who may use a ` + noun + `, or change it (the target's owner or
 an admin; only admins may grant a target to other users).
 
   --grant USER,...   let these users use it too
@@ -238,17 +287,16 @@ an admin; only admins may grant a target to other users).
   --revoke-all       withdraw every grant: only its owner and admins may use
                      it (with --grant: exactly the users given)
 
-A bucket whose owner loses the grant stops replicating to the target: each
-new copy fails with the reason, and nothing is written there.`,
+` + effect,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			arn := args[0]
 			return g.withClient(func(c *mapiclient.Client, jsonOut bool) error {
-				targets, err := c.ListReplicationTargets(cmd.Context())
+				targets, err := kind.list(cmd.Context(), c)
 				if err != nil {
 					return err
 				}
-				var t *mapiclient.ReplicationTarget
+				var t *grantsView
 				for i := range targets {
 					if targets[i].ARN == arn {
 						t = &targets[i]
@@ -256,19 +304,19 @@ new copy fails with the reason, and nothing is written there.`,
 				}
 				if !f.changes() {
 					if t == nil {
-						return fmt.Errorf("replication target %s does not exist", arn)
+						return fmt.Errorf("%s %s does not exist", noun, arn)
 					}
-					return printTargetAccess(cmd.OutOrStdout(), t, jsonOut)
+					return printTargetAccess(cmd.OutOrStdout(), *t, jsonOut)
 				}
 				if t == nil {
 					// Not listed: the server says why (404).
-					t = &mapiclient.ReplicationTarget{ARN: arn}
+					t = &grantsView{ARN: arn}
 				}
-				access, err := f.apply(t)
+				access, err := f.apply(*t)
 				if err != nil {
 					return err
 				}
-				updated, err := c.UpdateReplicationTargetAccess(cmd.Context(), arn, access)
+				updated, err := kind.update(cmd.Context(), c, arn, access)
 				if err != nil {
 					return err
 				}
@@ -285,9 +333,9 @@ new copy fails with the reason, and nothing is written there.`,
 }
 
 // printTargetAccess writes a target and who may use it.
-func printTargetAccess(w io.Writer, t *mapiclient.ReplicationTarget, jsonOut bool) error {
+func printTargetAccess(w io.Writer, t grantsView, jsonOut bool) error {
 	if jsonOut {
-		return printJSON(w, map[string]any{"target": t})
+		return printJSON(w, map[string]any{"target": t.JSON})
 	}
 	tw := newTable(w)
 	fmt.Fprintf(tw, "ARN\t%s\n", t.ARN)
@@ -302,14 +350,14 @@ func printTargetTable(w io.Writer, targets []mapiclient.ReplicationTarget) error
 	fmt.Fprintln(tw, "ARN\tNAME\tENDPOINT\tREGION\tBUCKET\tOWNER\tACCESS")
 	for _, t := range targets {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ARN, t.Name, t.Endpoint, orDash(t.Region), t.Bucket,
-			targetOwner(&t), targetAccess(&t))
+			targetOwner(replicationView(&t)), targetAccess(replicationView(&t)))
 	}
 	return tw.Flush()
 }
 
 // targetOwner names the owner of t, "-" when the server did not say (the
 // caller does not manage t).
-func targetOwner(t *mapiclient.ReplicationTarget) string {
+func targetOwner(t grantsView) string {
 	if t.Owner == nil {
 		return "-"
 	}
@@ -319,9 +367,9 @@ func targetOwner(t *mapiclient.ReplicationTarget) string {
 // targetAccess says who besides its owner and admins may use t: "all
 // users", the users granted, "owner only", or "-" when the server did not
 // say.
-func targetAccess(t *mapiclient.ReplicationTarget) string {
+func targetAccess(t grantsView) string {
 	switch {
-	case !t.Managed():
+	case t.Owner == nil:
 		return "-"
 	case t.AllUsers != nil && *t.AllUsers:
 		return "all users"

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/quarrylabs/quarry/internal/mapiclient"
+)
+
+func newNotificationTargetCmd(g *globalFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "notification",
+		Short: "Manage notification targets: where buckets' events are delivered",
+		Long: `A notification target is where a bucket's events go: a webhook URL that
+every event is POSTed to as JSON. A bucket's notification configuration
+names a target by its ARN in QueueConfiguration/Queue.
+
+A target belongs to the user who adds it. Its owner and admins may use it;
+an admin may grant it to other users (--grant, --grant-all, and the access
+command). A bucket sends events to a target only while the bucket's owner
+may use it. Users see only the targets they may use.`,
+	}
+	cmd.AddCommand(
+		newNotificationAddCmd(g),
+		newNotificationListCmd(g),
+		newAccessCmd(g, "notification target", `A bucket whose owner loses the grant stops sending the target events: each
+new event fails with the reason, and nothing is sent.`, notificationAccess{}),
+		newNotificationRmCmd(g),
+		newNotificationTestCmd(g),
+	)
+	return cmd
+}
+
+func newNotificationAddCmd(g *globalFlags) *cobra.Command {
+	var (
+		req       mapiclient.CreateNotificationTargetRequest
+		authStdin bool
+	)
+	cmd := &cobra.Command{
+		Use:   "add --name N --endpoint URL [--authorization-stdin] [--insecure-skip-verify] [--grant USER,... | --grant-all]",
+		Short: "Add a webhook notification target; prints its ARN",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if req.Name == "" {
+				return errors.New("--name is required")
+			}
+			if req.Endpoint == "" {
+				return errors.New("--endpoint is required")
+			}
+			if authStdin {
+				if req.Authorization != "" {
+					return errors.New("give at most one of --authorization and --authorization-stdin")
+				}
+				value, err := readSecretLine(cmd.InOrStdin())
+				if err != nil {
+					return fmt.Errorf("--authorization-stdin: %w", err)
+				}
+				if value == "" {
+					return errors.New("--authorization-stdin: the first line of standard input is empty")
+				}
+				req.Authorization = value
+			}
+			return g.withClient(func(c *mapiclient.Client, jsonOut bool) error {
+				t, err := c.CreateNotificationTarget(cmd.Context(), req)
+				if err != nil {
+					return err
+				}
+				if jsonOut {
+					return printJSON(cmd.OutOrStdout(), map[string]any{"target": t})
+				}
+				return printNotificationTable(cmd.OutOrStdout(), []mapiclient.NotificationTarget{*t})
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&req.Name, "name", "", "a name for the target, unique on this server")
+	f.StringVar(&req.Endpoint, "endpoint", "", "the webhook URL events are POSTed to, e.g. https://hooks.example.com/quarry")
+	f.StringVar(&req.Authorization, "authorization", "", "Authorization header value sent with every event (visible in the process list: prefer --authorization-stdin)")
+	f.BoolVar(&authStdin, "authorization-stdin", false, "read the Authorization header value from the first line of standard input")
+	f.BoolVar(&req.InsecureSkipVerify, "insecure-skip-verify", false, "let the server accept any TLS certificate of the webhook")
+	f.StringSliceVar(&req.Users, "grant", nil, "usernames of the users who may use the target besides you (admins only)")
+	f.BoolVar(&req.AllUsers, "grant-all", false, "let every user use the target (admins only)")
+	return cmd
+}
+
+func newNotificationListCmd(g *globalFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List notification targets",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return g.withClient(func(c *mapiclient.Client, jsonOut bool) error {
+				targets, err := c.ListNotificationTargets(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if jsonOut {
+					return printJSON(cmd.OutOrStdout(), map[string]any{"targets": targets})
+				}
+				return printNotificationTable(cmd.OutOrStdout(), targets)
+			})
+		},
+	}
+}
+
+func newNotificationRmCmd(g *globalFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "rm ARN",
+		Short: "Remove a notification target that no bucket's notification configuration names",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withClient(func(c *mapiclient.Client, jsonOut bool) error {
+				if err := c.DeleteNotificationTarget(cmd.Context(), args[0]); err != nil {
+					return err
+				}
+				if jsonOut {
+					return printJSON(cmd.OutOrStdout(), struct{}{})
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Removed notification target %s\n", args[0])
+				return nil
+			})
+		},
+	}
+}
+
+func newNotificationTestCmd(g *globalFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "test ARN",
+		Short: "Send a target a test event",
+		Long: `Send a target one s3:TestEvent message. Prints "ok", or the server's reason
+(unreachable, the HTTP status the webhook answered) and exits 1.`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withClient(func(c *mapiclient.Client, jsonOut bool) error {
+				if err := c.TestNotificationTarget(cmd.Context(), args[0]); err != nil {
+					return err
+				}
+				if jsonOut {
+					return printJSON(cmd.OutOrStdout(), map[string]bool{"ok": true})
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), "ok")
+				return nil
+			})
+		},
+	}
+}
+
+// notificationAccess is the access command's view of notification targets.
+type notificationAccess struct{}
+
+func notificationView(t *mapiclient.NotificationTarget) grantsView {
+	return grantsView{ARN: t.ARN, Name: t.Name, Owner: t.Owner, AllUsers: t.AllUsers, Users: t.Users, JSON: t}
+}
+
+func (notificationAccess) list(ctx context.Context, c *mapiclient.Client) ([]grantsView, error) {
+	targets, err := c.ListNotificationTargets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]grantsView, len(targets))
+	for i := range targets {
+		out[i] = notificationView(&targets[i])
+	}
+	return out, nil
+}
+
+func (notificationAccess) update(ctx context.Context, c *mapiclient.Client, arn string, access mapiclient.TargetAccess) (grantsView, error) {
+	t, err := c.UpdateNotificationTargetAccess(ctx, arn, access)
+	if err != nil {
+		return grantsView{}, err
+	}
+	return notificationView(t), nil
+}
+
+func printNotificationTable(w io.Writer, targets []mapiclient.NotificationTarget) error {
+	tw := newTable(w)
+	fmt.Fprintln(tw, "ARN\tNAME\tTYPE\tENDPOINT\tAUTHORIZATION\tOWNER\tACCESS")
+	for i := range targets {
+		t := &targets[i]
+		auth := "none"
+		if t.HasAuthorization {
+			auth = "set"
+		}
+		v := notificationView(t)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ARN, t.Name, t.Type, t.Endpoint, auth, targetOwner(v), targetAccess(v))
+	}
+	return tw.Flush()
+}
