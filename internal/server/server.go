@@ -204,6 +204,7 @@ func Run(ctx context.Context, cfg Config) error {
 	},
 		usage.NewMetricReconciliation(),
 		replication.NewBatchRunner(replication.BatchConfig{Meta: metaStore, Service: repl, Copier: copier, Logger: log}),
+		notify.NewReconciliation(notify.ReconConfig{Service: notifications}),
 	)
 
 	mapiKeys, err := mapi.LoadKeys(ctx, metaStore, sealer)
