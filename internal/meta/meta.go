@@ -251,6 +251,9 @@ type ObjectTx interface {
 	// markers, with keys that start with prefix and sort after `after`, in
 	// ascending key order.
 	ListLatest(bucket, prefix, after string, limit int) ([]Version, error)
+	// ListLatestKeys is ListLatest returning only the keys: for scans
+	// that count what they will visit, at the cost of an index walk.
+	ListLatestKeys(bucket, prefix, after string, limit int) ([]string, error)
 	// ListVersions returns up to limit versions (delete markers included)
 	// with keys that start with prefix, ordered by key ascending then Seq
 	// descending, starting strictly after the position (afterKey,

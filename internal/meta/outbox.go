@@ -37,14 +37,11 @@ type OutboxEntry struct {
 	Kind string
 	// Destination is where the entry goes (a target ARN). Destinations
 	// are unique across kinds: they name the service in them.
-	Destination string
-	Bucket      string
-	Key         string
-	VersionID   string
-	Payload     []byte
-	// Dedupe, when not empty, makes the entry unique: an entry enqueued
-	// again with the same Dedupe is not inserted twice (see EnqueueOutbox).
-	Dedupe       string
+	Destination  string
+	Bucket       string
+	Key          string
+	VersionID    string
+	Payload      []byte
 	State        OutboxState
 	Attempts     int
 	NextAttempt  time.Time
@@ -120,9 +117,13 @@ type OutboxFilter struct {
 //     destination, the most overdue entries go first (NextAttempt, then ID).
 type OutboxTx interface {
 	// EnqueueOutbox inserts the entries and sets their ID (and State
-	// PENDING when empty). An entry whose Dedupe matches a stored entry's
-	// is not inserted: it is filled with the stored entry instead.
+	// PENDING when empty).
 	EnqueueOutbox(entries ...*OutboxEntry) error
+	// ReserveOutboxIDs sets aside n consecutive ids that no entry will be
+	// given and returns the first: they sort after the ids of the entries
+	// written before and before those written after, so that events sent
+	// without an entry (a back-fill) order with those that have one.
+	ReserveOutboxIDs(n int) (first int64, err error)
 	// ClaimOutbox leases entries under the claim rules above:
 	// LeaseOwner = c.Owner, LeaseExpires = c.Until. The result is ordered
 	// by ID.

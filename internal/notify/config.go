@@ -128,6 +128,17 @@ func (c *Config) Created(key string) []Queue {
 	return out
 }
 
+// CountCreated is len(Created(key)), without making the list.
+func (c *Config) CountCreated(key string) int {
+	n := 0
+	for i := range c.Queues {
+		if q := &c.Queues[i]; q.matchesKey(key) && q.reportsCreated() {
+			n++
+		}
+	}
+	return n
+}
+
 // Targets are the distinct target ARNs the configuration names, sorted.
 func (c *Config) Targets() []string {
 	var arns []string

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,6 +38,9 @@ type storedEvent struct {
 	HostID    string    `json:"hostId,omitempty"`
 	Size      *int64    `json:"size,omitempty"`
 	ETag      string    `json:"eTag,omitempty"`
+	// Sequencer, when set, is the event's sequencer; otherwise the
+	// entry's id gives it. Back-filled events carry their own.
+	Sequencer string `json:"sequencer,omitempty"`
 }
 
 // PlanEvent implements object.EventPlanner: the one entry that delivers
@@ -147,35 +151,92 @@ type Envelope struct {
 const systemPrincipal = "quarry"
 
 // message renders the event an entry holds for delivery; owner is the
-// bucket owner's username.
+// bucket owner's username. The document is Envelope's JSON, written out by
+// hand: it is made once per delivery, and reflection would cost more than
+// the rest of a delivery's work in this process.
 func (s *Service) message(e meta.OutboxEntry, ev storedEvent, owner string) (Message, error) {
 	principal := ev.Principal
 	if principal == "" {
 		principal = systemPrincipal
 	}
-	rec := Record{
-		EventVersion:      "2.1",
-		EventSource:       "quarry:s3",
-		AWSRegion:         s.cfg.Region,
-		EventTime:         ev.Time.UTC().Format(eventTimeLayout),
-		EventName:         ev.Name,
-		EventID:           ev.ID,
-		UserIdentity:      Identity{PrincipalID: principal},
-		RequestParameters: RequestParameters{SourceIPAddress: ev.SourceIP},
-		ResponseElements:  map[string]string{"x-amz-request-id": ev.RequestID, "x-amz-id-2": ev.HostID},
-		S3: S3Entity{
-			SchemaVersion:   "1.0",
-			ConfigurationID: ev.Config,
-			Bucket:          BucketEntity{Name: e.Bucket, OwnerIdentity: Identity{PrincipalID: owner}, ARN: "arn:quarry:s3:::" + e.Bucket},
-			Object: ObjectEntity{Key: encodeKey(e.Key), Size: ev.Size, ETag: ev.ETag, VersionID: e.VersionID,
-				Sequencer: Sequencer(e.ID)},
-		},
+	sequencer := ev.Sequencer
+	if sequencer == "" {
+		sequencer = Sequencer(e.ID)
 	}
-	body, err := json.Marshal(Envelope{Records: []Record{rec}})
-	if err != nil {
-		return Message{}, fmt.Errorf("render event %s: %w", ev.ID, err)
+	b := make([]byte, 0, 768)
+	b = append(b, `{"Records":[{"eventVersion":"2.1","eventSource":"quarry:s3","awsRegion":`...)
+	b = appendString(b, s.cfg.Region)
+	b = append(b, `,"eventTime":`...)
+	b = appendString(b, ev.Time.UTC().Format(eventTimeLayout))
+	b = append(b, `,"eventName":`...)
+	b = appendString(b, ev.Name)
+	b = append(b, `,"eventId":`...)
+	b = appendString(b, ev.ID)
+	b = append(b, `,"userIdentity":{"principalId":`...)
+	b = appendString(b, principal)
+	b = append(b, `},"requestParameters":{"sourceIPAddress":`...)
+	b = appendString(b, ev.SourceIP)
+	b = append(b, `},"responseElements":{"x-amz-id-2":`...)
+	b = appendString(b, ev.HostID)
+	b = append(b, `,"x-amz-request-id":`...)
+	b = appendString(b, ev.RequestID)
+	b = append(b, `},"s3":{"s3SchemaVersion":"1.0","configurationId":`...)
+	b = appendString(b, ev.Config)
+	b = append(b, `,"bucket":{"name":`...)
+	b = appendString(b, e.Bucket)
+	b = append(b, `,"ownerIdentity":{"principalId":`...)
+	b = appendString(b, owner)
+	b = append(b, `},"arn":`...)
+	b = appendString(b, "arn:quarry:s3:::"+e.Bucket)
+	b = append(b, `},"object":{"key":`...)
+	b = appendString(b, encodeKey(e.Key))
+	if ev.Size != nil {
+		b = append(b, `,"size":`...)
+		b = strconv.AppendInt(b, *ev.Size, 10)
 	}
-	return Message{ID: ev.ID, Body: body}, nil
+	if ev.ETag != "" {
+		b = append(b, `,"eTag":`...)
+		b = appendString(b, ev.ETag)
+	}
+	if e.VersionID != "" {
+		b = append(b, `,"versionId":`...)
+		b = appendString(b, e.VersionID)
+	}
+	b = append(b, `,"sequencer":`...)
+	b = appendString(b, sequencer)
+	b = append(b, `}}}]}`...)
+	return Message{ID: ev.ID, Body: b}, nil
+}
+
+// appendString appends s as a JSON string. Everything here is valid
+// UTF-8 (keys are checked on write), so only quotes, backslashes and
+// control characters need escaping.
+func appendString(b []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // Sequencer is the sequencer of the event an outbox entry holds: the
@@ -193,8 +254,15 @@ func encodeKey(key string) string {
 func newEventID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand does not fail
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
+	return uuidOf(b[:])
+}
+
+// uuidOf writes 16 bytes as a version 4 UUID.
+func uuidOf(b []byte) string {
+	var u [16]byte
+	copy(u[:], b)
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	h := hex.EncodeToString(u[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

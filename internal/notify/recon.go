@@ -3,9 +3,11 @@ package notify
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -54,32 +56,35 @@ type ReconConfig struct {
 	// it failed (default 3), waiting Backoff, then twice as long, between.
 	Attempts int
 	Backoff  time.Duration
-	// Lease is how long the job holds the events of a page (default 5m).
+	// Lease is how long the job holds the events of a MISSING page
+	// (default 5m).
 	Lease time.Duration
 	// Wait is how long a page waits for events another deliverer holds
 	// (default the outbox drainer's lease and a little more).
 	Wait time.Duration
 }
 
-// Reconciliation runs TRIGGER_RECONCILIATION. Both modes go through the
-// outbox, so that every event, live or reconciled, has one id, one
-// sequencer and one recorded state:
+// Reconciliation runs TRIGGER_RECONCILIATION, a checkpointed page at a
+// time:
 //
-//   - MISSING takes the bucket's undelivered events (PENDING or FAILED) a
-//     page at a time, by id, under the job's lease, sends them in order per
-//     key and target, and records each outcome in the page's checkpoint.
-//   - ALL writes, for each current object and each trigger that reports
-//     its creation, an ObjectCreated:Reconciled event to the outbox, leased
-//     to the job, sends it, and records it in the checkpoint. An event the
-//     job could not send stays FAILED in the outbox, for a MISSING run.
+//   - MISSING takes the bucket's undelivered events from the outbox
+//     (PENDING or FAILED), by id, under the job's lease, sends them in
+//     order per key and target, and records each outcome in the page's
+//     checkpoint: DONE, FAILED, or back to the live drainer while it
+//     still has retries for it.
+//   - ALL sends, for each current object and each trigger that reports
+//     object creations for its key, an ObjectCreated:Reconciled event. Its
+//     id is derived from the job, the trigger and the version and its
+//     sequencer comes from outbox ids set aside for the page, so a page
+//     sent again after a crash carries the same ids (and sequencers that
+//     order with the key's live events). An event the job could not send
+//     goes to the outbox FAILED, for a later MISSING run.
 //
 // A candidate is an event: one per undelivered event (MISSING), one per
 // current object and trigger (ALL). processed counts those delivered,
 // failed those that still could not be (each in jobs/failures with the
 // reason), skipped those that needed nothing (delivered by the live
-// drainer meanwhile). The ALL mode's events are written once per object,
-// trigger and job (a dedupe key), so a job resumed after a crash sends the
-// same events again, under the same ids, rather than new ones.
+// drainer meanwhile).
 type Reconciliation struct {
 	cfg ReconConfig
 }
@@ -132,6 +137,11 @@ func (*Reconciliation) Validate(params map[string]string) error {
 type reconCursor struct {
 	AfterID  int64  `json:"afterId,omitempty"`
 	AfterKey string `json:"afterKey,omitempty"`
+	// Bases are the first ids of the blocks set aside for the sequencers
+	// of the next pages (ALL), in page order: as many as the scan has pages
+	// out at once, so that every page in flight when a run dies is sent
+	// again with the sequencers it went out with.
+	Bases []int64 `json:"bases,omitempty"`
 }
 
 func (c reconCursor) encode() []byte {
@@ -163,8 +173,10 @@ type reconRun struct {
 	// owner leases the job's events: one name per job, so that a run that
 	// took the job over takes back what its predecessor held at once.
 	owner string
-	// config is the bucket's notification configuration (ALL).
-	config *Config
+	// config is the bucket's notification configuration (ALL), bucketID
+	// the bucket's number.
+	config   *Config
+	bucketID int64
 }
 
 // Run implements job.Runner.
@@ -207,7 +219,7 @@ func (rr *reconRun) loadConfig(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("read bucket %s: %w", rr.bucket, err)
 		}
-		rr.config = &Config{}
+		rr.config, rr.bucketID = &Config{}, b.ID
 		if len(b.Notification) > 0 {
 			if rr.config, err = DecodeConfig(b.Notification); err != nil {
 				return fmt.Errorf("bucket %s: %w", rr.bucket, err)
@@ -265,31 +277,40 @@ func (rr *reconRun) examine(ctx context.Context) error {
 	})
 }
 
-// countAll counts the events ALL would send and the current objects.
+// countAll counts the events ALL would send and the current objects,
+// from their keys alone.
 func (rr *reconRun) countAll(ctx context.Context) (events, objects int64, err error) {
 	after := ""
 	for {
-		page, err := rr.objects(ctx, after)
+		var keys []string
+		err := rr.run.Meta().View(ctx, func(tx meta.Tx) error {
+			var err error
+			keys, err = tx.ListLatestKeys(rr.bucket, rr.prefix, after, countPage)
+			return err
+		})
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, fmt.Errorf("list keys of %s: %w", rr.bucket, err)
 		}
-		for _, v := range page {
-			events += int64(len(rr.config.Created(v.Key)))
+		for _, k := range keys {
+			events += int64(rr.config.CountCreated(k))
 		}
-		objects += int64(len(page))
-		if len(page) < rr.cfg.PageSize {
+		objects += int64(len(keys))
+		if len(keys) < countPage {
 			return events, objects, nil
 		}
-		after = page[len(page)-1].Key
+		after = keys[len(keys)-1]
 	}
 }
 
-// objects lists the next page of current objects after key after.
-func (rr *reconRun) objects(ctx context.Context, after string) ([]meta.Version, error) {
+// countPage is how many keys one read of the count covers.
+const countPage = 10000
+
+// objects lists up to limit current objects after key after.
+func (rr *reconRun) objects(ctx context.Context, after string, limit int) ([]meta.Version, error) {
 	var page []meta.Version
 	err := rr.run.Meta().View(ctx, func(tx meta.Tx) error {
 		var err error
-		page, err = tx.ListLatest(rr.bucket, rr.prefix, after, rr.cfg.PageSize)
+		page, err = tx.ListLatest(rr.bucket, rr.prefix, after, limit)
 		return err
 	})
 	if err != nil {
@@ -298,42 +319,96 @@ func (rr *reconRun) objects(ctx context.Context, after string) ([]meta.Version, 
 	return page, nil
 }
 
-// scan handles a page at a time from the cursor on.
+// batch is one page of a scan: what it needs from the store, taken
+// before its events go out, and the checkpoint that records them.
+type batch struct {
+	// cursor is where a run resumes once the batch is checkpointed.
+	cursor reconCursor
+	more   bool
+	// events are the events the job holds and sends; dryRun the count a
+	// dry run reports instead; skipped those that needed nothing.
+	events []meta.OutboxEntry
+	// evs are the events' documents, when the batch made them (ALL): its
+	// events have no payload until one fails.
+	evs     []storedEvent
+	dry     int64
+	skipped int
+	// sent is closed once every event went out; outcomes[i] is events[i].
+	outcomes []outcome
+	sent     *sync.WaitGroup
+	// lanes are the last sends of each key and target of the batch, for
+	// the next batch's sends of the same key to wait for.
+	lanes map[string]chan struct{}
+}
+
+// scan handles a page at a time from the cursor on, as a pipeline: while
+// the events of one page go out, the next page is read and taken, and the
+// page before is checkpointed, so that the store's work overlaps the
+// deliveries rather than waiting between them. A key's events still go
+// out one at a time and in order, across pages too.
 func (rr *reconRun) scan(ctx context.Context) error {
 	cur, err := decodeReconCursor(rr.run.Job().Cursor)
 	if err != nil {
 		return err
 	}
+	senders := rr.startSenders(ctx)
+	defer senders.stop()
+	var (
+		inflight *batch
+		stats    meta.JobStats // what the batches checkpointed so far
+	)
+	stats.Failed = rr.run.Job().Stats.Failed
 	for {
-		var (
-			cp   job.Checkpoint
-			more bool
-		)
-		if rr.mode == ModeMissing {
-			cp, more, err = rr.missingPage(ctx, &cur)
-		} else {
-			cp, more, err = rr.allPage(ctx, &cur)
-		}
+		next, err := rr.prepare(ctx, &cur)
 		if err != nil {
 			return err
 		}
-		if ctx.Err() != nil {
-			// Not checkpointed: the page is redone on resume.
-			return ctx.Err()
+		var prev map[string]chan struct{}
+		if inflight != nil {
+			prev = inflight.lanes
 		}
-		cp.Cursor = cur.encode()
-		if failed := rr.run.Job().Stats.Failed + cp.Delta.Failed; !more && failed > 0 {
-			cp.Message = fmt.Sprintf("%d event(s) could not be delivered (listed by jobs/failures); they stay in the outbox for a later MISSING run", failed)
+		senders.submit(next, prev)
+		if inflight != nil {
+			if err := rr.checkpoint(ctx, inflight, false, &stats); err != nil {
+				return err
+			}
 		}
-		if err := rr.run.Checkpoint(ctx, cp); err != nil || !more {
-			return err
+		inflight = next
+		if !next.more {
+			return rr.checkpoint(ctx, inflight, true, &stats)
 		}
 	}
 }
 
-// missingPage reads the next undelivered events after the cursor, takes
-// them and delivers them.
-func (rr *reconRun) missingPage(ctx context.Context, cur *reconCursor) (job.Checkpoint, bool, error) {
+// prepare reads and takes the next page after cur, moving cur past it.
+func (rr *reconRun) prepare(ctx context.Context, cur *reconCursor) (*batch, error) {
+	if rr.mode == ModeMissing {
+		return rr.missingPage(ctx, cur)
+	}
+	return rr.allPage(ctx, cur)
+}
+
+// checkpoint waits for a batch's sends and commits what they did. A run
+// whose context ended does not: the batch is redone on resume.
+func (rr *reconRun) checkpoint(ctx context.Context, b *batch, last bool, stats *meta.JobStats) error {
+	b.sent.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	cp := rr.account(b.events, b.evs, b.outcomes)
+	cp.Delta.Processed += b.dry
+	cp.Delta.Skipped += int64(b.skipped)
+	cp.Cursor = b.cursor.encode()
+	stats.Failed += cp.Delta.Failed
+	if last && stats.Failed > 0 {
+		cp.Message = fmt.Sprintf("%d event(s) could not be delivered (listed by jobs/failures); they stay in the outbox for a later MISSING run", stats.Failed)
+	}
+	return rr.run.Checkpoint(ctx, cp)
+}
+
+// missingPage reads the next undelivered events after the cursor and
+// takes them.
+func (rr *reconRun) missingPage(ctx context.Context, cur *reconCursor) (*batch, error) {
 	var page []meta.OutboxEntry
 	err := rr.run.Meta().View(ctx, func(tx meta.Tx) error {
 		var err error
@@ -342,23 +417,21 @@ func (rr *reconRun) missingPage(ctx context.Context, cur *reconCursor) (job.Chec
 		return err
 	})
 	if err != nil {
-		return job.Checkpoint{}, false, fmt.Errorf("list undelivered events of %s: %w", rr.bucket, err)
+		return nil, fmt.Errorf("list undelivered events of %s: %w", rr.bucket, err)
 	}
-	more := len(page) == rr.cfg.PageSize
+	b := &batch{more: len(page) == rr.cfg.PageSize}
 	if len(page) > 0 {
 		cur.AfterID = page[len(page)-1].ID
 	}
+	b.cursor = *cur
 	if rr.dryRun {
-		return job.Checkpoint{Delta: meta.JobStats{Processed: int64(len(page))}}, more, nil
+		b.dry = int64(len(page))
+		return b, nil
 	}
-	held, skipped, err := rr.take(ctx, page)
-	if err != nil {
-		return job.Checkpoint{}, false, err
+	if b.events, b.skipped, err = rr.take(ctx, page); err != nil {
+		return nil, err
 	}
-	outcomes := rr.deliverAll(ctx, held)
-	cp := rr.account(held, outcomes)
-	cp.Delta.Skipped += int64(skipped)
-	return cp, more, nil
+	return b, nil
 }
 
 // take leases the page's events for the job. One another deliverer holds
@@ -437,68 +510,91 @@ func (rr *reconRun) take(ctx context.Context, page []meta.OutboxEntry) (held []m
 	return held, skipped, nil
 }
 
-// allPage lists the next current objects after the cursor, writes one
-// reconciled event per object and trigger to the outbox (or finds those a
-// previous run of the job wrote), and delivers them.
-func (rr *reconRun) allPage(ctx context.Context, cur *reconCursor) (job.Checkpoint, bool, error) {
-	page, err := rr.objects(ctx, cur.AfterKey)
+// allPage lists the next current objects after the cursor and makes the
+// reconciled event of each object and trigger. These events are sent
+// without an outbox entry, which would cost two writes per event for what
+// the job's checkpoint records anyway: the event's id is derived from the
+// job, the trigger and the version, and its sequencer from ids set aside
+// for the page (and kept in the cursor), so a page sent again after a
+// crash carries the same ids and sequencers. Those the job cannot deliver
+// are written to the outbox, FAILED, in the page's checkpoint.
+func (rr *reconRun) allPage(ctx context.Context, cur *reconCursor) (*batch, error) {
+	page, err := rr.objects(ctx, cur.AfterKey, rr.cfg.PageSize)
 	if err != nil {
-		return job.Checkpoint{}, false, err
+		return nil, err
 	}
-	more := len(page) == rr.cfg.PageSize
+	b := &batch{more: len(page) == rr.cfg.PageSize}
 	if len(page) > 0 {
 		cur.AfterKey = page[len(page)-1].Key
 	}
 	now := rr.run.Now()
-	var entries []*meta.OutboxEntry
+	type planned struct {
+		v *meta.Version
+		q Queue
+	}
+	var events []planned
 	for i := range page {
-		v := &page[i]
-		for _, q := range rr.config.Created(v.Key) {
-			size := v.Size
-			versionID := v.VersionID
-			if versionID == meta.NullVersion {
-				versionID = ""
-			}
-			e := eventEntry(rr.bucket, v.Key, versionID, q.TargetARN, storedEvent{
-				ID: newEventID(), Name: string(EventReconciled), Time: now, Config: q.ID, Size: &size, ETag: v.ETag,
-			})
-			e.Dedupe = fmt.Sprintf("reconcile %d %s %s %s", rr.jobID, q.ID, v.VersionID, v.Key)
-			e.LeaseOwner, e.LeaseExpires = rr.owner, now.Add(rr.cfg.Lease)
-			entries = append(entries, &e)
+		for _, q := range rr.config.Created(page[i].Key) {
+			events = append(events, planned{&page[i], q})
 		}
 	}
-	if rr.dryRun || len(entries) == 0 {
-		return job.Checkpoint{Delta: meta.JobStats{Processed: int64(len(entries))}}, more, nil
+	if rr.dryRun || len(events) == 0 {
+		b.dry = int64(len(events))
+		b.cursor = *cur
+		return b, nil
 	}
-	var held, earlier []meta.OutboxEntry
-	err = rr.run.Meta().Update(ctx, func(tx meta.Tx) error {
-		held, earlier = held[:0], earlier[:0]
-		if err := tx.EnqueueOutbox(entries...); err != nil {
+	// The ids this page's sequencers come from. Blocks are set aside
+	// reserveAhead pages at a time and kept in the cursor, so that every
+	// page in flight when a run dies is sent again with the sequencers it
+	// went out with.
+	if len(cur.Bases) == 0 {
+		var first int64
+		err := rr.run.Meta().Update(ctx, func(tx meta.Tx) error {
+			var err error
+			first, err = tx.ReserveOutboxIDs(reserveAhead * rr.block())
 			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("set aside sequencers for %s: %w", rr.bucket, err)
 		}
-		for _, e := range entries {
-			if e.CreatedAt.Equal(now) && e.LeaseOwner == rr.owner {
-				held = append(held, *e) // written just now, leased to the job
-			} else {
-				earlier = append(earlier, *e) // written by a run before this one
-			}
+		for i := range reserveAhead {
+			cur.Bases = append(cur.Bases, first+int64(i*rr.block()))
 		}
-		return nil
-	})
-	if err != nil {
-		return job.Checkpoint{}, false, fmt.Errorf("write reconciled events of %s: %w", rr.bucket, err)
 	}
-	// A resumed run finds what its predecessor wrote: it takes back those
-	// not delivered since, as MISSING takes undelivered events.
-	taken, skipped, err := rr.take(ctx, earlier)
-	if err != nil {
-		return job.Checkpoint{}, false, err
+	base := cur.Bases[0]
+	cur.Bases = slices.Clone(cur.Bases[1:])
+	b.cursor = *cur
+	for i, p := range events {
+		size := p.v.Size
+		versionID := p.v.VersionID
+		if versionID == meta.NullVersion {
+			versionID = ""
+		}
+		ev := storedEvent{
+			ID: rr.reconciledID(p.q.ID, p.v), Name: string(EventReconciled), Time: now, Config: p.q.ID,
+			Size: &size, ETag: p.v.ETag, Sequencer: Sequencer(base + int64(i)),
+		}
+		b.events = append(b.events, meta.OutboxEntry{Kind: OutboxKind, Destination: p.q.TargetARN, Bucket: rr.bucket,
+			Key: p.v.Key, VersionID: versionID, CreatedAt: now})
+		b.evs = append(b.evs, ev)
 	}
-	held = append(held, taken...)
-	outcomes := rr.deliverAll(ctx, held)
-	cp := rr.account(held, outcomes)
-	cp.Delta.Skipped += int64(skipped)
-	return cp, more, nil
+	return b, nil
+}
+
+// reserveAhead is how many pages' sequencer blocks are set aside at once
+// (more than the scan ever has out, which is two).
+const reserveAhead = 16
+
+// block is how many sequencers a page sets aside: one per object and
+// trigger at most.
+func (rr *reconRun) block() int { return rr.cfg.PageSize * max(1, len(rr.config.Queues)) }
+
+// reconciledID is the id of the event the job sends for version v to
+// trigger: the same whenever the job sends it again, and no other's (the
+// bucket's number is never reused, nor a job's).
+func (rr *reconRun) reconciledID(trigger string, v *meta.Version) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("reconciled\x00%d\x00%d\x00%s\x00%s\x00%s", rr.bucketID, rr.jobID, trigger, v.VersionID, v.Key)))
+	return uuidOf(sum[:16])
 }
 
 // outcome is how the job's attempts at one event ended.
@@ -507,51 +603,116 @@ type outcome struct {
 	err      error
 }
 
-// deliverAll sends the events with Concurrency workers, the events of one
-// key and target one after another in id order; outcomes[i] is events[i].
-func (rr *reconRun) deliverAll(ctx context.Context, events []meta.OutboxEntry) []outcome {
-	outcomes := make([]outcome, len(events))
-	lanes := map[string][]int{}
-	var order []string
-	for i, e := range events {
-		k := e.Destination + "\x00" + e.Key
-		if _, ok := lanes[k]; !ok {
-			order = append(order, k)
-		}
-		lanes[k] = append(lanes[k], i)
-	}
-	dests := newDestinationCache(rr.s, rr.bucket)
-	work := make(chan []int)
-	var wg sync.WaitGroup
-	for range min(rr.cfg.Concurrency, len(order)) {
-		wg.Go(func() {
-			for lane := range work {
-				for _, i := range lane {
-					outcomes[i] = rr.deliverOne(ctx, dests, events[i])
+// senders send the events of the batches submitted to them with
+// Concurrency workers.
+type senders struct {
+	rr     *reconRun
+	ctx    context.Context
+	cancel context.CancelFunc
+	dests  *destinationCache
+	work   chan lane
+	wg     sync.WaitGroup
+}
+
+// lane is the events of one key and target in a batch, sent one after
+// another in id order once prev (the same lane's sends in the batch
+// before, nil when none) are done.
+type lane struct {
+	b       *batch
+	indices []int
+	prev    chan struct{}
+	done    chan struct{}
+}
+
+func (rr *reconRun) startSenders(ctx context.Context) *senders {
+	ctx, cancel := context.WithCancel(ctx)
+	s := &senders{rr: rr, ctx: ctx, cancel: cancel, dests: newDestinationCache(rr.s, rr.bucket), work: make(chan lane, 4*rr.cfg.Concurrency)}
+	for range rr.cfg.Concurrency {
+		s.wg.Go(func() {
+			for l := range s.work {
+				if l.prev != nil {
+					<-l.prev
 				}
+				for _, i := range l.indices {
+					var ev *storedEvent
+					if l.b.evs != nil {
+						ev = &l.b.evs[i]
+					}
+					l.b.outcomes[i] = rr.deliverOne(ctx, s.dests, l.b.events[i], ev)
+				}
+				if l.done != nil {
+					close(l.done)
+				}
+				l.b.sent.Done()
 			}
 		})
 	}
-feed:
+	return s
+}
+
+// submit queues a batch's events by lane. prev are the lanes of the batch
+// before, still going out. Lanes are queued in order, so a lane's prev is
+// always taken by a worker before it: waiting on it cannot deadlock.
+func (s *senders) submit(b *batch, prev map[string]chan struct{}) {
+	b.outcomes = make([]outcome, len(b.events))
+	b.sent = &sync.WaitGroup{}
+	if b.evs != nil {
+		// A back-fill sends one event per object and target, and pages
+		// hold distinct keys: every event is a lane of its own.
+		for i := range b.events {
+			b.sent.Add(1)
+			select {
+			case s.work <- lane{b: b, indices: []int{i}}:
+			case <-s.ctx.Done():
+				b.sent.Done()
+			}
+		}
+		return
+	}
+	b.lanes = map[string]chan struct{}{}
+	byLane := map[string][]int{}
+	var order []string
+	for i, e := range b.events {
+		k := e.Destination + "\x00" + e.Key
+		if _, ok := byLane[k]; !ok {
+			order = append(order, k)
+		}
+		byLane[k] = append(byLane[k], i)
+	}
 	for _, k := range order {
+		l := lane{b: b, indices: byLane[k], prev: prev[k], done: make(chan struct{})}
+		b.lanes[k] = l.done
+		b.sent.Add(1)
 		select {
-		case work <- lanes[k]:
-		case <-ctx.Done():
-			break feed
+		case s.work <- l:
+		case <-s.ctx.Done():
+			// Stopping: the batch is not checkpointed; mark its lanes done.
+			close(l.done)
+			b.sent.Done()
 		}
 	}
-	close(work)
-	wg.Wait()
-	return outcomes
+}
+
+// stop ends the sends still going (a scan that returned early: what they
+// did is not checkpointed, and redone on resume) and waits for them.
+func (s *senders) stop() {
+	s.cancel()
+	close(s.work)
+	s.wg.Wait()
 }
 
 // deliverOne tries one event up to Attempts times. A refusal no retry
 // can cure (the target is gone, the owner may not use it), or a target
 // known to be down, ends it at once.
-func (rr *reconRun) deliverOne(ctx context.Context, dests *destinationCache, e meta.OutboxEntry) outcome {
-	ev, err := decodeEvent(e)
-	if err != nil {
-		return outcome{attempts: 1, err: err}
+func (rr *reconRun) deliverOne(ctx context.Context, dests *destinationCache, e meta.OutboxEntry, made *storedEvent) outcome {
+	var ev storedEvent
+	if made != nil {
+		ev = *made
+	} else {
+		var err error
+		if ev, err = decodeEvent(e); err != nil {
+			return outcome{attempts: 1, err: err}
+		}
 	}
 	dest, err := dests.get(ctx, e.Destination)
 	if err != nil {
@@ -589,38 +750,64 @@ func (rr *reconRun) deliverOne(ctx context.Context, dests *destinationCache, e m
 // transaction. An event delivered ends DONE. One that failed ends FAILED
 // (with the job's attempts added), unless the live drainer still had
 // retries for it: then it goes back to the drainer, PENDING.
-func (rr *reconRun) account(events []meta.OutboxEntry, outcomes []outcome) job.Checkpoint {
-	var cp job.Checkpoint
+func (rr *reconRun) account(events []meta.OutboxEntry, evs []storedEvent, outcomes []outcome) job.Checkpoint {
+	var (
+		cp        job.Checkpoint
+		settles   = map[int64]meta.OutboxSettle{}
+		newFailed []*meta.OutboxEntry
+	)
 	now := rr.run.Now()
-	settles := make([]meta.OutboxSettle, len(events))
 	for i, e := range events {
 		o := outcomes[i]
 		attempts := e.Attempts + o.attempts
 		if o.err == nil {
 			cp.Delta.Processed++
-			settles[i] = meta.OutboxSettle{State: meta.OutboxDone, Attempts: attempts, NextAttempt: e.NextAttempt, At: now}
+			if e.ID != 0 {
+				settles[e.ID] = meta.OutboxSettle{State: meta.OutboxDone, Attempts: attempts, NextAttempt: e.NextAttempt, At: now}
+			}
 			continue
 		}
 		cp.Delta.Failed++
-		ev, _ := decodeEvent(e)
+		var ev storedEvent
+		if evs != nil {
+			ev = evs[i]
+		} else {
+			ev, _ = decodeEvent(e)
+		}
 		cp.Failures = append(cp.Failures, meta.JobFailure{Key: e.Key, VersionID: e.VersionID,
 			Reason: fmt.Sprintf("event %s (%s) to %s: %v", ev.ID, ev.Name, e.Destination, o.err)})
-		state := meta.OutboxFailed
-		if e.State == meta.OutboxPending && ev.Name != string(EventReconciled) {
-			state = meta.OutboxPending
+		if e.ID == 0 {
+			// A back-filled event: into the outbox, for a MISSING run.
+			f := eventEntry(e.Bucket, e.Key, e.VersionID, e.Destination, ev)
+			f.State, f.Attempts, f.LastError, f.NextAttempt, f.UpdatedAt = meta.OutboxFailed, attempts, o.err.Error(), now, now
+			newFailed = append(newFailed, &f)
+			continue
 		}
-		settles[i] = meta.OutboxSettle{State: state, Attempts: attempts, NextAttempt: now, LastError: o.err.Error(), At: now}
+		state := meta.OutboxFailed
+		if e.State == meta.OutboxPending {
+			state = meta.OutboxPending // the live drainer still has retries for it
+		}
+		settles[e.ID] = meta.OutboxSettle{State: state, Attempts: attempts, NextAttempt: now, LastError: o.err.Error(), At: now}
 	}
-	if len(events) == 0 {
+	if len(settles) == 0 && len(newFailed) == 0 {
 		return cp
 	}
 	cp.Apply = func(tx meta.Tx, _ *job.Checkpoint) error {
-		for i, e := range events {
-			err := tx.SettleOutbox(e.ID, rr.owner, settles[i])
+		for _, e := range events {
+			st, ok := settles[e.ID]
+			if !ok {
+				continue
+			}
+			err := tx.SettleOutbox(e.ID, rr.owner, st)
 			// Held past the job's lease and taken over, or gone with its
 			// bucket: the new holder records it.
 			if err != nil && !errors.Is(err, meta.ErrNotLeased) && !errors.Is(err, meta.ErrNotFound) {
 				return fmt.Errorf("record event %d: %w", e.ID, err)
+			}
+		}
+		if len(newFailed) > 0 {
+			if err := tx.EnqueueOutbox(newFailed...); err != nil {
+				return fmt.Errorf("keep the events not delivered: %w", err)
 			}
 		}
 		return nil
@@ -628,7 +815,8 @@ func (rr *reconRun) account(events []meta.OutboxEntry, outcomes []outcome) job.C
 	return cp
 }
 
-// destinationCache checks each target of a page once.
+// destinationCache checks each target at most once per destinationTTL,
+// so that a grant withdrawn while a job runs stops its sends soon.
 type destinationCache struct {
 	s      *Service
 	bucket string
@@ -636,9 +824,12 @@ type destinationCache struct {
 	known  map[string]destinationResult
 }
 
+const destinationTTL = 5 * time.Second
+
 type destinationResult struct {
-	dest destination
-	err  error
+	dest    destination
+	err     error
+	checked time.Time
 }
 
 func newDestinationCache(s *Service, bucket string) *destinationCache {
@@ -648,13 +839,13 @@ func newDestinationCache(s *Service, bucket string) *destinationCache {
 func (c *destinationCache) get(ctx context.Context, arn string) (destination, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if r, ok := c.known[arn]; ok {
+	if r, ok := c.known[arn]; ok && time.Since(r.checked) < destinationTTL {
 		return r.dest, r.err
 	}
 	d, err := c.s.destination(ctx, c.bucket, arn)
 	if err != nil && !errors.Is(err, outbox.ErrPermanent) && !errors.Is(err, outbox.ErrNothingToDo) {
 		return d, err // not cached: a store error may pass
 	}
-	c.known[arn] = destinationResult{dest: d, err: err}
+	c.known[arn] = destinationResult{dest: d, err: err, checked: time.Now()}
 	return d, err
 }

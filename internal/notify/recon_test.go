@@ -280,11 +280,19 @@ func TestAResumedAllJobSendsTheSameEventsNotNewOnes(t *testing.T) {
 	done := h.Finished(j.ID)
 	wantStats(t, done, objects, done.Stats.Processed, 0, done.Stats.Skipped)
 	byKey := map[string]map[string]bool{}
+	sequencers := map[string]map[string]bool{}
 	for _, r := range h.recv.got() {
-		if byKey[r.S3.Object.Key] == nil {
-			byKey[r.S3.Object.Key] = map[string]bool{}
+		k := r.S3.Object.Key
+		if byKey[k] == nil {
+			byKey[k], sequencers[k] = map[string]bool{}, map[string]bool{}
 		}
-		byKey[r.S3.Object.Key][r.EventID] = true
+		byKey[k][r.EventID] = true
+		sequencers[k][r.S3.Object.Sequencer] = true
+	}
+	for k, seqs := range sequencers {
+		if len(seqs) != 1 {
+			t.Errorf("key %s was sent under %d sequencers, want one", k, len(seqs))
+		}
 	}
 	if len(byKey) != objects {
 		t.Errorf("events reached %d keys, want all %d", len(byKey), objects)

@@ -35,10 +35,19 @@ func ended(state string) bool {
 // CreateJob creates a job of jobType on bucket and returns its first
 // status.
 func (c *Client) CreateJob(ctx context.Context, jobType, bucket string) (JobStatus, error) {
+	return c.CreateJobWith(ctx, jobType, bucket, nil)
+}
+
+// CreateJobWith is CreateJob with jobParams.
+func (c *Client) CreateJobWith(ctx context.Context, jobType, bucket string, params map[string]string) (JobStatus, error) {
+	body := map[string]any{"jobType": jobType, "bucketName": bucket}
+	if params != nil {
+		body["jobParams"] = params
+	}
 	var created struct {
 		JobStatus JobStatus `json:"jobStatus"`
 	}
-	err := c.Post(ctx, "jobs/create", map[string]any{"jobType": jobType, "bucketName": bucket}, &created)
+	err := c.Post(ctx, "jobs/create", body, &created)
 	return created.JobStatus, err
 }
 

@@ -368,26 +368,34 @@ func testOutbox(t *testing.T, open func(t *testing.T) meta.Store) {
 		settle(t, s, failed.ID, "job", meta.OutboxSettle{State: meta.OutboxDone, Attempts: 7, At: at(4)})
 	})
 
-	t.Run("an entry with a dedupe key is stored once", func(t *testing.T) {
+	t.Run("reserved ids fall between the entries written before and after, and are never given", func(t *testing.T) {
 		s := open(t)
-		first := entry("b", "k", "arn:x", at(0))
-		first.Dedupe, first.Payload = "job 1: k", []byte("first")
-		first = enqueue(t, s, first)
-		claim(t, s, "r", at(1), at(10), 0)
-		again := entry("b", "k", "arn:x", at(5))
-		again.Dedupe, again.Payload = "job 1: k", []byte("again")
-		again = enqueue(t, s, again)
-		if again.ID != first.ID || !bytes.Equal(again.Payload, []byte("first")) || again.LeaseOwner != "r" {
-			t.Errorf("enqueued again = id %d payload %q lease %q, want the stored entry %d (first, r)",
-				again.ID, again.Payload, again.LeaseOwner, first.ID)
+		var first int64
+		update(t, s, func(tx meta.Tx) error {
+			var err error
+			first, err = tx.ReserveOutboxIDs(3)
+			return err
+		})
+		if first < 1 {
+			t.Fatalf("first reserved id %d, want positive", first)
 		}
-		plain := enqueue(t, s, entry("b", "k", "arn:x", at(0)))
-		if err := s.View(ctx(), func(tx meta.Tx) error { _, err := tx.ListOutbox(meta.OutboxFilter{}); return err }); err == nil {
-			t.Error("a list without a kind succeeded")
+		before := enqueue(t, s, entry("b", "k", "arn:x", at(0)))
+		if before.ID <= first+2 {
+			t.Errorf("an entry written after reserving ids %d..%d got id %d", first, first+2, before.ID)
 		}
-		other := enqueue(t, s, entry("b", "k", "arn:x", at(0)))
-		if plain.ID == other.ID || plain.Dedupe != "" {
-			t.Errorf("entries without a dedupe key were merged: %d and %d", plain.ID, other.ID)
+		var second int64
+		update(t, s, func(tx meta.Tx) error {
+			var err error
+			second, err = tx.ReserveOutboxIDs(10)
+			return err
+		})
+		after := enqueue(t, s, entry("b", "k", "arn:x", at(0)))
+		if second <= before.ID || after.ID <= second+9 {
+			t.Errorf("entry %d, reserved %d..%d, entry %d: want them in that order", before.ID, second, second+9, after.ID)
+		}
+		err := s.Update(ctx(), func(tx meta.Tx) error { _, err := tx.ReserveOutboxIDs(0); return err })
+		if err == nil {
+			t.Error("reserving no id succeeded")
 		}
 	})
 
@@ -476,7 +484,7 @@ func testOutbox(t *testing.T, open func(t *testing.T) meta.Store) {
 func assertEntry(t *testing.T, what string, g, w meta.OutboxEntry) {
 	t.Helper()
 	if g.ID != w.ID || g.Kind != w.Kind || g.Destination != w.Destination || g.Bucket != w.Bucket || g.Key != w.Key ||
-		g.VersionID != w.VersionID || !bytes.Equal(g.Payload, w.Payload) || g.Dedupe != w.Dedupe || g.State != w.State ||
+		g.VersionID != w.VersionID || !bytes.Equal(g.Payload, w.Payload) || g.State != w.State ||
 		g.Attempts != w.Attempts || !sameTime(g.NextAttempt, w.NextAttempt) || g.LastError != w.LastError ||
 		g.LeaseOwner != w.LeaseOwner || !sameTime(g.LeaseExpires, w.LeaseExpires) || !sameTime(g.CreatedAt, w.CreatedAt) ||
 		!sameTime(g.UpdatedAt, w.UpdatedAt) {

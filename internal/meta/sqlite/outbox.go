@@ -14,15 +14,21 @@ import (
 var _ meta.OutboxTx = (*tx)(nil)
 
 const (
-	outboxCols = `id, kind, destination, bucket, object_key, version_id, payload, dedupe, state,
+	outboxCols = `id, kind, destination, bucket, object_key, version_id, payload, state,
 		attempts, next_attempt, last_error, lease_owner, lease_expires, created_at, updated_at`
 
-	qEnqueueOutbox = `INSERT INTO outbox (kind, destination, bucket, object_key, version_id, payload, dedupe,
+	qEnqueueOutbox = `INSERT INTO outbox (kind, destination, bucket, object_key, version_id, payload,
 		state, attempts, next_attempt, last_error, lease_owner, lease_expires, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (dedupe) DO NOTHING RETURNING id`
-	qGetOutboxByDedupe = `SELECT ` + outboxCols + ` FROM outbox WHERE dedupe = ?`
-	qGetOutbox         = `SELECT ` + outboxCols + ` FROM outbox WHERE id = ?`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	qGetOutbox = `SELECT ` + outboxCols + ` FROM outbox WHERE id = ?`
+	// AUTOINCREMENT keeps the largest id handed out in sqlite_sequence:
+	// moving it on sets ids aside (PostgreSQL: advance the sequence). The
+	// row exists once the table had an insert; the first statement makes
+	// sure of it.
+	qSeedOutboxSequence = `INSERT INTO sqlite_sequence (name, seq)
+		SELECT 'outbox', COALESCE((SELECT MAX(id) FROM outbox), 0)
+		WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'outbox')`
+	qReserveOutboxIDs = `UPDATE sqlite_sequence SET seq = seq + ? WHERE name = 'outbox' RETURNING seq`
 
 	// The next destination, in order, that has a pending entry: a walk
 	// over outbox_due that costs one index seek per destination, however
@@ -61,7 +67,6 @@ const (
 	qDeleteBucketOutbox = `DELETE FROM outbox WHERE bucket = ?`
 )
 
-// EnqueueOutbox fills an entry that was deduplicated from the stored one.
 func (t *tx) EnqueueOutbox(entries ...*meta.OutboxEntry) error {
 	for _, e := range entries {
 		if e.Kind == "" || e.Destination == "" {
@@ -70,27 +75,29 @@ func (t *tx) EnqueueOutbox(entries ...*meta.OutboxEntry) error {
 		if e.State == "" {
 			e.State = meta.OutboxPending
 		}
-		var dedupe any // NULL unless set
-		if e.Dedupe != "" {
-			dedupe = e.Dedupe
-		}
-		err := t.queryRow(qEnqueueOutbox, e.Kind, e.Destination, e.Bucket, e.Key, e.VersionID, e.Payload, dedupe,
+		err := t.queryRow(qEnqueueOutbox, e.Kind, e.Destination, e.Bucket, e.Key, e.VersionID, e.Payload,
 			string(e.State), e.Attempts, toNanos(e.NextAttempt), e.LastError, e.LeaseOwner,
 			toNanos(e.LeaseExpires), toNanos(e.CreatedAt), toNanos(e.UpdatedAt),
 		).Scan(&e.ID)
-		if errors.Is(err, sql.ErrNoRows) && e.Dedupe != "" {
-			stored, gerr := scanOutbox(t.queryRow(qGetOutboxByDedupe, e.Dedupe))
-			if gerr != nil {
-				return fmt.Errorf("enqueue outbox entry %q: read the stored one: %w", e.Dedupe, classify(gerr))
-			}
-			*e = *stored
-			continue
-		}
 		if err != nil {
 			return fmt.Errorf("enqueue %s of %s/%s to %s: %w", e.Kind, e.Bucket, e.Key, e.Destination, classify(err))
 		}
 	}
 	return nil
+}
+
+func (t *tx) ReserveOutboxIDs(n int) (int64, error) {
+	if n < 1 {
+		return 0, fmt.Errorf("reserve %d outbox ids: want at least one", n)
+	}
+	if _, err := t.exec(qSeedOutboxSequence); err != nil {
+		return 0, fmt.Errorf("reserve outbox ids: %w", err)
+	}
+	var last int64
+	if err := t.queryRow(qReserveOutboxIDs, n).Scan(&last); err != nil {
+		return 0, fmt.Errorf("reserve %d outbox ids: %w", n, err)
+	}
+	return last - int64(n) + 1, nil
 }
 
 // ClaimOutbox shares the limit between the destinations with pending
@@ -351,17 +358,13 @@ func scanOutboxRows(rows interface {
 func scanOutbox(s scanner) (*meta.OutboxEntry, error) {
 	var (
 		e                                    meta.OutboxEntry
-		dedupe                               *string
 		state                                string
 		next, leaseExpires, created, updated int64
 	)
-	err := s.Scan(&e.ID, &e.Kind, &e.Destination, &e.Bucket, &e.Key, &e.VersionID, &e.Payload, &dedupe, &state,
+	err := s.Scan(&e.ID, &e.Kind, &e.Destination, &e.Bucket, &e.Key, &e.VersionID, &e.Payload, &state,
 		&e.Attempts, &next, &e.LastError, &e.LeaseOwner, &leaseExpires, &created, &updated)
 	if err != nil {
 		return nil, err
-	}
-	if dedupe != nil {
-		e.Dedupe = *dedupe
 	}
 	e.State = meta.OutboxState(state)
 	e.NextAttempt = fromNanos(next)

@@ -186,6 +186,7 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 	}{
 		{qListLatestAfterBounded, []any{"b", "a", "b", 10}, "versions_current"},
 		{qListLatestFrom, []any{"b", "", 10}, "versions_current"},
+		{qListLatestKeysAfterBounded, []any{"b", "a", "b", 10}, "COVERING INDEX versions_current"},
 		{qListVersionsAfterBounded, []any{"b", "a", "b", 10}, "versions_by_key"},
 		{qListKeyVersionsBefore, []any{"b", "k", 5, 10}, "versions_by_key"},
 		{qGetLatest, []any{"b", "k"}, "versions_latest"},

@@ -21,6 +21,7 @@ var statements = []string{
 	qMarkLatest, qUnmarkOthers, qUnmarkAll, qSetVersionTags, qHasVersions,
 	// list.go
 	qListLatestFrom, qListLatestFromBounded, qListLatestAfter, qListLatestAfterBounded,
+	qListLatestKeysFrom, qListLatestKeysFromBounded, qListLatestKeysAfter, qListLatestKeysAfterBounded,
 	qListKeyVersionsBefore, qListVersionsFrom, qListVersionsFromBounded,
 	qListVersionsAfter, qListVersionsAfterBounded,
 	// upload.go
@@ -54,7 +55,7 @@ var statements = []string{
 	qListAllNotificationGrants, qDeleteUserNotificationGrants,
 	qSetBucketNotification, qDeleteBucketNotifyTargets, qAddBucketNotifyTarget, qBucketsNotifyingTarget,
 	// outbox.go
-	qEnqueueOutbox, qGetOutboxByDedupe, qGetOutbox, qNextOutboxDestination, qClaimOutboxDestination,
+	qEnqueueOutbox, qGetOutbox, qSeedOutboxSequence, qReserveOutboxIDs, qNextOutboxDestination, qClaimOutboxDestination,
 	qLeaseOutbox, qSettleOutbox, qOutboxExists, qPurgeOutbox, qDeleteBucketOutbox,
 	qListBucketOutbox, qListOutbox, qCountBucketOutbox, qCountOutbox,
 	// replication_version.go

@@ -127,8 +127,13 @@ func (s *sender) Send(ctx context.Context, m notify.Message) error {
 		return outbox.Unreachable(fmt.Errorf("webhook %s: %w", s.url, cause(err)))
 	}
 	defer resp.Body.Close()
-	answer, _ := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // so the connection is reused
+	// Read what is left (a little, bounded) so that the connection is
+	// reused; keep the start of a refusal for its reason.
+	var answer []byte
+	if resp.StatusCode/100 != 2 {
+		answer, _ = io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode/100 == 2 {
 		return nil
 	}

@@ -21,9 +21,6 @@ CREATE TABLE outbox (
 	version_id    TEXT    NOT NULL DEFAULT '',
 	-- The delivery's own document (NULL when it needs none).
 	payload       BLOB,
-	-- NULL, or a key that makes the entry unique (UNIQUE ignores NULLs in
-	-- both SQLite and PostgreSQL).
-	dedupe        TEXT    UNIQUE,
 	state         TEXT    NOT NULL DEFAULT 'PENDING',
 	attempts      INTEGER NOT NULL DEFAULT 0,
 	next_attempt  INTEGER NOT NULL DEFAULT 0,
