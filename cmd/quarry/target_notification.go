@@ -182,7 +182,7 @@ func printNotificationTable(w io.Writer, targets []mapiclient.NotificationTarget
 	for i := range targets {
 		t := &targets[i]
 		auth := "none"
-		if t.HasAuthorization {
+		if t.HasAuthHeader {
 			auth = "set"
 		}
 		v := notificationView(t)

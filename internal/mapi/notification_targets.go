@@ -29,7 +29,7 @@ type notificationTargetJSON struct {
 	Name               string `json:"name"`
 	Type               string `json:"type"`
 	Endpoint           string `json:"endpoint"`
-	HasAuthorization   bool   `json:"hasAuthorization"`
+	HasAuthHeader   bool   `json:"hasAuthHeader"`
 	InsecureSkipVerify bool   `json:"insecureSkipVerify"`
 
 	Owner    *targetUserJSON   `json:"owner,omitempty"`
@@ -40,7 +40,7 @@ type notificationTargetJSON struct {
 func newNotificationTargetJSON(info *notify.TargetInfo) notificationTargetJSON {
 	t := &info.NotificationTarget
 	out := notificationTargetJSON{ARN: t.ARN, Name: t.Name, Type: t.Type, Endpoint: t.Endpoint,
-		HasAuthorization: info.HasSecret, InsecureSkipVerify: t.InsecureSkipVerify}
+		HasAuthHeader: info.HasSecret, InsecureSkipVerify: t.InsecureSkipVerify}
 	if !info.Managed {
 		return out
 	}
@@ -59,7 +59,7 @@ type createNotificationTargetRequest struct {
 	Name               string   `json:"name"`
 	Type               string   `json:"type"`
 	Endpoint           string   `json:"endpoint"`
-	Authorization      string   `json:"authorization"`
+	Authorization      string   `json:"authHeader"`
 	InsecureSkipVerify bool     `json:"insecureSkipVerify"`
 	Users              userRefs `json:"users"`
 	AllUsers           bool     `json:"allUsers"`

@@ -39,7 +39,7 @@ func TestANotificationTargetIsCreatedListedTestedAndDeleted(t *testing.T) {
 	h := newHarness(t)
 	recv := newHookReceiver(t, http.StatusNoContent)
 	const secret = "Bearer hook-secret-7f3a"
-	body := fmt.Sprintf(`{"name":"events","endpoint":%q,"authorization":%q}`, recv.srv.URL+"/quarry", secret)
+	body := fmt.Sprintf(`{"name":"events","endpoint":%q,"authHeader":%q}`, recv.srv.URL+"/quarry", secret)
 
 	r := h.call("admin", "notification_target/create", body)
 	wantOK(t, r)
@@ -50,7 +50,7 @@ func TestANotificationTargetIsCreatedListedTestedAndDeleted(t *testing.T) {
 	}
 	owner := map[string]any{"id": map[string]any{"id": h.ids["admin"]}, "username": "admin"}
 	want := map[string]any{"arn": arn, "name": "events", "type": "webhook", "endpoint": recv.srv.URL + "/quarry",
-		"hasAuthorization": true, "insecureSkipVerify": false, "owner": owner, "allUsers": false, "users": []any{}}
+		"hasAuthHeader": true, "insecureSkipVerify": false, "owner": owner, "allUsers": false, "users": []any{}}
 	if got := r.get("target"); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("target = %v, want exactly %v", got, want)
 	}

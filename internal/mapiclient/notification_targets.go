@@ -16,7 +16,7 @@ type NotificationTarget struct {
 	Name               string `json:"name"`
 	Type               string `json:"type"`
 	Endpoint           string `json:"endpoint"`
-	HasAuthorization   bool   `json:"hasAuthorization"`
+	HasAuthHeader   bool   `json:"hasAuthHeader"`
 	InsecureSkipVerify bool   `json:"insecureSkipVerify"`
 	// Owner, AllUsers and Users are sent only to its owner and admins.
 	Owner    *TargetUser  `json:"owner,omitempty"`
@@ -56,7 +56,7 @@ type CreateNotificationTargetRequest struct {
 	Endpoint string `json:"endpoint"`
 	// Authorization is sent as the Authorization header of every event;
 	// stored encrypted, never returned.
-	Authorization      string   `json:"authorization,omitempty"`
+	Authorization      string   `json:"authHeader,omitempty"`
 	InsecureSkipVerify bool     `json:"insecureSkipVerify,omitempty"`
 	Users              []string `json:"users,omitempty"`
 	AllUsers           bool     `json:"allUsers,omitempty"`

@@ -424,13 +424,13 @@ func TestTheCLIManagesNotificationTargets(t *testing.T) {
 		Targets []struct {
 			ARN              string `json:"arn"`
 			Name             string `json:"name"`
-			HasAuthorization bool   `json:"hasAuthorization"`
+			HasAuthHeader bool   `json:"hasAuthHeader"`
 		} `json:"targets"`
 	}
 	admin.jsonOf(&listed, "target", "notification", "list")
 	arn := ""
 	for _, tg := range listed.Targets {
-		if tg.Name == name && tg.HasAuthorization {
+		if tg.Name == name && tg.HasAuthHeader {
 			arn = tg.ARN
 		}
 	}

@@ -54,9 +54,9 @@ func (Type) Check(in notify.TargetInput) error {
 	case u.Opaque != "" || u.Hostname() == "":
 		return fmt.Errorf("endpoint %q has no host", endpoint)
 	case u.User != nil:
-		return fmt.Errorf("endpoint %q must not hold credentials: give them as the authorization value", endpoint)
+		return fmt.Errorf("endpoint %q must not hold credentials: give them as the authorization header value (authHeader)", endpoint)
 	case u.RawQuery != "" || u.ForceQuery:
-		return fmt.Errorf("endpoint %q must not hold a query: give a secret as the authorization value", endpoint)
+		return fmt.Errorf("endpoint %q must not hold a query: give a secret as the authorization header value (authHeader)", endpoint)
 	case u.Fragment != "" || strings.HasSuffix(endpoint, "#"):
 		return fmt.Errorf("endpoint %q must not hold a fragment", endpoint)
 	case strings.HasSuffix(u.Host, ":"):
@@ -104,6 +104,9 @@ type sender struct {
 	client        *http.Client
 }
 
+// jsonType is the Content-Type of every event.
+var jsonType = []string{"application/json"}
+
 // maxAnswer is how much of a refusal's body is kept for its reason.
 const maxAnswer = 256
 
@@ -114,10 +117,10 @@ func (s *sender) Send(ctx context.Context, m notify.Message) error {
 	if err != nil {
 		return outbox.Permanent(fmt.Errorf("webhook request: %w", err))
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(EventIDHeader, m.ID)
+	// Keys already in canonical form: no canonicalising per request.
+	req.Header = http.Header{"Content-Type": jsonType, EventIDHeader: {m.ID}}
 	if s.authorization != "" {
-		req.Header.Set("Authorization", s.authorization)
+		req.Header["Authorization"] = []string{s.authorization}
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
