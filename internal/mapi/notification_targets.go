@@ -29,7 +29,7 @@ type notificationTargetJSON struct {
 	Name               string `json:"name"`
 	Type               string `json:"type"`
 	Endpoint           string `json:"endpoint"`
-	HasAuthHeader   bool   `json:"hasAuthHeader"`
+	HasAuthHeader      bool   `json:"hasAuthHeader"`
 	InsecureSkipVerify bool   `json:"insecureSkipVerify"`
 
 	Owner    *targetUserJSON   `json:"owner,omitempty"`

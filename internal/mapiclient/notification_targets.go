@@ -16,7 +16,7 @@ type NotificationTarget struct {
 	Name               string `json:"name"`
 	Type               string `json:"type"`
 	Endpoint           string `json:"endpoint"`
-	HasAuthHeader   bool   `json:"hasAuthHeader"`
+	HasAuthHeader      bool   `json:"hasAuthHeader"`
 	InsecureSkipVerify bool   `json:"insecureSkipVerify"`
 	// Owner, AllUsers and Users are sent only to its owner and admins.
 	Owner    *TargetUser  `json:"owner,omitempty"`

@@ -98,30 +98,12 @@ type harness struct {
 	recv  *receiver
 	drain *outbox.Drainer
 	arn   string
-	sig   *drainSignals
-}
-
-type drainSignals struct {
-	mu     sync.Mutex
-	counts map[string]int
-}
-
-func (s *drainSignals) record(event, _ string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.counts[event]++
-}
-
-func (s *drainSignals) count(event string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counts[event]
 }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func newHarness(t *testing.T) *harness {
-	h := &harness{Harness: jobtest.New(t), recv: newReceiver(t), sig: &drainSignals{counts: map[string]int{}}}
+	h := &harness{Harness: jobtest.New(t), recv: newReceiver(t)}
 	h.svc = notify.NewService(notify.ServiceConfig{Meta: h.Meta, Sealer: storetest.Sealer(t),
 		Types: map[string]notify.TargetType{"webhook": webhook.Type{Timeout: 2 * time.Second}}, Logger: quiet()})
 	h.Objects = object.New(object.Config{Meta: h.Meta, Blobs: h.Blobs, Events: h.svc, Logger: quiet(),
@@ -155,7 +137,7 @@ func (h *harness) startDrainer(maxAttempts int) (stop func()) {
 	h.drain = outbox.New(outbox.Config{
 		Meta: h.Meta, Deliveries: map[string]outbox.Delivery{notify.OutboxKind: h.svc.Delivery()},
 		Poll: 10 * time.Millisecond, BackoffBase: 10 * time.Millisecond, BackoffMax: 20 * time.Millisecond,
-		MaxAttempts: maxAttempts, InstanceID: "drainer", Logger: quiet(), Signal: h.sig.record,
+		MaxAttempts: maxAttempts, InstanceID: "drainer", Logger: quiet(),
 	})
 	ctx, cancel := context.WithCancel(h.Ctx)
 	done := make(chan struct{})

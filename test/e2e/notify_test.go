@@ -31,11 +31,10 @@ func runChanges(t *testing.T, n *notifySetup, changes []change) {
 	seen := len(n.Recv.got())
 	for _, c := range changes {
 		c.do(t, n)
-		var got []eventRecord
 		if len(c.want) > 0 {
-			got = n.Recv.waitFor(t, seen+len(c.want))
+			n.Recv.waitFor(t, seen+len(c.want))
 		}
-		got = n.Recv.settle(t, 300*time.Millisecond)[seen:]
+		got := n.Recv.settle(t, 300*time.Millisecond)[seen:]
 		want := slices.Clone(c.want)
 		slices.Sort(want)
 		if !slices.Equal(labels(got), want) {
@@ -393,8 +392,8 @@ func TestEventsPendingWhenQuarryIsKilledAreDeliveredAfterTheRestart(t *testing.T
 	}
 	n.Recv.up()
 	n.Srv.Restart(t)
-	got := n.Recv.waitFor(t, 30)
-	got = n.Recv.settle(t, 500*time.Millisecond)
+	n.Recv.waitFor(t, 30)
+	got := n.Recv.settle(t, 500*time.Millisecond)
 	seen := map[string]bool{}
 	var unique []eventRecord
 	for _, r := range got {
@@ -422,8 +421,8 @@ func TestTheCLIManagesNotificationTargets(t *testing.T) {
 	}
 	var listed struct {
 		Targets []struct {
-			ARN              string `json:"arn"`
-			Name             string `json:"name"`
+			ARN           string `json:"arn"`
+			Name          string `json:"name"`
 			HasAuthHeader bool   `json:"hasAuthHeader"`
 		} `json:"targets"`
 	}
