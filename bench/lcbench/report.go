@@ -91,7 +91,11 @@ func printResults(w io.Writer, r Results) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "\ts\tobjects/s\tblobs freed after s\tserver CPU s\t")
 	row := func(name string, s Side) {
-		fmt.Fprintf(tw, "%s\t%.2f\t%.0f\t%.2f\t%.2f\t\n", name, s.Seconds, s.ObjectsPerSecond, s.FreedSeconds, s.ServerCPUSeconds)
+		freed := fmt.Sprintf("%.2f", s.FreedSeconds)
+		if c.Versioned {
+			freed = "-" // delete markers free nothing
+		}
+		fmt.Fprintf(tw, "%s\t%.2f\t%.0f\t%s\t%.2f\t\n", name, s.Seconds, s.ObjectsPerSecond, freed, s.ServerCPUSeconds)
 	}
 	row("LIFECYCLE_UPDATE", r.Job)
 	row(fmt.Sprintf("DeleteObjects, %d keys, %s", c.KeysPerDelete, calls(c.Conc)), r.Baseline)
