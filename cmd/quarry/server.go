@@ -16,9 +16,10 @@ import (
 
 func newServerCmd() *cobra.Command {
 	var (
-		cfg       server.Config
-		logFormat string
-		logLevel  string
+		cfg           server.Config
+		logFormat     string
+		logLevel      string
+		lifecycleScan bool
 	)
 	cmd := &cobra.Command{
 		Use:   "server",
@@ -36,6 +37,8 @@ Every flag can also be set by the environment variable shown; a flag wins.`,
 				return err
 			}
 			cfg.Logger = logger
+			cfg.NoLifecycleScan = !lifecycleScan
+			cfg.Version = version
 			privateUmask()
 			cfg.Stdout = cmd.OutOrStdout()
 			cfg.Root = auth.RootConfig{
@@ -65,6 +68,9 @@ Every flag can also be set by the environment variable shown; a flag wins.`,
 	f.DurationVar(&cfg.OutboxBackoff, "outbox-backoff", time.Second, "delay after a first failed attempt, doubled per attempt (with jitter)")
 	f.DurationVar(&cfg.OutboxBackoffMax, "outbox-backoff-max", 5*time.Minute, "longest delay between attempts")
 	f.DurationVar(&cfg.OutboxRetention, "outbox-retention", 24*time.Hour, "how long delivered events and finished copies are kept in the outbox")
+	f.DurationVar(&cfg.LifecycleDay, "lifecycle-day", 24*time.Hour, "length of a lifecycle day: the scanner applies lifecycle rules once a day, and rules' Days count in it (shorten for tests and demos)")
+	f.BoolVar(&lifecycleScan, "lifecycle-scan", true, "run the background lifecycle scanner on this node")
+	f.DurationVar(&cfg.EventRetention, "event-retention", 30*24*time.Hour, "how long the event log (audit log) keeps events")
 	f.DurationVar(&cfg.AccessTokenTTL, "access-token-ttl", 300*time.Second, "lifetime of MAPI access tokens")
 	f.DurationVar(&cfg.RefreshTokenTTL, "refresh-token-ttl", 1800*time.Second, "lifetime of MAPI refresh tokens")
 	f.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "serve /metrics without a bearer token")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -38,7 +39,7 @@ use it. Users see only the targets they may use.`,
 	cmd.AddCommand(
 		newTargetAddCmd(g),
 		newTargetListCmd(g),
-		newAccessCmd(g, "replication target", `A bucket whose owner loses the grant stops replicating to the target: each
+		newAccessCmd(g, `A bucket whose owner loses the grant stops replicating to the target: each
 new copy fails with the reason, and nothing is written there.`, replicationAccess{}),
 		newTargetRmCmd(g),
 		newTargetTestCmd(g),
@@ -50,11 +51,17 @@ func newTargetAddCmd(g *globalFlags) *cobra.Command {
 	var (
 		req         mapiclient.CreateReplicationTargetRequest
 		secretStdin bool
+		noTest      bool
 	)
 	cmd := &cobra.Command{
-		Use:   "add --name N --endpoint URL --bucket B --access-key AK (--secret-key SK | --secret-key-stdin) [--region R] [--insecure-skip-verify] [--grant USER,... | --grant-all]",
-		Short: "Add a replication target; prints its ARN",
-		Args:  cobra.NoArgs,
+		Use:   "add --name N --endpoint URL --bucket B --access-key AK (--secret-key SK | --secret-key-stdin) [--region R] [--insecure-skip-verify] [--grant USER,... | --grant-all] [--no-test]",
+		Short: "Add a replication target, tested first; prints its ARN",
+		Long: `Add a replication target and test it as "target replication test" does: its
+endpoint must answer, accept the credentials and have the bucket. A target
+that fails the test is removed again, and the command says why and exits 1.
+With --no-test the target is kept untested (its endpoint may not be up
+yet), with a warning: test it later with "quarry target replication test NAME".`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			for _, f := range []struct{ flag, value string }{
 				{"--name", req.Name}, {"--endpoint", req.Endpoint}, {"--bucket", req.Bucket}, {"--access-key", req.AccessKey},
@@ -78,6 +85,11 @@ func newTargetAddCmd(g *globalFlags) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				if noTest {
+					fmt.Fprintf(cmd.ErrOrStderr(), "Warning: replication target %s was not tested; test it with quarry target replication test %s\n", t.Name, t.Name)
+				} else if err := testNewTarget(cmd.Context(), c, t); err != nil {
+					return err
+				}
 				if jsonOut {
 					return printJSON(cmd.OutOrStdout(), map[string]any{"target": t})
 				}
@@ -96,7 +108,29 @@ func newTargetAddCmd(g *globalFlags) *cobra.Command {
 	f.BoolVar(&req.InsecureSkipVerify, "insecure-skip-verify", false, "let the server accept any TLS certificate of the remote endpoint")
 	f.StringSliceVar(&req.Users, "grant", nil, "usernames of the users who may use the target besides you (admins only)")
 	f.BoolVar(&req.AllUsers, "grant-all", false, "let every user use the target (admins only)")
+	f.BoolVar(&noTest, "no-test", false, "keep the target without testing it (a warning says so)")
 	return cmd
+}
+
+// testNewTarget tests a target just added and, when the test fails,
+// removes it again: a target whose endpoint refuses its credentials or
+// lacks its bucket would only make every copy to it fail later.
+func testNewTarget(ctx context.Context, c *mapiclient.Client, t *mapiclient.ReplicationTarget) error {
+	testErr := c.TestReplicationTarget(ctx, t.ARN)
+	if testErr == nil {
+		return nil
+	}
+	var apiErr *mapiclient.APIError
+	if !errors.As(testErr, &apiErr) || apiErr.Status != http.StatusBadRequest {
+		// Not the test's verdict (the MAPI could not be asked): the
+		// target stays, since nothing says it is wrong.
+		return fmt.Errorf("replication target %s (%s) was added, but it could not be tested: %w", t.Name, t.ARN, explain(c, testErr))
+	}
+	if err := c.DeleteReplicationTarget(ctx, t.ARN); err != nil {
+		return fmt.Errorf("replication target %s failed its test (%v), and removing it again failed too: %w; remove it with quarry target replication rm %s",
+			t.Name, testErr, explain(c, err), t.ARN)
+	}
+	return fmt.Errorf("replication target %s was not added: %v (to keep it anyway, add it with --no-test)", t.Name, testErr)
 }
 
 // readSecretKey reads the secret key from the first line of in.
@@ -131,20 +165,64 @@ func newTargetListCmd(g *globalFlags) *cobra.Command {
 	}
 }
 
+// resolveTarget finds the ARN a command's argument means: an ARN as is,
+// else the name of a target of the kind the caller may use (exactly, or
+// else in any case). A name that several targets answer to is refused
+// with their ARNs.
+func resolveTarget(ctx context.Context, c *mapiclient.Client, kind targetKind, arg string) (string, error) {
+	if strings.HasPrefix(arg, "arn:") {
+		return arg, nil
+	}
+	targets, err := kind.list(ctx, c)
+	if err != nil {
+		return "", err
+	}
+	return targetNamed(targets, kind.noun(), arg)
+}
+
+// targetNamed picks the target named name among targets (of the kind
+// noun names).
+func targetNamed(targets []grantsView, noun, name string) (string, error) {
+	var exact, folded []string
+	for _, t := range targets {
+		switch {
+		case t.Name == name:
+			exact = append(exact, t.ARN)
+		case strings.EqualFold(t.Name, name):
+			folded = append(folded, t.ARN)
+		}
+	}
+	matches := exact
+	if len(matches) == 0 {
+		matches = folded
+	}
+	switch len(matches) {
+	case 0:
+		return "", fmt.Errorf("no %s named %q (quarry target %s list shows the names and ARNs you may use)", noun, name, strings.Fields(noun)[0])
+	case 1:
+		return matches[0], nil
+	}
+	return "", fmt.Errorf("%d %ss are named %q; give one of their ARNs: %s", len(matches), noun, name, strings.Join(matches, ", "))
+}
+
 func newTargetRmCmd(g *globalFlags) *cobra.Command {
 	return &cobra.Command{
-		Use:   "rm ARN",
+		Use:   "rm NAME|ARN",
 		Short: "Remove a replication target that no bucket's replication configuration names",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withClient(func(c *mapiclient.Client, jsonOut bool) error {
-				if err := c.DeleteReplicationTarget(cmd.Context(), args[0]); err != nil {
+				arn, err := resolveTarget(cmd.Context(), c, replicationAccess{}, args[0])
+				if err != nil {
+					return err
+				}
+				if err := c.DeleteReplicationTarget(cmd.Context(), arn); err != nil {
 					return err
 				}
 				if jsonOut {
 					return printJSON(cmd.OutOrStdout(), struct{}{})
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "Removed replication target %s\n", args[0])
+				fmt.Fprintf(cmd.OutOrStdout(), "Removed replication target %s\n", arn)
 				return nil
 			})
 		},
@@ -153,14 +231,18 @@ func newTargetRmCmd(g *globalFlags) *cobra.Command {
 
 func newTargetTestCmd(g *globalFlags) *cobra.Command {
 	return &cobra.Command{
-		Use:   "test ARN",
+		Use:   "test NAME|ARN",
 		Short: "Check that a target's endpoint answers, accepts its credentials and has its bucket",
 		Long: `Check that a target's endpoint answers, accepts its credentials and has
 its bucket. Prints "ok", or the server's reason and exits 1.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withClient(func(c *mapiclient.Client, jsonOut bool) error {
-				if err := c.TestReplicationTarget(cmd.Context(), args[0]); err != nil {
+				arn, err := resolveTarget(cmd.Context(), c, replicationAccess{}, args[0])
+				if err != nil {
+					return err
+				}
+				if err := c.TestReplicationTarget(cmd.Context(), arn); err != nil {
 					return err
 				}
 				if jsonOut {
@@ -238,14 +320,19 @@ type grantsView struct {
 	JSON any
 }
 
-// targetKind is what the access command needs of one kind of target.
+// targetKind is what the commands shared by both kinds of target need of
+// one kind.
 type targetKind interface {
+	// noun names the kind in messages ("replication target").
+	noun() string
 	list(ctx context.Context, c *mapiclient.Client) ([]grantsView, error)
 	update(ctx context.Context, c *mapiclient.Client, arn string, access mapiclient.TargetAccess) (grantsView, error)
 }
 
-// replicationAccess is the access command's view of replication targets.
+// replicationAccess is the shared commands' view of replication targets.
 type replicationAccess struct{}
+
+func (replicationAccess) noun() string { return "replication target" }
 
 func replicationView(t *mapiclient.ReplicationTarget) grantsView {
 	return grantsView{ARN: t.ARN, Name: t.Name, Owner: t.Owner, AllUsers: t.AllUsers, Users: t.Users, JSON: t}
@@ -271,12 +358,13 @@ func (replicationAccess) update(ctx context.Context, c *mapiclient.Client, arn s
 	return replicationView(t), nil
 }
 
-// newAccessCmd is the access command of one kind of target (noun names
-// it); effect says what losing a grant does.
-func newAccessCmd(g *globalFlags, noun, effect string, kind targetKind) *cobra.Command {
+// newAccessCmd is the access command of one kind of target; effect says
+// what losing a grant does.
+func newAccessCmd(g *globalFlags, effect string, kind targetKind) *cobra.Command {
 	var f accessFlags
+	noun := kind.noun()
 	cmd := &cobra.Command{
-		Use:   "access ARN [--grant USER,...] [--revoke USER,...] [--grant-all | --revoke-all]",
+		Use:   "access NAME|ARN [--grant USER,...] [--revoke USER,...] [--grant-all | --revoke-all]",
 		Short: "Show or change who may use a " + noun,
 		Long: `Show who may use a ` + noun + `, or change it (the target's owner or
 an admin; only admins may grant a target to other users).
@@ -295,6 +383,11 @@ an admin; only admins may grant a target to other users).
 				targets, err := kind.list(cmd.Context(), c)
 				if err != nil {
 					return err
+				}
+				if !strings.HasPrefix(arn, "arn:") {
+					if arn, err = targetNamed(targets, noun, arn); err != nil {
+						return err
+					}
 				}
 				var t *grantsView
 				for i := range targets {

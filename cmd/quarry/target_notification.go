@@ -27,7 +27,7 @@ may use it. Users see only the targets they may use.`,
 	cmd.AddCommand(
 		newNotificationAddCmd(g),
 		newNotificationListCmd(g),
-		newAccessCmd(g, "notification target", `A bucket whose owner loses the grant stops sending the target events: each
+		newAccessCmd(g, `A bucket whose owner loses the grant stops sending the target events: each
 new event fails with the reason, and nothing is sent.`, notificationAccess{}),
 		newNotificationRmCmd(g),
 		newNotificationTestCmd(g),
@@ -149,8 +149,10 @@ func newNotificationTestCmd(g *globalFlags) *cobra.Command {
 	}
 }
 
-// notificationAccess is the access command's view of notification targets.
+// notificationAccess is the shared commands' view of notification targets.
 type notificationAccess struct{}
+
+func (notificationAccess) noun() string { return "notification target" }
 
 func notificationView(t *mapiclient.NotificationTarget) grantsView {
 	return grantsView{ARN: t.ARN, Name: t.Name, Owner: t.Owner, AllUsers: t.AllUsers, Users: t.Users, JSON: t}

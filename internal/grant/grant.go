@@ -240,3 +240,19 @@ func Label(id int64, username string) string {
 	}
 	return fmt.Sprintf("user #%d", id)
 }
+
+// Text says in words who besides the owner and admins may use a resource,
+// for the event log: "usable by its owner, admins and alice, bob".
+func (g Grants) Text() string {
+	switch {
+	case g.AllUsers:
+		return "usable by every user"
+	case len(g.Users) == 0:
+		return "usable by its owner and admins only"
+	}
+	names := make([]string, len(g.Users))
+	for i, u := range g.Users {
+		names[i] = Label(u.ID, u.Username)
+	}
+	return "usable by its owner, admins and " + strings.Join(names, ", ")
+}

@@ -176,6 +176,11 @@ func (e *Engine) releaseOnStop() bool {
 	return e.cfg.ReleaseOnStop == nil || *e.cfg.ReleaseOnStop
 }
 
+// Wake tells the engine a job may be waiting (one created by another
+// component of this process), so an idle worker looks at once instead of at
+// its next poll.
+func (e *Engine) Wake() { e.wakeWorker() }
+
 // wakeWorker nudges one idle worker without blocking; a nudge already
 // pending is enough.
 func (e *Engine) wakeWorker() {

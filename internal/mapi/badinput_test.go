@@ -31,6 +31,9 @@ func TestEveryEndpointRefusesBadBodies(t *testing.T) {
 			continue
 		}
 		for _, tt := range commonBadBodies {
+			if (rawBodyRoute(route.Name) || notImplementedRoute(route.Name)) && tt.wantStatus != 413 {
+				continue // they read no JSON; only the size limit holds
+			}
 			t.Run(route.Name+"/"+tt.name, func(t *testing.T) {
 				r := h.send(h.request(route.Path, bearer, x, x, strings.NewReader(tt.body)))
 				wantError(t, r, tt.wantStatus, tt.wantCode, tt.wantMsg)
@@ -119,8 +122,12 @@ func TestEndpointsWithOptionalFieldsTakeAnEmptyBodyAndIgnoreUnknownFields(t *tes
 		case "jobs/create", "jobs/status", "jobs/cancel", "jobs/failures", "user/create", "user/delete",
 			"replication_target/create", "replication_target/delete", "replication_target/test",
 			"replication_target/update_access", "notification_target/create", "notification_target/delete",
-			"notification_target/test", "notification_target/update_access":
+			"notification_target/test", "notification_target/update_access",
+			"serial_number/set", "user/lookup", "certificates/get", "certificates/delete", "s3_encryption/set":
 			continue // required fields
+		}
+		if rawBodyRoute(name) || notImplementedRoute(name) {
+			continue
 		}
 		bodies := []string{"", "  ", "{}", `{"someFutureField": [1, {"x": null}]}`, "null"}
 		if name == "user/revoke_credentials" {
@@ -157,8 +164,10 @@ func TestAdminEndpointsAreForbiddenToUsers(t *testing.T) {
 func TestUnknownPathsAndWrongMethodsAnswerJSON(t *testing.T) {
 	h := newHarness(t)
 	r := h.call("alice", "jobs/explode", `{}`)
-	wantError(t, r, 404, CodeNotFound)
-	req, _ := http.NewRequest(http.MethodGet, h.srv.URL+"/mapi/v1/jobs/create", nil)
+	wantError(t, r, 501, CodeNotImplemented, "/mapi/v1/jobs/explode is not implemented by Quarry")
+	req, _ := http.NewRequest(http.MethodGet, h.srv.URL+"/elsewhere", nil)
+	wantError(t, h.send(req), 404, CodeNotFound)
+	req, _ = http.NewRequest(http.MethodGet, h.srv.URL+"/mapi/v1/jobs/create", nil)
 	r = h.send(req)
 	wantError(t, r, 405, CodeMethodNotAllowed)
 	if r.header.Get("Allow") != http.MethodPost {
@@ -168,4 +177,10 @@ func TestUnknownPathsAndWrongMethodsAnswerJSON(t *testing.T) {
 	wantError(t, h.send(req), 405, CodeMethodNotAllowed)
 	req, _ = http.NewRequest(http.MethodGet, h.srv.URL+TokenPath, nil)
 	wantError(t, h.send(req), 405, CodeMethodNotAllowed)
+}
+
+// rawBodyRoute says whether a route takes a body that is not JSON (a file
+// sent as it is, as the vendor's clients send it).
+func rawBodyRoute(name string) bool {
+	return name == "certificates/add" || name == "license/add"
 }

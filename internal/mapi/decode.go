@@ -37,10 +37,10 @@ func decodeJSON(body []byte, v any) error {
 
 // decodeStrictJSON is decodeJSON for the calls that delete or revoke
 // something (user/revoke_credentials, user/delete, jobs/cancel,
-// replication_target/delete): there a field Quarry does not know is a 400
-// naming it. Ignoring it would carry out a wider request than the caller
-// meant (revoke_credentials without its "id" revokes the caller's own
-// keys).
+// replication_target/delete, certificates/delete): there a field Quarry
+// does not know is a 400 naming it. Ignoring it would carry out a wider
+// request than the caller meant (revoke_credentials without its "id"
+// revokes the caller's own keys).
 func decodeStrictJSON(body []byte, v any) error {
 	return decode(body, v, true)
 }

@@ -23,6 +23,7 @@ const (
 	CodeConflict         = "CONFLICT"
 	CodePayloadTooLarge  = "PAYLOAD_TOO_LARGE"
 	CodeInternal         = "INTERNAL"
+	CodeNotImplemented   = "NOT_IMPLEMENTED"
 )
 
 // unauthorizedMessage is the vendor's wording for every 401.
@@ -63,6 +64,10 @@ func notFound(format string, args ...any) *apiError {
 
 func conflict(format string, args ...any) *apiError {
 	return &apiError{Status: http.StatusConflict, Code: CodeConflict, Message: fmt.Sprintf(format, args...)}
+}
+
+func notImplemented(format string, args ...any) *apiError {
+	return &apiError{Status: http.StatusNotImplemented, Code: CodeNotImplemented, Message: fmt.Sprintf(format, args...)}
 }
 
 func internalError(requestID string) *apiError {

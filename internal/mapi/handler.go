@@ -1,5 +1,6 @@
 // Package mapi is Quarry's management API: the VSP One Object MAPI (jobs,
-// users, S3 credentials, identity, replication targets) over JSON, with
+// users, S3 credentials, identity, replication targets, TLS certificates,
+// and the rest of what the vendor's clients call) over JSON, with
 // its OAuth-style token endpoint, signed bearer tokens and double-submit
 // XSRF tokens. The wire contract is shared/spec/MAPI.md; openapi.json
 // describes it for tools.
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
@@ -36,19 +38,35 @@ type Config struct {
 	// Keys sign tokens; from LoadKeys, so that every node shares them.
 	Keys Keys
 	// Replication serves the replication_target endpoints; a handler
-	// without it does not route them (404, as any unknown path).
+	// without it does not route them (501, as any unknown MAPI path).
 	Replication ReplicationTargets
 	// Notifications serves the notification_target endpoints; a handler
 	// without it does not route them.
 	Notifications NotificationTargets
-	// Settings keeps the metrics token generation; a handler without it
-	// does not route metrics/token and metrics/revoke_tokens, and
-	// AuthorizeMetrics then takes admins' access tokens only.
+	// Certificates serves the certificates endpoints; a handler without
+	// it does not route them.
+	Certificates Certificates
+	// Encryption serves the s3_encryption endpoints; a handler without it
+	// does not route them.
+	Encryption Encryption
+	// Settings keeps the metrics token generation, the serial number and
+	// the namespace of users' UUIDs; a handler without it does not route
+	// metrics/token, metrics/revoke_tokens, serial_number/set, user/lookup
+	// and the Keycloak users listing, and AuthorizeMetrics then takes
+	// admins' access tokens only.
 	Settings meta.Store
+	// Events is the event log: system/events serves it, and refused
+	// logins are recorded in it. A handler without it does not route
+	// system/events (404) and records no logins.
+	Events *events.Log
 	// Region is what region/identity answers.
 	Region string
-	// Serial is what serial_number/get answers; from LoadSerial.
+	// Serial is what serial_number/get answers until serial_number/set
+	// stores another in Settings; from LoadSerial.
 	Serial string
+	// Version is Quarry's version, which galaxy/info reports ("dev" when
+	// empty).
+	Version string
 	// AccessTTL, RefreshTTL and CSRFTTL default to 300s, 1800s and 12h.
 	AccessTTL, RefreshTTL, CSRFTTL time.Duration
 	// Logger defaults to slog.Default().
@@ -72,6 +90,7 @@ type Handler struct {
 	routes []*endpoint
 	paths  map[string]*endpoint // every served path, /v1/ mirrors included
 	logins *loginThrottle
+	uuids  *userUUIDs // nil without Settings
 }
 
 // New returns a Handler. It panics if cfg.Keys are missing, a wiring
@@ -95,8 +114,14 @@ func New(cfg Config) *Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Version == "" {
+		cfg.Version = "dev"
+	}
 	h := &Handler{cfg: cfg, paths: make(map[string]*endpoint),
-		logins: newLoginThrottle(cfg.UserLogins, cfg.AddressLogins, cfg.Logger)}
+		logins: newLoginThrottle(cfg.UserLogins, cfg.AddressLogins, cfg.Logger, cfg.Events)}
+	if cfg.Settings != nil {
+		h.uuids = newUserUUIDs(cfg.Settings)
+	}
 	h.register()
 	return h
 }
@@ -111,54 +136,59 @@ func (h *Handler) Routes() []Route {
 	return out
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. Every refused or failed request is
+// logged once, when it ends (see logAccess).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w}
 	reqID := newRequestID()
 	rec.Header().Set("X-Request-Id", reqID)
+	acc := &accessEntry{}
+	r = r.WithContext(withAccess(withRequestID(r.Context(), reqID), acc))
 	op := "unmatched"
 	defer func() {
+		status := rec.statusCode()
+		h.logAccess(r, reqID, op, status, acc)
 		if h.cfg.Observe != nil {
-			h.cfg.Observe(op, rec.statusCode(), time.Since(start))
+			h.cfg.Observe(op, status, time.Since(start))
 		}
 	}()
 	defer h.recoverPanic(rec, r, reqID)
 
 	e := h.paths[r.URL.Path]
 	if e == nil {
-		writeError(rec, notFound("no such management endpoint: %s %s", r.Method, r.URL.Path))
+		if isMAPIPath(r.URL.Path) {
+			h.serveUnknown(rec, r)
+			return
+		}
+		writeError(rec, r, notFound("no such management endpoint: %s %s", r.Method, r.URL.Path))
 		return
 	}
 	op = e.Name
 	if r.Method != e.Method {
 		rec.Header().Set("Allow", e.Method)
-		writeError(rec, &apiError{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed,
+		writeError(rec, r, &apiError{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed,
 			Message: e.Path + " only answers " + e.Method})
 		return
 	}
-	if err := e.serve(rec, r.WithContext(withRequestID(r.Context(), reqID))); err != nil {
-		h.fail(rec, r, reqID, op, err)
+	if err := e.serve(rec, r); err != nil {
+		h.fail(rec, r, reqID, err)
 	}
 }
 
 // fail answers err: with its public form when it has one, otherwise (an
-// internal failure) with a generic 500 while the log keeps the cause.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, reqID, op string, err error) {
+// internal failure) with a generic 500 while the access log keeps the
+// cause.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, reqID string, err error) {
 	ae := publicError(err)
 	if ae == nil {
-		level := slog.LevelError
-		if r.Context().Err() != nil {
-			level = slog.LevelInfo // the client went away
-		}
-		h.cfg.Logger.Log(r.Context(), level, "mapi request failed",
-			"request_id", reqID, "op", op, "method", r.Method, "path", r.URL.Path, "err", err)
+		accessOf(r.Context()).err = err
 		ae = internalError(reqID)
 	}
 	if ae.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="vsp-object"`)
 	}
-	writeError(w, ae)
+	writeError(w, r, ae)
 }
 
 // recoverPanic turns a handler bug into a logged 500 instead of a dropped
@@ -173,7 +203,7 @@ func (h *Handler) recoverPanic(w *statusRecorder, r *http.Request, reqID string)
 	}
 	h.cfg.Logger.Error("mapi handler panicked", "request_id", reqID, "path", r.URL.Path, "panic", v)
 	if !w.wrote {
-		writeError(w, internalError(reqID))
+		writeError(w, r, internalError(reqID))
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
@@ -24,7 +25,9 @@ import (
 	"github.com/quarrylabs/quarry/internal/notify/webhook"
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/replication"
+	"github.com/quarrylabs/quarry/internal/sse"
 	"github.com/quarrylabs/quarry/internal/storetest"
+	"github.com/quarrylabs/quarry/internal/tlscert"
 	"github.com/quarrylabs/quarry/internal/usage"
 )
 
@@ -79,6 +82,7 @@ type harness struct {
 	users   *auth.Service
 	objects *object.Service
 	engine  *job.Engine
+	events  *events.Log
 	clock   *clock
 	logs    *syncBuffer
 
@@ -123,9 +127,18 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		Region: "eu-test-1", Logger: logger})
 	notifications := notify.NewService(notify.ServiceConfig{Meta: store, Sealer: sealer,
 		Types: map[string]notify.TargetType{"webhook": webhook.Type{}}, Region: "eu-test-1", Logger: logger})
+	certs := tlscert.New(tlscert.Config{Meta: store, Sealer: sealer, Logger: logger})
+	sseKeys := sse.NewKeyring(store, sealer)
+	if err := sseKeys.EnsureKey(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.events = events.New(events.Config{Meta: store, Logger: logger, Now: h.clock.Now})
 	cfg := Config{Users: users, Jobs: engine, Objects: objects, Replication: repl, Notifications: notifications,
-		Settings: store, Keys: keys, Region: "eu-test-1",
-		Serial: serial, Logger: logger, Now: h.clock.Now,
+		Certificates: certs,
+		Settings:     store, Keys: keys, Region: "eu-test-1", Version: "1.2.3-test",
+		Encryption: sse.NewService(store, sseKeys),
+		Events:     h.events,
+		Serial:     serial, Logger: logger, Now: h.clock.Now,
 		Observe: func(op string, status int, _ time.Duration) {
 			h.mu.Lock()
 			defer h.mu.Unlock()

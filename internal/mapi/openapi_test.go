@@ -78,8 +78,14 @@ func TestEveryMAPIRouteIsServedUnderV1Too(t *testing.T) {
 		}
 		mirror := mirrorPath + strings.TrimPrefix(rt.Path, basePath)
 		t.Run(mirror, func(t *testing.T) {
-			// An admin with a malformed body: the route answers 400, not 404.
+			// An admin with a malformed body: the route answers 400 (501 for
+			// the endpoints Quarry does not implement, which read no body),
+			// never 404.
 			r := h.send(h.request(mirror, h.token("admin"), x, x, strings.NewReader("{")))
+			if notImplementedRoute(rt.Name) {
+				wantError(t, r, 501, CodeNotImplemented)
+				return
+			}
 			wantError(t, r, 400, CodeInvalidRequest)
 		})
 	}
@@ -97,4 +103,15 @@ func TestTheEmbeddedDocumentIsValidJSON(t *testing.T) {
 	if err := json.Unmarshal(OpenAPI(), &doc); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func notImplementedRoute(name string) bool {
+	for _, group := range [][]string{kmipEndpoints, storageClassEndpoints, faultDomainEndpoints} {
+		for _, n := range group {
+			if n == name {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -3,9 +3,11 @@ package mapi
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 )
 
 // Path prefixes: the canonical base and the mirror the vendor's reference
@@ -40,10 +42,12 @@ type endpoint struct {
 	serve func(w http.ResponseWriter, r *http.Request) error
 }
 
-// call is a JSON endpoint's request: the authenticated caller and the body.
+// call is a JSON endpoint's request: the authenticated caller, the body
+// and the host the request was sent to (its Host header).
 type call struct {
 	p    auth.Principal
 	body []byte
+	host string
 }
 
 // jsonFunc serves a JSON endpoint: it returns the 200 body or an error.
@@ -68,14 +72,29 @@ func (h *Handler) register() {
 	h.addJSON("user/revoke_credentials", anyUser, h.revokeCredentials)
 	h.addJSON("serial_number/get", anyUser, h.serialNumber)
 	h.addJSON("region/identity", anyUser, h.regionIdentity)
+	h.addJSONMethod(http.MethodGet, "galaxy/info", anyUser, h.galaxyInfo)
+	h.addJSON("license/list", anyUser, h.listLicenses)
+	h.addJSON("license/add", adminOnly, h.addLicense)
 
 	h.addJSON("user/create", adminOnly, h.createUser)
 	h.addJSON("user/list", adminOnly, h.listUsers)
 	h.addJSON("user/delete", adminOnly, h.deleteUser)
 
 	if h.cfg.Settings != nil {
+		h.addJSON("serial_number/set", adminOnly, h.setSerialNumber)
+		h.addJSON("user/lookup", anyUser, h.lookupUser)
+		h.addRaw(http.MethodGet, KeycloakUsersPath, "keycloak/users", h.serveKeycloakUsers)
 		h.addJSON("metrics/token", adminOnly, h.createMetricsToken)
 		h.addJSON("metrics/revoke_tokens", adminOnly, h.revokeMetricsTokens)
+	}
+	if h.cfg.Encryption != nil {
+		h.addJSON("s3_encryption/get", adminOnly, h.getEncryption)
+		h.addJSON("s3_encryption/set", adminOnly, h.setEncryption)
+		h.addJSON("s3_encryption/rotate_key", adminOnly, h.rotateEncryptionKey)
+	}
+	if h.cfg.Events != nil {
+		h.addQuery("system/events", anyUser, h.listEvents(false))
+		h.addQuery("system/gms_events", anyUser, h.listEvents(true))
 	}
 	if h.cfg.Replication != nil {
 		// Any user: the service decides per target (its owner, its
@@ -93,6 +112,13 @@ func (h *Handler) register() {
 		h.addJSON("notification_target/delete", anyUser, h.deleteNotificationTarget)
 		h.addJSON("notification_target/test", anyUser, h.testNotificationTarget)
 	}
+	if h.cfg.Certificates != nil {
+		h.addJSON("certificates/list", adminOnly, h.listCertificates)
+		h.addJSON("certificates/get", adminOnly, h.getCertificate)
+		h.addJSON("certificates/add", adminOnly, h.addCertificate)
+		h.addJSON("certificates/delete", adminOnly, h.deleteCertificate)
+	}
+	h.registerNotImplemented()
 }
 
 // addRaw registers a route served by fn as is.
@@ -106,9 +132,49 @@ func (h *Handler) addRaw(method, path, name string, fn func(http.ResponseWriter,
 
 // addJSON registers POST /mapi/v1/<name> and its /v1/ mirror.
 func (h *Handler) addJSON(name string, who access, fn jsonFunc) {
+	h.addJSONMethod(http.MethodPost, name, who, fn)
+}
+
+// addJSONMethod is addJSON for another method: the vendor's clients GET a
+// few read-only endpoints (galaxy/info) with no body.
+func (h *Handler) addJSONMethod(method, name string, who access, fn jsonFunc) {
 	serve := func(w http.ResponseWriter, r *http.Request) error { return h.serveJSON(w, r, who, fn) }
-	h.addRaw(http.MethodPost, basePath+name, name, serve)
+	h.addRaw(method, basePath+name, name, serve)
 	h.paths[mirrorPath+name] = h.paths[basePath+name]
+}
+
+// addQuery registers GET /mapi/v1/<name> and its /v1/ mirror: a read
+// whose parameters are in the query string.
+func (h *Handler) addQuery(name string, who access, fn queryFunc) {
+	serve := func(w http.ResponseWriter, r *http.Request) error { return h.serveQuery(w, r, who, fn) }
+	h.addRaw(http.MethodGet, basePath+name, name, serve)
+	h.paths[mirrorPath+name] = h.paths[basePath+name]
+}
+
+// serveQuery runs the checks of a GET endpoint (authentication 401, then
+// role 403, then the query) and writes fn's answer. A GET changes
+// nothing, so it needs no XSRF token; one sent (the vendor's clients send
+// it on every call) is ignored. The query is parsed strictly: a malformed
+// escape is a 400, not a parameter silently dropped.
+func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, who access, fn queryFunc) error {
+	p, err := h.authenticate(r)
+	if err != nil {
+		return err
+	}
+	noteUser(r.Context(), p)
+	if who == adminOnly && !p.Admin() {
+		return forbidden("only an administrator may do this")
+	}
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return errBadQuery(err)
+	}
+	out, err := fn(events.WithActor(r.Context(), p.Actor()), &queryCall{p: p, query: query})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // serveJSON runs the checks every JSON endpoint shares, in the order the
@@ -119,6 +185,7 @@ func (h *Handler) serveJSON(w http.ResponseWriter, r *http.Request, who access, 
 	if err != nil {
 		return err
 	}
+	noteUser(r.Context(), p)
 	if r.Method == http.MethodPost {
 		if err := h.checkCSRF(r); err != nil {
 			return err
@@ -131,7 +198,9 @@ func (h *Handler) serveJSON(w http.ResponseWriter, r *http.Request, who access, 
 	if err != nil {
 		return err
 	}
-	out, err := fn(r.Context(), &call{p: p, body: body})
+	// The services record who changed what in the event log; those that
+	// take no principal read it from the context.
+	out, err := fn(events.WithActor(r.Context(), p.Actor()), &call{p: p, body: body, host: r.Host})
 	if err != nil {
 		return err
 	}

@@ -391,5 +391,5 @@ func TestAHandlerWithoutAReplicationServiceDoesNotRouteTargets(t *testing.T) {
 			t.Fatalf("%s is routed without a replication service", rt.Path)
 		}
 	}
-	wantError(t, h.call("admin", "replication_target/list", `{}`), 404, CodeNotFound)
+	wantError(t, h.call("admin", "replication_target/list", `{}`), 501, CodeNotImplemented, "replication_target/list")
 }

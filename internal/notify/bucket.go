@@ -40,7 +40,7 @@ func (s *Service) PutBucketNotification(ctx context.Context, p auth.Principal, b
 	// One transaction: a target cannot be deleted, nor its grant withdrawn,
 	// between the checks and the write.
 	return s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		b, err := usableBucket(tx, p, bucket)
+		b, err := object.UsableBucket(tx, p, bucket)
 		if err != nil {
 			return err
 		}
@@ -85,7 +85,7 @@ func ownerMayName(tx meta.Tx, ownerID int64, arn string) error {
 func (s *Service) GetBucketNotification(ctx context.Context, p auth.Principal, bucket string) (*Config, error) {
 	var raw []byte
 	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
-		b, err := usableBucket(tx, p, bucket)
+		b, err := object.UsableBucket(tx, p, bucket)
 		if err != nil {
 			return err
 		}
@@ -99,20 +99,4 @@ func (s *Service) GetBucketNotification(ctx context.Context, p auth.Principal, b
 		return &Config{}, nil
 	}
 	return DecodeConfig(raw)
-}
-
-// usableBucket returns the bucket if it exists and p may configure it,
-// with the object service's errors (NoSuchBucket before AccessDenied).
-func usableBucket(tx meta.Tx, p auth.Principal, name string) (*meta.Bucket, error) {
-	b, err := tx.GetBucket(name)
-	if errors.Is(err, meta.ErrNotFound) {
-		return nil, fmt.Errorf("bucket %q: %w", name, object.ErrNoSuchBucket)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get bucket %q: %w", name, err)
-	}
-	if !p.CanUse(b.OwnerID) {
-		return nil, fmt.Errorf("bucket %q: %w", name, object.ErrAccessDenied)
-	}
-	return b, nil
 }

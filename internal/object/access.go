@@ -8,10 +8,13 @@ import (
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
-// usableBucket returns the bucket if it exists and p may use it. Existence
+// UsableBucket returns the bucket if it exists and p may use it. Existence
 // is checked first: S3 answers NoSuchBucket for a missing bucket and
-// AccessDenied only for one that exists but belongs to someone else.
-func usableBucket(tx meta.Tx, p auth.Principal, name string) (*meta.Bucket, error) {
+// AccessDenied only for one that exists but belongs to someone else. It
+// runs in the caller's transaction, so that the bucket cannot change hands
+// between the check and the change it guards (bucket configurations use it
+// too).
+func UsableBucket(tx meta.Tx, p auth.Principal, name string) (*meta.Bucket, error) {
 	b, err := tx.GetBucket(name)
 	if errors.Is(err, meta.ErrNotFound) {
 		return nil, fmt.Errorf("bucket %q: %w", name, ErrNoSuchBucket)

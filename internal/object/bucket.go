@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
@@ -22,14 +23,15 @@ func (s *Service) CreateBucket(ctx context.Context, p auth.Principal, name strin
 		case !errors.Is(err, meta.ErrNotFound):
 			return fmt.Errorf("get bucket %q: %w", name, err)
 		}
-		err = tx.CreateBucket(&meta.Bucket{Name: name, OwnerID: p.UserID, CreatedAt: s.now()})
+		b := &meta.Bucket{Name: name, OwnerID: p.UserID, CreatedAt: s.now()}
+		err = tx.CreateBucket(b)
 		if errors.Is(err, meta.ErrExists) {
 			return fmt.Errorf("create bucket %q: %w", name, ErrBucketAlreadyExists)
 		}
 		if err != nil {
 			return fmt.Errorf("create bucket %q: %w", name, err)
 		}
-		return nil
+		return events.Append(tx, events.Bucket(events.BucketCreated, b, p.Actor(), b.CreatedAt, "created"))
 	})
 	return err
 }
@@ -45,7 +47,8 @@ func alreadyExists(p auth.Principal, b *meta.Bucket) error {
 // Multipart uploads in progress go with it, their parts trashed.
 func (s *Service) DeleteBucket(ctx context.Context, p auth.Principal, name string) error {
 	return s.commit(ctx, name, func(c *Change) error {
-		if _, err := usableBucket(c.tx, p, name); err != nil {
+		b, err := UsableBucket(c.tx, p, name)
+		if err != nil {
 			return err
 		}
 		has, err := c.tx.HasVersions(name)
@@ -61,7 +64,7 @@ func (s *Service) DeleteBucket(ctx context.Context, p auth.Principal, name strin
 		if err := c.tx.DeleteBucket(name); err != nil {
 			return fmt.Errorf("delete bucket %q: %w", name, err)
 		}
-		return nil
+		return events.Append(c.tx, events.Bucket(events.BucketDeleted, b, p.Actor(), s.now(), "deleted"))
 	})
 }
 
@@ -88,7 +91,7 @@ func (s *Service) HeadBucket(ctx context.Context, p auth.Principal, name string)
 	var b *meta.Bucket
 	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
 		var err error
-		b, err = usableBucket(tx, p, name)
+		b, err = UsableBucket(tx, p, name)
 		return err
 	})
 	return b, err
@@ -120,7 +123,7 @@ func (s *Service) SetVersioning(ctx context.Context, p auth.Principal, bucket st
 		return fmt.Errorf("versioning status %q: %w", v, ErrMalformedXML)
 	}
 	return s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		b, err := usableBucket(tx, p, bucket)
+		b, err := UsableBucket(tx, p, bucket)
 		if err != nil {
 			return err
 		}
@@ -128,10 +131,14 @@ func (s *Service) SetVersioning(ctx context.Context, p auth.Principal, bucket st
 		if v == meta.VersioningSuspended && len(b.Replication) > 0 {
 			return fmt.Errorf("suspend versioning of %q: the bucket has a replication configuration: %w", bucket, ErrInvalidBucketState)
 		}
+		if b.Versioning == v {
+			return nil
+		}
 		if err := tx.SetBucketVersioning(bucket, v); err != nil {
 			return fmt.Errorf("set versioning of %q: %w", bucket, err)
 		}
-		return nil
+		return events.Append(tx, events.Bucket(events.BucketVersioningChanged, b, p.Actor(), s.now(),
+			"versioning set to "+string(v)))
 	})
 }
 
@@ -139,7 +146,7 @@ func (s *Service) SetVersioning(ctx context.Context, p auth.Principal, bucket st
 func (s *Service) Usage(ctx context.Context, p auth.Principal, bucket string) (meta.Usage, error) {
 	var u meta.Usage
 	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
-		if _, err := usableBucket(tx, p, bucket); err != nil {
+		if _, err := UsableBucket(tx, p, bucket); err != nil {
 			return err
 		}
 		var err error

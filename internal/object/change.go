@@ -71,3 +71,7 @@ func (c *Change) AbortUpload(uploadID string) error {
 	}
 	return discardUpload(c, uploadID, nil)
 }
+
+// Delta is how the change moved the bucket's usage counters so far: a
+// caller reports bytes freed as -Delta().VersionBytes.
+func (c *Change) Delta() meta.Usage { return c.delta }

@@ -85,7 +85,7 @@ func (s *Service) assemble(p auth.Principal, u *meta.Upload, listed []CompletePa
 		}
 		etags.Write(raw)
 		size += part.Size
-		segments = append(segments, meta.Segment{BlobID: part.BlobID, Size: part.Size})
+		segments = append(segments, meta.Segment{BlobID: part.BlobID, Size: part.Size, SealedKey: part.SealedKey})
 		partSums = append(partSums, part.Checksums[u.ChecksumAlgorithm])
 	}
 	v := &meta.Version{
@@ -99,6 +99,7 @@ func (s *Service) assemble(p auth.Principal, u *meta.Upload, listed []CompletePa
 		Tags:         cloneMap(u.Tags),
 		Segments:     segments,
 		OwnerID:      p.UserID,
+		SSE:          u.SSE,
 	}
 	var replica bool
 	v.Headers, replica = takeReplicaMark(v.Headers)

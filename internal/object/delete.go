@@ -26,7 +26,7 @@ func (s *Service) DeleteObjectReplica(ctx context.Context, p auth.Principal, buc
 func (s *Service) deleteObject(ctx context.Context, p auth.Principal, bucket, key, versionID string, replica bool) (DeleteResult, error) {
 	var res DeleteResult
 	err := s.commit(ctx, bucket, func(c *Change) error {
-		b, err := usableBucket(c.tx, p, bucket)
+		b, err := UsableBucket(c.tx, p, bucket)
 		if err != nil {
 			return err
 		}

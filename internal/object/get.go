@@ -49,19 +49,22 @@ func (s *Service) lookup(ctx context.Context, p auth.Principal, in GetInput) (*G
 			return nil, err
 		}
 	}
-	var v *meta.Version
+	var (
+		v *meta.Version
+		b *meta.Bucket
+	)
 	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
-		if _, err := usableBucket(tx, p, in.Bucket); err != nil {
+		var err error
+		if b, err = UsableBucket(tx, p, in.Bucket); err != nil {
 			return err
 		}
-		var err error
 		v, err = resolveVersion(tx, in.Bucket, in.Key, in.VersionID)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := &GetOutput{Version: v, Length: v.Size}
+	out := &GetOutput{Version: v, Bucket: b, Length: v.Size}
 	if err := checkReadConditions(v, in.Cond); err != nil {
 		if errors.Is(err, ErrNotModified) {
 			return out, err

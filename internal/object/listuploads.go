@@ -54,7 +54,7 @@ func (s *Service) ListUploads(ctx context.Context, p auth.Principal, in ListUplo
 	}
 	out := &ListUploadsOutput{}
 	err = s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
-		if _, err := usableBucket(tx, p, in.Bucket); err != nil {
+		if _, err := UsableBucket(tx, p, in.Bucket); err != nil {
 			return err
 		}
 		if limit == 0 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/blob"
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/sse"
 )
 
 // Config configures a Service.
@@ -32,6 +33,10 @@ type Config struct {
 	// Notify, when set, is called after a commit that wrote outbox
 	// entries: it wakes the outbox drainer.
 	Notify func()
+	// Keys wraps and unwraps the data keys of encrypted blobs; nil means
+	// the service cannot encrypt (a write that must be encrypted fails
+	// with ErrNotImplemented).
+	Keys *sse.Keyring
 }
 
 // Service carries out bucket and object operations for a principal.

@@ -12,7 +12,7 @@ import (
 func (s *Service) GetBucketTags(ctx context.Context, p auth.Principal, bucket string) (map[string]string, error) {
 	var tags map[string]string
 	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
-		b, err := usableBucket(tx, p, bucket)
+		b, err := UsableBucket(tx, p, bucket)
 		if err != nil {
 			return err
 		}
@@ -46,7 +46,7 @@ func (s *Service) DeleteBucketTags(ctx context.Context, p auth.Principal, bucket
 
 func (s *Service) setBucketTags(ctx context.Context, p auth.Principal, bucket string, tags map[string]string) error {
 	return s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		if _, err := usableBucket(tx, p, bucket); err != nil {
+		if _, err := UsableBucket(tx, p, bucket); err != nil {
 			return err
 		}
 		if err := tx.SetBucketTags(bucket, tags); err != nil {
@@ -61,7 +61,7 @@ func (s *Service) setBucketTags(ctx context.Context, p auth.Principal, bucket st
 func (s *Service) GetObjectTags(ctx context.Context, p auth.Principal, bucket, key, versionID string) (map[string]string, string, error) {
 	var v *meta.Version
 	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
-		if _, err := usableBucket(tx, p, bucket); err != nil {
+		if _, err := UsableBucket(tx, p, bucket); err != nil {
 			return err
 		}
 		var err error
@@ -94,7 +94,7 @@ func (s *Service) setObjectTags(ctx context.Context, p auth.Principal, bucket, k
 		name = EventTaggingDelete
 	}
 	err := s.commit(ctx, bucket, func(c *Change) error {
-		b, err := usableBucket(c.tx, p, bucket)
+		b, err := UsableBucket(c.tx, p, bucket)
 		if err != nil {
 			return err
 		}

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/grant"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
@@ -77,7 +79,7 @@ func (s *Service) PutBucketReplication(ctx context.Context, p auth.Principal, bu
 	// One transaction: versioning cannot be suspended, nor a target
 	// deleted, between the checks and the write.
 	return s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		b, err := usableBucket(tx, p, bucket)
+		b, err := object.UsableBucket(tx, p, bucket)
 		if err != nil {
 			return err
 		}
@@ -98,7 +100,8 @@ func (s *Service) PutBucketReplication(ctx context.Context, p auth.Principal, bu
 		if err := tx.SetBucketReplication(bucket, raw, arns); err != nil {
 			return fmt.Errorf("set replication of bucket %q: %w", bucket, err)
 		}
-		return nil
+		return events.Append(tx, events.Bucket(events.BucketReplicationSet, b, p.Actor(), s.now(),
+			fmt.Sprintf("replication configuration set, %d rule(s) to %s", len(cfg.Rules), strings.Join(arns, ", "))))
 	})
 }
 
@@ -127,7 +130,7 @@ func ownerMayNameTarget(tx meta.Tx, ownerID int64, arn string, t *meta.Replicati
 func (s *Service) GetBucketReplication(ctx context.Context, p auth.Principal, bucket string) (*Config, error) {
 	var raw []byte
 	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
-		b, err := usableBucket(tx, p, bucket)
+		b, err := object.UsableBucket(tx, p, bucket)
 		if err != nil {
 			return err
 		}
@@ -148,7 +151,7 @@ func (s *Service) GetBucketReplication(ctx context.Context, p auth.Principal, bu
 // subresources do. Tasks already queued still run.
 func (s *Service) DeleteBucketReplication(ctx context.Context, p auth.Principal, bucket string) error {
 	return s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		b, err := usableBucket(tx, p, bucket)
+		b, err := object.UsableBucket(tx, p, bucket)
 		if err != nil {
 			return err
 		}
@@ -158,24 +161,8 @@ func (s *Service) DeleteBucketReplication(ctx context.Context, p auth.Principal,
 		if err := tx.SetBucketReplication(bucket, nil, nil); err != nil {
 			return fmt.Errorf("remove replication of bucket %q: %w", bucket, err)
 		}
-		return nil
+		return events.Append(tx, events.Bucket(events.BucketReplicationDeleted, b, p.Actor(), s.now(), "replication configuration removed"))
 	})
-}
-
-// usableBucket returns the bucket if it exists and p may configure it,
-// with the object service's errors (NoSuchBucket before AccessDenied).
-func usableBucket(tx meta.Tx, p auth.Principal, name string) (*meta.Bucket, error) {
-	b, err := tx.GetBucket(name)
-	if errors.Is(err, meta.ErrNotFound) {
-		return nil, fmt.Errorf("bucket %q: %w", name, object.ErrNoSuchBucket)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get bucket %q: %w", name, err)
-	}
-	if !p.CanUse(b.OwnerID) {
-		return nil, fmt.Errorf("bucket %q: %w", name, object.ErrAccessDenied)
-	}
-	return b, nil
 }
 
 // withRuleIDs returns a copy of cfg whose rules all have an ID, as AWS

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/grant"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
@@ -90,8 +91,10 @@ func (s *Service) CreateTarget(ctx context.Context, p auth.Principal, in TargetI
 		if err := tx.CreateReplicationTarget(t); err != nil {
 			return err
 		}
-		info, err = describeTarget(p, t, grant.NewNames(tx))
-		return err
+		if info, err = describeTarget(p, t, grant.NewNames(tx)); err != nil {
+			return err
+		}
+		return events.Append(tx, targetEvent(events.TargetCreated, t, p, t.CreatedAt, "added, "+info.Grants.Text()+","))
 	})
 	if errors.Is(err, meta.ErrExists) {
 		return nil, fmt.Errorf("%w: a target is named %q", ErrTargetExists, in.Name)
@@ -152,8 +155,10 @@ func (s *Service) UpdateTargetAccess(ctx context.Context, p auth.Principal, arn 
 			return fmt.Errorf("set access of replication target %s: %w", arn, err)
 		}
 		t.AllUsers, t.Users = g.AllUsers, users
-		info, err = describeTarget(p, t, grant.NewNames(tx))
-		return err
+		if info, err = describeTarget(p, t, grant.NewNames(tx)); err != nil {
+			return err
+		}
+		return events.Append(tx, targetEvent(events.TargetAccessChanged, t, p, s.now(), "made "+info.Grants.Text()+","))
 	})
 	if err != nil {
 		return nil, err
@@ -166,7 +171,8 @@ func (s *Service) UpdateTargetAccess(ctx context.Context, p auth.Principal, arn 
 // buckets do.
 func (s *Service) DeleteTarget(ctx context.Context, p auth.Principal, arn string) error {
 	return s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		if _, err := managedTarget(tx, p, arn, "delete"); err != nil {
+		t, err := managedTarget(tx, p, arn, "delete")
+		if err != nil {
 			return err
 		}
 		buckets, err := tx.BucketsUsingTarget(arn)
@@ -179,7 +185,7 @@ func (s *Service) DeleteTarget(ctx context.Context, p auth.Principal, arn string
 		if err := tx.DeleteReplicationTarget(arn); err != nil {
 			return fmt.Errorf("delete replication target %s: %w", arn, err)
 		}
-		return nil
+		return events.Append(tx, targetEvent(events.TargetDeleted, t, p, s.now(), "deleted"))
 	})
 }
 

@@ -2,12 +2,14 @@ package s3api
 
 import (
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/object"
 )
 
 // ownerXML describes a user as S3 owners are shown. Quarry's owner id is
@@ -69,7 +71,14 @@ func (h *Handler) createBucket(w http.ResponseWriter, req *request) error {
 			return errorf(codeIllegalLocationConstraint, "The "+c+" location constraint is incompatible for the region specific endpoint this request was sent to.")
 		}
 	}
-	if err := h.cfg.Objects.CreateBucket(req.ctx(), req.principal, req.bucket); err != nil {
+	err = h.cfg.Objects.CreateBucket(req.ctx(), req.principal, req.bucket)
+	// us-east-1 keeps S3's legacy answer to creating a bucket one already
+	// owns: 200, the bucket unchanged. Every other region answers
+	// BucketAlreadyOwnedByYou.
+	if errors.Is(err, object.ErrBucketAlreadyOwnedByYou) && h.cfg.Region == "us-east-1" {
+		err = nil
+	}
+	if err != nil {
 		return err
 	}
 	w.Header().Set("Location", "/"+req.bucket)

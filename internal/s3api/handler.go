@@ -1,7 +1,8 @@
 // Package s3api is the S3 REST protocol layer: it routes requests,
-// authenticates them with SigV4, parses S3 headers and XML, calls the object
-// service and writes responses and errors as AWS S3 does. What an operation
-// means lives in the object service; this package only translates.
+// authenticates them (SigV4, SigV2, or a browser form's signed policy),
+// parses S3 headers and XML, calls the object service and writes responses
+// and errors as AWS S3 does. What an operation means lives in the object
+// service; this package only translates.
 package s3api
 
 import (
@@ -16,7 +17,9 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
+	"github.com/quarrylabs/quarry/internal/s3api/sigv2"
 	"github.com/quarrylabs/quarry/internal/s3api/sigv4"
 )
 
@@ -52,12 +55,19 @@ type Config struct {
 	// Notifications serves Put/GetBucketNotificationConfiguration; nil
 	// answers them with NotImplemented.
 	Notifications BucketNotifications
+	// LifecycleDay is the length of a lifecycle day, for the expiry
+	// x-amz-expiration announces (lifecycle.DefaultDay when zero).
+	LifecycleDay time.Duration
+	// Lifecycle serves Put/Get/DeleteBucketLifecycleConfiguration; nil
+	// answers them with NotImplemented.
+	Lifecycle BucketLifecycle
 }
 
 // Handler serves the S3 API. It implements http.Handler.
 type Handler struct {
 	cfg      Config
 	verifier sigv4.Verifier
+	v2       sigv2.Verifier
 }
 
 // New returns a Handler.
@@ -78,6 +88,11 @@ func New(cfg Config) *Handler {
 			Service: "s3",
 			MaxSkew: cfg.MaxSkew,
 			Now:     cfg.Now,
+		},
+		v2: sigv2.Verifier{
+			HostBucket: func(host string) string { return virtualHostBucket(host, cfg.Domain) },
+			MaxSkew:    cfg.MaxSkew,
+			Now:        cfg.Now,
 		},
 	}
 }
@@ -100,6 +115,10 @@ type request struct {
 	trailer       func() map[string]string
 	// rawBody is r.Body as read from the connection (nil without a body).
 	rawBody *watchedBody
+	// bucketInfo is the request's bucket as read for the response headers
+	// that depend on its configuration (see Handler.bucketOf); nil until
+	// read.
+	bucketInfo *meta.Bucket
 }
 
 func (req *request) ctx() context.Context { return req.r.Context() }
@@ -116,10 +135,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Server", "Quarry")
 
 	rt := routeRequest(r, h.cfg.Domain)
-	req := &request{r: r, id: id, hostID: hostID, op: rt.op, bucket: rt.bucket, key: rt.key, query: r.URL.Query()}
 	if r.Body != nil && r.Body != http.NoBody {
-		req.rawBody = &watchedBody{ReadCloser: r.Body}
-		r.Body = req.rawBody
+		// The handler reads a copy of the request whose body is watched;
+		// the server keeps its own, so that it still knows how much of
+		// the body is left unread and closes the connection rather than
+		// read the rest as the next request.
+		watched := &watchedBody{ReadCloser: r.Body}
+		r = r.WithContext(r.Context())
+		r.Body = watched
+	}
+	req := &request{r: r, id: id, hostID: hostID, op: rt.op, bucket: rt.bucket, key: rt.key, query: r.URL.Query()}
+	if w, ok := r.Body.(*watchedBody); ok {
+		req.rawBody = w
 	}
 	if err := h.serve(rw, req); err != nil {
 		h.writeError(rw, req, err)
@@ -130,28 +157,35 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // serve authenticates the request before anything touches the object
-// service, then runs its operation.
+// service, then runs its operation. A browser form upload is the one
+// request that carries its authentication in its body: postObject reads
+// and checks it.
 func (h *Handler) serve(w http.ResponseWriter, req *request) error {
+	if req.op == opPostObject {
+		req.body = req.r.Body
+		if req.body == nil {
+			req.body = http.NoBody
+		}
+		req.contentLength = req.r.ContentLength
+		req.trailer = noTrailer
+		return h.postObject(w, req)
+	}
 	res, p, err := h.authenticate(req.r)
 	if err != nil {
 		return err
 	}
-	body := res.Body
-	if body == nil {
-		body = http.NoBody
-	}
-	defer body.Close()
+	defer res.body.Close()
 	req.principal = p
 	// The changes the request makes report who asked, in their events.
 	req.r = req.r.WithContext(object.WithOrigin(req.r.Context(), object.Origin{
 		RequestID: req.id, HostID: req.hostID, SourceIP: sourceIP(req.r), Principal: p.Username,
 	}))
-	req.body = body
-	req.contentLength = res.ContentLength
-	req.trailer = res.Trailer
-	if req.trailer == nil {
-		req.trailer = func() map[string]string { return nil }
+	if err := checkNoCustomerKeys(req.r.Header); err != nil {
+		return err
 	}
+	req.body = res.body
+	req.contentLength = res.contentLength
+	req.trailer = res.trailer
 	fn := h.operation(req.op)
 	if fn == nil {
 		return fmt.Errorf("no handler for %s: %w", req.op, errorf(codeInternalError, ""))
@@ -159,27 +193,61 @@ func (h *Handler) serve(w http.ResponseWriter, req *request) error {
 	return fn(w, req)
 }
 
-// authenticate verifies the request's signature and returns the
-// authenticated body and the caller.
-func (h *Handler) authenticate(r *http.Request) (*sigv4.Result, auth.Principal, error) {
+// authenticated is what authentication yields besides the caller: the
+// payload to read and its length (-1 when unknown), and the trailing
+// headers of an aws-chunked body.
+type authenticated struct {
+	body          io.ReadCloser
+	contentLength int64
+	trailer       func() map[string]string
+}
+
+// authenticate verifies the request's signature, SigV2 or SigV4, and
+// returns the authenticated body and the caller.
+func (h *Handler) authenticate(r *http.Request) (*authenticated, auth.Principal, error) {
 	var p auth.Principal
-	v := h.verifier
-	v.Lookup = func(ctx context.Context, accessKey string) (string, error) {
-		secret, who, err := h.cfg.Creds.LookupAccessKey(ctx, accessKey)
+	if sigv2.Claims(r) {
+		v := h.v2
+		v.Lookup = h.lookup(&p, sigv2.ErrInvalidAccessKeyID)
+		res, err := v.Verify(r)
 		if err != nil {
-			if errors.Is(err, auth.ErrNoSuchAccessKey) {
-				return "", fmt.Errorf("%w: %w", sigv4.ErrInvalidAccessKeyID, err)
-			}
-			return "", fmt.Errorf("look up access key: %w", err)
+			return nil, auth.Principal{}, fmt.Errorf("authenticate (SigV2): %w", err)
 		}
-		p = who
-		return secret, nil
+		return &authenticated{body: res.Body, contentLength: res.ContentLength, trailer: noTrailer}, p, nil
 	}
+	v := h.verifier
+	v.Lookup = h.lookup(&p, sigv4.ErrInvalidAccessKeyID)
 	res, err := v.Verify(r)
 	if err != nil {
 		return nil, auth.Principal{}, fmt.Errorf("authenticate: %w", err)
 	}
-	return res, p, nil
+	out := &authenticated{body: res.Body, contentLength: res.ContentLength, trailer: res.Trailer}
+	if out.body == nil {
+		out.body = http.NoBody
+	}
+	if out.trailer == nil {
+		out.trailer = noTrailer
+	}
+	return out, p, nil
+}
+
+func noTrailer() map[string]string { return nil }
+
+// lookup returns an access key lookup for a verifier: it resolves the key
+// to its secret and records its owner in *who; an unknown key is an error
+// wrapping invalid, the verifier's InvalidAccessKeyId.
+func (h *Handler) lookup(who *auth.Principal, invalid error) func(ctx context.Context, accessKey string) (string, error) {
+	return func(ctx context.Context, accessKey string) (string, error) {
+		secret, p, err := h.cfg.Creds.LookupAccessKey(ctx, accessKey)
+		if err != nil {
+			if errors.Is(err, auth.ErrNoSuchAccessKey) {
+				return "", fmt.Errorf("%w: %w", invalid, err)
+			}
+			return "", fmt.Errorf("look up access key: %w", err)
+		}
+		*who = p
+		return secret, nil
+	}
 }
 
 type operationFunc func(w http.ResponseWriter, req *request) error
@@ -217,6 +285,18 @@ func (h *Handler) operation(op string) operationFunc {
 		return h.putBucketReplication
 	case opDeleteBucketReplication:
 		return h.deleteBucketReplication
+	case opGetBucketEncryption:
+		return h.getBucketEncryption
+	case opPutBucketEncryption:
+		return h.putBucketEncryption
+	case opDeleteBucketEncryption:
+		return h.deleteBucketEncryption
+	case opGetBucketLifecycle:
+		return h.getBucketLifecycle
+	case opPutBucketLifecycle:
+		return h.putBucketLifecycle
+	case opDeleteBucketLifecycle:
+		return h.deleteBucketLifecycle
 	case opGetBucketACL:
 		return h.getBucketACL
 	case opListObjects:

@@ -25,9 +25,11 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/blob/disk"
+	"github.com/quarrylabs/quarry/internal/lifecycle"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/replication"
+	"github.com/quarrylabs/quarry/internal/sse"
 	"github.com/quarrylabs/quarry/internal/storetest"
 )
 
@@ -73,7 +75,11 @@ func newTestServer(t *testing.T) *testServer {
 	users := auth.NewService(store, sealer)
 	ts := &testServer{t: t, blobs: blobs}
 	ts.repl = replication.NewService(replication.ServiceConfig{Meta: store, Sealer: sealer})
-	ts.objects = object.New(object.Config{Meta: store, Blobs: blobs, MinPartSize: testMinPartSize, Replication: ts.repl})
+	keys := sse.NewKeyring(store, sealer)
+	if err := keys.EnsureKey(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ts.objects = object.New(object.Config{Meta: store, Blobs: blobs, MinPartSize: testMinPartSize, Replication: ts.repl, Keys: keys})
 	ts.alice = createTestUser(t, users, "alice")
 	ts.bob = createTestUser(t, users, "bob")
 	h := New(Config{
@@ -82,6 +88,7 @@ func newTestServer(t *testing.T) *testServer {
 		Region:      "us-east-1",
 		Domain:      testDomain,
 		Replication: ts.repl,
+		Lifecycle:   lifecycle.NewService(store),
 		Observe: func(op string, status int, _ time.Duration) {
 			ts.mu.Lock()
 			defer ts.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/quarrylabs/quarry/internal/lifecycle"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
 )
@@ -48,6 +49,9 @@ func (h *Handler) putObject(w http.ResponseWriter, req *request) error {
 	if err != nil {
 		return err
 	}
+	if attrs.SSE, err = parseSSE(hdr); err != nil {
+		return err
+	}
 	v, err := h.cfg.Objects.PutObject(req.ctx(), req.principal, object.PutInput{
 		Bucket:     req.bucket,
 		Key:        req.key,
@@ -64,12 +68,13 @@ func (h *Handler) putObject(w http.ResponseWriter, req *request) error {
 	}
 	out := w.Header()
 	out.Set("ETag", quoteETag(v.ETag))
+	setSSEHeader(out, v.SSE)
 	if checksum.Algorithm != "" {
 		if value := v.Checksums[checksum.Algorithm]; value != "" {
 			out.Set(checksumHeader(checksum.Algorithm), value)
 		}
 	}
-	h.setVersionHeader(req, out, v.VersionID)
+	h.setObjectHeadersOf(req, out, v)
 	w.WriteHeader(http.StatusOK)
 	return nil
 }
@@ -135,7 +140,8 @@ func (h *Handler) readObject(w http.ResponseWriter, req *request, withBody bool)
 	}
 	hdr := w.Header()
 	setObjectHeaders(hdr, out.Version)
-	h.setVersionHeader(req, hdr, out.Version.VersionID)
+	req.bucketInfo = out.Bucket
+	h.setObjectHeadersOf(req, hdr, out.Version)
 	if withBody {
 		for _, o := range responseOverrides {
 			if v := req.query.Get(o.param); v != "" {
@@ -203,8 +209,11 @@ func setObjectHeaders(hdr http.Header, v *meta.Version) {
 	for name, value := range v.Headers {
 		hdr.Set(name, value)
 	}
+	// Metadata names go out lower-case, as stored and as S3 sends them:
+	// Header.Set would canonicalise x-amz-meta-foo to X-Amz-Meta-Foo, which
+	// clients that keep the name as sent (boto3) show as Metadata["Foo"].
 	for name, value := range v.UserMeta {
-		hdr.Set("X-Amz-Meta-"+name, value)
+		hdr["x-amz-meta-"+name] = []string{value}
 	}
 	if len(v.Tags) > 0 {
 		hdr.Set("X-Amz-Tagging-Count", strconv.Itoa(len(v.Tags)))
@@ -212,6 +221,7 @@ func setObjectHeaders(hdr http.Header, v *meta.Version) {
 	if v.ReplicationStatus != meta.ReplicationNone {
 		hdr.Set("X-Amz-Replication-Status", string(v.ReplicationStatus))
 	}
+	setSSEHeader(hdr, v.SSE)
 }
 
 // setVersionHeader sends x-amz-version-id. The "null" version is named
@@ -222,12 +232,58 @@ func (h *Handler) setVersionHeader(req *request, hdr http.Header, versionID stri
 		return
 	}
 	if versionID == meta.NullVersion {
-		b, err := h.cfg.Objects.HeadBucket(req.ctx(), req.principal, req.bucket)
-		if err != nil || b.Versioning == meta.VersioningOff {
+		b := h.bucketOf(req)
+		if b == nil || b.Versioning == meta.VersioningOff {
 			return
 		}
 	}
 	hdr.Set("X-Amz-Version-Id", versionID)
+}
+
+// bucketOf is the request's bucket, read once per request for the headers
+// its configuration decides; nil when it cannot be read (the operation
+// itself reported why).
+func (h *Handler) bucketOf(req *request) *meta.Bucket {
+	if req.bucketInfo == nil {
+		b, err := h.cfg.Objects.HeadBucket(req.ctx(), req.principal, req.bucket)
+		if err != nil {
+			return nil
+		}
+		req.bucketInfo = b
+	}
+	return req.bucketInfo
+}
+
+// setObjectHeadersOf sends the headers of a version written or read: its
+// version id and, for a current object that a lifecycle rule will expire,
+// x-amz-expiration.
+func (h *Handler) setObjectHeadersOf(req *request, hdr http.Header, v *meta.Version) {
+	h.setVersionHeader(req, hdr, v.VersionID)
+	h.setExpirationHeader(req, hdr, v)
+}
+
+// setExpirationHeader sends x-amz-expiration, as S3 does on PUT, GET and
+// HEAD of a current object: when a rule of the bucket's lifecycle
+// configuration will expire it, and which rule.
+func (h *Handler) setExpirationHeader(req *request, hdr http.Header, v *meta.Version) {
+	if v == nil || !v.IsLatest || v.DeleteMarker {
+		return
+	}
+	b := h.bucketOf(req)
+	if b == nil || len(b.Lifecycle) == 0 {
+		return
+	}
+	cfg, err := lifecycle.DecodeConfig(b.Lifecycle)
+	if err != nil {
+		return
+	}
+	due, rule, ok := cfg.Expiry(lifecycle.Version{
+		Key: v.Key, Size: v.Size, Tags: v.Tags, ModTime: v.LastModified, IsLatest: true,
+	}, h.cfg.LifecycleDay)
+	if !ok {
+		return
+	}
+	hdr.Set("X-Amz-Expiration", fmt.Sprintf(`expiry-date="%s", rule-id="%s"`, due.UTC().Format(http.TimeFormat), rule))
 }
 
 func (h *Handler) deleteObject(w http.ResponseWriter, req *request) error {

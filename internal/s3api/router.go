@@ -24,12 +24,19 @@ const (
 	opGetBucketReplication    = "GetBucketReplication"
 	opPutBucketReplication    = "PutBucketReplication"
 	opDeleteBucketReplication = "DeleteBucketReplication"
+	opGetBucketEncryption     = "GetBucketEncryption"
+	opPutBucketEncryption     = "PutBucketEncryption"
+	opDeleteBucketEncryption  = "DeleteBucketEncryption"
+	opGetBucketLifecycle      = "GetBucketLifecycleConfiguration"
+	opPutBucketLifecycle      = "PutBucketLifecycleConfiguration"
+	opDeleteBucketLifecycle   = "DeleteBucketLifecycle"
 	opGetBucketACL            = "GetBucketAcl"
 	opListObjects             = "ListObjects"
 	opListObjectsV2           = "ListObjectsV2"
 	opListObjectVersions      = "ListObjectVersions"
 	opListMultipartUploads    = "ListMultipartUploads"
 	opDeleteObjects           = "DeleteObjects"
+	opPostObject              = "PostObject"
 	opPutObject               = "PutObject"
 	opCopyObject              = "CopyObject"
 	opGetObject               = "GetObject"
@@ -54,12 +61,12 @@ const (
 )
 
 // unsupportedSubresources are the S3 subresources Quarry does not
-// implement. A request naming one gets 501 rather than being mistaken for
-// a plain object or bucket operation (a PUT ?policy must not create an
-// object called "").
+// implement (encryption: on objects; a bucket's is served). A request
+// naming one gets 501 rather than being mistaken for a plain object or
+// bucket operation (a PUT ?policy must not create an object called "").
 var unsupportedSubresources = []string{
 	"accelerate", "analytics", "attributes", "cors", "encryption",
-	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging",
+	"intelligent-tiering", "inventory", "legal-hold", "logging",
 	"metadataConfiguration", "metrics", "object-lock",
 	"ownershipControls", "policy", "policyStatus", "publicAccessBlock",
 	"renameObject", "requestPayment", "restore", "retention",
@@ -135,6 +142,9 @@ func bucketOp(method string, q url.Values) string {
 		}
 		return opUnsupported
 	}
+	if has("encryption") {
+		return bucketEncryptionOp(method) // a bucket subresource only
+	}
 	for _, name := range unsupportedSubresources {
 		if has(name) {
 			return opUnsupported
@@ -145,6 +155,9 @@ func bucketOp(method string, q url.Values) string {
 	}
 	if has("notification") {
 		return bucketNotificationOp(method)
+	}
+	if has("lifecycle") {
+		return bucketLifecycleOp(method)
 	}
 	switch method {
 	case http.MethodGet:
@@ -184,8 +197,9 @@ func bucketOp(method string, q url.Values) string {
 		if has("delete") {
 			return opDeleteObjects
 		}
-		// Browser-form uploads (POST policy) are not supported.
-		return opUnsupported
+		// A browser form upload (POST Object), whatever its content type:
+		// postObject refuses anything but multipart/form-data as AWS does.
+		return opPostObject
 	}
 	return opMethodNotAllowed
 }
@@ -215,6 +229,19 @@ func bucketReplicationOp(method string) string {
 	return opMethodNotAllowed
 }
 
+// bucketLifecycleOp routes ?lifecycle on a bucket.
+func bucketLifecycleOp(method string) string {
+	switch method {
+	case http.MethodGet:
+		return opGetBucketLifecycle
+	case http.MethodPut:
+		return opPutBucketLifecycle
+	case http.MethodDelete:
+		return opDeleteBucketLifecycle
+	}
+	return opMethodNotAllowed
+}
+
 func objectOp(method string, q url.Values, h http.Header) string {
 	has := func(name string) bool { _, ok := q[name]; return ok }
 	if has("acl") {
@@ -228,7 +255,7 @@ func objectOp(method string, q url.Values, h http.Header) string {
 			return opUnsupported
 		}
 	}
-	if has("replication") || has("notification") {
+	if has("replication") || has("notification") || has("lifecycle") {
 		return opUnsupported // bucket subresources only
 	}
 	// The header's presence, not its value, makes a copy: an empty

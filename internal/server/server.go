@@ -19,7 +19,9 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/blob/disk"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/job"
+	"github.com/quarrylabs/quarry/internal/lifecycle"
 	"github.com/quarrylabs/quarry/internal/mapi"
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
 	"github.com/quarrylabs/quarry/internal/metrics"
@@ -29,6 +31,8 @@ import (
 	"github.com/quarrylabs/quarry/internal/outbox"
 	"github.com/quarrylabs/quarry/internal/replication"
 	"github.com/quarrylabs/quarry/internal/s3api"
+	"github.com/quarrylabs/quarry/internal/sse"
+	"github.com/quarrylabs/quarry/internal/tlscert"
 	"github.com/quarrylabs/quarry/internal/usage"
 )
 
@@ -45,8 +49,8 @@ type Config struct {
 	TLSCert       string
 	TLSKey        string
 	TLSSelfSigned bool
-	// KeyFile holds the key that seals S3 secrets at rest; DataDir/quarry.key
-	// when empty.
+	// KeyFile holds the key that seals S3 secrets and the key-encryption
+	// keys of encrypted objects at rest; DataDir/quarry.key when empty.
 	KeyFile string
 	Root    auth.RootConfig
 	// Stdout receives the first-start banner with the root credentials.
@@ -59,6 +63,16 @@ type Config struct {
 	JobLease time.Duration
 	// JobRetention is how long finished jobs are kept (30 days when zero).
 	JobRetention time.Duration
+	// LifecycleDay is the length of a lifecycle day: the scanner applies
+	// every bucket's lifecycle rules once per day, and every Days value of
+	// a rule counts in it (24 h when zero; seconds for tests and demos).
+	LifecycleDay time.Duration
+	// NoLifecycleScan turns this node's background lifecycle scanner off
+	// (LIFECYCLE_UPDATE jobs still run here).
+	NoLifecycleScan bool
+	// EventRetention is how long the event log keeps events (30 days when
+	// zero).
+	EventRetention time.Duration
 	// AccessTokenTTL and RefreshTokenTTL bound MAPI tokens (300 s and
 	// 1800 s when zero).
 	AccessTokenTTL  time.Duration
@@ -76,6 +90,8 @@ type Config struct {
 	// OutboxRetention is how long delivered outbox entries are kept (24 h
 	// when zero).
 	OutboxRetention time.Duration
+	// Version is Quarry's version, reported by the MAPI's galaxy/info.
+	Version string
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// after a stop signal (30 s when zero).
 	ShutdownTimeout time.Duration
@@ -144,6 +160,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("root account: %w", err)
 	}
 
+	eventLog := events.New(events.Config{Meta: metaStore, Retention: cfg.EventRetention, Logger: log})
 	stats := metrics.New(metaStore, log)
 	repl := replication.NewService(replication.ServiceConfig{
 		Meta:   metaStore,
@@ -151,6 +168,13 @@ func Run(ctx context.Context, cfg Config) error {
 		Region: cfg.Region,
 		Logger: log,
 	})
+	// Object data keys are wrapped by key-encryption keys kept in the
+	// metadata, each sealed by the key file (as S3 secrets are).
+	sseKeys := sse.NewKeyring(metaStore, sealer)
+	if err := sseKeys.EnsureKey(ctx); err != nil {
+		return fmt.Errorf("encryption keys: %w", err)
+	}
+	encryption := sse.NewService(metaStore, sseKeys)
 	// The drainer is built once the copier, which reads through the
 	// object service, exists; commits wake it through this variable, set
 	// before any request is served.
@@ -163,7 +187,7 @@ func Run(ctx context.Context, cfg Config) error {
 	})
 	var drainer *outbox.Drainer
 	objects := object.New(object.Config{Meta: metaStore, Blobs: blobs, Logger: log, Replication: repl,
-		Events: notifications, Notify: func() { drainer.Notify() }})
+		Events: notifications, Notify: func() { drainer.Notify() }, Keys: sseKeys})
 	s3 := s3api.New(s3api.Config{
 		Objects:       objects,
 		Creds:         users,
@@ -173,6 +197,8 @@ func Run(ctx context.Context, cfg Config) error {
 		Observe:       stats.ObserveS3,
 		Replication:   repl,
 		Notifications: notifications,
+		Lifecycle:     lifecycle.NewService(metaStore),
+		LifecycleDay:  cfg.LifecycleDay,
 	})
 	copier := replication.NewCopier(replication.CopierConfig{
 		Objects: objects,
@@ -205,7 +231,9 @@ func Run(ctx context.Context, cfg Config) error {
 		usage.NewMetricReconciliation(),
 		replication.NewBatchRunner(replication.BatchConfig{Meta: metaStore, Service: repl, Copier: copier, Logger: log}),
 		notify.NewReconciliation(notify.ReconConfig{Service: notifications}),
+		&lifecycle.UpdateRunner{Day: cfg.LifecycleDay},
 	)
+	scanner := lifecycle.NewScanner(lifecycle.ScannerConfig{Meta: metaStore, Day: cfg.LifecycleDay, Wake: jobs.Wake, Logger: log})
 
 	mapiKeys, err := mapi.LoadKeys(ctx, metaStore, sealer)
 	if err != nil {
@@ -215,26 +243,39 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("serial number: %w", err)
 	}
+	tlsCfg, err := tlsConfig(cfg)
+	if err != nil {
+		return err
+	}
+	// The certificates added through the MAPI, served by name beside the
+	// configured one; kept even on plain HTTP, for when TLS is turned on.
+	certs := tlscert.New(tlscert.Config{Meta: metaStore, Sealer: sealer, Serving: tlsCfg != nil, Logger: log})
+	if tlsCfg != nil {
+		if err := certs.Reload(ctx); err != nil {
+			return fmt.Errorf("tls: %w", err)
+		}
+		tlsCfg.GetCertificate = certs.GetCertificate
+	}
+
 	management := mapi.New(mapi.Config{
 		Users:         users,
 		Replication:   repl,
 		Notifications: notifications,
+		Certificates:  certs,
+		Encryption:    encryption,
+		Events:        eventLog,
 		Settings:      metaStore,
 		Jobs:          jobs,
 		Objects:       objects,
 		Keys:          mapiKeys,
 		Region:        cfg.Region,
 		Serial:        serial,
+		Version:       cfg.Version,
 		AccessTTL:     cfg.AccessTokenTTL,
 		RefreshTTL:    cfg.RefreshTokenTTL,
 		Logger:        log,
 		Observe:       stats.ObserveMAPI,
 	})
-
-	tlsCfg, err := tlsConfig(cfg)
-	if err != nil {
-		return err
-	}
 	// Listen on both before serving either, so a taken port fails the start
 	// instead of leaving half a server running.
 	s3Lis, err := listen(cfg.S3Addr, tlsCfg)
@@ -297,6 +338,25 @@ func Run(ctx context.Context, cfg Config) error {
 	wg.Go(func() {
 		if err := drainer.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
 			log.Error("outbox drainer stopped", "err", err)
+		}
+	})
+	if !cfg.NoLifecycleScan {
+		wg.Go(func() {
+			if err := scanner.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("lifecycle scanner stopped", "err", err)
+			}
+		})
+	}
+	if tlsCfg != nil {
+		wg.Go(func() {
+			if err := certs.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("tls certificate reloader stopped", "err", err)
+			}
+		})
+	}
+	wg.Go(func() {
+		if err := eventLog.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("event log retention stopped", "err", err)
 		}
 	})
 

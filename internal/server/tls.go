@@ -19,7 +19,9 @@ import (
 
 // tlsConfig returns the TLS configuration the listeners use, or nil for
 // plain HTTP: a given certificate and key, or a self-signed certificate made
-// on first start and kept in the data dir so clients can pin it.
+// on first start and kept in the data dir so clients can pin it. It is the
+// fallback: Run sets GetCertificate to serve the certificates added through
+// the MAPI to the clients that ask for their names.
 func tlsConfig(cfg Config) (*tls.Config, error) {
 	certFile, keyFile := cfg.TLSCert, cfg.TLSKey
 	switch {

@@ -18,6 +18,15 @@ var mapiEndpoints = []string{
 	"user/info", "user/list_buckets", "s3/user/generate_credentials", "user/revoke_credentials",
 	"serial_number/get", "region/identity",
 	"user/create", "user/list", "user/delete",
+	"user/lookup", "serial_number/set", "license/list",
+	"certificates/list", "certificates/get", "certificates/delete",
+}
+
+// mapiOtherEndpoints are served too but take no JSON body: a GET, a file
+// sent as the body, or an endpoint Quarry answers 501.
+var mapiOtherEndpoints = []string{
+	"galaxy/info", "license/add", "certificates/add",
+	"kmip/list_servers", "storage_class/list", "storage_fault_domain/list",
 }
 
 // badInput is one request that must be refused.

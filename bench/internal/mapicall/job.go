@@ -2,6 +2,7 @@ package mapicall
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -13,10 +14,13 @@ type JobStatus struct {
 	JobState string   `json:"jobState"`
 	Message  string   `json:"message"`
 	JobStats JobStats `json:"jobStats"`
+	// Result is the job type's additive fields, undecoded.
+	Result json.RawMessage `json:"result"`
 }
 
 // JobStats are a job's counters.
 type JobStats struct {
+	Total     int64 `json:"total"`
 	Processed int64 `json:"processed"`
 	Failed    int64 `json:"failed"`
 	Skipped   int64 `json:"skipped"`

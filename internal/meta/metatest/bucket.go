@@ -53,6 +53,7 @@ func testBuckets(t *testing.T, open func(t *testing.T) meta.Store) {
 			"delete":         func(tx meta.Tx) error { return tx.DeleteBucket("nope") },
 			"set versioning": func(tx meta.Tx) error { return tx.SetBucketVersioning("nope", meta.VersioningEnabled) },
 			"set tags":       func(tx meta.Tx) error { return tx.SetBucketTags("nope", map[string]string{"a": "b"}) },
+			"set lifecycle":  func(tx meta.Tx) error { return tx.SetBucketLifecycle("nope", []byte("{}")) },
 		} {
 			wantErr(t, name, s.Update(ctx(), fn), meta.ErrNotFound)
 		}
@@ -250,7 +251,8 @@ func assertBucket(t *testing.T, got, want meta.Bucket) {
 	t.Helper()
 	if got.Name != want.Name || got.OwnerID != want.OwnerID || !sameTime(got.CreatedAt, want.CreatedAt) ||
 		got.Versioning != want.Versioning || !maps.Equal(got.Tags, want.Tags) ||
-		!bytes.Equal(got.Replication, want.Replication) || !bytes.Equal(got.Notification, want.Notification) {
+		!bytes.Equal(got.Replication, want.Replication) || !bytes.Equal(got.Lifecycle, want.Lifecycle) ||
+		!bytes.Equal(got.Encryption, want.Encryption) || !bytes.Equal(got.Notification, want.Notification) {
 		t.Errorf("bucket = %+v, want %+v", got, want)
 	}
 }

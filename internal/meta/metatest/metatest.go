@@ -51,11 +51,15 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"ReplicationTargets", testReplicationTargets},
 		{"ReplicationTargetAccess", testReplicationTargetAccess},
 		{"BucketReplication", testBucketReplication},
+		{"BucketLifecycle", testBucketLifecycle},
 		{"NotificationTargets", testNotificationTargets},
 		{"BucketNotification", testBucketNotification},
 		{"Outbox", testOutbox},
 		{"VersionReplication", testVersionReplication},
+		{"SSE", testSSE},
 		{"RefreshFamilies", testRefreshFamilies},
+		{"Certificates", testCertificates},
+		{"Events", testEvents},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
