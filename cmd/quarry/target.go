@@ -40,9 +40,12 @@ use it. Users see only the targets they may use.`,
 		newTargetAddCmd(g),
 		newTargetListCmd(g),
 		newAccessCmd(g, `A bucket whose owner loses the grant stops replicating to the target: each
-new copy fails with the reason, and nothing is written there.`, replicationAccess{}),
-		newTargetRmCmd(g),
-		newTargetTestCmd(g),
+new copy fails with the reason, and nothing is written there.`, replicationKind{}),
+		newTargetRmCmd(g, replicationKind{}, "Remove a replication target that no bucket's replication configuration names"),
+		newTargetTestCmd(g, replicationKind{},
+			"Check that a target's endpoint answers, accepts its credentials and has its bucket",
+			`Check that a target's endpoint answers, accepts its credentials and has
+its bucket. Prints "ok", or the server's reason and exits 1.`),
 	)
 	return cmd
 }
@@ -74,7 +77,7 @@ yet), with a warning: test it later with "quarry target replication test NAME".`
 				return errors.New("give exactly one of --secret-key and --secret-key-stdin")
 			}
 			if secretStdin {
-				secret, err := readSecretKey(cmd.InOrStdin())
+				secret, err := readStdinSecret(cmd.InOrStdin(), "--secret-key-stdin")
 				if err != nil {
 					return err
 				}
@@ -85,9 +88,7 @@ yet), with a warning: test it later with "quarry target replication test NAME".`
 				if err != nil {
 					return err
 				}
-				if noTest {
-					fmt.Fprintf(cmd.ErrOrStderr(), "Warning: replication target %s was not tested; test it with quarry target replication test %s\n", t.Name, t.Name)
-				} else if err := testNewTarget(cmd.Context(), c, t); err != nil {
+				if err := testNewTarget(cmd, c, replicationKind{}, t.Name, t.ARN, noTest); err != nil {
 					return err
 				}
 				if jsonOut {
@@ -112,11 +113,18 @@ yet), with a warning: test it later with "quarry target replication test NAME".`
 	return cmd
 }
 
-// testNewTarget tests a target just added and, when the test fails,
-// removes it again: a target whose endpoint refuses its credentials or
-// lacks its bucket would only make every copy to it fail later.
-func testNewTarget(ctx context.Context, c *mapiclient.Client, t *mapiclient.ReplicationTarget) error {
-	testErr := c.TestReplicationTarget(ctx, t.ARN)
+// testNewTarget tests a target of kind just added and, when the test
+// fails, removes it again: a target whose endpoint refuses it (wrong
+// credentials, no bucket, no webhook listening) would only make every
+// delivery to it fail later. With noTest it only warns that the target is
+// untested.
+func testNewTarget(cmd *cobra.Command, c *mapiclient.Client, kind targetKind, name, arn string, noTest bool) error {
+	noun, ctx := kind.noun(), cmd.Context()
+	if noTest {
+		fmt.Fprintf(cmd.ErrOrStderr(), "Warning: %s %s was not tested; test it with %s test %s\n", noun, name, kind.command(), name)
+		return nil
+	}
+	testErr := kind.test(ctx, c, arn)
 	if testErr == nil {
 		return nil
 	}
@@ -124,23 +132,24 @@ func testNewTarget(ctx context.Context, c *mapiclient.Client, t *mapiclient.Repl
 	if !errors.As(testErr, &apiErr) || apiErr.Status != http.StatusBadRequest {
 		// Not the test's verdict (the MAPI could not be asked): the
 		// target stays, since nothing says it is wrong.
-		return fmt.Errorf("replication target %s (%s) was added, but it could not be tested: %w", t.Name, t.ARN, explain(c, testErr))
+		return fmt.Errorf("%s %s (%s) was added, but it could not be tested: %w", noun, name, arn, explain(c, testErr))
 	}
-	if err := c.DeleteReplicationTarget(ctx, t.ARN); err != nil {
-		return fmt.Errorf("replication target %s failed its test (%v), and removing it again failed too: %w; remove it with quarry target replication rm %s",
-			t.Name, testErr, explain(c, err), t.ARN)
+	if err := kind.remove(ctx, c, arn); err != nil {
+		return fmt.Errorf("%s %s failed its test (%v), and removing it again failed too: %w; remove it with %s rm %s",
+			noun, name, testErr, explain(c, err), kind.command(), arn)
 	}
-	return fmt.Errorf("replication target %s was not added: %v (to keep it anyway, add it with --no-test)", t.Name, testErr)
+	return fmt.Errorf("%s %s was not added: %v (to keep it anyway, add it with --no-test)", noun, name, testErr)
 }
 
-// readSecretKey reads the secret key from the first line of in.
-func readSecretKey(in io.Reader) (string, error) {
+// readStdinSecret reads the secret a --...-stdin flag (named by flag)
+// takes from the first line of in; an empty one is refused.
+func readStdinSecret(in io.Reader, flag string) (string, error) {
 	secret, err := readSecretLine(in)
 	if err != nil {
-		return "", fmt.Errorf("--secret-key-stdin: %w", err)
+		return "", fmt.Errorf("%s: %w", flag, err)
 	}
 	if secret == "" {
-		return "", errors.New("--secret-key-stdin: the first line of standard input is empty")
+		return "", fmt.Errorf("%s: the first line of standard input is empty", flag)
 	}
 	return secret, nil
 }
@@ -177,12 +186,11 @@ func resolveTarget(ctx context.Context, c *mapiclient.Client, kind targetKind, a
 	if err != nil {
 		return "", err
 	}
-	return targetNamed(targets, kind.noun(), arg)
+	return targetNamed(targets, kind, arg)
 }
 
-// targetNamed picks the target named name among targets (of the kind
-// noun names).
-func targetNamed(targets []grantsView, noun, name string) (string, error) {
+// targetNamed picks the target named name among targets of kind.
+func targetNamed(targets []grantsView, kind targetKind, name string) (string, error) {
 	var exact, folded []string
 	for _, t := range targets {
 		switch {
@@ -198,51 +206,50 @@ func targetNamed(targets []grantsView, noun, name string) (string, error) {
 	}
 	switch len(matches) {
 	case 0:
-		return "", fmt.Errorf("no %s named %q (quarry target %s list shows the names and ARNs you may use)", noun, name, strings.Fields(noun)[0])
+		return "", fmt.Errorf("no %s named %q (%s list shows the names and ARNs you may use)", kind.noun(), name, kind.command())
 	case 1:
 		return matches[0], nil
 	}
-	return "", fmt.Errorf("%d %ss are named %q; give one of their ARNs: %s", len(matches), noun, name, strings.Join(matches, ", "))
+	return "", fmt.Errorf("%d %ss are named %q; give one of their ARNs: %s", len(matches), kind.noun(), name, strings.Join(matches, ", "))
 }
 
-func newTargetRmCmd(g *globalFlags) *cobra.Command {
+func newTargetRmCmd(g *globalFlags, kind targetKind, short string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "rm NAME|ARN",
-		Short: "Remove a replication target that no bucket's replication configuration names",
+		Short: short,
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withClient(func(c *mapiclient.Client, jsonOut bool) error {
-				arn, err := resolveTarget(cmd.Context(), c, replicationAccess{}, args[0])
+				arn, err := resolveTarget(cmd.Context(), c, kind, args[0])
 				if err != nil {
 					return err
 				}
-				if err := c.DeleteReplicationTarget(cmd.Context(), arn); err != nil {
+				if err := kind.remove(cmd.Context(), c, arn); err != nil {
 					return err
 				}
 				if jsonOut {
 					return printJSON(cmd.OutOrStdout(), struct{}{})
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "Removed replication target %s\n", arn)
+				fmt.Fprintf(cmd.OutOrStdout(), "Removed %s %s\n", kind.noun(), arn)
 				return nil
 			})
 		},
 	}
 }
 
-func newTargetTestCmd(g *globalFlags) *cobra.Command {
+func newTargetTestCmd(g *globalFlags, kind targetKind, short, long string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "test NAME|ARN",
-		Short: "Check that a target's endpoint answers, accepts its credentials and has its bucket",
-		Long: `Check that a target's endpoint answers, accepts its credentials and has
-its bucket. Prints "ok", or the server's reason and exits 1.`,
-		Args: exactArgs(1),
+		Short: short,
+		Long:  long,
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withClient(func(c *mapiclient.Client, jsonOut bool) error {
-				arn, err := resolveTarget(cmd.Context(), c, replicationAccess{}, args[0])
+				arn, err := resolveTarget(cmd.Context(), c, kind, args[0])
 				if err != nil {
 					return err
 				}
-				if err := c.TestReplicationTarget(cmd.Context(), arn); err != nil {
+				if err := kind.test(cmd.Context(), c, arn); err != nil {
 					return err
 				}
 				if jsonOut {
@@ -320,25 +327,39 @@ type grantsView struct {
 	JSON any
 }
 
-// targetKind is what the commands shared by both kinds of target need of
-// one kind.
+// targetKind is what the commands shared by both kinds of target (the
+// test after add, rm, test, access, and names for ARNs) need of one kind.
 type targetKind interface {
 	// noun names the kind in messages ("replication target").
 	noun() string
+	// command is the kind's command, for messages that say what to run
+	// ("quarry target replication").
+	command() string
+	test(ctx context.Context, c *mapiclient.Client, arn string) error
+	remove(ctx context.Context, c *mapiclient.Client, arn string) error
 	list(ctx context.Context, c *mapiclient.Client) ([]grantsView, error)
 	update(ctx context.Context, c *mapiclient.Client, arn string, access mapiclient.TargetAccess) (grantsView, error)
 }
 
-// replicationAccess is the shared commands' view of replication targets.
-type replicationAccess struct{}
+// replicationKind is the shared commands' view of replication targets.
+type replicationKind struct{}
 
-func (replicationAccess) noun() string { return "replication target" }
+func (replicationKind) noun() string    { return "replication target" }
+func (replicationKind) command() string { return "quarry target replication" }
+
+func (replicationKind) test(ctx context.Context, c *mapiclient.Client, arn string) error {
+	return c.TestReplicationTarget(ctx, arn)
+}
+
+func (replicationKind) remove(ctx context.Context, c *mapiclient.Client, arn string) error {
+	return c.DeleteReplicationTarget(ctx, arn)
+}
 
 func replicationView(t *mapiclient.ReplicationTarget) grantsView {
 	return grantsView{ARN: t.ARN, Name: t.Name, Owner: t.Owner, AllUsers: t.AllUsers, Users: t.Users, JSON: t}
 }
 
-func (replicationAccess) list(ctx context.Context, c *mapiclient.Client) ([]grantsView, error) {
+func (replicationKind) list(ctx context.Context, c *mapiclient.Client) ([]grantsView, error) {
 	targets, err := c.ListReplicationTargets(ctx)
 	if err != nil {
 		return nil, err
@@ -350,7 +371,7 @@ func (replicationAccess) list(ctx context.Context, c *mapiclient.Client) ([]gran
 	return out, nil
 }
 
-func (replicationAccess) update(ctx context.Context, c *mapiclient.Client, arn string, access mapiclient.TargetAccess) (grantsView, error) {
+func (replicationKind) update(ctx context.Context, c *mapiclient.Client, arn string, access mapiclient.TargetAccess) (grantsView, error) {
 	t, err := c.UpdateReplicationTargetAccess(ctx, arn, access)
 	if err != nil {
 		return grantsView{}, err
@@ -385,7 +406,7 @@ an admin; only admins may grant a target to other users).
 					return err
 				}
 				if !strings.HasPrefix(arn, "arn:") {
-					if arn, err = targetNamed(targets, noun, arn); err != nil {
+					if arn, err = targetNamed(targets, kind, arn); err != nil {
 						return err
 					}
 				}

@@ -28,9 +28,11 @@ may use it. Users see only the targets they may use.`,
 		newNotificationAddCmd(g),
 		newNotificationListCmd(g),
 		newAccessCmd(g, `A bucket whose owner loses the grant stops sending the target events: each
-new event fails with the reason, and nothing is sent.`, notificationAccess{}),
-		newNotificationRmCmd(g),
-		newNotificationTestCmd(g),
+new event fails with the reason, and nothing is sent.`, notificationKind{}),
+		newTargetRmCmd(g, notificationKind{}, "Remove a notification target that no bucket's notification configuration names"),
+		newTargetTestCmd(g, notificationKind{}, "Send a target a test event",
+			`Send a target one s3:TestEvent message. Prints "ok", or the server's reason
+(unreachable, the HTTP status the webhook answered) and exits 1.`),
 	)
 	return cmd
 }
@@ -39,11 +41,17 @@ func newNotificationAddCmd(g *globalFlags) *cobra.Command {
 	var (
 		req       mapiclient.CreateNotificationTargetRequest
 		authStdin bool
+		noTest    bool
 	)
 	cmd := &cobra.Command{
-		Use:   "add --name N --endpoint URL [--authorization-stdin] [--insecure-skip-verify] [--grant USER,... | --grant-all]",
-		Short: "Add a webhook notification target; prints its ARN",
-		Args:  cobra.NoArgs,
+		Use:   "add --name N --endpoint URL [--authorization-stdin] [--insecure-skip-verify] [--grant USER,... | --grant-all] [--no-test]",
+		Short: "Add a webhook notification target, tested first; prints its ARN",
+		Long: `Add a webhook notification target and test it as "target notification test"
+does: the webhook must take an s3:TestEvent message (answer 2xx). A target
+that fails the test is removed again, and the command says why and exits 1.
+With --no-test the target is kept untested (its webhook may not be up yet),
+with a warning: test it later with "quarry target notification test NAME".`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if req.Name == "" {
 				return errors.New("--name is required")
@@ -55,18 +63,18 @@ func newNotificationAddCmd(g *globalFlags) *cobra.Command {
 				if req.Authorization != "" {
 					return errors.New("give at most one of --authorization and --authorization-stdin")
 				}
-				value, err := readSecretLine(cmd.InOrStdin())
+				value, err := readStdinSecret(cmd.InOrStdin(), "--authorization-stdin")
 				if err != nil {
-					return fmt.Errorf("--authorization-stdin: %w", err)
-				}
-				if value == "" {
-					return errors.New("--authorization-stdin: the first line of standard input is empty")
+					return err
 				}
 				req.Authorization = value
 			}
 			return g.withClient(func(c *mapiclient.Client, jsonOut bool) error {
 				t, err := c.CreateNotificationTarget(cmd.Context(), req)
 				if err != nil {
+					return err
+				}
+				if err := testNewTarget(cmd, c, notificationKind{}, t.Name, t.ARN, noTest); err != nil {
 					return err
 				}
 				if jsonOut {
@@ -84,6 +92,7 @@ func newNotificationAddCmd(g *globalFlags) *cobra.Command {
 	f.BoolVar(&req.InsecureSkipVerify, "insecure-skip-verify", false, "let the server accept any TLS certificate of the webhook")
 	f.StringSliceVar(&req.Users, "grant", nil, "usernames of the users who may use the target besides you (admins only)")
 	f.BoolVar(&req.AllUsers, "grant-all", false, "let every user use the target (admins only)")
+	f.BoolVar(&noTest, "no-test", false, "keep the target without testing it (a warning says so)")
 	return cmd
 }
 
@@ -107,58 +116,25 @@ func newNotificationListCmd(g *globalFlags) *cobra.Command {
 	}
 }
 
-func newNotificationRmCmd(g *globalFlags) *cobra.Command {
-	return &cobra.Command{
-		Use:   "rm ARN",
-		Short: "Remove a notification target that no bucket's notification configuration names",
-		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withClient(func(c *mapiclient.Client, jsonOut bool) error {
-				if err := c.DeleteNotificationTarget(cmd.Context(), args[0]); err != nil {
-					return err
-				}
-				if jsonOut {
-					return printJSON(cmd.OutOrStdout(), struct{}{})
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "Removed notification target %s\n", args[0])
-				return nil
-			})
-		},
-	}
+// notificationKind is the shared commands' view of notification targets.
+type notificationKind struct{}
+
+func (notificationKind) noun() string    { return "notification target" }
+func (notificationKind) command() string { return "quarry target notification" }
+
+func (notificationKind) test(ctx context.Context, c *mapiclient.Client, arn string) error {
+	return c.TestNotificationTarget(ctx, arn)
 }
 
-func newNotificationTestCmd(g *globalFlags) *cobra.Command {
-	return &cobra.Command{
-		Use:   "test ARN",
-		Short: "Send a target a test event",
-		Long: `Send a target one s3:TestEvent message. Prints "ok", or the server's reason
-(unreachable, the HTTP status the webhook answered) and exits 1.`,
-		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withClient(func(c *mapiclient.Client, jsonOut bool) error {
-				if err := c.TestNotificationTarget(cmd.Context(), args[0]); err != nil {
-					return err
-				}
-				if jsonOut {
-					return printJSON(cmd.OutOrStdout(), map[string]bool{"ok": true})
-				}
-				fmt.Fprintln(cmd.OutOrStdout(), "ok")
-				return nil
-			})
-		},
-	}
+func (notificationKind) remove(ctx context.Context, c *mapiclient.Client, arn string) error {
+	return c.DeleteNotificationTarget(ctx, arn)
 }
-
-// notificationAccess is the shared commands' view of notification targets.
-type notificationAccess struct{}
-
-func (notificationAccess) noun() string { return "notification target" }
 
 func notificationView(t *mapiclient.NotificationTarget) grantsView {
 	return grantsView{ARN: t.ARN, Name: t.Name, Owner: t.Owner, AllUsers: t.AllUsers, Users: t.Users, JSON: t}
 }
 
-func (notificationAccess) list(ctx context.Context, c *mapiclient.Client) ([]grantsView, error) {
+func (notificationKind) list(ctx context.Context, c *mapiclient.Client) ([]grantsView, error) {
 	targets, err := c.ListNotificationTargets(ctx)
 	if err != nil {
 		return nil, err
@@ -170,7 +146,7 @@ func (notificationAccess) list(ctx context.Context, c *mapiclient.Client) ([]gra
 	return out, nil
 }
 
-func (notificationAccess) update(ctx context.Context, c *mapiclient.Client, arn string, access mapiclient.TargetAccess) (grantsView, error) {
+func (notificationKind) update(ctx context.Context, c *mapiclient.Client, arn string, access mapiclient.TargetAccess) (grantsView, error) {
 	t, err := c.UpdateNotificationTargetAccess(ctx, arn, access)
 	if err != nil {
 		return grantsView{}, err

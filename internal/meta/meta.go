@@ -245,8 +245,11 @@ type BucketTx interface {
 	GetBucket(name string) (*Bucket, error)
 	// ListBuckets lists buckets by name; ownerID 0 lists every bucket.
 	ListBuckets(ownerID int64) ([]Bucket, error)
-	// DeleteBucket removes the bucket row and its usage; the caller has
-	// checked that it holds no versions and no uploads. ErrNotFound if absent.
+	// DeleteBucket removes the bucket row and its usage, the target ARNs
+	// its replication and notification configurations name, its versions'
+	// replication states and its outbox entries in every state (copies and
+	// events not yet delivered are dropped with it); the caller has checked
+	// that it holds no versions and no uploads. ErrNotFound if absent.
 	DeleteBucket(name string) error
 	SetBucketVersioning(name string, v Versioning) error
 	// SetBucketTags replaces the tag set; nil removes it.
@@ -290,8 +293,12 @@ type ObjectTx interface {
 	// markers, with keys that start with prefix and sort after `after`, in
 	// ascending key order.
 	ListLatest(bucket, prefix, after string, limit int) ([]Version, error)
-	// ListLatestKeys is ListLatest returning only the keys: for scans
-	// that count what they will visit, at the cost of an index walk.
+	// ListLatestKeys returns the keys ListLatest would return for the
+	// same arguments (latest versions that are not delete markers, keys
+	// starting with prefix and sorting strictly after `after`, ascending,
+	// at most limit; limit <= 0: no limit), without reading the versions:
+	// for scans that count what they will visit, at the cost of an index
+	// walk (SQLite answers it from a covering index).
 	ListLatestKeys(bucket, prefix, after string, limit int) ([]string, error)
 	// ListVersions returns up to limit versions (delete markers included)
 	// with keys that start with prefix, ordered by key ascending then Seq

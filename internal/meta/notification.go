@@ -45,13 +45,16 @@ type NotificationTx interface {
 	// ErrNotFound when absent.
 	SetNotificationTargetAccess(arn string, allUsers bool, users []int64) error
 	// DeleteNotificationTarget deletes the target and its grants;
-	// ErrNotFound when absent.
+	// ErrNotFound when absent. The caller has checked that no bucket names
+	// it (BucketsNotifyingTarget); outbox entries addressed to it stay (the
+	// delivery fails them, saying the target is gone).
 	DeleteNotificationTarget(arn string) error
 	// SetBucketNotification stores a bucket's notification configuration
-	// (an opaque document, Bucket.Notification) and the target ARNs it
-	// names; nil or empty config removes both. ErrNotFound if the bucket
-	// does not exist.
+	// (an opaque document, Bucket.Notification) and replaces the set of
+	// target ARNs it names (duplicates stored once); nil or empty config
+	// removes both. ErrNotFound if the bucket does not exist.
 	SetBucketNotification(bucket string, config []byte, targetARNs []string) error
-	// BucketsNotifyingTarget lists the buckets whose configuration names arn.
+	// BucketsNotifyingTarget lists, by name, the buckets whose
+	// configuration names arn (none: an empty result).
 	BucketsNotifyingTarget(arn string) ([]string, error)
 }

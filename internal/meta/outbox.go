@@ -85,9 +85,10 @@ type OutboxFilter struct {
 	Kind string
 	// Bucket selects one bucket's entries; empty: every bucket's.
 	Bucket string
-	// Prefix selects keys that start with it.
+	// Prefix selects entries whose Key starts with it (byte-wise).
 	Prefix string
-	// States selects entries in any of these states (at most three).
+	// States selects entries in any of these states (at most three);
+	// empty: every state.
 	States []OutboxState
 	// AfterID selects entries with a higher ID.
 	AfterID int64
@@ -116,35 +117,53 @@ type OutboxFilter struct {
 //     destination (a dead one, say) never keeps the others waiting. Within a
 //     destination, the most overdue entries go first (NextAttempt, then ID).
 type OutboxTx interface {
-	// EnqueueOutbox inserts the entries and sets their ID (and State
-	// PENDING when empty).
+	// EnqueueOutbox inserts the entries in order and sets their ID (and
+	// State PENDING when empty); every other field is stored as given
+	// (the caller sets CreatedAt; NextAttempt zero is due at once). Kind
+	// and Destination must not be empty. Ids are never reused, even after
+	// the entries that had them were purged.
 	EnqueueOutbox(entries ...*OutboxEntry) error
-	// ReserveOutboxIDs sets aside n consecutive ids that no entry will be
-	// given and returns the first: they sort after the ids of the entries
-	// written before and before those written after, so that events sent
-	// without an entry (a back-fill) order with those that have one.
+	// ReserveOutboxIDs sets aside the n (>= 1) consecutive ids first to
+	// first+n-1, which no entry will ever be given, and returns first:
+	// they sort after the ids of the entries enqueued before (committed or
+	// not) and before those of the entries enqueued after, so that events
+	// sent without an entry (a back-fill) order with those that have one.
+	// PostgreSQL: advance the id sequence by n.
 	ReserveOutboxIDs(n int) (first int64, err error)
-	// ClaimOutbox leases entries under the claim rules above:
-	// LeaseOwner = c.Owner, LeaseExpires = c.Until. The result is ordered
-	// by ID.
+	// ClaimOutbox leases up to c.Limit entries under the claim rules
+	// above, and no more of one destination than c.PerDestination minus
+	// c.Busy[destination] when PerDestination > 0: LeaseOwner = c.Owner,
+	// LeaseExpires = c.Until; nothing else changes (Attempts is counted by
+	// SettleOutbox). c.Owner must not be empty. The result is ordered by
+	// ID; none claimable is an empty result, not an error.
 	ClaimOutbox(c OutboxClaim) ([]OutboxEntry, error)
 	// LeaseOutbox leases, for owner until until, those of the entries ids
-	// that are not DONE and not leased by another owner at now, whatever
-	// their state, due time or older entries: a job that re-delivers what
-	// was missed takes them this way. It returns the entries it leased, by
-	// ID; an entry owner leases already is leased again.
+	// that are not DONE and not leased by another owner at now (LeaseOwner
+	// empty, owner itself, or LeaseExpires strictly before now), whatever
+	// their state (PENDING or FAILED), due time or older entries: a job
+	// that re-delivers what was missed takes them this way. Only the lease
+	// changes. Ids that are DONE, leased by another owner or gone are
+	// skipped, not an error. It returns the entries it leased, by ID; an
+	// entry owner leases already is leased again (its lease extended).
+	// owner must not be empty.
 	LeaseOutbox(ids []int64, owner string, now, until time.Time) ([]OutboxEntry, error)
 	// SettleOutbox records the outcome of an attempt on an entry owner
-	// leases and releases the lease. ErrNotLeased when owner does not hold
-	// it, ErrNotFound when the entry is gone.
+	// leases: State, Attempts, NextAttempt and LastError as s gives them
+	// (absolute values, not increments), UpdatedAt = s.At, and the lease
+	// released (LeaseOwner empty, LeaseExpires zero). The lease is checked
+	// by owner alone, not by its expiry: an owner whose lease ran out may
+	// still settle while nobody took the entry over. ErrNotLeased when
+	// owner does not hold it, ErrNotFound when the entry is gone.
 	SettleOutbox(id int64, owner string, s OutboxSettle) error
 	// GetOutbox returns ErrNotFound when absent.
 	GetOutbox(id int64) (*OutboxEntry, error)
-	// ListOutbox lists the entries f selects, by ID.
+	// ListOutbox lists up to f.Limit of the entries f selects, by ID
+	// ascending.
 	ListOutbox(f OutboxFilter) ([]OutboxEntry, error)
 	// CountOutbox counts the entries f selects.
 	CountOutbox(f OutboxFilter) (int64, error)
-	// PurgeOutbox deletes up to limit DONE entries last changed before
-	// `before` and returns how many it deleted.
+	// PurgeOutbox deletes up to limit DONE entries whose UpdatedAt is
+	// strictly before `before`, oldest first, and returns how many it
+	// deleted. PENDING and FAILED entries are never purged.
 	PurgeOutbox(before time.Time, limit int) (int, error)
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/grant"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
@@ -18,6 +20,7 @@ import (
 // owner who is not an admin a missing target is refused as one it may not
 // use, so that the answer does not tell which ARNs exist. Other faults are
 // ErrInvalidConfig. Triggers without an Id get one. cfg is not modified.
+// The change is recorded in the event log in the same transaction.
 func (s *Service) PutBucketNotification(ctx context.Context, p auth.Principal, bucket string, cfg *Config) error {
 	c := &Config{Queues: make([]Queue, 0)}
 	if cfg != nil {
@@ -52,6 +55,14 @@ func (s *Service) PutBucketNotification(ctx context.Context, p auth.Principal, b
 		if err := tx.SetBucketNotification(bucket, raw, arns); err != nil {
 			return fmt.Errorf("set notification of bucket %q: %w", bucket, err)
 		}
+		switch {
+		case len(c.Queues) > 0:
+			return events.Append(tx, events.Bucket(events.BucketNotificationSet, b, p.Actor(), s.now(),
+				fmt.Sprintf("notification configuration set, %d trigger(s) to %s", len(c.Queues), strings.Join(arns, ", "))))
+		case len(b.Notification) > 0:
+			return events.Append(tx, events.Bucket(events.BucketNotificationDeleted, b, p.Actor(), s.now(), "notification configuration removed"))
+		}
+		// An empty configuration on a bucket without one changes nothing.
 		return nil
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/grant"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
@@ -98,8 +99,10 @@ func (s *Service) CreateTarget(ctx context.Context, p auth.Principal, in TargetI
 		if err := tx.CreateNotificationTarget(t); err != nil {
 			return err
 		}
-		info, err = describe(p, t, grant.NewNames(tx))
-		return err
+		if info, err = describe(p, t, grant.NewNames(tx)); err != nil {
+			return err
+		}
+		return events.Append(tx, targetEvent(events.NotificationTargetCreated, t, p, t.CreatedAt, "added, "+info.Grants.Text()+","))
 	})
 	if errors.Is(err, meta.ErrExists) {
 		return nil, fmt.Errorf("%w: a target is named %q", ErrTargetExists, in.Name)
@@ -201,8 +204,10 @@ func (s *Service) UpdateTargetAccess(ctx context.Context, p auth.Principal, arn 
 			return fmt.Errorf("set access of notification target %s: %w", arn, err)
 		}
 		t.AllUsers, t.Users = g.AllUsers, users
-		info, err = describe(p, t, grant.NewNames(tx))
-		return err
+		if info, err = describe(p, t, grant.NewNames(tx)); err != nil {
+			return err
+		}
+		return events.Append(tx, targetEvent(events.NotificationTargetAccessChanged, t, p, s.now(), "made "+info.Grants.Text()+","))
 	})
 	return info, err
 }
@@ -211,7 +216,8 @@ func (s *Service) UpdateTargetAccess(ctx context.Context, p auth.Principal, arn 
 // Events still queued for it then fail, saying it is gone.
 func (s *Service) DeleteTarget(ctx context.Context, p auth.Principal, arn string) error {
 	return s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		if _, err := managedTarget(tx, p, arn, "delete"); err != nil {
+		t, err := managedTarget(tx, p, arn, "delete")
+		if err != nil {
 			return err
 		}
 		buckets, err := tx.BucketsNotifyingTarget(arn)
@@ -224,7 +230,7 @@ func (s *Service) DeleteTarget(ctx context.Context, p auth.Principal, arn string
 		if err := tx.DeleteNotificationTarget(arn); err != nil {
 			return fmt.Errorf("delete notification target %s: %w", arn, err)
 		}
-		return nil
+		return events.Append(tx, targetEvent(events.NotificationTargetDeleted, t, p, s.now(), "deleted"))
 	})
 }
 

@@ -15,6 +15,7 @@ type EventName string
 // The changes the object service reports.
 const (
 	EventPut                          EventName = "ObjectCreated:Put"
+	EventPost                         EventName = "ObjectCreated:Post"
 	EventCopy                         EventName = "ObjectCreated:Copy"
 	EventCompleteMultipartUpload      EventName = "ObjectCreated:CompleteMultipartUpload"
 	EventDelete                       EventName = "ObjectRemoved:Delete"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -64,6 +65,12 @@ func TestEveryObjectChangeReportsItsEvent(t *testing.T) {
 	v := h.put("bkt", "a.txt", "hello")
 	wantEvents(t, "put", ev.take(), fmt.Sprintf("ObjectCreated:Put a.txt  5 %s", v.ETag))
 
+	form, err := h.svc.PutObject(h.ctx, alice, PutInput{Bucket: "bkt", Key: "form.txt", Body: strings.NewReader("posted"), Size: 6, Form: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEvents(t, "form upload", ev.take(), fmt.Sprintf("ObjectCreated:Post form.txt  6 %s", form.ETag))
+
 	res, err := h.svc.CopyObject(h.ctx, alice, CopyInput{SrcBucket: "bkt", SrcKey: "a.txt", Bucket: "bkt", Key: "b.txt"})
 	if err != nil {
 		t.Fatal(err)
@@ -98,8 +105,8 @@ func TestEveryObjectChangeReportsItsEvent(t *testing.T) {
 		n, err = tx.CountOutbox(meta.OutboxFilter{Kind: "notification", Bucket: "bkt"})
 		return err
 	})
-	if err != nil || n != 6 {
-		t.Errorf("outbox holds %d notification entries (%v), want one per event: 6", n, err)
+	if err != nil || n != 7 {
+		t.Errorf("outbox holds %d notification entries (%v), want one per event: 7", n, err)
 	}
 }
 

@@ -48,7 +48,7 @@ func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) 
 		if v.Segments[0].SealedKey, err = s.wrapKey(c.tx, body); err != nil {
 			return err
 		}
-		return c.putVersion(b, v, EventPut)
+		return c.putVersion(b, v, putEvent(in))
 	})
 	if err != nil {
 		s.deleteBlobs(ctx, body.BlobID)
@@ -103,4 +103,12 @@ func (s *Service) newVersion(p auth.Principal, key string, attrs ObjectAttrs, bo
 		OwnerID:      p.UserID,
 		SSE:          encryption,
 	}
+}
+
+// putEvent is the event a PutObject reports.
+func putEvent(in PutInput) EventName {
+	if in.Form {
+		return EventPost
+	}
+	return EventPut
 }

@@ -151,6 +151,9 @@ type PutInput struct {
 	// replicated again, so buckets replicating to each other do not loop.
 	// (Attrs.Replica means the same.)
 	Replica bool
+	// Form: the object comes from a browser form upload (S3's POST
+	// Object), which events report as ObjectCreated:Post.
+	Form bool
 }
 
 // GetInput is a GetObject or HeadObject request.

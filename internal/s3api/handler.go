@@ -176,10 +176,7 @@ func (h *Handler) serve(w http.ResponseWriter, req *request) error {
 	}
 	defer res.body.Close()
 	req.principal = p
-	// The changes the request makes report who asked, in their events.
-	req.r = req.r.WithContext(object.WithOrigin(req.r.Context(), object.Origin{
-		RequestID: req.id, HostID: req.hostID, SourceIP: sourceIP(req.r), Principal: p.Username,
-	}))
+	req.setOrigin()
 	if err := checkNoCustomerKeys(req.r.Header); err != nil {
 		return err
 	}
@@ -229,6 +226,14 @@ func (h *Handler) authenticate(r *http.Request) (*authenticated, auth.Principal,
 		out.trailer = noTrailer
 	}
 	return out, p, nil
+}
+
+// setOrigin puts who asked on the request's context, once the caller is
+// known, so that the changes the request makes report it in their events.
+func (req *request) setOrigin() {
+	req.r = req.r.WithContext(object.WithOrigin(req.r.Context(), object.Origin{
+		RequestID: req.id, HostID: req.hostID, SourceIP: sourceIP(req.r), Principal: req.principal.Username,
+	}))
 }
 
 func noTrailer() map[string]string { return nil }

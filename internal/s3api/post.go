@@ -74,6 +74,7 @@ func (h *Handler) postObject(w http.ResponseWriter, req *request) error {
 		return err
 	}
 	req.principal = p
+	req.setOrigin()
 	in, err := postPutInput(req, form, policy)
 	if err != nil {
 		return err
@@ -249,7 +250,7 @@ func postPutInput(req *request, form *postForm, policy *postpolicy.Policy) (obje
 			hdr.Set(name, value)
 		}
 	}
-	in := object.PutInput{Bucket: req.bucket, Key: req.key, Size: -1}
+	in := object.PutInput{Bucket: req.bucket, Key: req.key, Size: -1, Form: true}
 	var err error
 	if in.Attrs, err = parseObjectAttrs(hdr); err != nil {
 		return in, err

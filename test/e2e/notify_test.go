@@ -15,9 +15,9 @@ import (
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
-// change is one step of a live-events test: what a client (or, later, a
-// lifecycle rule) does, and the events (labels: "eventName key") the
-// configuration must let through for it.
+// change is one step of a live-events test: what a client or a lifecycle
+// rule does, and the events (labels: "eventName key") the configuration
+// must let through for it.
 type change struct {
 	name string
 	do   func(t *testing.T, n *notifySetup)
@@ -67,6 +67,14 @@ func TestLiveEventsReportEachChangeThatATriggerSelects(t *testing.T) {
 	var markerVersion, firstVersion string
 	changes := []change{
 		{"a put the filters select", put("img/cat.jpg", "meow"), []string{"ObjectCreated:Put img/cat.jpg"}},
+		{"a browser form upload", func(t *testing.T, n *notifySetup) {
+			now := time.Now()
+			fields := append([]formField{{"key", "img/form.jpg"}}, sigV4Form(now, now.Add(10*time.Minute),
+				fmt.Sprintf(`{"bucket": %q}`, n.Bucket), `["starts-with", "$key", "img/"]`)...)
+			if r := postForm(t, n.Srv.S3URL+"/"+n.Bucket, fields, "form.jpg", []byte("posted")); r.Status != http.StatusNoContent {
+				t.Fatalf("POST: %s", r)
+			}
+		}, []string{"ObjectCreated:Post img/form.jpg"}},
 		{"puts outside the filters", func(t *testing.T, n *notifySetup) {
 			putObject(t, n.S3, n.Bucket, "img/cat.png", []byte("x"))
 			putObject(t, n.S3, n.Bucket, "other/cat.jpg", []byte("x"))
@@ -167,6 +175,51 @@ func TestLiveEventsReportEachChangeThatATriggerSelects(t *testing.T) {
 	empty, err := n.S3.GetBucketNotificationConfiguration(t.Context(), &s3.GetBucketNotificationConfigurationInput{Bucket: aws.String(n.Bucket)})
 	if err != nil || len(empty.QueueConfigurations) != 0 {
 		t.Errorf("configuration after removal = %+v, %v", empty, err)
+	}
+}
+
+func TestLifecycleExpirationsAreDeliveredAsLifecycleEventsNotAsDeletes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		versioning types.BucketVersioningStatus
+		want       string
+	}{
+		{"an unversioned bucket", "", "LifecycleExpiration:Delete tmp/a"},
+		{"a versioned bucket", types.BucketVersioningStatusEnabled, "LifecycleExpiration:DeleteMarkerCreated tmp/a"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			// A lifecycle day of a second: a rule of one day is due two
+			// seconds after a write. The scanner is off: the test's own
+			// job is the only one.
+			n := newNotifySetup(t, "--lifecycle-day", "1s", "--lifecycle-scan=false")
+			if tt.versioning != "" {
+				setVersioning(t, n.S3, n.Bucket, tt.versioning)
+			}
+			// A client's deletes would come through the second trigger:
+			// an expiration must not.
+			n.configure(t,
+				trigger{ID: "expired", Events: []string{"s3:LifecycleExpiration:*"}, Prefix: "tmp/"},
+				trigger{ID: "removed", Events: []string{"s3:ObjectRemoved:*"}, Prefix: "tmp/"},
+			)
+			runChanges(t, n, []change{
+				{"objects written, then a rule for one of them", func(t *testing.T, n *notifySetup) {
+					putObject(t, n.S3, n.Bucket, "tmp/a", []byte("temporary"))
+					putObject(t, n.S3, n.Bucket, "keep/b", []byte("kept"))
+					putLifecycle(t, n.S3, n.Bucket, expireRule("tmp", "tmp/", 1))
+				}, nil},
+				{"a LIFECYCLE_UPDATE once the rule is due", func(t *testing.T, n *notifySetup) {
+					time.Sleep(2500 * time.Millisecond)
+					j := n.MAPI.waitJobEnded(n.MAPI.createJob(lifecycleUpdate, n.Bucket, nil).ID(), time.Minute)
+					wantJobComplete(t, "LIFECYCLE_UPDATE", j, 1, 0)
+				}, []string{tt.want}},
+			})
+			if r := n.Recv.got(); len(r) == 1 && (r[0].S3.ConfigurationID != "expired" || r[0].S3.Object.Size != nil) {
+				t.Errorf("expiration record = %+v, want the expired trigger's and no size", r[0].S3)
+			}
+		})
 	}
 }
 
@@ -414,11 +467,68 @@ func TestTheCLIManagesNotificationTargets(t *testing.T) {
 	admin.login(rootUser, rootPassword)
 	name := "cli-hook-" + bucketName(t)
 	const auth = "Bearer cli-hook-secret"
+	// add tests the target: the receiver takes one s3:TestEvent.
 	res := admin.run(auth+"\n", nil, "target", "notification", "add", "--name", name, "--endpoint", recv.URL(),
 		"--authorization-stdin", "--output", "json")
 	if res.code != 0 || strings.Contains(res.stdout+res.stderr, auth) {
 		t.Fatalf("target notification add: %s", res)
 	}
+	arn, hasAuth := notificationTargetNamed(t, admin, name)
+	if arn == "" || !hasAuth {
+		t.Fatalf("target notification list does not show %s with its authorization set", name)
+	}
+	// Every command takes the name as well as the ARN.
+	if res := admin.ok("target", "notification", "test", name); res.stdout != "ok\n" {
+		t.Errorf("target notification test NAME: %s", res)
+	}
+	if res := admin.ok("target", "notification", "test", arn); res.stdout != "ok\n" {
+		t.Errorf("target notification test ARN: %s", res)
+	}
+	recv.mu.Lock()
+	if len(recv.auth) != 3 || slices.ContainsFunc(recv.auth, func(a string) bool { return a != auth }) {
+		t.Errorf("the receiver got Authorization %q, want the one given for add's test and both tests", recv.auth)
+	}
+	recv.mu.Unlock()
+	if res := admin.ok("target", "notification", "access", name, "--grant-all"); !strings.Contains(res.stdout, "all users") {
+		t.Errorf("target notification access NAME --grant-all: %s", res)
+	}
+	recv.down()
+	if res := admin.run("", nil, "target", "notification", "test", name); res.code == 0 || !strings.Contains(res.stderr, "test failed") {
+		t.Errorf("test of a receiver that is down: %s", res)
+	}
+
+	// A target whose webhook does not answer is not added, unless
+	// --no-test says to keep it.
+	down := name + "-down"
+	res = admin.run("", nil, "target", "notification", "add", "--name", down, "--endpoint", recv.URL())
+	line := strings.TrimSuffix(res.stderr, "\n")
+	if res.code != 1 || res.stdout != "" || !strings.HasPrefix(line, "quarry: notification target "+down+" was not added: ") ||
+		!strings.Contains(line, "--no-test") || strings.Contains(line, "\n") {
+		t.Errorf("add of a target whose webhook is down: want exit 1 and one line saying why; %s", res)
+	}
+	if arn, _ := notificationTargetNamed(t, admin, down); arn != "" {
+		t.Errorf("the target that failed its test was kept")
+	}
+	res = admin.run("", nil, "target", "notification", "add", "--name", down, "--endpoint", recv.URL(), "--no-test")
+	if res.code != 0 || !strings.Contains(res.stderr, "was not tested; test it with quarry target notification test "+down) {
+		t.Errorf("add --no-test: want exit 0 and a warning; %s", res)
+	}
+	if arn, _ := notificationTargetNamed(t, admin, down); arn == "" {
+		t.Errorf("the target added with --no-test is not listed")
+	}
+
+	admin.ok("target", "notification", "rm", name)
+	admin.ok("target", "notification", "rm", down)
+	if res := admin.ok("target", "notification", "list"); strings.Contains(res.stdout, arn) || strings.Contains(res.stdout, down) {
+		t.Errorf("removed targets are still listed:\n%s", res.stdout)
+	}
+}
+
+// notificationTargetNamed is the ARN of the notification target named
+// name that the CLI lists ("" when none), and whether it has an
+// authorization header.
+func notificationTargetNamed(t *testing.T, h *cliHome, name string) (arn string, hasAuth bool) {
+	t.Helper()
 	var listed struct {
 		Targets []struct {
 			ARN           string `json:"arn"`
@@ -426,33 +536,11 @@ func TestTheCLIManagesNotificationTargets(t *testing.T) {
 			HasAuthHeader bool   `json:"hasAuthHeader"`
 		} `json:"targets"`
 	}
-	admin.jsonOf(&listed, "target", "notification", "list")
-	arn := ""
+	h.jsonOf(&listed, "target", "notification", "list")
 	for _, tg := range listed.Targets {
-		if tg.Name == name && tg.HasAuthHeader {
-			arn = tg.ARN
+		if tg.Name == name {
+			return tg.ARN, tg.HasAuthHeader
 		}
 	}
-	if arn == "" {
-		t.Fatalf("target notification list = %+v, want %s with its authorization set", listed, name)
-	}
-	if res := admin.ok("target", "notification", "test", arn); res.stdout != "ok\n" {
-		t.Errorf("target notification test: %s", res)
-	}
-	recv.mu.Lock()
-	if len(recv.auth) != 1 || recv.auth[0] != auth {
-		t.Errorf("the receiver got Authorization %q, want the one given", recv.auth)
-	}
-	recv.mu.Unlock()
-	if res := admin.ok("target", "notification", "access", arn, "--grant-all"); !strings.Contains(res.stdout, "all users") {
-		t.Errorf("target notification access --grant-all: %s", res)
-	}
-	recv.down()
-	if res := admin.run("", nil, "target", "notification", "test", arn); res.code == 0 || !strings.Contains(res.stderr, "test failed") {
-		t.Errorf("test of a receiver that is down: %s", res)
-	}
-	admin.ok("target", "notification", "rm", arn)
-	if res := admin.ok("target", "notification", "list"); strings.Contains(res.stdout, arn) {
-		t.Errorf("the removed target is still listed:\n%s", res.stdout)
-	}
+	return "", false
 }
