@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
@@ -32,7 +33,7 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 		if err != nil {
 			return err
 		}
-		_, err = UsableBucket(tx, p, in.Bucket)
+		_, err = bucketAllowing(tx, p, in.Bucket, acl.Write)
 		return err
 	})
 	if err != nil {
@@ -56,11 +57,12 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 	v := s.newVersion(p, in.Key, copiedAttrs(in, src), body)
 	markReplica(v, in.Replica || in.Attrs.Replica)
 	err = s.commit(ctx, in.Bucket, func(c *Change) error {
-		b, err := UsableBucket(c.tx, p, in.Bucket)
+		b, err := bucketAllowing(c.tx, p, in.Bucket, acl.Write)
 		if err != nil {
 			return err
 		}
-		return c.putVersion(b, v)
+		v.OwnerID = ownerOfWrite(p, b)
+		return c.putVersionWithACL(b, v, in.Attrs.ACL)
 	})
 	if err != nil {
 		s.deleteBlobs(ctx, body.BlobID)
@@ -73,10 +75,7 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 // copy-source conditions hold. S3 refuses a delete marker addressed by
 // version id as an invalid request.
 func copySource(tx meta.Tx, p auth.Principal, bucket, key, versionID string, cond Conditions) (*meta.Version, error) {
-	if _, err := UsableBucket(tx, p, bucket); err != nil {
-		return nil, fmt.Errorf("copy source: %w", err)
-	}
-	src, err := resolveVersion(tx, bucket, key, versionID)
+	_, src, err := objectAllowing(tx, p, bucket, key, versionID, acl.Read)
 	var dm *DeleteMarkerError
 	if errors.As(err, &dm) && versionID != "" {
 		return nil, fmt.Errorf("copy source %s/%s version %s is a delete marker: %w", bucket, key, versionID, ErrInvalidRequest)
@@ -108,7 +107,9 @@ func isIllegalSelfCopy(in CopyInput, src *meta.Version) bool {
 // copiedAttrs are the destination's attributes under the metadata and
 // tagging directives.
 func copiedAttrs(in CopyInput, src *meta.Version) ObjectAttrs {
-	attrs := ObjectAttrs{ContentType: src.ContentType, Headers: src.Headers, UserMeta: src.UserMeta, Tags: src.Tags}
+	// The copy's ACL is the one the request gives (private when none), never
+	// the source's, as on S3.
+	attrs := ObjectAttrs{ContentType: src.ContentType, Headers: src.Headers, UserMeta: src.UserMeta, Tags: src.Tags, ACL: in.Attrs.ACL}
 	if in.ReplaceMetadata {
 		attrs.ContentType, attrs.Headers, attrs.UserMeta = in.Attrs.ContentType, in.Attrs.Headers, in.Attrs.UserMeta
 	}

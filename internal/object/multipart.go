@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
@@ -43,14 +44,17 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, b
 		Tags:              cloneMap(attrs.Tags),
 		ChecksumAlgorithm: checksumAlgorithm,
 		ChecksumType:      checksumType,
+		ACL:               string(attrs.ACL),
 	}
 	if attrs.Replica {
 		markReplicaUpload(u)
 	}
 	err := s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		if _, err := UsableBucket(tx, p, bucket); err != nil {
+		b, err := bucketAllowing(tx, p, bucket, acl.Write)
+		if err != nil {
 			return err
 		}
+		u.OwnerID = ownerOfWrite(p, b)
 		if err := tx.CreateUpload(u); err != nil {
 			return fmt.Errorf("create upload for %s/%s: %w", bucket, key, err)
 		}
@@ -62,10 +66,10 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, b
 	return u, nil
 }
 
-// usableUpload returns the upload if its bucket exists, p may use it, and
-// the upload belongs to that bucket and key.
+// usableUpload returns the upload if its bucket exists, p may write to it,
+// and the upload belongs to that bucket and key.
 func usableUpload(tx meta.Tx, p auth.Principal, bucket, key, uploadID string) (*meta.Bucket, *meta.Upload, error) {
-	b, err := UsableBucket(tx, p, bucket)
+	b, err := bucketAllowing(tx, p, bucket, acl.Write)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
@@ -34,14 +35,15 @@ func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) 
 	v := s.newVersion(p, in.Key, in.Attrs, body)
 	markReplica(v, in.Replica || in.Attrs.Replica)
 	err = s.commit(ctx, in.Bucket, func(c *Change) error {
-		b, err := UsableBucket(c.tx, p, in.Bucket)
+		b, err := bucketAllowing(c.tx, p, in.Bucket, acl.Write)
 		if err != nil {
 			return err
 		}
 		if err := checkWriteConditionsTx(c.tx, in.Bucket, in.Key, in.Cond); err != nil {
 			return err
 		}
-		return c.putVersion(b, v)
+		v.OwnerID = ownerOfWrite(p, b)
+		return c.putVersionWithACL(b, v, in.Attrs.ACL)
 	})
 	if err != nil {
 		s.deleteBlobs(ctx, body.BlobID)
@@ -54,7 +56,7 @@ func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) 
 // bucket and that the write conditions hold now. The commit checks again.
 func (s *Service) checkWritable(ctx context.Context, p auth.Principal, bucket, key string, cond Conditions) error {
 	return s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
-		if _, err := UsableBucket(tx, p, bucket); err != nil {
+		if _, err := bucketAllowing(tx, p, bucket, acl.Write); err != nil {
 			return err
 		}
 		return checkWriteConditionsTx(tx, bucket, key, cond)
