@@ -139,7 +139,7 @@ type ListBucketsInput struct {
 	Prefix string
 	// After is the name the page starts after ("" from the start).
 	After string
-	// Limit is the most buckets returned, at least 1.
+	// Limit is the most buckets returned; 0 returns every one.
 	Limit int
 }
 
@@ -157,20 +157,24 @@ func (s *Service) ListBucketsPage(ctx context.Context, p auth.Principal, in List
 	if err != nil {
 		return nil, err
 	}
-	if in.Limit < 1 {
+	if in.Limit < 0 {
 		return nil, fmt.Errorf("list buckets: limit %d: %w", in.Limit, ErrInvalidArgument)
 	}
 	var page []meta.Bucket
 	err = s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
+		limit := 0
+		if in.Limit > 0 {
+			limit = in.Limit + 1 // one more tells whether more follow
+		}
 		var err error
-		page, err = tx.ListBucketsAfter(owner, in.Prefix, in.After, in.Limit+1)
+		page, err = tx.ListBucketsAfter(owner, in.Prefix, in.After, limit)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list buckets: %w", err)
 	}
 	out := &ListBucketsOutput{Buckets: page}
-	if len(page) > in.Limit {
+	if in.Limit > 0 && len(page) > in.Limit {
 		out.Buckets, out.IsTruncated = page[:in.Limit], true
 	}
 	return out, nil

@@ -55,6 +55,11 @@ type Config struct {
 	// Lifecycle serves Put/Get/DeleteBucketLifecycleConfiguration; nil
 	// answers them with NotImplemented.
 	Lifecycle BucketLifecycle
+	// CORS serves Put/Get/DeleteBucketCors and answers cross-origin
+	// requests (preflights and the Access-Control-* headers of actual
+	// requests); nil answers the calls with NotImplemented and preflights
+	// as for a bucket without a configuration.
+	CORS BucketCORS
 }
 
 // Handler serves the S3 API. It implements http.Handler.
@@ -134,7 +139,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if w, ok := r.Body.(*watchedBody); ok {
 		req.rawBody = w
 	}
-	if err := h.serve(rw, req); err != nil {
+	var err error
+	if rt.op == opPreflight {
+		err = h.preflight(rw, req)
+	} else {
+		h.setCORSHeaders(req, rw.Header())
+		err = h.serve(rw, req)
+	}
+	if err != nil {
 		h.writeError(rw, req, err)
 	}
 	if h.cfg.Observe != nil {
@@ -143,11 +155,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // serve authenticates the request before anything touches the object
-// service, then runs its operation.
+// service, then runs its operation. A request without credentials runs as
+// the anonymous principal (see anonymous.go).
 func (h *Handler) serve(w http.ResponseWriter, req *request) error {
-	res, p, err := h.authenticate(req.r)
+	res, p, err := h.identify(req.r)
 	if err != nil {
 		return err
+	}
+	if p.IsAnonymous() {
+		if err := anonymousRefusal(req); err != nil {
+			return err
+		}
 	}
 	body := res.Body
 	if body == nil {
@@ -230,6 +248,14 @@ func (h *Handler) operation(op string) operationFunc {
 		return h.deleteBucketLifecycle
 	case opGetBucketACL:
 		return h.getBucketACL
+	case opPutBucketACL:
+		return h.putBucketACL
+	case opGetBucketCORS:
+		return h.getBucketCORS
+	case opPutBucketCORS:
+		return h.putBucketCORS
+	case opDeleteBucketCORS:
+		return h.deleteBucketCORS
 	case opListObjects:
 		return h.listObjects
 	case opListObjectsV2:
@@ -258,6 +284,8 @@ func (h *Handler) operation(op string) operationFunc {
 		return h.deleteObjectTagging
 	case opGetObjectACL:
 		return h.getObjectACL
+	case opPutObjectACL:
+		return h.putObjectACL
 	case opCreateMultipartUpload:
 		return h.createMultipartUpload
 	case opUploadPart:

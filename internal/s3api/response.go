@@ -161,7 +161,7 @@ func errorBody(ae *apiError, req *request) []byte {
 func hasBucketField(c errorCode) bool {
 	switch c {
 	case codeNoSuchBucket, codeBucketNotEmpty, codeBucketAlreadyExists,
-		codeBucketAlreadyOwnedByYou, codeInvalidBucketName, codeNoSuchTagSet:
+		codeBucketAlreadyOwnedByYou, codeInvalidBucketName, codeNoSuchTagSet, codeNoSuchCORSConfiguration:
 		return true
 	}
 	return false
