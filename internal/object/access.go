@@ -104,6 +104,13 @@ func ownerOfWrite(p auth.Principal, b *meta.Bucket) int64 {
 	return b.OwnerID
 }
 
+// replicaAllowed reports whether p's write to b may be marked a replica as
+// asked: only who may use the bucket as its owner does. A write that the
+// bucket's ACL allowed stays under the owner's replication configuration.
+func replicaAllowed(p auth.Principal, b *meta.Bucket, asked bool) bool {
+	return asked && p.CanUse(b.OwnerID)
+}
+
 // BucketAccess returns the bucket if it exists and p may do perm on it, by
 // the same rule every operation applies. It lets a caller check before it
 // does any work, for example whether an anonymous browser upload may

@@ -250,3 +250,36 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
+
+func TestOnlyTheOwnerMarksAWriteAsAReplica(t *testing.T) {
+	h := newHarness(t)
+	if err := h.svc.CreateBucketWithACL(h.ctx, alice, "drop", acl.PublicReadWrite); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		p    auth.Principal
+		want meta.ReplicationStatus
+	}{
+		{alice, meta.ReplicationReplica},
+		{bob, meta.ReplicationNone},
+		{auth.Anonymous(), meta.ReplicationNone},
+	} {
+		v, err := h.svc.PutObject(h.ctx, tt.p, PutInput{Bucket: "drop", Key: "k", Body: bytes.NewReader(nil), Replica: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.ReplicationStatus != tt.want {
+			t.Errorf("a replica write by %+v has status %q, want %q", tt.p, v.ReplicationStatus, tt.want)
+		}
+		if tt.p.IsAnonymous() {
+			continue // anonymous multipart uploads are refused by the protocol layer
+		}
+		u, err := h.svc.CreateMultipartUpload(h.ctx, tt.p, "drop", "mp", ObjectAttrs{Replica: true}, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, marked := u.Headers[uploadReplicaHeader]; marked != (tt.want == meta.ReplicationReplica) {
+			t.Errorf("an upload by %+v marked a replica: %v", tt.p, marked)
+		}
+	}
+}

@@ -55,13 +55,13 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 		return nil, fmt.Errorf("copy %s/%s to %s/%s: %w", in.SrcBucket, in.SrcKey, in.Bucket, in.Key, err)
 	}
 	v := s.newVersion(p, in.Key, copiedAttrs(in, src), body)
-	markReplica(v, in.Replica || in.Attrs.Replica)
 	err = s.commit(ctx, in.Bucket, func(c *Change) error {
 		b, err := bucketAllowing(c.tx, p, in.Bucket, acl.Write)
 		if err != nil {
 			return err
 		}
 		v.OwnerID = ownerOfWrite(p, b)
+		markReplica(v, replicaAllowed(p, b, in.Replica || in.Attrs.Replica))
 		return c.putVersionWithACL(b, v, in.Attrs.ACL)
 	})
 	if err != nil {

@@ -35,7 +35,7 @@ func (s *Service) deleteObject(ctx context.Context, p auth.Principal, bucket, ke
 			res, err = deleteVersion(c, bucket, key, versionID)
 			return err
 		}
-		res, err = s.deleteKey(c, ownerOfWrite(p, b), b, key, replica)
+		res, err = s.deleteKey(c, ownerOfWrite(p, b), b, key, replicaAllowed(p, b, replica))
 		return err
 	})
 	if err != nil {

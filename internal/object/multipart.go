@@ -46,15 +46,15 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, b
 		ChecksumType:      checksumType,
 		ACL:               string(attrs.ACL),
 	}
-	if attrs.Replica {
-		markReplicaUpload(u)
-	}
 	err := s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
 		b, err := bucketAllowing(tx, p, bucket, acl.Write)
 		if err != nil {
 			return err
 		}
 		u.OwnerID = ownerOfWrite(p, b)
+		if replicaAllowed(p, b, attrs.Replica) {
+			markReplicaUpload(u)
+		}
 		if err := tx.CreateUpload(u); err != nil {
 			return fmt.Errorf("create upload for %s/%s: %w", bucket, key, err)
 		}

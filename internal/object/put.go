@@ -33,7 +33,6 @@ func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) 
 		return nil, fmt.Errorf("put %s/%s: %w", in.Bucket, in.Key, err)
 	}
 	v := s.newVersion(p, in.Key, in.Attrs, body)
-	markReplica(v, in.Replica || in.Attrs.Replica)
 	err = s.commit(ctx, in.Bucket, func(c *Change) error {
 		b, err := bucketAllowing(c.tx, p, in.Bucket, acl.Write)
 		if err != nil {
@@ -43,6 +42,7 @@ func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) 
 			return err
 		}
 		v.OwnerID = ownerOfWrite(p, b)
+		markReplica(v, replicaAllowed(p, b, in.Replica || in.Attrs.Replica))
 		return c.putVersionWithACL(b, v, in.Attrs.ACL)
 	})
 	if err != nil {
