@@ -79,7 +79,7 @@ type Handler struct {
 	routes []*endpoint
 	paths  map[string]*endpoint // every served path, /v1/ mirrors included
 	logins *loginThrottle
-	uuids  *userUUIDs           // nil without Settings
+	uuids  *userUUIDs // nil without Settings
 }
 
 // New returns a Handler. It panics if cfg.Keys are missing, a wiring

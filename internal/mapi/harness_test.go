@@ -23,8 +23,8 @@ import (
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/replication"
 	"github.com/quarrylabs/quarry/internal/storetest"
-	"github.com/quarrylabs/quarry/internal/usage"
 	"github.com/quarrylabs/quarry/internal/tlscert"
+	"github.com/quarrylabs/quarry/internal/usage"
 )
 
 // testPassword is every test user's password.
