@@ -1,7 +1,9 @@
 // Package s3api is the S3 REST protocol layer: it routes requests,
-// authenticates them with SigV4, parses S3 headers and XML, calls the object
-// service and writes responses and errors as AWS S3 does. What an operation
-// means lives in the object service; this package only translates.
+// authenticates them with SigV4 (a request without any credentials runs as
+// the anonymous principal), answers CORS preflights, parses S3 headers and
+// XML, calls the object service and writes responses and errors as AWS S3
+// does. What an operation means, and who may do it, lives in the object
+// service; this package only translates.
 package s3api
 
 import (
