@@ -253,10 +253,10 @@ func TestListBucketsParameters(t *testing.T) {
 		}
 	}
 	// The token of one page starts the next.
-	status, _, body := ts.do(ts.signedRequest(ts.alice, http.MethodGet, "/?max-buckets=2", nil))
+	_, _, body := ts.do(ts.signedRequest(ts.alice, http.MethodGet, "/?max-buckets=2", nil))
 	_, rest, _ := strings.Cut(body, "<ContinuationToken>")
 	token, _, _ := strings.Cut(rest, "</ContinuationToken>")
-	status, _, body = ts.do(ts.signedRequest(ts.alice, http.MethodGet, "/?max-buckets=2&continuation-token="+token, nil))
+	status, _, body := ts.do(ts.signedRequest(ts.alice, http.MethodGet, "/?max-buckets=2&continuation-token="+token, nil))
 	if status != 200 || !strings.Contains(body, "<Name>photos</Name>") || strings.Contains(body, "logs-") || strings.Contains(body, "<ContinuationToken>") {
 		t.Errorf("second page: %d %s, want photos alone and no token", status, body)
 	}

@@ -327,8 +327,7 @@ func TestAHeadlessBrowserUploadsAcrossOrigins(t *testing.T) {
 	allowed, refused := newBucket(t, c), newBucket(t, c)
 
 	results := make(chan map[string]any, 1)
-	var page *httptest.Server
-	page = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/":
 			w.Header().Set("Content-Type", "text/html")
