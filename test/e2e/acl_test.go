@@ -196,6 +196,26 @@ func TestAPublicReadObjectOfAPrivateBucket(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantRaw(t, "anonymous GET of a copy made public-read", anonymous(t, http.MethodGet, "/"+bucket+"/copy2.txt", nil), http.StatusOK, "")
+
+	// A multipart upload gets its ACL when it completes.
+	mp, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("big.bin"),
+		ACL: types.ObjectCannedACLPublicRead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(bucket), Key: aws.String("big.bin"), UploadId: mp.UploadId,
+		PartNumber: aws.Int32(1), Body: strings.NewReader("one part")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRaw(t, "anonymous GET while the upload is in progress", anonymous(t, http.MethodGet, "/"+bucket+"/big.bin", nil), http.StatusForbidden, "AccessDenied")
+	if _, err := c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("big.bin"), UploadId: mp.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{PartNumber: aws.Int32(1), ETag: part.ETag, ChecksumCRC32: part.ChecksumCRC32}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := anonymous(t, http.MethodGet, "/"+bucket+"/big.bin", nil); got.Status != http.StatusOK || string(got.Body) != "one part" {
+		t.Errorf("anonymous GET of a completed public-read upload: %s", got)
+	}
 }
 
 func TestAuthenticatedReadLetsEveryUserRead(t *testing.T) {
