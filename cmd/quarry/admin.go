@@ -17,7 +17,7 @@ func newAdminCmd(g *globalFlags) *cobra.Command {
 		Use:   "admin",
 		Short: "Administer the server (admin only)",
 	}
-	cmd.AddCommand(newMetricsTokenCmd(g))
+	cmd.AddCommand(newMetricsTokenCmd(g), newEncryptionCmd(g), newRotateSSEKeyCmd(g))
 	return cmd
 }
 

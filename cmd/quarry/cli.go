@@ -1,10 +1,15 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"strconv"
+	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -83,18 +88,85 @@ func (g *globalFlags) client() (*mapiclient.Client, error) {
 	return mapiclient.New(endpoint, mapiclient.Options{TokenStore: store, InsecureSkipVerify: insecure}), nil
 }
 
-// explain turns the client's session errors into what to do about them;
-// server errors keep the server's message.
+// explain turns the client's errors into what to do about them: session
+// errors, an endpoint that is not a management API, a server that cannot
+// be reached. Server errors keep the server's message.
 func explain(c *mapiclient.Client, err error) error {
+	ep := c.Endpoint()
+	var (
+		apiErr *mapiclient.APIError
+		bad    *mapiclient.BadAnswerError
+	)
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, mapiclient.ErrS3Endpoint) && errors.As(err, &apiErr):
+		return s3EndpointError(ep, apiErr)
+	case errors.Is(err, mapiclient.ErrUserGone):
+		who := "the session's user"
+		if s, serr := c.Session(); serr == nil && s.Username != "" {
+			who = "user " + s.Username
+		}
+		return fmt.Errorf("%s no longer exists on %s (it was deleted): log in as another user with quarry login --endpoint %s --user NAME", who, ep, ep)
 	case errors.Is(err, mapiclient.ErrNotLoggedIn):
-		return errNotLoggedIn(c.Endpoint())
+		return errNotLoggedIn(ep)
 	case errors.Is(err, mapiclient.ErrSessionExpired):
-		return fmt.Errorf("the session on %s expired: run quarry login --endpoint %s --user NAME again", c.Endpoint(), c.Endpoint())
+		return fmt.Errorf("the session on %s expired: run quarry login --endpoint %s --user NAME again", ep, ep)
+	case errors.As(err, &bad):
+		return fmt.Errorf("%s did not answer as a Quarry management API does (%v): check --endpoint", ep, bad.Err)
+	case errors.As(err, &apiErr) && apiErr.Code == "" && apiErr.S3Code == "":
+		// Not a MAPI error body: a proxy, another web server.
+		return fmt.Errorf("%s answered %s, which is not a Quarry management API answer: check --endpoint", ep, apiErr)
+	}
+	if reason, ok := unreachable(err); ok {
+		return fmt.Errorf("cannot reach %s: %s", ep, reason)
 	}
 	return err
+}
+
+// s3EndpointError says that endpoint is an S3 port, and which to use.
+func s3EndpointError(endpoint string, apiErr *mapiclient.APIError) error {
+	whose := "an S3 endpoint"
+	if apiErr.FromQuarryS3() {
+		whose = "Quarry's S3 endpoint"
+	}
+	example := ""
+	if u, err := url.Parse(endpoint); err == nil && u.Host != "" && u.Port() != defaultMAPIPort {
+		u.Host = net.JoinHostPort(u.Hostname(), defaultMAPIPort)
+		example = fmt.Sprintf(", e.g. quarry login --endpoint %s --user NAME", u)
+	}
+	return fmt.Errorf("%s is %s, not its management API: log in to the management API endpoint (default port %s)%s",
+		endpoint, whose, defaultMAPIPort, example)
+}
+
+// defaultMAPIPort is the port of quarry server's default --mapi-addr.
+const defaultMAPIPort = "9001"
+
+// unreachable words a failure to talk to the server at all: refused,
+// unknown host, timeout, TLS trouble.
+func unreachable(err error) (string, bool) {
+	var (
+		urlErr    *url.Error
+		dnsErr    *net.DNSError
+		certErr   *tls.CertificateVerificationError
+		recordErr tls.RecordHeaderError
+	)
+	if !errors.As(err, &urlErr) {
+		return "", false
+	}
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused (is Quarry running, and is this its management API address?)", true
+	case errors.As(err, &dnsErr):
+		return fmt.Sprintf("no such host %s", dnsErr.Name), true
+	case urlErr.Timeout():
+		return "no answer in time", true
+	case errors.As(err, &certErr):
+		return fmt.Sprintf("its TLS certificate is not trusted (%v); for a test server with a self-signed certificate, add --insecure", certErr.Err), true
+	case errors.As(err, &recordErr), strings.Contains(urlErr.Err.Error(), "server gave HTTP response to HTTPS client"):
+		return "it does not speak HTTPS: use an http:// endpoint", true
+	}
+	return urlErr.Err.Error(), true
 }
 
 func errNotLoggedIn(endpoint string) error {

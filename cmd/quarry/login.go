@@ -51,7 +51,7 @@ not a terminal). Later commands use the session and refresh its tokens.`,
 			}
 			c := mapiclient.New(endpoint, mapiclient.Options{TokenStore: store, InsecureSkipVerify: g.insecure})
 			if err := c.Login(cmd.Context(), user, password); err != nil {
-				return err
+				return explain(c, err)
 			}
 			if jsonOut {
 				return printJSON(cmd.OutOrStdout(), map[string]string{"endpoint": c.Endpoint(), "username": user})
@@ -79,14 +79,24 @@ func readPassword(in io.Reader, prompt io.Writer) (string, error) {
 		}
 		return string(b), nil
 	}
-	return readSecretLine(in)
+	p, err := readSecretLine(in)
+	if err != nil {
+		return "", fmt.Errorf("no password: set QUARRY_PASSWORD, or give it on the first line of standard input (%w)", err)
+	}
+	return p, nil
 }
+
+// errEmptyInput: standard input ended before a line.
+var errEmptyInput = errors.New("standard input is empty")
 
 // readSecretLine reads one line of in, without its line ending.
 func readSecretLine(in io.Reader) (string, error) {
 	line, err := bufio.NewReader(in).ReadString('\n')
-	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
-		return "", fmt.Errorf("read password from standard input: %w", err)
+	switch {
+	case errors.Is(err, io.EOF) && line == "":
+		return "", errEmptyInput
+	case err != nil && !errors.Is(err, io.EOF):
+		return "", fmt.Errorf("read standard input: %w", err)
 	}
 	return strings.TrimRight(line, "\r\n"), nil
 }

@@ -47,14 +47,30 @@ func printJobStatus(w io.Writer, st *mapiclient.JobStatus) error {
 	if st.JobStats.Total > 0 {
 		row("TOTAL", fmt.Sprint(st.JobStats.Total))
 	}
-	if st.JobStats.Skipped > 0 {
+	if st.JobStats.Skipped > 0 || st.JobStats.Total > 0 {
 		row("SKIPPED", fmt.Sprint(st.JobStats.Skipped))
 	}
 	if st.JobStats.Bytes > 0 {
 		row("BYTES", humanBytes(float64(st.JobStats.Bytes)))
 	}
+	if ph, ok := st.Phase(); ok {
+		row("PHASE", phaseText(ph))
+	}
 	row("MESSAGE", st.Message)
 	return tw.Flush()
+}
+
+// phaseText words a phase a job reports, e.g. "checking blobs: 4500 of
+// ~10000 blobs".
+func phaseText(ph mapiclient.JobPhase) string {
+	if ph.Total <= 0 {
+		return fmt.Sprintf("%s: %d %s", ph.Step, ph.Done, ph.Unit)
+	}
+	of := fmt.Sprint(max(ph.Total, ph.Done))
+	if ph.Estimated {
+		of = "~" + of
+	}
+	return fmt.Sprintf("%s: %d of %s %s", ph.Step, ph.Done, of, ph.Unit)
 }
 
 // printJobTable writes jobs one per line.
@@ -86,13 +102,14 @@ func printUserTable(w io.Writer, users []mapiclient.User) error {
 	return tw.Flush()
 }
 
-// finalLine sums up a job that ended, e.g.
-// "job 12 COMPLETE: processed 100, failed 0 (METRIC_RECONCILIATION on photos, 1.2s)".
+// finalLine sums up a job that ended, e.g. "job 12 COMPLETE: processed
+// 100, failed 0, skipped 2, total 102 (METRIC_RECONCILIATION on photos, 1.2s)".
 func finalLine(st *mapiclient.JobStatus) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "job %d %s: processed %d, failed %d", st.JobID.ID, st.JobState, st.JobStats.Processed, st.JobStats.Failed)
-	if st.JobStats.Skipped > 0 {
-		fmt.Fprintf(&b, ", skipped %d", st.JobStats.Skipped)
+	fmt.Fprintf(&b, "job %d %s: processed %d, failed %d, skipped %d", st.JobID.ID, st.JobState,
+		st.JobStats.Processed, st.JobStats.Failed, st.JobStats.Skipped)
+	if st.JobStats.Total > 0 {
+		fmt.Fprintf(&b, ", total %d", st.JobStats.Total)
 	}
 	if st.JobStats.Bytes > 0 {
 		fmt.Fprintf(&b, ", %s", humanBytes(float64(st.JobStats.Bytes)))

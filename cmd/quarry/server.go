@@ -66,6 +66,7 @@ Every flag can also be set by the environment variable shown; a flag wins.`,
 	f.DurationVar(&cfg.JobRetention, "job-retention", 30*24*time.Hour, "how long finished jobs are kept")
 	f.DurationVar(&cfg.LifecycleDay, "lifecycle-day", 24*time.Hour, "length of a lifecycle day: the scanner applies lifecycle rules once a day, and rules' Days count in it (shorten for tests and demos)")
 	f.BoolVar(&lifecycleScan, "lifecycle-scan", true, "run the background lifecycle scanner on this node")
+	f.DurationVar(&cfg.EventRetention, "event-retention", 30*24*time.Hour, "how long the event log (audit log) keeps events")
 	f.DurationVar(&cfg.AccessTokenTTL, "access-token-ttl", 300*time.Second, "lifetime of MAPI access tokens")
 	f.DurationVar(&cfg.RefreshTokenTTL, "refresh-token-ttl", 1800*time.Second, "lifetime of MAPI refresh tokens")
 	f.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "serve /metrics without a bearer token")

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -48,11 +50,17 @@ func newTargetAddCmd(g *globalFlags) *cobra.Command {
 	var (
 		req         mapiclient.CreateReplicationTargetRequest
 		secretStdin bool
+		noTest      bool
 	)
 	cmd := &cobra.Command{
-		Use:   "add --name N --endpoint URL --bucket B --access-key AK (--secret-key SK | --secret-key-stdin) [--region R] [--insecure-skip-verify] [--grant USER,... | --grant-all]",
-		Short: "Add a replication target; prints its ARN",
-		Args:  cobra.NoArgs,
+		Use:   "add --name N --endpoint URL --bucket B --access-key AK (--secret-key SK | --secret-key-stdin) [--region R] [--insecure-skip-verify] [--grant USER,... | --grant-all] [--no-test]",
+		Short: "Add a replication target, tested first; prints its ARN",
+		Long: `Add a replication target and test it as "target replication test" does: its
+endpoint must answer, accept the credentials and have the bucket. A target
+that fails the test is removed again, and the command says why and exits 1.
+With --no-test the target is kept untested (its endpoint may not be up
+yet), with a warning: test it later with "quarry target replication test NAME".`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			for _, f := range []struct{ flag, value string }{
 				{"--name", req.Name}, {"--endpoint", req.Endpoint}, {"--bucket", req.Bucket}, {"--access-key", req.AccessKey},
@@ -76,6 +84,11 @@ func newTargetAddCmd(g *globalFlags) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				if noTest {
+					fmt.Fprintf(cmd.ErrOrStderr(), "Warning: replication target %s was not tested; test it with quarry target replication test %s\n", t.Name, t.Name)
+				} else if err := testNewTarget(cmd.Context(), c, t); err != nil {
+					return err
+				}
 				if jsonOut {
 					return printJSON(cmd.OutOrStdout(), map[string]any{"target": t})
 				}
@@ -94,7 +107,29 @@ func newTargetAddCmd(g *globalFlags) *cobra.Command {
 	f.BoolVar(&req.InsecureSkipVerify, "insecure-skip-verify", false, "let the server accept any TLS certificate of the remote endpoint")
 	f.StringSliceVar(&req.Users, "grant", nil, "usernames of the users who may use the target besides you (admins only)")
 	f.BoolVar(&req.AllUsers, "grant-all", false, "let every user use the target (admins only)")
+	f.BoolVar(&noTest, "no-test", false, "keep the target without testing it (a warning says so)")
 	return cmd
+}
+
+// testNewTarget tests a target just added and, when the test fails,
+// removes it again: a target whose endpoint refuses its credentials or
+// lacks its bucket would only make every copy to it fail later.
+func testNewTarget(ctx context.Context, c *mapiclient.Client, t *mapiclient.ReplicationTarget) error {
+	testErr := c.TestReplicationTarget(ctx, t.ARN)
+	if testErr == nil {
+		return nil
+	}
+	var apiErr *mapiclient.APIError
+	if !errors.As(testErr, &apiErr) || apiErr.Status != http.StatusBadRequest {
+		// Not the test's verdict (the MAPI could not be asked): the
+		// target stays, since nothing says it is wrong.
+		return fmt.Errorf("replication target %s (%s) was added, but it could not be tested: %w", t.Name, t.ARN, explain(c, testErr))
+	}
+	if err := c.DeleteReplicationTarget(ctx, t.ARN); err != nil {
+		return fmt.Errorf("replication target %s failed its test (%v), and removing it again failed too: %w; remove it with quarry target replication rm %s",
+			t.Name, testErr, explain(c, err), t.ARN)
+	}
+	return fmt.Errorf("replication target %s was not added: %v (to keep it anyway, add it with --no-test)", t.Name, testErr)
 }
 
 // readSecretKey reads the secret key from the first line of in.
@@ -129,20 +164,62 @@ func newTargetListCmd(g *globalFlags) *cobra.Command {
 	}
 }
 
+// resolveTarget finds the ARN a command's argument means: an ARN as is,
+// else the name of a target the caller may use (exactly, or else in any
+// case). A name that several targets answer to is refused with their ARNs.
+func resolveTarget(ctx context.Context, c *mapiclient.Client, arg string) (string, error) {
+	if strings.HasPrefix(arg, "arn:") {
+		return arg, nil
+	}
+	targets, err := c.ListReplicationTargets(ctx)
+	if err != nil {
+		return "", err
+	}
+	return targetNamed(targets, arg)
+}
+
+// targetNamed picks the target named name among targets.
+func targetNamed(targets []mapiclient.ReplicationTarget, name string) (string, error) {
+	var exact, folded []string
+	for _, t := range targets {
+		switch {
+		case t.Name == name:
+			exact = append(exact, t.ARN)
+		case strings.EqualFold(t.Name, name):
+			folded = append(folded, t.ARN)
+		}
+	}
+	matches := exact
+	if len(matches) == 0 {
+		matches = folded
+	}
+	switch len(matches) {
+	case 0:
+		return "", fmt.Errorf("no replication target named %q (quarry target replication list shows the names and ARNs you may use)", name)
+	case 1:
+		return matches[0], nil
+	}
+	return "", fmt.Errorf("%d replication targets are named %q; give one of their ARNs: %s", len(matches), name, strings.Join(matches, ", "))
+}
+
 func newTargetRmCmd(g *globalFlags) *cobra.Command {
 	return &cobra.Command{
-		Use:   "rm ARN",
+		Use:   "rm NAME|ARN",
 		Short: "Remove a replication target that no bucket's replication configuration names",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withClient(func(c *mapiclient.Client, jsonOut bool) error {
-				if err := c.DeleteReplicationTarget(cmd.Context(), args[0]); err != nil {
+				arn, err := resolveTarget(cmd.Context(), c, args[0])
+				if err != nil {
+					return err
+				}
+				if err := c.DeleteReplicationTarget(cmd.Context(), arn); err != nil {
 					return err
 				}
 				if jsonOut {
 					return printJSON(cmd.OutOrStdout(), struct{}{})
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "Removed replication target %s\n", args[0])
+				fmt.Fprintf(cmd.OutOrStdout(), "Removed replication target %s\n", arn)
 				return nil
 			})
 		},
@@ -151,14 +228,18 @@ func newTargetRmCmd(g *globalFlags) *cobra.Command {
 
 func newTargetTestCmd(g *globalFlags) *cobra.Command {
 	return &cobra.Command{
-		Use:   "test ARN",
+		Use:   "test NAME|ARN",
 		Short: "Check that a target's endpoint answers, accepts its credentials and has its bucket",
 		Long: `Check that a target's endpoint answers, accepts its credentials and has
 its bucket. Prints "ok", or the server's reason and exits 1.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withClient(func(c *mapiclient.Client, jsonOut bool) error {
-				if err := c.TestReplicationTarget(cmd.Context(), args[0]); err != nil {
+				arn, err := resolveTarget(cmd.Context(), c, args[0])
+				if err != nil {
+					return err
+				}
+				if err := c.TestReplicationTarget(cmd.Context(), arn); err != nil {
 					return err
 				}
 				if jsonOut {
@@ -227,7 +308,7 @@ func (f *accessFlags) apply(t *mapiclient.ReplicationTarget) (mapiclient.TargetA
 func newTargetAccessCmd(g *globalFlags) *cobra.Command {
 	var f accessFlags
 	cmd := &cobra.Command{
-		Use:   "access ARN [--grant USER,...] [--revoke USER,...] [--grant-all | --revoke-all]",
+		Use:   "access NAME|ARN [--grant USER,...] [--revoke USER,...] [--grant-all | --revoke-all]",
 		Short: "Show or change who may use a replication target",
 		Long: `Show who may use a replication target, or change it (the target's owner or
 an admin; only admins may grant a target to other users).
@@ -247,6 +328,11 @@ new copy fails with the reason, and nothing is written there.`,
 				targets, err := c.ListReplicationTargets(cmd.Context())
 				if err != nil {
 					return err
+				}
+				if !strings.HasPrefix(arn, "arn:") {
+					if arn, err = targetNamed(targets, arn); err != nil {
+						return err
+					}
 				}
 				var t *mapiclient.ReplicationTarget
 				for i := range targets {

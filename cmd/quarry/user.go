@@ -46,7 +46,7 @@ func newUserCreateCmd(g *globalFlags) *cobra.Command {
 			if passwordStdin {
 				p, err := readSecretLine(cmd.InOrStdin())
 				if err != nil {
-					return err
+					return fmt.Errorf("--password-stdin: %w", err)
 				}
 				req.Password = p
 			}
@@ -168,26 +168,29 @@ func newUserInfoCmd(g *globalFlags) *cobra.Command {
 	}
 }
 
+// revokeAll is what --revoke holds when given without a key: pflag's
+// value for a flag given alone, never an access key (keys are letters and
+// digits).
+const revokeAll = "\x00all"
+
 func newUserCredentialsCmd(g *globalFlags) *cobra.Command {
-	var revoke bool
+	var revoke string
 	cmd := &cobra.Command{
-		Use:   "credentials [--revoke [ACCESS_KEY]]",
+		Use:   "credentials [--revoke ACCESS_KEY | --revoke]",
 		Short: "Generate an S3 access key for yourself, or revoke one (or all) of yours",
 		Long: `Without --revoke: generate a new S3 access key and print it with its secret
 key. The secret is shown only this once.
-With --revoke ACCESS_KEY: revoke that key. With --revoke alone: revoke all your keys.`,
+With --revoke ACCESS_KEY (or --revoke=ACCESS_KEY): revoke that key.
+With --revoke alone: revoke all your keys.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !revoke && len(args) > 0 {
-				return fmt.Errorf("usage: %s", cmd.UseLine())
+			key, revoking, err := revokedKey(cmd.Flags().Changed("revoke"), revoke, args)
+			if err != nil {
+				return fmt.Errorf("%w (usage: %s)", err, cmd.UseLine())
 			}
 			return g.withClient(func(c *mapiclient.Client, jsonOut bool) error {
 				out := cmd.OutOrStdout()
-				if revoke {
-					var key string
-					if len(args) == 1 {
-						key = args[0]
-					}
+				if revoking {
 					if err := c.RevokeCredentials(cmd.Context(), key); err != nil {
 						return err
 					}
@@ -214,6 +217,33 @@ With --revoke ACCESS_KEY: revoke that key. With --revoke alone: revoke all your 
 			})
 		},
 	}
-	cmd.Flags().BoolVar(&revoke, "revoke", false, "revoke ACCESS_KEY, or all your keys without one")
+	cmd.Flags().StringVar(&revoke, "revoke", "", "revoke ACCESS_KEY (--revoke KEY or --revoke=KEY), or all your keys when given alone")
+	cmd.Flags().Lookup("revoke").NoOptDefVal = revokeAll
 	return cmd
+}
+
+// revokedKey reads --revoke: the key to revoke ("" for all of them) and
+// whether to revoke at all. The key comes as the flag's value
+// (--revoke=KEY) or as the argument after it (--revoke KEY: pflag takes a
+// flag with an optional value to be given alone, and KEY for an argument).
+func revokedKey(changed bool, value string, args []string) (key string, revoking bool, err error) {
+	switch {
+	case !changed && len(args) > 0:
+		return "", false, fmt.Errorf("unexpected argument %q", args[0])
+	case !changed:
+		return "", false, nil
+	case value != revokeAll && len(args) > 0:
+		return "", false, fmt.Errorf("--revoke=%s and %q: give one access key", value, args[0])
+	case value != revokeAll:
+		key = value
+	case len(args) > 0:
+		key = args[0]
+	default:
+		return "", true, nil // --revoke alone: every key
+	}
+	if strings.TrimSpace(key) == "" {
+		// An empty variable in a script must not revoke every key.
+		return "", false, errors.New("--revoke: the access key is empty; give --revoke alone to revoke all your keys")
+	}
+	return key, true, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
@@ -59,11 +60,13 @@ func (s *Service) addAccessKey(ctx context.Context, userID int64, accessKey, sec
 	if err != nil {
 		return err
 	}
+	actor := events.ActorFrom(ctx)
 	return s.store.Update(ctx, func(tx meta.Tx) error {
-		if _, err := getUser(tx, userID); err != nil {
+		u, err := getUser(tx, userID)
+		if err != nil {
 			return err
 		}
-		return createAccessKey(tx, k)
+		return createAccessKey(tx, k, u, actor)
 	})
 }
 
@@ -76,7 +79,10 @@ func (s *Service) newAccessKeyRow(userID int64, accessKey, secretKey string) (*m
 	return &meta.AccessKey{AccessKey: accessKey, UserID: userID, SecretEnc: sealed, CreatedAt: s.now().UTC()}, nil
 }
 
-func createAccessKey(tx meta.Tx, k *meta.AccessKey) error {
+// createAccessKey inserts k, a key of u, and records that actor added it.
+// The access key id is no secret (clients send it in clear); the secret
+// never reaches the log.
+func createAccessKey(tx meta.Tx, k *meta.AccessKey, u *meta.User, actor events.Actor) error {
 	err := tx.CreateAccessKey(k)
 	if errors.Is(err, meta.ErrExists) {
 		return fmt.Errorf("%w: %s", ErrAccessKeyExists, k.AccessKey)
@@ -84,7 +90,9 @@ func createAccessKey(tx meta.Tx, k *meta.AccessKey) error {
 	if err != nil {
 		return fmt.Errorf("auth: add access key %s: %w", k.AccessKey, err)
 	}
-	return nil
+	return events.Append(tx, events.Event{Type: events.S3KeyCreated, Subject: "s3key/" + k.AccessKey,
+		Message: fmt.Sprintf("S3 access key %s of user %s created%s", k.AccessKey, u.Username, byActor(actor)),
+		Actor:   actor, OwnerID: u.ID, Time: k.CreatedAt})
 }
 
 // LookupAccessKey returns the clear secret of an access key and the
@@ -127,11 +135,22 @@ func (s *Service) LookupAccessKey(ctx context.Context, accessKey string) (secret
 // keyCacheTTL).
 func (s *Service) DeleteAccessKey(ctx context.Context, accessKey string) error {
 	defer s.keys.invalidateKey(accessKey)
+	actor := events.ActorFrom(ctx)
 	err := s.store.Update(ctx, func(tx meta.Tx) error {
-		if _, err := tx.GetAccessKey(accessKey); err != nil {
+		k, err := tx.GetAccessKey(accessKey)
+		if err != nil {
 			return err
 		}
-		return tx.DeleteAccessKey(accessKey)
+		if err := tx.DeleteAccessKey(accessKey); err != nil {
+			return err
+		}
+		owner := fmt.Sprintf("id %d", k.UserID)
+		if u, err := tx.GetUser(k.UserID); err == nil {
+			owner = u.Username
+		}
+		return events.Append(tx, events.Event{Type: events.S3KeyRevoked, Subject: "s3key/" + accessKey,
+			Message: fmt.Sprintf("S3 access key %s of user %s revoked%s", accessKey, owner, byActor(actor)),
+			Actor:   actor, OwnerID: k.UserID, Time: s.now()})
 	})
 	if errors.Is(err, meta.ErrNotFound) {
 		return fmt.Errorf("%w: %s", ErrNoSuchAccessKey, accessKey)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
@@ -59,11 +60,11 @@ func (s *Service) Bootstrap(ctx context.Context, cfg RootConfig) (*RootCredentia
 		if len(users) > 0 {
 			return errUsersExist
 		}
-		if err := createUser(tx, u); err != nil {
+		if err := createUser(tx, u, events.Actor{}); err != nil {
 			return err
 		}
 		k.UserID = u.ID
-		return createAccessKey(tx, k)
+		return createAccessKey(tx, k, u, events.Actor{})
 	})
 	if errors.Is(err, errUsersExist) {
 		return nil, nil

@@ -18,6 +18,7 @@ type fakeStore struct {
 	mu     sync.Mutex
 	users  map[int64]meta.User
 	keys   map[string]meta.AccessKey
+	events []meta.Event
 	nextID int64
 	views  int
 	// failCreateKey, when set, is returned by CreateAccessKey.
@@ -45,9 +46,9 @@ func (s *fakeStore) Update(ctx context.Context, fn func(meta.Tx) error) error {
 		s.beforeUpdate = nil
 		hook(s)
 	}
-	users, keys, next := maps.Clone(s.users), maps.Clone(s.keys), s.nextID
+	users, keys, evs, next := maps.Clone(s.users), maps.Clone(s.keys), len(s.events), s.nextID
 	if err := fn(&fakeTx{s: s}); err != nil {
-		s.users, s.keys, s.nextID = users, keys, next
+		s.users, s.keys, s.events, s.nextID = users, keys, s.events[:evs], next
 		return err
 	}
 	return nil
@@ -160,6 +161,25 @@ func (t *fakeTx) DeleteAccessKey(accessKey string) error {
 	}
 	delete(t.s.keys, accessKey)
 	return nil
+}
+
+// AppendEvent keeps the event log in memory: the auth package records
+// users and keys created and deleted in the transactions that change them.
+func (t *fakeTx) AppendEvent(e *meta.Event) error {
+	e.ID = int64(len(t.s.events) + 1)
+	t.s.events = append(t.s.events, *e)
+	return nil
+}
+
+// eventTypes lists the type ids of the events recorded so far.
+func (s *fakeStore) eventTypes() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []int
+	for _, e := range s.events {
+		out = append(out, e.TypeID)
+	}
+	return out
 }
 
 var errInjected = errors.New("injected failure")

@@ -1,6 +1,9 @@
 package auth
 
-import "github.com/quarrylabs/quarry/internal/meta"
+import (
+	"github.com/quarrylabs/quarry/internal/events"
+	"github.com/quarrylabs/quarry/internal/meta"
+)
 
 // Principal is the caller of an S3 or MAPI request: an authenticated user,
 // or, for S3 requests that carry no credentials, the anonymous principal.
@@ -29,3 +32,7 @@ func (p Principal) Admin() bool { return !p.anonymous && p.Role == meta.RoleAdmi
 func (p Principal) CanUse(ownerID int64) bool {
 	return !p.anonymous && (p.Admin() || p.UserID == ownerID)
 }
+
+// Actor is the principal as the event log names who did something; the
+// anonymous principal is the zero Actor, as every unauthenticated client.
+func (p Principal) Actor() events.Actor { return events.Actor{ID: p.UserID, Name: p.Username} }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
@@ -35,7 +36,8 @@ func (s *Service) CreateUser(ctx context.Context, username, password string, rol
 	if err != nil {
 		return nil, err
 	}
-	err = s.store.Update(ctx, func(tx meta.Tx) error { return createUser(tx, u) })
+	actor := events.ActorFrom(ctx)
+	err = s.store.Update(ctx, func(tx meta.Tx) error { return createUser(tx, u, actor) })
 	if err != nil {
 		return nil, err
 	}
@@ -58,9 +60,10 @@ func newUser(username, password string, role meta.Role, now time.Time) (*meta.Us
 	return &meta.User{Username: username, PasswordHash: hash, Role: role, CreatedAt: now.UTC()}, nil
 }
 
-// createUser inserts u unless its name is taken in any case. The schema
-// enforces that too; asking first keeps the rule for a store that does not.
-func createUser(tx meta.Tx, u *meta.User) error {
+// createUser inserts u unless its name is taken in any case, and records
+// that actor created it. The schema enforces the name rule too; asking
+// first keeps it for a store that does not.
+func createUser(tx meta.Tx, u *meta.User, actor events.Actor) error {
 	_, err := tx.GetUserByName(u.Username)
 	if err == nil {
 		return fmt.Errorf("%w: %s", ErrUserExists, u.Username)
@@ -75,7 +78,9 @@ func createUser(tx meta.Tx, u *meta.User) error {
 	if err != nil {
 		return fmt.Errorf("auth: create user %s: %w", u.Username, err)
 	}
-	return nil
+	return events.Append(tx, events.Event{Type: events.UserCreated, Subject: "user/" + u.Username,
+		Message: fmt.Sprintf("user %s (%s) created%s", u.Username, u.Role, byActor(actor)),
+		Actor:   actor, OwnerID: u.ID, Time: u.CreatedAt})
 }
 
 // Authenticate checks a username, in any case, and a password;
@@ -168,13 +173,25 @@ func (s *Service) ListUsers(ctx context.Context, afterID int64, limit int) ([]me
 // every node at once.
 func (s *Service) DeleteUser(ctx context.Context, id int64) error {
 	defer s.keys.invalidateUser(id)
+	actor := events.ActorFrom(ctx)
 	return s.store.Update(ctx, func(tx meta.Tx) error {
-		if _, err := getUser(tx, id); err != nil {
+		u, err := getUser(tx, id)
+		if err != nil {
 			return err
 		}
 		if err := tx.DeleteUser(id); err != nil {
 			return fmt.Errorf("auth: delete user %d: %w", id, err)
 		}
-		return nil
+		return events.Append(tx, events.Event{Type: events.UserDeleted, Subject: "user/" + u.Username,
+			Message: fmt.Sprintf("user %s (%s) deleted%s", u.Username, u.Role, byActor(actor)),
+			Actor:   actor, OwnerID: u.ID, Time: s.now()})
 	})
+}
+
+// byActor is " by NAME", or nothing for the server itself.
+func byActor(a events.Actor) string {
+	if a.Name == "" {
+		return ""
+	}
+	return " by " + a.Name
 }

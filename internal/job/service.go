@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
@@ -52,7 +53,12 @@ func (e *Engine) Create(ctx context.Context, p auth.Principal, jobType, bucket s
 		State:     meta.JobExamining,
 		CreatedAt: e.now(),
 	}
-	err = e.cfg.Meta.Update(ctx, func(tx meta.Tx) error { return tx.CreateJob(j) })
+	err = e.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
+		if err := tx.CreateJob(j); err != nil {
+			return err
+		}
+		return events.Append(tx, jobEvent(events.JobCreated, j, p.Actor(), j.CreatedAt, "created by "+p.Username))
+	})
 	if err != nil {
 		return nil, fmt.Errorf("create %s job on %s: %w", jobType, bucket, err)
 	}
@@ -163,9 +169,15 @@ func (e *Engine) Cancel(ctx context.Context, p auth.Principal, id int32) (*meta.
 		return j, err
 	}
 	err = e.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		var err error
-		j, err = tx.CancelJob(id, e.now())
-		return err
+		before, err := tx.GetJob(id)
+		if err != nil {
+			return err
+		}
+		now := e.now()
+		if j, err = tx.CancelJob(id, now); err != nil {
+			return err
+		}
+		return recordCancel(tx, before, j, p, now)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cancel job %d: %w", id, err)
@@ -175,6 +187,22 @@ func (e *Engine) Cancel(ctx context.Context, p auth.Principal, id int32) (*meta.
 	}
 	e.cancelLocal(id)
 	return e.awaitEnd(ctx, j)
+}
+
+// recordCancel records what a cancel by p did to the job: ended it at once
+// (no engine held it), or asked its engine to stop it. A cancel that found
+// the job already ended or already asked to stop changed nothing and is
+// not recorded.
+func recordCancel(tx meta.Tx, before, after *meta.Job, p auth.Principal, now time.Time) error {
+	switch {
+	case before.State.Terminal():
+		return nil
+	case after.State == meta.JobCancelled:
+		return events.Append(tx, endedEvent(after, p.Actor(), now))
+	case after.CancelRequested && !before.CancelRequested:
+		return events.Append(tx, jobEvent(events.JobCancelRequested, after, p.Actor(), now, "cancel requested by "+p.Username))
+	}
+	return nil
 }
 
 // cancelOutcome says whether a cancel of j is already decided: a

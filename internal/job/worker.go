@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
@@ -207,6 +208,8 @@ func (e *Engine) release(ctx context.Context, r *Run) {
 // this engine's lease. It starts from the stored row rather than the run's
 // copy so that whatever the last checkpoint committed is kept exactly, and
 // it uses a context that outlives ctx's end, bounded by finalWriteTimeout.
+// A job that change ends is recorded in the event log in the same
+// transaction, so the event says exactly how the job ended.
 func (e *Engine) letGo(ctx context.Context, id int32, change func(*meta.Job)) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalWriteTimeout)
 	defer cancel()
@@ -218,6 +221,12 @@ func (e *Engine) letGo(ctx context.Context, id int32, change func(*meta.Job)) er
 		change(j)
 		j.LeaseOwner = ""
 		j.LeaseExpires = time.Time{}
-		return tx.SaveJob(j, e.cfg.InstanceID)
+		if err := tx.SaveJob(j, e.cfg.InstanceID); err != nil {
+			return err
+		}
+		if !j.State.Terminal() {
+			return nil
+		}
+		return events.Append(tx, endedEvent(j, events.Actor{}, e.now()))
 	})
 }

@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"fmt"
+	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
 )
@@ -47,13 +49,15 @@ func (s *Service) Put(ctx context.Context, p auth.Principal, bucket string, cfg 
 	}
 	raw := cfg.Encode()
 	return s.meta.Update(ctx, func(tx meta.Tx) error {
-		if _, err := object.UsableBucket(tx, p, bucket); err != nil {
+		b, err := object.UsableBucket(tx, p, bucket)
+		if err != nil {
 			return err
 		}
 		if err := tx.SetBucketLifecycle(bucket, raw); err != nil {
 			return fmt.Errorf("set lifecycle of bucket %q: %w", bucket, err)
 		}
-		return nil
+		return events.Append(tx, events.Bucket(events.BucketLifecycleSet, b, p.Actor(), time.Now(),
+			fmt.Sprintf("lifecycle configuration set (%d rule(s))", len(cfg.Rules))))
 	})
 }
 
@@ -93,7 +97,7 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, bucket string) e
 		if err := tx.SetBucketLifecycle(bucket, nil); err != nil {
 			return fmt.Errorf("remove lifecycle of bucket %q: %w", bucket, err)
 		}
-		return nil
+		return events.Append(tx, events.Bucket(events.BucketLifecycleDeleted, b, p.Actor(), time.Now(), "lifecycle configuration removed"))
 	})
 }
 

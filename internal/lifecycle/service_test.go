@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/lifecycle"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
@@ -124,5 +125,33 @@ func TestServiceGuardsBucketsAndRefusesInvalidConfigurations(t *testing.T) {
 	got, err := svc.Get(ctx, alice, "photos")
 	if err != nil || !reflect.DeepEqual(got, valid) {
 		t.Fatalf("configuration after refused calls = %+v, %v; want %+v", got, err, valid)
+	}
+}
+
+func TestConfigurationChangesAreRecordedInTheEventLog(t *testing.T) {
+	svc, store := newService(t)
+	ctx := context.Background()
+	cfg := &lifecycle.Config{Rules: []lifecycle.Rule{{ID: "x", Enabled: true, Expiration: &lifecycle.Expiration{Days: 1}}}}
+	if err := svc.Put(ctx, alice, "photos", cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Delete(ctx, admin, "photos"); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Delete(ctx, admin, "photos"); err != nil { // nothing left: nothing recorded
+		t.Fatal(err)
+	}
+	var evs []meta.Event
+	err := store.View(ctx, func(tx meta.Tx) error {
+		var err error
+		evs, err = tx.ListEvents(meta.EventFilter{})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 2 || evs[1].TypeID != events.BucketLifecycleSet.ID || evs[1].ActorName != "alice" ||
+		evs[0].TypeID != events.BucketLifecycleDeleted.ID || evs[0].ActorName != "root" || evs[0].OwnerID != alice.UserID {
+		t.Fatalf("events %+v, want the set by alice then the removal by root, both owned by alice", evs)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
@@ -42,12 +43,19 @@ type Config struct {
 	// Certificates serves the certificates endpoints; a handler without
 	// it does not route them.
 	Certificates Certificates
+	// Encryption serves the s3_encryption endpoints; a handler without it
+	// does not route them.
+	Encryption Encryption
 	// Settings keeps the metrics token generation, the serial number and
 	// the namespace of users' UUIDs; a handler without it does not route
 	// metrics/token, metrics/revoke_tokens, serial_number/set, user/lookup
 	// and the Keycloak users listing, and AuthorizeMetrics then takes
 	// admins' access tokens only.
 	Settings meta.Store
+	// Events is the event log: system/events serves it, and refused
+	// logins are recorded in it. A handler without it does not route
+	// system/events (404) and records no logins.
+	Events *events.Log
 	// Region is what region/identity answers.
 	Region string
 	// Serial is what serial_number/get answers until serial_number/set
@@ -107,7 +115,7 @@ func New(cfg Config) *Handler {
 		cfg.Version = "dev"
 	}
 	h := &Handler{cfg: cfg, paths: make(map[string]*endpoint),
-		logins: newLoginThrottle(cfg.UserLogins, cfg.AddressLogins, cfg.Logger)}
+		logins: newLoginThrottle(cfg.UserLogins, cfg.AddressLogins, cfg.Logger, cfg.Events)}
 	if cfg.Settings != nil {
 		h.uuids = newUserUUIDs(cfg.Settings)
 	}
@@ -125,16 +133,21 @@ func (h *Handler) Routes() []Route {
 	return out
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. Every refused or failed request is
+// logged once, when it ends (see logAccess).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w}
 	reqID := newRequestID()
 	rec.Header().Set("X-Request-Id", reqID)
+	acc := &accessEntry{}
+	r = r.WithContext(withAccess(withRequestID(r.Context(), reqID), acc))
 	op := "unmatched"
 	defer func() {
+		status := rec.statusCode()
+		h.logAccess(r, reqID, op, status, acc)
 		if h.cfg.Observe != nil {
-			h.cfg.Observe(op, rec.statusCode(), time.Since(start))
+			h.cfg.Observe(op, status, time.Since(start))
 		}
 	}()
 	defer h.recoverPanic(rec, r, reqID)
@@ -142,41 +155,37 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e := h.paths[r.URL.Path]
 	if e == nil {
 		if isMAPIPath(r.URL.Path) {
-			h.serveUnknown(rec, r, reqID)
+			h.serveUnknown(rec, r)
 			return
 		}
-		writeError(rec, notFound("no such management endpoint: %s %s", r.Method, r.URL.Path))
+		writeError(rec, r, notFound("no such management endpoint: %s %s", r.Method, r.URL.Path))
 		return
 	}
 	op = e.Name
 	if r.Method != e.Method {
 		rec.Header().Set("Allow", e.Method)
-		writeError(rec, &apiError{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed,
+		writeError(rec, r, &apiError{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed,
 			Message: e.Path + " only answers " + e.Method})
 		return
 	}
-	if err := e.serve(rec, r.WithContext(withRequestID(r.Context(), reqID))); err != nil {
-		h.fail(rec, r, reqID, op, err)
+	if err := e.serve(rec, r); err != nil {
+		h.fail(rec, r, reqID, err)
 	}
 }
 
 // fail answers err: with its public form when it has one, otherwise (an
-// internal failure) with a generic 500 while the log keeps the cause.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, reqID, op string, err error) {
+// internal failure) with a generic 500 while the access log keeps the
+// cause.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, reqID string, err error) {
 	ae := publicError(err)
 	if ae == nil {
-		level := slog.LevelError
-		if r.Context().Err() != nil {
-			level = slog.LevelInfo // the client went away
-		}
-		h.cfg.Logger.Log(r.Context(), level, "mapi request failed",
-			"request_id", reqID, "op", op, "method", r.Method, "path", r.URL.Path, "err", err)
+		accessOf(r.Context()).err = err
 		ae = internalError(reqID)
 	}
 	if ae.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="vsp-object"`)
 	}
-	writeError(w, ae)
+	writeError(w, r, ae)
 }
 
 // recoverPanic turns a handler bug into a logged 500 instead of a dropped
@@ -191,7 +200,7 @@ func (h *Handler) recoverPanic(w *statusRecorder, r *http.Request, reqID string)
 	}
 	h.cfg.Logger.Error("mapi handler panicked", "request_id", reqID, "path", r.URL.Path, "panic", v)
 	if !w.wrote {
-		writeError(w, internalError(reqID))
+		writeError(w, r, internalError(reqID))
 	}
 }
 

@@ -17,11 +17,13 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/replication"
+	"github.com/quarrylabs/quarry/internal/sse"
 	"github.com/quarrylabs/quarry/internal/storetest"
 	"github.com/quarrylabs/quarry/internal/tlscert"
 	"github.com/quarrylabs/quarry/internal/usage"
@@ -78,6 +80,7 @@ type harness struct {
 	users   *auth.Service
 	objects *object.Service
 	engine  *job.Engine
+	events  *events.Log
 	clock   *clock
 	logs    *syncBuffer
 
@@ -121,9 +124,16 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	repl := replication.NewService(replication.ServiceConfig{Meta: store, Objects: objects, Sealer: sealer,
 		Region: "eu-test-1", Logger: logger})
 	certs := tlscert.New(tlscert.Config{Meta: store, Sealer: sealer, Logger: logger})
+	sseKeys := sse.NewKeyring(store, sealer)
+	if err := sseKeys.EnsureKey(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.events = events.New(events.Config{Meta: store, Logger: logger, Now: h.clock.Now})
 	cfg := Config{Users: users, Jobs: engine, Objects: objects, Replication: repl, Certificates: certs,
 		Settings: store, Keys: keys, Region: "eu-test-1", Version: "1.2.3-test",
-		Serial: serial, Logger: logger, Now: h.clock.Now,
+		Encryption: sse.NewService(store, sseKeys),
+		Events:     h.events,
+		Serial:     serial, Logger: logger, Now: h.clock.Now,
 		Observe: func(op string, status int, _ time.Duration) {
 			h.mu.Lock()
 			defer h.mu.Unlock()

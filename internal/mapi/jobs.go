@@ -53,6 +53,7 @@ func (h *Handler) createJob(ctx context.Context, c *call) (any, error) {
 	if req.BucketName == "" {
 		return nil, invalid("bucketName is required")
 	}
+	noteBucket(ctx, req.BucketName)
 	j, err := h.cfg.Jobs.Create(ctx, c.p, req.JobType, req.BucketName, req.JobParams)
 	if err != nil {
 		return nil, createJobError(err, req)
@@ -152,6 +153,7 @@ func (h *Handler) listJobs(ctx context.Context, c *call) (any, error) {
 	if req.PageSize < 0 {
 		return nil, invalid("pageSize must not be negative")
 	}
+	noteBucket(ctx, req.BucketName)
 	f := job.ListFilter{Bucket: req.BucketName, Type: req.JobType, State: req.JobState,
 		PageSize: req.PageSize, Token: req.PageToken}
 	if req.UserID != nil {
@@ -161,11 +163,33 @@ func (h *Handler) listJobs(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(jobs) == 0 && req.BucketName != "" && req.PageToken == "" {
+		if err := h.checkListedBucket(ctx, c, req.BucketName); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]jobStatus, len(jobs))
 	for i := range jobs {
 		out[i] = newJobStatus(&jobs[i])
 	}
 	return pageOf("jobs", out, next), nil
+}
+
+// checkListedBucket tells why a bucketName filter found no job when the
+// reason is that there is no such bucket (404): an empty list would look
+// like a bucket without jobs. Another user's bucket keeps its empty list,
+// as before (that it exists is no secret: jobs/create says so). A bucket
+// deleted since keeps its jobs listable, as they are found before this is
+// asked.
+func (h *Handler) checkListedBucket(ctx context.Context, c *call, bucket string) error {
+	_, err := h.cfg.Objects.HeadBucket(ctx, c.p, bucket)
+	switch {
+	case errors.Is(err, object.ErrNoSuchBucket):
+		return notFound("bucket %s does not exist", bucket)
+	case errors.Is(err, object.ErrAccessDenied):
+		return nil
+	}
+	return err
 }
 
 type jobFailuresRequest struct {

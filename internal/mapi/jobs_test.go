@@ -281,3 +281,42 @@ func TestInternalFailuresAreLoggedNotShown(t *testing.T) {
 		t.Fatalf("Observe did not see jobs/create 500: %v", h.observed)
 	}
 }
+
+func TestAJobListByABucketThatDoesNotExistSaysSo(t *testing.T) {
+	h := newHarness(t)
+	h.addBucket("alice", "alice-empty")
+	h.addBucket("alice", "alice-gone")
+	gone := createJob(t, h, "alice", "alice-gone", "")
+	if _, err := h.engine.Cancel(h.ctx, h.principal("alice"), int32(gone)); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.objects.DeleteBucket(h.ctx, h.principal("alice"), "alice-gone"); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, user, body string
+		status           int
+		code, msg        string
+		jobs             int
+	}{
+		{"a bucket that never existed", "alice", `{"bucketName":"nosuch"}`, 404, CodeNotFound, "bucket nosuch does not exist", 0},
+		{"a bucket that never existed, for an admin", "admin", `{"bucketName":"nosuch"}`, 404, CodeNotFound, "bucket nosuch does not exist", 0},
+		{"a bucket without jobs", "alice", `{"bucketName":"alice-empty"}`, 200, "", "", 0},
+		{"another user's bucket", "bob", `{"bucketName":"alice-empty"}`, 200, "", "", 0},
+		{"a bucket whose jobs the filter leaves out", "alice", `{"bucketName":"alice-gone","jobState":"COMPLETE"}`, 404, CodeNotFound, "bucket alice-gone does not exist", 0},
+		{"a deleted bucket keeps its jobs listable", "alice", `{"bucketName":"alice-gone"}`, 200, "", "", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := h.call(tt.user, "jobs/list", tt.body)
+			if tt.status != 200 {
+				wantError(t, r, tt.status, tt.code, tt.msg)
+				return
+			}
+			wantOK(t, r)
+			if jobs := r.get("jobs").([]any); len(jobs) != tt.jobs {
+				t.Fatalf("listed %d jobs, want %d: %s", len(jobs), tt.jobs, r.raw)
+			}
+		})
+	}
+}

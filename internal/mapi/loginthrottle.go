@@ -1,6 +1,7 @@
 package mapi
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/throttle"
 )
 
@@ -53,16 +55,19 @@ func retryAfterSeconds(d time.Duration) int64 {
 type loginThrottle struct {
 	users, addrs *throttle.Limiter
 	log          *slog.Logger
+	// events records refused logins and lockouts, a flood of them as one
+	// event per source a minute; nil records nothing.
+	events *events.Log
 }
 
-func newLoginThrottle(users, addrs throttle.Policy, log *slog.Logger) *loginThrottle {
+func newLoginThrottle(users, addrs throttle.Policy, log *slog.Logger, evs *events.Log) *loginThrottle {
 	if users == (throttle.Policy{}) {
 		users = defaultUserLoginPolicy()
 	}
 	if addrs == (throttle.Policy{}) {
 		addrs = defaultAddressLoginPolicy()
 	}
-	return &loginThrottle{users: throttle.New(users), addrs: throttle.New(addrs), log: log}
+	return &loginThrottle{users: throttle.New(users), addrs: throttle.New(addrs), log: log, events: evs}
 }
 
 // loginAttempt is one admitted password check.
@@ -97,15 +102,24 @@ func (t *loginThrottle) begin(username, addr string, now time.Time) (*loginAttem
 	return a, nil
 }
 
-// fail counts a wrong password and logs each key it makes wait.
-func (a *loginAttempt) fail(now time.Time) {
+// fail counts a wrong password, records it in the event log (for ownerID,
+// the user the name is of, or 0), and logs and records each key it makes
+// wait.
+func (a *loginAttempt) fail(ctx context.Context, now time.Time, ownerID int64) {
+	name := loggableUsername(a.username)
+	a.t.events.RecordFlood(ctx, "refused\x00"+auth.FoldUsername(name)+"\x00"+a.addr, events.Event{
+		Type:    events.LoginRefused,
+		Subject: "login/" + name,
+		Message: fmt.Sprintf("login refused for %s from %s: wrong password", name, a.addr),
+		OwnerID: ownerID,
+	})
 	if a.user != nil {
 		if n, wait := a.user.Fail(now); wait > 0 {
-			a.logLockout("username", n, wait)
+			a.lockout(ctx, "username", n, wait, ownerID)
 		}
 	}
 	if n, wait := a.addrA.Fail(now); wait > 0 {
-		a.logLockout("address", n, wait)
+		a.lockout(ctx, "address", n, wait, 0)
 	}
 }
 
@@ -126,18 +140,25 @@ func (a *loginAttempt) cancel() {
 	}
 }
 
-// logLockout records that a key must wait. The password is never logged;
-// the username is cut to the longest valid one, since anyone may send any.
-func (a *loginAttempt) logLockout(by string, failures int, wait time.Duration) {
-	name := a.username
-	if len(name) > maxLoggedUsername {
-		name = name[:maxLoggedUsername] + "..."
-	}
+// lockout logs and records that a key must wait. The password is never
+// logged, nor a username that is not a valid one (it may be anything).
+// A lockout by address concerns no one user: admins see it.
+func (a *loginAttempt) lockout(ctx context.Context, by string, failures int, wait time.Duration, ownerID int64) {
+	name := loggableUsername(a.username)
 	a.t.log.Warn("mapi login locked out after repeated failures",
 		"by", by, "username", name, "address", a.addr, "failures", failures, "wait", wait)
+	subject, who := "login/"+name, "username "+name
+	if by == "address" {
+		subject, who = "address/"+a.addr, "address "+a.addr
+	}
+	a.t.events.RecordFlood(ctx, "lockout\x00"+auth.FoldUsername(subject), events.Event{
+		Type:    events.LoginLockedOut,
+		Subject: subject,
+		Message: fmt.Sprintf("%s locked out for %s after %d failed logins (last from %s for %s)",
+			who, wait, failures, a.addr, name),
+		OwnerID: ownerID,
+	})
 }
-
-const maxLoggedUsername = 64
 
 // clientAddress is the key a client's failed logins are counted under: the
 // address of the connection's peer, never a header the client could set.

@@ -160,7 +160,11 @@ func (h *Handler) AuthorizeMetrics(next http.Handler) http.Handler {
 			err = forbidden("only an administrator's token may read metrics")
 		}
 		if err != nil {
-			h.fail(w, r, newRequestID(), "metrics", err)
+			reqID, acc := newRequestID(), &accessEntry{}
+			r = r.WithContext(withAccess(r.Context(), acc))
+			rec := &statusRecorder{ResponseWriter: w}
+			h.fail(rec, r, reqID, err)
+			h.logAccess(r, reqID, "metrics", rec.statusCode(), acc)
 			return
 		}
 		next.ServeHTTP(w, r)

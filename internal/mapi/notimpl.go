@@ -73,14 +73,13 @@ func isMAPIPath(path string) bool {
 // the caller sent, and it is the same for everyone, so it reveals neither
 // which users exist nor whether a token is good. The log line names the
 // user when the token is valid, to tell an old client from a probe.
-func (h *Handler) serveUnknown(w http.ResponseWriter, r *http.Request, reqID string) {
-	path := r.URL.Path
-	attrs := []any{"request_id", reqID, "method", r.Method, "path", clip(path, maxPathInMessage)}
+func (h *Handler) serveUnknown(w http.ResponseWriter, r *http.Request) {
+	// The access log line of the 501 names the user when the token is
+	// good; the answer does not depend on it.
 	if p, err := h.authenticate(r); err == nil {
-		attrs = append(attrs, "user", p.Username)
+		noteUser(r.Context(), p)
 	}
-	h.cfg.Logger.Info("mapi endpoint not implemented", attrs...)
-	writeError(w, notImplemented("%s is not implemented by Quarry", clip(path, maxPathInMessage)))
+	writeError(w, r, notImplemented("%s is not implemented by Quarry", clip(r.URL.Path, maxPathInMessage)))
 }
 
 // clip cuts s to at most n bytes on a rune boundary, marking the cut.

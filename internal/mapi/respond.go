@@ -15,8 +15,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// writeError writes the MAPI error body.
-func writeError(w http.ResponseWriter, e *apiError) {
+// writeError writes the MAPI error body, and notes it for the access log.
+func writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
+	noteError(r.Context(), e.Code, e.Message)
 	writeJSON(w, e.Status, e)
 }
 

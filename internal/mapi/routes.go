@@ -3,9 +3,11 @@ package mapi
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 )
 
 // Path prefixes: the canonical base and the mirror the vendor's reference
@@ -85,6 +87,15 @@ func (h *Handler) register() {
 		h.addJSON("metrics/token", adminOnly, h.createMetricsToken)
 		h.addJSON("metrics/revoke_tokens", adminOnly, h.revokeMetricsTokens)
 	}
+	if h.cfg.Encryption != nil {
+		h.addJSON("s3_encryption/get", adminOnly, h.getEncryption)
+		h.addJSON("s3_encryption/set", adminOnly, h.setEncryption)
+		h.addJSON("s3_encryption/rotate_key", adminOnly, h.rotateEncryptionKey)
+	}
+	if h.cfg.Events != nil {
+		h.addQuery("system/events", anyUser, h.listEvents(false))
+		h.addQuery("system/gms_events", anyUser, h.listEvents(true))
+	}
 	if h.cfg.Replication != nil {
 		// Any user: the service decides per target (its owner, its
 		// grants, admins).
@@ -125,6 +136,40 @@ func (h *Handler) addJSONMethod(method, name string, who access, fn jsonFunc) {
 	h.paths[mirrorPath+name] = h.paths[basePath+name]
 }
 
+// addQuery registers GET /mapi/v1/<name> and its /v1/ mirror: a read
+// whose parameters are in the query string.
+func (h *Handler) addQuery(name string, who access, fn queryFunc) {
+	serve := func(w http.ResponseWriter, r *http.Request) error { return h.serveQuery(w, r, who, fn) }
+	h.addRaw(http.MethodGet, basePath+name, name, serve)
+	h.paths[mirrorPath+name] = h.paths[basePath+name]
+}
+
+// serveQuery runs the checks of a GET endpoint (authentication 401, then
+// role 403, then the query) and writes fn's answer. A GET changes
+// nothing, so it needs no XSRF token; one sent (the vendor's clients send
+// it on every call) is ignored. The query is parsed strictly: a malformed
+// escape is a 400, not a parameter silently dropped.
+func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, who access, fn queryFunc) error {
+	p, err := h.authenticate(r)
+	if err != nil {
+		return err
+	}
+	noteUser(r.Context(), p)
+	if who == adminOnly && !p.Admin() {
+		return forbidden("only an administrator may do this")
+	}
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return errBadQuery(err)
+	}
+	out, err := fn(events.WithActor(r.Context(), p.Actor()), &queryCall{p: p, query: query})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
 // serveJSON runs the checks every JSON endpoint shares, in the order the
 // contract fixes (authentication 401, then XSRF 403, then role 403, then
 // the body), and writes fn's answer.
@@ -133,6 +178,7 @@ func (h *Handler) serveJSON(w http.ResponseWriter, r *http.Request, who access, 
 	if err != nil {
 		return err
 	}
+	noteUser(r.Context(), p)
 	if r.Method == http.MethodPost {
 		if err := h.checkCSRF(r); err != nil {
 			return err
@@ -145,7 +191,9 @@ func (h *Handler) serveJSON(w http.ResponseWriter, r *http.Request, who access, 
 	if err != nil {
 		return err
 	}
-	out, err := fn(r.Context(), &call{p: p, body: body, host: r.Host})
+	// The services record who changed what in the event log; those that
+	// take no principal read it from the context.
+	out, err := fn(events.WithActor(r.Context(), p.Actor()), &call{p: p, body: body, host: r.Host})
 	if err != nil {
 		return err
 	}

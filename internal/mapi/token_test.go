@@ -221,12 +221,30 @@ func TestADeletedUsersTokensStopWorkingAtOnce(t *testing.T) {
 
 	wantOK(t, h.call("admin", "user/delete", `{"id":{"id":`+itoa(h.ids["carol"])+`}}`))
 
+	// Both refusals say why, so that a client tells its user to log in as
+	// someone else rather than that the session expired.
 	r := h.send(h.withCSRF(h.request("/mapi/v1/user/info", login.str("access_token"), "", "", nil)))
 	wantError(t, r, 401, CodeUnauthorized)
+	if r.str("details") != "the token's user no longer exists" {
+		t.Errorf("a deleted user's access token: details %q", r.str("details"))
+	}
 	refreshed := h.tokenRequest(url.Values{"grant_type": {"refresh_token"}, "client_id": {"vsp-object-external-client"},
 		"refresh_token": {login.str("refresh_token")}})
-	if refreshed.status != 401 || refreshed.str("error") != "invalid_grant" {
+	if refreshed.status != 401 || refreshed.str("error") != "invalid_grant" ||
+		refreshed.str("error_description") != "the token's user no longer exists" {
 		t.Fatalf("a deleted user's refresh token: %d %s", refreshed.status, refreshed.raw)
+	}
+}
+
+func TestAnExpiredRefreshTokenOfAUserWhoExistsIsJustInvalid(t *testing.T) {
+	h := newHarness(t)
+	login := h.tokenRequest(passwordForm("alice", testPassword))
+	wantOK(t, login)
+	h.clock.Advance(1801 * time.Second)
+	r := h.refreshGrant(login.str("refresh_token"))
+	wantInvalidGrant(t, "an expired refresh token", r)
+	if d := r.str("error_description"); d != "Invalid refresh token" {
+		t.Errorf("error_description %q, want %q", d, "Invalid refresh token")
 	}
 }
 

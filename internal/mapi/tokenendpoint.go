@@ -1,11 +1,13 @@
 package mapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 )
 
 // tokenClients are the OAuth client ids the token endpoint accepts: the
@@ -28,6 +30,12 @@ type oauthError struct {
 func (e *oauthError) Error() string { return e.Code + ": " + e.Description }
 
 var (
+	// errUserGone: a refresh token that verifies, of a user deleted since
+	// (deleting a user ends its logins). Only the holder of a token signed
+	// for that user learns it, and it tells a client to log in as someone
+	// else rather than to retry.
+	errUserGone = &oauthError{Status: http.StatusUnauthorized, Code: "invalid_grant",
+		Description: "the token's user no longer exists"}
 	errInvalidClient      = &oauthError{Status: http.StatusUnauthorized, Code: "invalid_client"}
 	errBadUserCredentials = &oauthError{Status: http.StatusUnauthorized, Code: "invalid_grant",
 		Description: "Invalid user credentials"}
@@ -48,11 +56,14 @@ func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) error {
 		if oe.RetryAfter != "" {
 			w.Header().Set("Retry-After", oe.RetryAfter)
 		}
+		noteError(r.Context(), oe.Code, oe.Description)
 		writeJSON(w, oe.Status, oe)
 		return nil
 	}
 	if err != nil {
-		h.cfg.Logger.Error("mapi token grant failed", "request_id", requestID(r.Context()), "err", err)
+		// The access log keeps the cause (never the form: it holds the password).
+		accessOf(r.Context()).err = err
+		noteError(r.Context(), "server_error", "")
 		writeJSON(w, http.StatusInternalServerError, &oauthError{Code: "server_error",
 			Description: "request id " + requestID(r.Context())})
 		return nil
@@ -98,6 +109,7 @@ func (h *Handler) grant(r *http.Request, w http.ResponseWriter) (tokenPair, erro
 // address must wait after failed logins (429, even for the right password:
 // that is what makes guessing slow), and starts a refresh token family.
 func (h *Handler) passwordGrant(r *http.Request, username, password, clientID string) (tokenPair, error) {
+	accessOf(r.Context()).user = loggableUsername(username)
 	if username == "" || password == "" {
 		return tokenPair{}, errBadUserCredentials
 	}
@@ -107,7 +119,7 @@ func (h *Handler) passwordGrant(r *http.Request, username, password, clientID st
 	}
 	p, err := h.cfg.Users.Authenticate(r.Context(), username, password)
 	if errors.Is(err, auth.ErrBadCredentials) {
-		attempt.fail(h.cfg.Now())
+		attempt.fail(r.Context(), h.cfg.Now(), h.loginOwner(r.Context(), username))
 		return tokenPair{}, errBadUserCredentials
 	}
 	if err != nil {
@@ -145,13 +157,73 @@ func (h *Handler) refreshGrant(r *http.Request, token, clientID string) (tokenPa
 		h.cfg.Logger.Warn("mapi refresh token reused; its session is revoked",
 			"request_id", requestID(r.Context()), "user_id", f.UserID, "client_id", f.ClientID,
 			"address", clientAddress(r), "err", err)
+		h.recordTokenReuse(r, f.UserID, f.ClientID)
 		return tokenPair{}, errReusedRefreshToken
 	case errors.Is(err, auth.ErrRefreshFamilyGone):
-		return tokenPair{}, errBadRefreshToken
+		return tokenPair{}, h.goneRefreshToken(r, id)
 	case err != nil:
 		return tokenPair{}, fmt.Errorf("refresh grant for user %d: %w", id, err)
 	case p.UserID != id:
 		return tokenPair{}, errBadRefreshToken // cannot happen: a family is started for its tokens' subject
 	}
 	return h.issueTokens(p, clientID, f, now)
+}
+
+// goneRefreshToken words the refusal of a refresh token whose login is
+// gone: "the token's user no longer exists" when the user was deleted,
+// else "Invalid refresh token" (expired or revoked).
+func (h *Handler) goneRefreshToken(r *http.Request, userID int64) error {
+	_, err := h.cfg.Users.GetUser(r.Context(), userID)
+	switch {
+	case errors.Is(err, auth.ErrNoSuchUser):
+		return errUserGone
+	case err != nil:
+		return fmt.Errorf("refresh grant for user %d: %w", userID, err)
+	}
+	return errBadRefreshToken
+}
+
+// loggableUsername is what a login's username may be logged or recorded
+// as: itself when it is a valid username, else a placeholder, since any
+// text may come there (a password typed in the wrong field, say).
+func loggableUsername(username string) string {
+	switch {
+	case username == "":
+		return ""
+	case auth.ValidateUsername(username) != nil:
+		return "(not a valid username)"
+	}
+	return username
+}
+
+// loginOwner is the id of the user a login names, so that it sees the
+// refused logins of its account; 0 when no user has that name.
+func (h *Handler) loginOwner(ctx context.Context, username string) int64 {
+	if h.cfg.Events == nil || auth.ValidateUsername(username) != nil {
+		return 0
+	}
+	u, err := h.cfg.Users.GetUserByName(ctx, username)
+	if err != nil {
+		return 0
+	}
+	return u.ID
+}
+
+// recordTokenReuse records that a rotated refresh token of userID came
+// back: someone holds a copy of the login's tokens.
+func (h *Handler) recordTokenReuse(r *http.Request, userID int64, clientID string) {
+	if h.cfg.Events == nil {
+		return
+	}
+	name := fmt.Sprintf("id %d", userID)
+	if u, err := h.cfg.Users.GetUser(r.Context(), userID); err == nil {
+		name = u.Username
+	}
+	err := h.cfg.Events.Record(r.Context(), events.Event{Type: events.RefreshTokenReused, Subject: "user/" + name,
+		Message: fmt.Sprintf("a refresh token of user %s (client %s) was presented again from %s after its rotation; the login is revoked",
+			name, clientID, clientAddress(r)),
+		OwnerID: userID})
+	if err != nil {
+		h.cfg.Logger.Warn("record event", "type", events.RefreshTokenReused.Name, "err", err)
+	}
 }

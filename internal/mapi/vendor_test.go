@@ -31,7 +31,7 @@ func TestAnUnknownMAPIPathIs501NamingItWhateverTheCredentials(t *testing.T) {
 		})
 	}
 	logs := h.logs.String()
-	if !strings.Contains(logs, "mapi endpoint not implemented") || !strings.Contains(logs, "method=PATCH") ||
+	if !strings.Contains(logs, "mapi request refused") || !strings.Contains(logs, "method=PATCH") ||
 		!strings.Contains(logs, "path=/mapi/v1/storage_component/update") || !strings.Contains(logs, "user=alice") {
 		t.Fatalf("the log does not name method, path and user:\n%s", logs)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -24,6 +25,17 @@ func (c *Client) Call(ctx context.Context, path string, in, out any) error {
 			return fmt.Errorf("%s: encode request: %w", path, err)
 		}
 	}
+	return c.call(ctx, http.MethodPost, path, "", body, out)
+}
+
+// Get asks the MAPI GET endpoint at path (relative to /mapi/v1/, e.g.
+// "system/events") with query and decodes the answer into out, with the
+// token and CSRF handling of Call.
+func (c *Client) Get(ctx context.Context, path string, query url.Values, out any) error {
+	return c.call(ctx, http.MethodGet, path, query.Encode(), nil, out)
+}
+
+func (c *Client) call(ctx context.Context, method, path, rawQuery string, body []byte, out any) error {
 	var refreshed, csrfRefetched bool
 	var refused string // the access token the server refused
 	for {
@@ -35,7 +47,7 @@ func (c *Client) Call(ctx context.Context, path string, in, out any) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		status, respBody, err := c.post(ctx, path, body, token, csrf, cookie)
+		status, header, respBody, err := c.send(ctx, method, path, rawQuery, body, token, csrf, cookie)
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
@@ -44,12 +56,15 @@ func (c *Client) Call(ctx context.Context, path string, in, out any) error {
 				return nil
 			}
 			if err := json.Unmarshal(respBody, out); err != nil {
-				return fmt.Errorf("%s: decode response: %w", path, err)
+				return fmt.Errorf("%s: %w", path, &BadAnswerError{Err: err})
 			}
 			return nil
 		}
-		apiErr := decodeError(status, respBody)
+		apiErr := decodeError(status, header, respBody)
 		switch {
+		case apiErr.userGone():
+			// No refresh can help: the user is gone.
+			return apiErr
 		case status == http.StatusUnauthorized && !refreshed:
 			refreshed, refused = true, token
 			continue
@@ -61,13 +76,23 @@ func (c *Client) Call(ctx context.Context, path string, in, out any) error {
 	}
 }
 
-// post sends one MAPI request and returns the status and body.
-func (c *Client) post(ctx context.Context, path string, body []byte, token, csrf, cookie string) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint+mapiPath+strings.TrimPrefix(path, "/"), bytes.NewReader(body))
-	if err != nil {
-		return 0, nil, err
+// send sends one MAPI request and returns the status, headers and body.
+func (c *Client) send(ctx context.Context, method, path, rawQuery string, body []byte, token, csrf, cookie string) (int, http.Header, []byte, error) {
+	target := c.endpoint + mapiPath + strings.TrimPrefix(path, "/")
+	if rawQuery != "" {
+		target += "?" + rawQuery
 	}
-	req.Header.Set("Content-Type", "application/json")
+	var reader io.Reader
+	if body != nil {
+		reader = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, reader)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set(csrfHeader, csrf)
@@ -77,14 +102,14 @@ func (c *Client) post(ctx context.Context, path string, body []byte, token, csrf
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	defer resp.Body.Close()
 	respBody, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	if err != nil {
-		return 0, nil, fmt.Errorf("read response: %w", err)
+		return 0, nil, nil, fmt.Errorf("read response: %w", err)
 	}
-	return resp.StatusCode, respBody, nil
+	return resp.StatusCode, resp.Header, respBody, nil
 }
 
 // csrfToken returns the saved CSRF token and session cookie, fetching new
@@ -132,7 +157,7 @@ func (c *Client) fetchCSRF(ctx context.Context) (token, cookie string, err error
 		return "", "", fmt.Errorf("csrf: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return "", "", fmt.Errorf("csrf: %w", decodeError(resp.StatusCode, body))
+		return "", "", fmt.Errorf("csrf: %w", decodeError(resp.StatusCode, resp.Header, body))
 	}
 	for _, ck := range resp.Cookies() {
 		switch ck.Name {

@@ -272,11 +272,44 @@ func TestDecodeErrorReadsEveryErrorShape(t *testing.T) {
 			APIError{Status: 404, Message: "HTTP 404 Not Found"}},
 		{"an empty body", "",
 			APIError{Status: 404, Message: "HTTP 404 Not Found"}},
+		{"an S3 error body", `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`,
+			APIError{Status: 404, S3Code: "AccessDenied"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := decodeError(404, []byte(tt.body)); *got != tt.want {
+			if got := decodeError(404, http.Header{}, []byte(tt.body)); *got != tt.want {
 				t.Errorf("decodeError = %+v, want %+v", *got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAnS3AnswerIsAnErrS3Endpoint(t *testing.T) {
+	quarryS3 := http.Header{"Server": {"Quarry"}, "X-Amz-Request-Id": {"8DDA6AAA189C9ABC"}}
+	tests := []struct {
+		name       string
+		header     http.Header
+		body       string
+		wantS3     bool
+		wantQuarry bool
+	}{
+		{"Quarry's S3 listener", quarryS3, `<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`, true, true},
+		{"another S3 service", http.Header{"Server": {"AmazonS3"}}, `<Error><Code>SignatureDoesNotMatch</Code></Error>`, true, false},
+		{"an S3 answer without a body", quarryS3, "", true, true},
+		{"the management API", http.Header{}, `{"code":"FORBIDDEN","message":"admins only","details":""}`, false, false},
+		{"an HTML page", http.Header{"Server": {"nginx"}}, "<html><body>Forbidden</body></html>", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := decodeError(403, tt.header, []byte(tt.body))
+			if got := errors.Is(e, ErrS3Endpoint); got != tt.wantS3 {
+				t.Errorf("errors.Is(ErrS3Endpoint) = %v, want %v (%+v)", got, tt.wantS3, e)
+			}
+			if got := e.FromQuarryS3(); got != tt.wantQuarry {
+				t.Errorf("FromQuarryS3() = %v, want %v", got, tt.wantQuarry)
+			}
+			if tt.wantS3 && strings.Contains(e.Error(), "HTTP 403 Forbidden") && !strings.Contains(e.Error(), "S3") {
+				t.Errorf("Error() = %q, which does not say the endpoint is S3", e.Error())
 			}
 		})
 	}
@@ -331,5 +364,31 @@ func TestRequestBodiesFollowTheWireContract(t *testing.T) {
 		if got := f.body(tt.path); got != tt.want {
 			t.Errorf("%s body = %s, want %s", tt.path, got, tt.want)
 		}
+	}
+}
+
+func TestADeletedUsersSessionSaysTheUserIsGoneNotExpired(t *testing.T) {
+	tests := []struct {
+		name        string
+		later       time.Duration // how long after the login the call is made
+		wantRefresh int
+	}{
+		{"the server refuses the access token", 0, 0},
+		{"the server refuses the refresh of an expired access token", 10 * time.Minute, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeMAPI(t)
+			c, _ := loggedIn(t, f)
+			c.now = func() time.Time { return time.Now().Add(tt.later) }
+			f.deleteUser()
+			_, err := c.UserInfo(t.Context())
+			if !errors.Is(err, ErrUserGone) || errors.Is(err, ErrSessionExpired) {
+				t.Fatalf("UserInfo of a deleted user: %v, want ErrUserGone", err)
+			}
+			if got := f.count(&f.refreshGrants); got != tt.wantRefresh {
+				t.Errorf("%d refresh grants, want %d: a refresh cannot bring a deleted user back", got, tt.wantRefresh)
+			}
+		})
 	}
 }

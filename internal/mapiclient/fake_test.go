@@ -29,6 +29,9 @@ type fakeMAPI struct {
 	csrfFetches    int
 	calls          map[string]int // MAPI path → requests, retries included
 	lastBody       map[string]string
+	// userDeleted: the logged-in user was deleted, and the server says so
+	// of its access and refresh tokens, as Quarry's does.
+	userDeleted bool
 	// states are the jobState answers of successive jobs/status calls;
 	// the last one repeats. Empty: EXECUTING.
 	states []string
@@ -77,6 +80,12 @@ func (f *fakeMAPI) revokeRefreshTokens() {
 	f.validRefresh = map[string]bool{}
 }
 
+func (f *fakeMAPI) deleteUser() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.userDeleted = true
+}
+
 func (f *fakeMAPI) count(what *int) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -113,6 +122,10 @@ func (f *fakeMAPI) token(w http.ResponseWriter, r *http.Request) {
 		// Refresh tokens rotate, and a replay revokes every session, as
 		// Quarry's server does with a token's family.
 		f.refreshGrants++
+		if f.userDeleted {
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_grant", "error_description": "the token's user no longer exists"})
+			return
+		}
 		presented := r.PostFormValue("refresh_token")
 		if f.usedRefresh[presented] {
 			f.replays++
@@ -161,9 +174,14 @@ func (f *fakeMAPI) mapi(w http.ResponseWriter, r *http.Request) {
 	f.lastBody[path] = string(body)
 	access := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	authorized := f.validAccess[access]
+	userDeleted := f.userDeleted
 	cookie, _ := r.Cookie("XSRF-TOKEN")
 	csrfOK := cookie != nil && cookie.Value == r.Header.Get("X-XSRF-TOKEN") && f.validCSRF[cookie.Value]
 	f.mu.Unlock()
+	if userDeleted {
+		writeJSON(w, http.StatusUnauthorized, apiErrBody("UNAUTHORIZED", "Access was denied due to invalid credentials.", "the token's user no longer exists"))
+		return
+	}
 	if !authorized {
 		writeJSON(w, http.StatusUnauthorized, apiErrBody("UNAUTHORIZED", "Access was denied due to invalid credentials.", ""))
 		return

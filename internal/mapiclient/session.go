@@ -90,7 +90,7 @@ func (f *FileStore) Load() (*Session, error) {
 	}
 	var s Session
 	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("read session %s: %w", f.Path, err)
+		return nil, fmt.Errorf("the session file %s is damaged (%v): log in again to replace it", f.Path, err)
 	}
 	return &s, nil
 }

@@ -108,8 +108,11 @@ func (c *Client) refreshLocked(ctx context.Context) error {
 		"refresh_token": {s.RefreshToken},
 	})
 	var apiErr *APIError
-	if errors.As(err, &apiErr) && (apiErr.Status == http.StatusBadRequest || apiErr.Status == http.StatusUnauthorized) {
-		return fmt.Errorf("%w: %v", ErrSessionExpired, apiErr)
+	switch {
+	case errors.As(err, &apiErr) && apiErr.userGone():
+		return apiErr // an ErrUserGone
+	case errors.As(err, &apiErr) && (apiErr.Status == http.StatusBadRequest || apiErr.Status == http.StatusUnauthorized):
+		return fmt.Errorf("%w: %w", ErrSessionExpired, apiErr)
 	}
 	if err != nil {
 		return fmt.Errorf("refresh token: %w", err)
@@ -158,14 +161,14 @@ func (c *Client) requestToken(ctx context.Context, form url.Values) (*tokenRespo
 		return nil, fmt.Errorf("token response: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, decodeError(resp.StatusCode, body)
+		return nil, decodeError(resp.StatusCode, resp.Header, body)
 	}
 	var tok tokenResponse
 	if err := json.Unmarshal(body, &tok); err != nil {
-		return nil, fmt.Errorf("token response: %w", err)
+		return nil, fmt.Errorf("token response: %w", &BadAnswerError{Err: err})
 	}
 	if tok.AccessToken == "" {
-		return nil, errors.New("token response: no access_token")
+		return nil, fmt.Errorf("token response: %w", &BadAnswerError{Err: errors.New("no access_token")})
 	}
 	return &tok, nil
 }

@@ -50,8 +50,40 @@ type JobStatus struct {
 	BucketName   string            `json:"bucketName"`
 	Message      string            `json:"message,omitempty"`
 	UserID       *UserID           `json:"userId,omitempty"`
+	// Result holds the job type's outcome fields (a JSON object), and,
+	// while a job works through something its counters do not count, its
+	// "phase" (see Phase).
+	Result json.RawMessage `json:"result,omitempty"`
 
 	raw json.RawMessage
+}
+
+// JobPhase is how far a running job is through the work of its current
+// state when that is not the candidates its counters count (the orphan
+// search of a METRIC_RECONCILIATION with verifyData): result.phase.
+type JobPhase struct {
+	State string `json:"state"`
+	Step  string `json:"step"`
+	Unit  string `json:"unit"`
+	Done  int64  `json:"done"`
+	// Total is 0 when unknown; Estimated says Done may pass it.
+	Total     int64 `json:"total,omitempty"`
+	Estimated bool  `json:"estimated,omitempty"`
+}
+
+// Phase returns the phase the running job reports for its current state;
+// ok is false when it reports none (or one of a state it has left).
+func (s *JobStatus) Phase() (p JobPhase, ok bool) {
+	if s.Terminal() || len(s.Result) == 0 {
+		return JobPhase{}, false
+	}
+	var res struct {
+		Phase *JobPhase `json:"phase"`
+	}
+	if err := json.Unmarshal(s.Result, &res); err != nil || res.Phase == nil || res.Phase.State != s.JobState {
+		return JobPhase{}, false
+	}
+	return *res.Phase, true
 }
 
 // Terminal reports whether the job ended (COMPLETE, FAILED or CANCELLED).

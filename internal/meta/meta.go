@@ -81,6 +81,10 @@ type Bucket struct {
 	// SetBucketReplication only (CreateBucket ignores it), so that the
 	// configuration and the targets it names are always set together.
 	Replication []byte
+	// Encryption is the bucket's default encryption configuration as the
+	// object package encodes it; nil means none. It is written by
+	// SetBucketEncryption only; CreateBucket ignores it.
+	Encryption []byte
 	// Lifecycle is the bucket's lifecycle configuration as the lifecycle
 	// package encodes it; nil means none. Like Replication it is written by
 	// its own setter only (SetBucketLifecycle); CreateBucket ignores it.
@@ -119,9 +123,15 @@ func (u Usage) Add(d Usage) Usage {
 
 // Segment is one stored piece of an object's data: a single PUT has one, a
 // multipart object one per part, in order.
+//
+// An encrypted segment carries its data key, sealed by a key-encryption
+// key (package sse); Size is the plaintext size all the same, and the blob
+// holds the sealed stream (sse.SealedSize(Size) bytes).
 type Segment struct {
 	BlobID string `json:"b"`
 	Size   int64  `json:"s"`
+	// SealedKey is nil when the blob holds plaintext.
+	SealedKey []byte `json:"k,omitempty"`
 }
 
 // Version is one version of an object (or a delete marker).
@@ -156,7 +166,15 @@ type Version struct {
 	// ReplicationStatus sums up the version's replication (see
 	// ReplicationStatus); empty when no rule matched it.
 	ReplicationStatus ReplicationStatus
+	// SSE is the server-side encryption the version's data is stored
+	// under (SSEAES256), or empty for plaintext; each segment then carries
+	// its sealed data key.
+	SSE string
 }
+
+// SSEAES256 is SSE-S3: data encrypted at rest with AES-256-GCM under keys
+// the server holds (x-amz-server-side-encryption: AES256).
+const SSEAES256 = "AES256"
 
 // Upload is a multipart upload in progress.
 type Upload struct {
@@ -174,6 +192,9 @@ type Upload struct {
 	ChecksumType      string
 	// ACL is the canned ACL the completed object gets (see Bucket.ACL).
 	ACL string
+	// SSE is the encryption every part is stored under (SSEAES256), or
+	// empty for plaintext.
+	SSE string
 }
 
 // Part is an uploaded part of a multipart upload.
@@ -185,6 +206,9 @@ type Part struct {
 	BlobID       string
 	LastModified time.Time
 	Checksums    map[string]string
+	// SealedKey is the part's data key, sealed as Segment.SealedKey; nil
+	// when the part is stored in plaintext. Size is the plaintext size.
+	SealedKey []byte
 }
 
 // Store is a metadata backend. Every read and write happens in a
@@ -210,8 +234,10 @@ type Tx interface {
 	SettingTx
 	JobTx
 	ReplicationTx
+	SSETx
 	RefreshTx
 	CertificateTx
+	EventTx
 }
 
 // BucketTx reads and writes buckets and their usage counters.
@@ -233,6 +259,10 @@ type BucketTx interface {
 	SetBucketVersioning(name string, v Versioning) error
 	// SetBucketTags replaces the tag set; nil removes it.
 	SetBucketTags(name string, tags map[string]string) error
+	// SetBucketEncryption stores the bucket's default encryption (an
+	// opaque document, Bucket.Encryption); nil or empty removes it.
+	// ErrNotFound if the bucket does not exist.
+	SetBucketEncryption(name string, config []byte) error
 	// SetBucketLifecycle stores the bucket's lifecycle configuration (an
 	// opaque document, Bucket.Lifecycle); nil or empty removes it.
 	// ErrNotFound if the bucket does not exist.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
@@ -32,14 +33,15 @@ func (s *Service) CreateBucketWithACL(ctx context.Context, p auth.Principal, nam
 		case !errors.Is(err, meta.ErrNotFound):
 			return fmt.Errorf("get bucket %q: %w", name, err)
 		}
-		err = tx.CreateBucket(&meta.Bucket{Name: name, OwnerID: p.UserID, CreatedAt: s.now(), ACL: string(a)})
+		b := &meta.Bucket{Name: name, OwnerID: p.UserID, CreatedAt: s.now(), ACL: string(a)}
+		err = tx.CreateBucket(b)
 		if errors.Is(err, meta.ErrExists) {
 			return fmt.Errorf("create bucket %q: %w", name, ErrBucketAlreadyExists)
 		}
 		if err != nil {
 			return fmt.Errorf("create bucket %q: %w", name, err)
 		}
-		return nil
+		return events.Append(tx, events.Bucket(events.BucketCreated, b, p.Actor(), b.CreatedAt, "created"))
 	})
 	return err
 }
@@ -55,7 +57,8 @@ func alreadyExists(p auth.Principal, b *meta.Bucket) error {
 // Multipart uploads in progress go with it, their parts trashed.
 func (s *Service) DeleteBucket(ctx context.Context, p auth.Principal, name string) error {
 	return s.commit(ctx, name, func(c *Change) error {
-		if _, err := UsableBucket(c.tx, p, name); err != nil {
+		b, err := UsableBucket(c.tx, p, name)
+		if err != nil {
 			return err
 		}
 		has, err := c.tx.HasVersions(name)
@@ -71,7 +74,7 @@ func (s *Service) DeleteBucket(ctx context.Context, p auth.Principal, name strin
 		if err := c.tx.DeleteBucket(name); err != nil {
 			return fmt.Errorf("delete bucket %q: %w", name, err)
 		}
-		return nil
+		return events.Append(c.tx, events.Bucket(events.BucketDeleted, b, p.Actor(), s.now(), "deleted"))
 	})
 }
 
@@ -196,10 +199,14 @@ func (s *Service) SetVersioning(ctx context.Context, p auth.Principal, bucket st
 		if v == meta.VersioningSuspended && len(b.Replication) > 0 {
 			return fmt.Errorf("suspend versioning of %q: the bucket has a replication configuration: %w", bucket, ErrInvalidBucketState)
 		}
+		if b.Versioning == v {
+			return nil
+		}
 		if err := tx.SetBucketVersioning(bucket, v); err != nil {
 			return fmt.Errorf("set versioning of %q: %w", bucket, err)
 		}
-		return nil
+		return events.Append(tx, events.Bucket(events.BucketVersioningChanged, b, p.Actor(), s.now(),
+			"versioning set to "+string(v)))
 	})
 }
 

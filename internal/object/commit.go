@@ -112,7 +112,9 @@ func (c *Change) putVersion(b *meta.Bucket, v *meta.Version) error {
 		c.add(usageOf(old, false))
 	}
 	if b.Versioning == meta.VersioningEnabled {
-		v.VersionID = newVersionID(v.LastModified)
+		// Ids of a key's versions ascend with their Seq, so that a
+		// version-id-marker keeps its place after its version is gone.
+		v.VersionID = newVersionID(versionIDTimeAfter(v.LastModified, old))
 	} else {
 		v.VersionID = meta.NullVersion
 		null, err := c.tx.GetVersion(b.Name, v.Key, meta.NullVersion)

@@ -87,7 +87,7 @@ func (s *Service) assemble(u *meta.Upload, listed []CompletePart, stored []meta.
 		}
 		etags.Write(raw)
 		size += part.Size
-		segments = append(segments, meta.Segment{BlobID: part.BlobID, Size: part.Size})
+		segments = append(segments, meta.Segment{BlobID: part.BlobID, Size: part.Size, SealedKey: part.SealedKey})
 		partSums = append(partSums, part.Checksums[u.ChecksumAlgorithm])
 	}
 	v := &meta.Version{
@@ -100,6 +100,7 @@ func (s *Service) assemble(u *meta.Upload, listed []CompletePart, stored []meta.
 		UserMeta:     cloneMap(u.UserMeta),
 		Tags:         cloneMap(u.Tags),
 		Segments:     segments,
+		SSE:          u.SSE,
 	}
 	var replica bool
 	v.Headers, replica = takeReplicaMark(v.Headers)

@@ -26,14 +26,24 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 	if err := validateChecksumAlgorithm(in.Checksum.Algorithm); err != nil {
 		return nil, err
 	}
+	if err := validateSSE(in.Attrs.SSE); err != nil {
+		return nil, err
+	}
 	var src *meta.Version
+	var encryption string
 	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
 		var err error
 		src, err = copySource(tx, p, in.SrcBucket, in.SrcKey, in.SrcVersionID, in.SrcCond)
 		if err != nil {
 			return err
 		}
-		_, err = bucketAllowing(tx, p, in.Bucket, acl.Write)
+		b, err := bucketAllowing(tx, p, in.Bucket, acl.Write)
+		if err != nil {
+			return err
+		}
+		// The copy is encrypted as a new write to its bucket would be:
+		// the source's encryption is not inherited.
+		encryption, err = s.encryptionFor(tx, b, in.Attrs.SSE)
 		return err
 	})
 	if err != nil {
@@ -50,11 +60,11 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 	if algorithm == "" {
 		algorithm = checksumAlgorithmOf(src)
 	}
-	body, err := s.copyData(ctx, src, 0, src.Size, algorithm, MaxObjectSize)
+	body, err := s.copyData(ctx, src, 0, src.Size, algorithm, MaxObjectSize, encryption != "")
 	if err != nil {
 		return nil, fmt.Errorf("copy %s/%s to %s/%s: %w", in.SrcBucket, in.SrcKey, in.Bucket, in.Key, err)
 	}
-	v := s.newVersion(p, in.Key, copiedAttrs(in, src), body)
+	v := s.newVersion(p, in.Key, copiedAttrs(in, src), body, encryption)
 	err = s.commit(ctx, in.Bucket, func(c *Change) error {
 		b, err := bucketAllowing(c.tx, p, in.Bucket, acl.Write)
 		if err != nil {
@@ -62,6 +72,9 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 		}
 		v.OwnerID = ownerOfWrite(p, b)
 		markReplica(v, replicaAllowed(p, b, in.Replica || in.Attrs.Replica))
+		if v.Segments[0].SealedKey, err = s.wrapKey(c.tx, body); err != nil {
+			return err
+		}
 		return c.putVersionWithACL(b, v, in.Attrs.ACL)
 	})
 	if err != nil {
@@ -94,6 +107,9 @@ func copySource(tx meta.Tx, p auth.Principal, bucket, key, versionID string, con
 func isIllegalSelfCopy(in CopyInput, src *meta.Version) bool {
 	if in.SrcBucket != in.Bucket || in.SrcKey != in.Key || in.ReplaceMetadata {
 		return false
+	}
+	if in.Attrs.SSE != "" {
+		return false // setting the encryption: how S3 encrypts what is stored
 	}
 	if in.SrcVersionID != "" && !src.IsLatest {
 		return false // restoring an older version
@@ -136,8 +152,9 @@ func checksumAlgorithmOf(v *meta.Version) string {
 	return algs[0]
 }
 
-// copyData streams bytes offset..offset+length of src into a new blob.
-func (s *Service) copyData(ctx context.Context, src *meta.Version, offset, length int64, algorithm string, maxSize int64) (*ingested, error) {
+// copyData streams bytes offset..offset+length of src into a new blob,
+// decrypting the source and encrypting the copy as each is stored.
+func (s *Service) copyData(ctx context.Context, src *meta.Version, offset, length int64, algorithm string, maxSize int64, encrypt bool) (*ingested, error) {
 	r, err := s.openRange(ctx, src.Segments, offset, length)
 	if err != nil {
 		return nil, fmt.Errorf("open copy source: %w", err)
@@ -146,5 +163,6 @@ func (s *Service) copyData(ctx context.Context, src *meta.Version, offset, lengt
 	return s.ingest(ctx, ingestRequest{
 		Body: r, Size: length, MaxSize: maxSize,
 		Checksum: ChecksumInput{Algorithm: algorithm},
+		Encrypt:  encrypt,
 	})
 }

@@ -9,14 +9,18 @@ import (
 	"strings"
 
 	"github.com/quarrylabs/quarry/internal/blob"
+	"github.com/quarrylabs/quarry/internal/sse"
 )
 
 // ingested is a body stored as a blob, with the digests computed on the way.
 type ingested struct {
 	BlobID    string
-	Size      int64
+	Size      int64 // of the plaintext
 	MD5       []byte
 	Checksums map[string]string // nil when no algorithm was asked
+	// DataKey encrypted the blob; nil when it holds plaintext. The commit
+	// that records the blob wraps it (Service.wrapKey).
+	DataKey *sse.DataKey
 }
 
 // ETag is the hex MD5 S3 uses as a single-part object's ETag.
@@ -30,6 +34,9 @@ type ingestRequest struct {
 	MaxSize    int64
 	ContentMD5 []byte
 	Checksum   ChecksumInput
+	// Encrypt stores the body encrypted under a new data key. The digests
+	// are of the plaintext, taken before encryption.
+	Encrypt bool
 }
 
 // ingest streams a body into a new blob, hashing it on the way, and checks
@@ -52,20 +59,42 @@ func (s *Service) ingest(ctx context.Context, req ingestRequest) (*ingested, err
 	if err != nil {
 		return nil, err
 	}
+	var src io.Reader = h
+	var dk *sse.DataKey
+	if req.Encrypt {
+		if err := s.checkKeys(); err != nil {
+			return nil, err
+		}
+		if dk, err = sse.NewDataKey(); err != nil {
+			return nil, err
+		}
+		src = dk.Encrypt(h, req.Size)
+	}
 	id := blob.NewID()
-	n, err := s.cfg.Blobs.Put(ctx, id, h)
+	n, err := s.cfg.Blobs.Put(ctx, id, src)
 	h.stop() // the blob store may have stopped reading early
 	if err == nil && !h.verified {
 		err = errors.New("blob store stopped before the end of the body")
 	}
-	if err == nil && req.Size >= 0 && n != req.Size {
-		err = fmt.Errorf("blob store kept %d of %d bytes", n, req.Size)
+	if want := storedSize(h.n, dk != nil); err == nil && n != want {
+		err = fmt.Errorf("blob store kept %d of %d bytes", n, want)
+	}
+	if err == nil && req.Size >= 0 && h.n != req.Size {
+		err = fmt.Errorf("read %d of %d body bytes", h.n, req.Size)
 	}
 	if err != nil {
 		s.deleteBlobs(ctx, id)
 		return nil, fmt.Errorf("store body: %w", err)
 	}
-	return &ingested{BlobID: id, Size: h.n, MD5: h.md5.Sum(nil), Checksums: h.checksums()}, nil
+	return &ingested{BlobID: id, Size: h.n, MD5: h.md5.Sum(nil), Checksums: h.checksums(), DataKey: dk}, nil
+}
+
+// storedSize is the length of the blob of a plaintext of n bytes.
+func storedSize(n int64, encrypted bool) int64 {
+	if encrypted {
+		return sse.SealedSize(n)
+	}
+	return n
 }
 
 // deleteBlobs removes blobs that no metadata refers to, best effort: a blob

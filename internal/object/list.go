@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
+	"time"
 
 	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/auth"
@@ -134,20 +136,64 @@ func (s *Service) ListVersions(ctx context.Context, p auth.Principal, in ListVer
 	return out, nil
 }
 
-// versionMarkerSeq finds where a version-id-marker points; 0 means after
-// every version of the key marker.
+// versionMarkerSeq finds where a version-id-marker points: the listing
+// goes on with the versions of the key marker below the returned Seq; 0
+// means after every version of the key marker.
+//
+// A marker is a position, not a reference: the "empty a versioned bucket"
+// loop deletes every version it was given, marker included, then lists on
+// from the marker. A version that still exists gives its own Seq. One that
+// is gone is placed by the time its id carries (a key's ids ascend with
+// its Seq, see positionTime): the listing goes on with the newest version
+// placed before it. A gone null version has no time to place it by; the
+// listing goes on with every remaining version of the key (in that loop
+// they all sort after it). Anything not of a version id's form is
+// InvalidArgument, as on S3.
 func versionMarkerSeq(tx meta.Tx, in ListVersionsInput) (int64, error) {
 	if in.VersionIDMarker == "" {
 		return 0, nil
 	}
-	v, err := tx.GetVersion(in.Bucket, in.KeyMarker, in.VersionIDMarker)
-	if errors.Is(err, meta.ErrNotFound) {
+	if !IsVersionID(in.VersionIDMarker) {
 		return 0, fmt.Errorf("version-id-marker %q: %w", in.VersionIDMarker, ErrInvalidArgument)
 	}
-	if err != nil {
+	v, err := tx.GetVersion(in.Bucket, in.KeyMarker, in.VersionIDMarker)
+	switch {
+	case err == nil:
+		return v.Seq, nil
+	case !errors.Is(err, meta.ErrNotFound):
 		return 0, fmt.Errorf("get version-id-marker: %w", err)
 	}
-	return v.Seq, nil
+	at, ok := versionIDTime(in.VersionIDMarker)
+	if !ok {
+		return math.MaxInt64, nil // a null version that is gone
+	}
+	return seqBefore(tx, in.Bucket, in.KeyMarker, at)
+}
+
+// seqBefore returns the Seq just above the newest version of key placed
+// before at (so that listing below it starts with that version), or 0 when
+// none of the key's versions is.
+func seqBefore(tx meta.Tx, bucket, key string, at time.Time) (int64, error) {
+	below := int64(math.MaxInt64)
+	for {
+		batch, err := tx.ListVersions(bucket, key, key, below, maxListing)
+		if err != nil {
+			return 0, fmt.Errorf("list versions of %s/%s: %w", bucket, key, err)
+		}
+		for i := range batch {
+			v := &batch[i]
+			if v.Key != key {
+				return 0, nil
+			}
+			if positionTime(v).Before(at) {
+				return v.Seq + 1, nil
+			}
+			below = v.Seq
+		}
+		if len(batch) < maxListing {
+			return 0, nil
+		}
+	}
 }
 
 func listVersions(tx meta.Tx, in ListVersionsInput, afterSeq int64, limit int, out *ListVersionsOutput) error {

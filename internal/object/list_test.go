@@ -202,3 +202,71 @@ func TestListVersionsPages(t *testing.T) {
 		wantErr(t, err, ErrInvalidArgument)
 	})
 }
+
+func TestVersionMarkersArePositions(t *testing.T) {
+	h := newHarness(t)
+	h.bucket("bkt", meta.VersioningEnabled)
+	var ids []string // a's versions, oldest first
+	for range 5 {
+		ids = append(ids, h.put("bkt", "a", "x").VersionID)
+	}
+	h.put("bkt", "b", "x")
+	list := func(keyMarker, idMarker string) []string {
+		t.Helper()
+		out, err := h.svc.ListVersions(h.ctx, alice, ListVersionsInput{Bucket: "bkt", KeyMarker: keyMarker, VersionIDMarker: idMarker, MaxKeys: 1000})
+		if err != nil {
+			t.Fatalf("list after %s@%s: %v", keyMarker, idMarker, err)
+		}
+		var got []string
+		for _, v := range out.Versions {
+			got = append(got, v.Key+"@"+v.VersionID)
+		}
+		return got
+	}
+	// Delete a's newest version but one and continue after it.
+	gone := ids[3]
+	h.del("bkt", "a", gone)
+	want := []string{"a@" + ids[2], "a@" + ids[1], "a@" + ids[0]}
+	if got := list("a", gone); len(got) != 4 || fmt.Sprint(got[:3]) != fmt.Sprint(want) || !strings.HasPrefix(got[3], "b@") {
+		t.Errorf("after the deleted marker %s: %v, want %v then b", gone, got, want)
+	}
+	// An id of the right form that never existed is placed by its time.
+	between := newVersionID(positionTimeOf(t, ids[1]).Add(time.Nanosecond))
+	if got := list("a", between); len(got) != 3 || got[0] != "a@"+ids[1] {
+		t.Errorf("after a never-seen id between %s and %s: %v", ids[1], ids[2], got)
+	}
+	// Older than every version: after all of a.
+	if got := list("a", newVersionID(time.Unix(0, 1))); len(got) != 1 || !strings.HasPrefix(got[0], "b@") {
+		t.Errorf("after an id older than all of a: %v, want b only", got)
+	}
+	// A gone null version: every remaining version of its key follows.
+	if got := list("a", meta.NullVersion); len(got) != 5 || got[0] != "a@"+ids[4] {
+		t.Errorf("after a null version a does not have: %v, want all of a then b", got)
+	}
+}
+
+func positionTimeOf(t *testing.T, id string) time.Time {
+	t.Helper()
+	at, ok := versionIDTime(id)
+	if !ok {
+		t.Fatalf("%q is no version id", id)
+	}
+	return at
+}
+
+func TestVersionIDsAscendWithinAKeyWhenTheClockGoesBack(t *testing.T) {
+	clock := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	h := newHarness(t, func(c *Config) { c.Now = func() time.Time { return clock } })
+	h.bucket("bkt", meta.VersioningEnabled)
+	first := h.put("bkt", "k", "x")
+	clock = clock.Add(-time.Hour)
+	second := h.put("bkt", "k", "y")
+	if !positionTimeOf(t, second.VersionID).After(positionTimeOf(t, first.VersionID)) {
+		t.Fatalf("id %s of the newer version is placed before %s", second.VersionID, first.VersionID)
+	}
+	h.del("bkt", "k", second.VersionID)
+	out, err := h.svc.ListVersions(h.ctx, alice, ListVersionsInput{Bucket: "bkt", KeyMarker: "k", VersionIDMarker: second.VersionID, MaxKeys: 10})
+	if err != nil || len(out.Versions) != 1 || out.Versions[0].VersionID != first.VersionID {
+		t.Fatalf("after the deleted newest version: %+v %v, want %s", out, err, first.VersionID)
+	}
+}

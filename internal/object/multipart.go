@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/auth"
@@ -32,6 +33,9 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, b
 	default:
 		return nil, fmt.Errorf("checksum type %q: %w", checksumType, ErrInvalidRequest)
 	}
+	if err := validateSSE(attrs.SSE); err != nil {
+		return nil, err
+	}
 	u := &meta.Upload{
 		ID:                newUploadID(),
 		Bucket:            bucket,
@@ -49,6 +53,11 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, b
 	err := s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
 		b, err := bucketAllowing(tx, p, bucket, acl.Write)
 		if err != nil {
+			return err
+		}
+		// Every part is encrypted as the upload is, and each on its own:
+		// completing the upload then copies no data.
+		if u.SSE, err = s.encryptionFor(tx, b, attrs.SSE); err != nil {
 			return err
 		}
 		u.OwnerID = ownerOfWrite(p, b)
@@ -107,30 +116,49 @@ func (s *Service) UploadPart(ctx context.Context, p auth.Principal, in PartInput
 	if err := validateChecksumAlgorithm(checksum.Algorithm); err != nil {
 		return nil, err
 	}
+	started := s.now()
 	body, err := s.ingest(ctx, ingestRequest{
 		Body: in.Body, Size: in.Size, MaxSize: MaxPartSize,
-		ContentMD5: in.ContentMD5, Checksum: checksum,
+		ContentMD5: in.ContentMD5, Checksum: checksum, Encrypt: u.SSE != "",
 	})
 	if err != nil {
 		return nil, fmt.Errorf("upload part %d of %s/%s: %w", in.Number, in.Bucket, in.Key, err)
 	}
-	return s.commitPart(ctx, p, in.Bucket, in.Key, in.UploadID, in.Number, body)
+	return s.commitPart(ctx, p, in.Bucket, in.Key, in.UploadID, in.Number, started, body)
 }
 
 // commitPart records a stored part, trashing the part it replaces. The
 // upload may have been completed or aborted meanwhile: then the blob goes.
-func (s *Service) commitPart(ctx context.Context, p auth.Principal, bucket, key, uploadID string, number int, body *ingested) (*meta.Part, error) {
+//
+// Of several uploads of one part number, the one that started last is
+// kept, whatever order they finish in: a client that gave up on a slow
+// upload and sent the part again must not see the abandoned upload win
+// when it finally completes. A part's LastModified is when its upload
+// started; an upload that finishes after a later-started one of the same
+// number succeeds, but its data is dropped.
+func (s *Service) commitPart(ctx context.Context, p auth.Principal, bucket, key, uploadID string, number int, started time.Time, body *ingested) (*meta.Part, error) {
 	part := &meta.Part{
 		UploadID:     uploadID,
 		Number:       number,
 		Size:         body.Size,
 		ETag:         body.ETag(),
 		BlobID:       body.BlobID,
-		LastModified: s.now(),
+		LastModified: started,
 		Checksums:    body.Checksums,
 	}
 	err := s.commit(ctx, bucket, func(c *Change) error {
 		if _, _, err := usableUpload(c.tx, p, bucket, key, uploadID); err != nil {
+			return err
+		}
+		current, err := c.tx.ListParts(uploadID, number-1, 1)
+		if err != nil {
+			return fmt.Errorf("get part %d: %w", number, err)
+		}
+		if len(current) == 1 && current[0].Number == number && current[0].LastModified.After(started) {
+			c.trash = append(c.trash, part.BlobID)
+			return nil
+		}
+		if part.SealedKey, err = s.wrapKey(c.tx, body); err != nil {
 			return err
 		}
 		replaced, err := c.tx.PutPart(part)
@@ -168,6 +196,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, p auth.Principal, in PartC
 	if err != nil {
 		return nil, nil, err
 	}
+	started := s.now()
 	offset, length, err := copySourceRange(src.Size, in.SrcRange)
 	if err != nil {
 		return nil, nil, err
@@ -175,11 +204,11 @@ func (s *Service) UploadPartCopy(ctx context.Context, p auth.Principal, in PartC
 	if length > MaxPartSize {
 		return nil, nil, fmt.Errorf("part of %d bytes (max %d): %w", length, int64(MaxPartSize), ErrEntityTooLarge)
 	}
-	body, err := s.copyData(ctx, src, offset, length, u.ChecksumAlgorithm, MaxPartSize)
+	body, err := s.copyData(ctx, src, offset, length, u.ChecksumAlgorithm, MaxPartSize, u.SSE != "")
 	if err != nil {
 		return nil, nil, fmt.Errorf("copy part %d from %s/%s: %w", in.Number, in.SrcBucket, in.SrcKey, err)
 	}
-	part, err := s.commitPart(ctx, p, in.Bucket, in.Key, in.UploadID, in.Number, body)
+	part, err := s.commitPart(ctx, p, in.Bucket, in.Key, in.UploadID, in.Number, started, body)
 	if err != nil {
 		return nil, nil, err
 	}

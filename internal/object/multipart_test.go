@@ -5,7 +5,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/quarrylabs/quarry/internal/meta"
 )
@@ -223,4 +226,53 @@ func TestListPartsAndUploads(t *testing.T) {
 	if page.Uploads[0].Key != "c" || page.Uploads[1].Key != "k" {
 		t.Fatalf("uploads %v", page.Uploads)
 	}
+}
+
+// gatedReader yields its data only after gate is closed, and says on
+// reading when the upload has begun.
+type gatedReader struct {
+	data    *strings.Reader
+	reading chan struct{}
+	gate    chan struct{}
+	once    sync.Once
+}
+
+func (r *gatedReader) Read(p []byte) (int, error) {
+	r.once.Do(func() { close(r.reading) })
+	<-r.gate
+	return r.data.Read(p)
+}
+
+func TestASlowUploadOfAPartDoesNotReplaceALaterStartedOne(t *testing.T) {
+	var clock atomic.Int64
+	clock.Store(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	h := newHarness(t, func(c *Config) { c.Now = func() time.Time { return time.Unix(0, clock.Load()) } })
+	h.bucket("bkt", meta.VersioningOff)
+	id := h.upload("bkt", "k")
+
+	slow := &gatedReader{data: strings.NewReader("first try"), reading: make(chan struct{}), gate: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.svc.UploadPart(h.ctx, alice, PartInput{Bucket: "bkt", Key: "k", UploadID: id, Number: 1, Body: slow, Size: int64(len("first try"))})
+		done <- err
+	}()
+	<-slow.reading
+	clock.Add(int64(time.Second))
+	retry := h.uploadPart("bkt", "k", id, 1, "second try")
+	close(slow.gate)
+	if err := <-done; err != nil {
+		t.Fatalf("the slow upload failed: %v", err)
+	}
+
+	parts, err := h.svc.ListParts(h.ctx, alice, "bkt", "k", id, 0, 10)
+	if err != nil || len(parts.Parts) != 1 || parts.Parts[0].ETag != retry.ETag {
+		t.Fatalf("parts after the slow upload finished: %+v %v, want the retry's %s", parts, err, retry.ETag)
+	}
+	if _, err := h.svc.CompleteMultipartUpload(h.ctx, alice, "bkt", "k", id, []CompletePart{{Number: 1, ETag: retry.ETag}}); err != nil {
+		t.Fatalf("complete with the retry's part: %v", err)
+	}
+	if got := h.mustGet("bkt", "k", ""); got != "second try" {
+		t.Fatalf("object = %q, want the retry's data", got)
+	}
+	h.assertNoOrphans("bkt")
 }

@@ -21,18 +21,22 @@ func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) 
 	if err := validateChecksumAlgorithm(in.Checksum.Algorithm); err != nil {
 		return nil, err
 	}
+	if err := validateSSE(in.Attrs.SSE); err != nil {
+		return nil, err
+	}
 	// Fail before storing any data when the request cannot succeed.
-	if err := s.checkWritable(ctx, p, in.Bucket, in.Key, in.Cond); err != nil {
+	encryption, err := s.checkWritable(ctx, p, in.Bucket, in.Key, in.Cond, in.Attrs.SSE)
+	if err != nil {
 		return nil, err
 	}
 	body, err := s.ingest(ctx, ingestRequest{
 		Body: in.Body, Size: in.Size, MaxSize: MaxObjectSize,
-		ContentMD5: in.ContentMD5, Checksum: in.Checksum,
+		ContentMD5: in.ContentMD5, Checksum: in.Checksum, Encrypt: encryption != "",
 	})
 	if err != nil {
 		return nil, fmt.Errorf("put %s/%s: %w", in.Bucket, in.Key, err)
 	}
-	v := s.newVersion(p, in.Key, in.Attrs, body)
+	v := s.newVersion(p, in.Key, in.Attrs, body, encryption)
 	err = s.commit(ctx, in.Bucket, func(c *Change) error {
 		b, err := bucketAllowing(c.tx, p, in.Bucket, acl.Write)
 		if err != nil {
@@ -43,6 +47,9 @@ func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) 
 		}
 		v.OwnerID = ownerOfWrite(p, b)
 		markReplica(v, replicaAllowed(p, b, in.Replica || in.Attrs.Replica))
+		if v.Segments[0].SealedKey, err = s.wrapKey(c.tx, body); err != nil {
+			return err
+		}
 		return c.putVersionWithACL(b, v, in.Attrs.ACL)
 	})
 	if err != nil {
@@ -53,14 +60,21 @@ func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) 
 }
 
 // checkWritable checks, before any data is stored, that p may write to the
-// bucket and that the write conditions hold now. The commit checks again.
-func (s *Service) checkWritable(ctx context.Context, p auth.Principal, bucket, key string, cond Conditions) error {
-	return s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
-		if _, err := bucketAllowing(tx, p, bucket, acl.Write); err != nil {
+// bucket and that the write conditions hold now (the commit checks again),
+// and decides the encryption of the write.
+func (s *Service) checkWritable(ctx context.Context, p auth.Principal, bucket, key string, cond Conditions, askedSSE string) (encryption string, err error) {
+	err = s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
+		b, err := bucketAllowing(tx, p, bucket, acl.Write)
+		if err != nil {
 			return err
 		}
-		return checkWriteConditionsTx(tx, bucket, key, cond)
+		if err := checkWriteConditionsTx(tx, bucket, key, cond); err != nil {
+			return err
+		}
+		encryption, err = s.encryptionFor(tx, b, askedSSE)
+		return err
 	})
+	return encryption, err
 }
 
 func checkWriteConditionsTx(tx meta.Tx, bucket, key string, cond Conditions) error {
@@ -74,8 +88,9 @@ func checkWriteConditionsTx(tx meta.Tx, bucket, key string, cond Conditions) err
 	return checkWriteConditions(cur, cond)
 }
 
-// newVersion is the version row for a stored single-segment body.
-func (s *Service) newVersion(p auth.Principal, key string, attrs ObjectAttrs, body *ingested) *meta.Version {
+// newVersion is the version row for a stored single-segment body; the
+// commit wraps an encrypted body's data key into its segment.
+func (s *Service) newVersion(p auth.Principal, key string, attrs ObjectAttrs, body *ingested, encryption string) *meta.Version {
 	return &meta.Version{
 		Key:          key,
 		Size:         body.Size,
@@ -88,5 +103,6 @@ func (s *Service) newVersion(p auth.Principal, key string, attrs ObjectAttrs, bo
 		Tags:         cloneMap(attrs.Tags),
 		Segments:     []meta.Segment{{BlobID: body.BlobID, Size: body.Size}},
 		OwnerID:      p.UserID,
+		SSE:          encryption,
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/quarrylabs/quarry/internal/blob"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
@@ -34,10 +33,14 @@ func resolveRange(size int64, r *Range) (offset, length int64, err error) {
 // isMultipartETag reports whether an ETag is a multipart one ("hex-N").
 func isMultipartETag(etag string) bool { return strings.Contains(etag, "-") }
 
-// piece is a stretch of one blob.
+// piece is a stretch of one segment's plaintext, and what it takes to
+// read it: the blob, and for an encrypted one its sealed data key and the
+// segment's whole plaintext size (which places its chunks).
 type piece struct {
 	blobID         string
 	offset, length int64
+	sealedKey      []byte
+	segSize        int64
 }
 
 // pieces lists the stretches of blobs that hold bytes offset..offset+length
@@ -50,7 +53,7 @@ func pieces(segs []meta.Segment, offset, length int64) []piece {
 		if length > 0 && offset < end && seg.Size > 0 {
 			from := offset - start
 			n := min(seg.Size-from, length)
-			out = append(out, piece{blobID: seg.BlobID, offset: from, length: n})
+			out = append(out, piece{blobID: seg.BlobID, offset: from, length: n, sealedKey: seg.SealedKey, segSize: seg.Size})
 			offset += n
 			length -= n
 		}
@@ -60,28 +63,25 @@ func pieces(segs []meta.Segment, offset, length int64) []piece {
 }
 
 // openRange returns a reader of bytes offset..offset+length of an object.
-// When they lie in one blob, the blob store's own reader is returned as is
-// (the disk store's reader can be sent with sendfile); otherwise a reader
-// that opens each blob in turn, only when it is reached.
+// When they lie in one plaintext blob, the blob store's own reader is
+// returned as is (the disk store's reader can be sent with sendfile); an
+// encrypted blob is read through a decrypter of the chunks the bytes lie
+// in; bytes in several blobs are read by a reader that opens each blob in
+// turn, only when it is reached.
 func (s *Service) openRange(ctx context.Context, segs []meta.Segment, offset, length int64) (io.ReadCloser, error) {
 	ps := pieces(segs, offset, length)
 	switch len(ps) {
 	case 0:
 		return io.NopCloser(strings.NewReader("")), nil
 	case 1:
-		rc, err := s.cfg.Blobs.Open(ctx, ps[0].blobID, ps[0].offset, ps[0].length)
-		if err != nil {
-			return nil, fmt.Errorf("open blob %s: %w", ps[0].blobID, err)
-		}
-		return rc, nil
+		return s.openPiece(ctx, ps[0])
 	}
-	return &segmentReader{ctx: ctx, blobs: s.cfg.Blobs, pieces: ps}, nil
+	return &segmentReader{open: func(pc piece) (io.ReadCloser, error) { return s.openPiece(ctx, pc) }, pieces: ps}, nil
 }
 
 // segmentReader reads pieces of several blobs one after the other.
 type segmentReader struct {
-	ctx     context.Context
-	blobs   blob.Store
+	open    func(piece) (io.ReadCloser, error)
 	pieces  []piece
 	cur     io.ReadCloser
 	curLeft int64
@@ -94,9 +94,9 @@ func (r *segmentReader) Read(p []byte) (int, error) {
 				return 0, io.EOF
 			}
 			next := r.pieces[0]
-			rc, err := r.blobs.Open(r.ctx, next.blobID, next.offset, next.length)
+			rc, err := r.open(next)
 			if err != nil {
-				return 0, fmt.Errorf("open blob %s: %w", next.blobID, err)
+				return 0, err
 			}
 			r.cur, r.curLeft, r.pieces = rc, next.length, r.pieces[1:]
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/blob"
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/sse"
 )
 
 // Config configures a Service.
@@ -26,6 +27,10 @@ type Config struct {
 	// Replication plans the replication of new versions; nil means no
 	// bucket replicates.
 	Replication ReplicationPlanner
+	// Keys wraps and unwraps the data keys of encrypted blobs; nil means
+	// the service cannot encrypt (a write that must be encrypted fails
+	// with ErrNotImplemented).
+	Keys *sse.Keyring
 }
 
 // Service carries out bucket and object operations for a principal.

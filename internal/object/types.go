@@ -43,6 +43,11 @@ var (
 	// ErrInvalidBucketState: the bucket's configuration forbids the change
 	// (suspending versioning on a bucket that replicates).
 	ErrInvalidBucketState = errors.New("invalid bucket state")
+	// ErrNoSuchEncryptionConfig: the bucket has no default encryption.
+	ErrNoSuchEncryptionConfig = errors.New("no server-side encryption configuration")
+	// ErrNotImplemented: the request needs something this server lacks
+	// (server-side encryption on a service built without keys).
+	ErrNotImplemented = errors.New("not implemented")
 )
 
 // DeleteMarkerError is returned by Get/Head when the addressed version is a
@@ -111,6 +116,11 @@ type ObjectAttrs struct {
 	// PutInput.Replica). CreateMultipartUpload reads it here: an upload
 	// created as a replica completes into a replica.
 	Replica bool
+	// SSE is the server-side encryption the request asks for
+	// (meta.SSEAES256), or empty to leave it to the bucket's default and
+	// the server's mode. Put, copy and CreateMultipartUpload read it; a
+	// copy's destination never inherits the source's.
+	SSE string
 }
 
 // ChecksumInput asks for a checksum to be computed, stored and, when a value

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
 )
@@ -97,7 +99,8 @@ func (s *Service) PutBucketReplication(ctx context.Context, p auth.Principal, bu
 		if err := tx.SetBucketReplication(bucket, raw, arns); err != nil {
 			return fmt.Errorf("set replication of bucket %q: %w", bucket, err)
 		}
-		return nil
+		return events.Append(tx, events.Bucket(events.BucketReplicationSet, b, p.Actor(), s.now(),
+			fmt.Sprintf("replication configuration set, %d rule(s) to %s", len(cfg.Rules), strings.Join(arns, ", "))))
 	})
 }
 
@@ -157,7 +160,7 @@ func (s *Service) DeleteBucketReplication(ctx context.Context, p auth.Principal,
 		if err := tx.SetBucketReplication(bucket, nil, nil); err != nil {
 			return fmt.Errorf("remove replication of bucket %q: %w", bucket, err)
 		}
-		return nil
+		return events.Append(tx, events.Bucket(events.BucketReplicationDeleted, b, p.Actor(), s.now(), "replication configuration removed"))
 	})
 }
 

@@ -30,6 +30,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/replication"
 	"github.com/quarrylabs/quarry/internal/s3api"
+	"github.com/quarrylabs/quarry/internal/sse"
 	"github.com/quarrylabs/quarry/internal/storetest"
 )
 
@@ -291,7 +292,11 @@ func newReplSource(t *testing.T) *replSource {
 	store, blobs := storetest.Open(t)
 	s := &replSource{t: t, ctx: ctx, store: store, blobs: blobs}
 	// No planner: the tests enqueue the tasks they mean to run.
-	s.objects = object.New(object.Config{Meta: store, Blobs: blobs, Logger: quietLogger()})
+	keys := sse.NewKeyring(store, storetest.Sealer(t))
+	if err := keys.EnsureKey(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.objects = object.New(object.Config{Meta: store, Blobs: blobs, Logger: quietLogger(), Keys: keys})
 	s.service = replication.NewService(replication.ServiceConfig{Meta: store, Objects: s.objects, Sealer: storetest.Sealer(t), Logger: quietLogger()})
 	s.pool = replication.NewClientPool(s.service)
 	t.Cleanup(s.pool.Close)
@@ -542,6 +547,39 @@ func TestCopyMakesAnIdenticalObject(t *testing.T) {
 			}
 			if !again.Skipped || again.Bytes != 0 {
 				t.Errorf("second copy %+v, want skipped with nothing sent", again)
+			}
+		})
+	}
+}
+
+func TestCopyOfAnEncryptedObjectSendsItsPlaintext(t *testing.T) {
+	rq := startRemoteQuarry(t)
+	src := newReplSource(t)
+	arn := src.target("dest", rq)
+	sealed := object.ObjectAttrs{SSE: meta.SSEAES256}
+	single := randomData(3*sse.ChunkSize + 7)
+	parts := [][]byte{randomData(object.MinPartSize), randomData(sse.ChunkSize + 1)}
+	for key, v := range map[string]*meta.Version{
+		"single":    src.put("single", single, sealed),
+		"multipart": src.putMultipart("multipart", parts, sealed),
+	} {
+		t.Run(key, func(t *testing.T) {
+			if v.SSE != meta.SSEAES256 {
+				t.Fatalf("source stored with encryption %q", v.SSE)
+			}
+			if _, err := src.copier.Copy(src.ctx, srcBucket, key, v.VersionID, arn, replication.CopyOptions{}); err != nil {
+				t.Fatalf("copy: %v", err)
+			}
+			got, data := rq.object(key)
+			want := single
+			if key == "multipart" {
+				want = bytes.Join(parts, nil)
+			}
+			if got == nil || !bytes.Equal(data, want) {
+				t.Fatalf("destination holds %d bytes that are not the source's %d plaintext bytes", len(data), len(want))
+			}
+			if etag := strings.Trim(aws.ToString(got.ETag), `"`); etag != v.ETag {
+				t.Errorf("destination ETag %s, source %s", etag, v.ETag)
 			}
 		})
 	}

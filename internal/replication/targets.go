@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
@@ -104,8 +105,10 @@ func (s *Service) CreateTarget(ctx context.Context, p auth.Principal, in TargetI
 		if err := tx.CreateReplicationTarget(t); err != nil {
 			return err
 		}
-		info, err = describeTarget(tx, p, t, newUserNames(tx))
-		return err
+		if info, err = describeTarget(tx, p, t, newUserNames(tx)); err != nil {
+			return err
+		}
+		return events.Append(tx, targetEvent(events.TargetCreated, t, p, t.CreatedAt, "added, "+grantsText(info)+","))
 	})
 	if errors.Is(err, meta.ErrExists) {
 		return nil, fmt.Errorf("%w: a target is named %q", ErrTargetExists, in.Name)
@@ -166,8 +169,10 @@ func (s *Service) UpdateTargetAccess(ctx context.Context, p auth.Principal, arn 
 			return fmt.Errorf("set access of replication target %s: %w", arn, err)
 		}
 		t.AllUsers, t.Users = g.AllUsers, users
-		info, err = describeTarget(tx, p, t, newUserNames(tx))
-		return err
+		if info, err = describeTarget(tx, p, t, newUserNames(tx)); err != nil {
+			return err
+		}
+		return events.Append(tx, targetEvent(events.TargetAccessChanged, t, p, s.now(), "made "+grantsText(info)+","))
 	})
 	if err != nil {
 		return nil, err
@@ -180,7 +185,8 @@ func (s *Service) UpdateTargetAccess(ctx context.Context, p auth.Principal, arn 
 // buckets do.
 func (s *Service) DeleteTarget(ctx context.Context, p auth.Principal, arn string) error {
 	return s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		if _, err := managedTarget(tx, p, arn, "delete"); err != nil {
+		t, err := managedTarget(tx, p, arn, "delete")
+		if err != nil {
 			return err
 		}
 		buckets, err := tx.BucketsUsingTarget(arn)
@@ -193,7 +199,7 @@ func (s *Service) DeleteTarget(ctx context.Context, p auth.Principal, arn string
 		if err := tx.DeleteReplicationTarget(arn); err != nil {
 			return fmt.Errorf("delete replication target %s: %w", arn, err)
 		}
-		return nil
+		return events.Append(tx, targetEvent(events.TargetDeleted, t, p, s.now(), "deleted"))
 	})
 }
 

@@ -44,7 +44,7 @@ func isAnonymous(r *http.Request) bool {
 // identify returns the payload and the caller of a request: the
 // authenticated user of a signed one, auth.Anonymous() for one without
 // credentials.
-func (h *Handler) identify(r *http.Request) (*sigv4.Result, auth.Principal, error) {
+func (h *Handler) identify(r *http.Request) (*authenticated, auth.Principal, error) {
 	if !isAnonymous(r) {
 		return h.authenticate(r)
 	}
@@ -59,7 +59,11 @@ func (h *Handler) identify(r *http.Request) (*sigv4.Result, auth.Principal, erro
 	if err != nil {
 		return nil, auth.Principal{}, err
 	}
-	return res, auth.Anonymous(), nil
+	out := &authenticated{body: res.Body, contentLength: res.ContentLength, trailer: res.Trailer}
+	if out.trailer == nil {
+		out.trailer = noTrailer
+	}
+	return out, auth.Anonymous(), nil
 }
 
 // anonymousRefusal is what S3 answers an anonymous request for an

@@ -2,6 +2,7 @@ package s3api
 
 import (
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -113,7 +114,14 @@ func (h *Handler) createBucket(w http.ResponseWriter, req *request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.cfg.Objects.CreateBucketWithACL(req.ctx(), req.principal, req.bucket, canned); err != nil {
+	err = h.cfg.Objects.CreateBucketWithACL(req.ctx(), req.principal, req.bucket, canned)
+	// us-east-1 keeps S3's legacy answer to creating a bucket one already
+	// owns: 200, the bucket unchanged. Every other region answers
+	// BucketAlreadyOwnedByYou.
+	if errors.Is(err, object.ErrBucketAlreadyOwnedByYou) && h.cfg.Region == "us-east-1" {
+		err = nil
+	}
+	if err != nil {
 		return err
 	}
 	w.Header().Set("Location", "/"+req.bucket)

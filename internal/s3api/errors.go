@@ -5,9 +5,13 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/quarrylabs/quarry/internal/object"
+	"github.com/quarrylabs/quarry/internal/s3api/postpolicy"
+	"github.com/quarrylabs/quarry/internal/s3api/sigv2"
 	"github.com/quarrylabs/quarry/internal/s3api/sigv4"
 )
 
@@ -38,13 +42,16 @@ const (
 	codeInvalidPart                      errorCode = "InvalidPart"
 	codeInvalidPartNumber                errorCode = "InvalidPartNumber"
 	codeInvalidPartOrder                 errorCode = "InvalidPartOrder"
+	codeInvalidPolicyDocument            errorCode = "InvalidPolicyDocument"
 	codeInvalidRange                     errorCode = "InvalidRange"
 	codeInvalidRequest                   errorCode = "InvalidRequest"
 	codeInvalidStorageClass              errorCode = "InvalidStorageClass"
 	codeInvalidTag                       errorCode = "InvalidTag"
 	codeKeyTooLong                       errorCode = "KeyTooLongError"
 	codeMalformedACL                     errorCode = "MalformedACLError"
+	codeMalformedPOSTRequest             errorCode = "MalformedPOSTRequest"
 	codeMalformedXML                     errorCode = "MalformedXML"
+	codeMaxPostPreDataLengthExceeded     errorCode = "MaxPostPreDataLengthExceededError"
 	codeMetadataTooLarge                 errorCode = "MetadataTooLarge"
 	codeMethodNotAllowed                 errorCode = "MethodNotAllowed"
 	codeMissingContentLength             errorCode = "MissingContentLength"
@@ -61,6 +68,7 @@ const (
 	codePreconditionFailed               errorCode = "PreconditionFailed"
 	codeReplicationConfigurationNotFound errorCode = "ReplicationConfigurationNotFoundError"
 	codeRequestTimeTooSkewed             errorCode = "RequestTimeTooSkewed"
+	codeSSEConfigurationNotFound         errorCode = "ServerSideEncryptionConfigurationNotFoundError"
 	codeRequestTimeout                   errorCode = "RequestTimeout"
 	codeSignatureDoesNotMatch            errorCode = "SignatureDoesNotMatch"
 	codeUnexpectedContent                errorCode = "UnexpectedContent"
@@ -99,13 +107,16 @@ var errorSpecs = map[errorCode]errorSpec{
 	codeInvalidPart:                      {http.StatusBadRequest, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."},
 	codeInvalidPartNumber:                {http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable"},
 	codeInvalidPartOrder:                 {http.StatusBadRequest, "The list of parts was not in ascending order. The parts list must be specified in order by part number."},
+	codeInvalidPolicyDocument:            {http.StatusBadRequest, "The content of the form does not meet the conditions specified in the policy document."},
 	codeInvalidRange:                     {http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable"},
 	codeInvalidRequest:                   {http.StatusBadRequest, "Invalid Request"},
 	codeInvalidStorageClass:              {http.StatusBadRequest, "The storage class you specified is not valid"},
 	codeInvalidTag:                       {http.StatusBadRequest, "The tag provided was not a valid tag."},
 	codeKeyTooLong:                       {http.StatusBadRequest, "Your key is too long"},
 	codeMalformedACL:                     {http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema"},
+	codeMalformedPOSTRequest:             {http.StatusBadRequest, "The body of your POST request is not well-formed multipart/form-data."},
 	codeMalformedXML:                     {http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema"},
+	codeMaxPostPreDataLengthExceeded:     {http.StatusBadRequest, "Your POST request fields preceding the upload file were too large."},
 	codeMetadataTooLarge:                 {http.StatusBadRequest, "Your metadata headers exceed the maximum allowed metadata size."},
 	codeMethodNotAllowed:                 {http.StatusMethodNotAllowed, "The specified method is not allowed against this resource."},
 	codeMissingContentLength:             {http.StatusLengthRequired, "You must provide the Content-Length HTTP header."},
@@ -122,6 +133,7 @@ var errorSpecs = map[errorCode]errorSpec{
 	codePreconditionFailed:               {http.StatusPreconditionFailed, "At least one of the pre-conditions you specified did not hold"},
 	codeReplicationConfigurationNotFound: {http.StatusNotFound, "The replication configuration was not found"},
 	codeRequestTimeTooSkewed:             {http.StatusForbidden, "The difference between the request time and the server's time is too large."},
+	codeSSEConfigurationNotFound:         {http.StatusNotFound, "The server side encryption configuration was not found"},
 	codeRequestTimeout:                   {http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period."},
 	codeSignatureDoesNotMatch:            {http.StatusForbidden, "The request signature we calculated does not match the signature you provided. Check your key and signing method."},
 	codeUnexpectedContent:                {http.StatusBadRequest, "This request does not support content."},
@@ -129,8 +141,8 @@ var errorSpecs = map[errorCode]errorSpec{
 	codeXAmzContentSHA256Mismatch:        {http.StatusBadRequest, "The provided 'x-amz-content-sha256' header does not match what was computed."},
 }
 
-// sentinelCodes maps the errors of the object service and the SigV4
-// verifier to S3 codes, checked in order with errors.Is. Wrapping errors
+// sentinelCodes maps the errors of the object service, the signature
+// verifiers and the POST policy checks to S3 codes, checked in order with errors.Is. Wrapping errors
 // (a body read failing inside a PUT) keep their cause, so the first match
 // of the most specific cause wins.
 var sentinelCodes = []struct {
@@ -149,6 +161,14 @@ var sentinelCodes = []struct {
 	{sigv4.ErrMissingSecurityHeader, codeMissingSecurityHeader},
 	{sigv4.ErrMissingContentLength, codeMissingContentLength},
 	{sigv4.ErrUnsupportedAlgorithm, codeNotImplemented},
+	{sigv2.ErrAccessDenied, codeAccessDenied},
+	{sigv2.ErrInvalidAccessKeyID, codeInvalidAccessKeyID},
+	{sigv2.ErrSignatureDoesNotMatch, codeSignatureDoesNotMatch},
+	{sigv2.ErrRequestTimeTooSkewed, codeRequestTimeTooSkewed},
+	{sigv2.ErrInvalidArgument, codeInvalidArgument},
+	{sigv2.ErrInvalidRequest, codeInvalidRequest},
+	{postpolicy.ErrInvalidPolicyDocument, codeInvalidPolicyDocument},
+	{postpolicy.ErrAccessDenied, codeAccessDenied},
 	{object.ErrNoSuchBucket, codeNoSuchBucket},
 	{object.ErrNoSuchKey, codeNoSuchKey},
 	{object.ErrNoSuchVersion, codeNoSuchVersion},
@@ -177,6 +197,8 @@ var sentinelCodes = []struct {
 	{object.ErrMalformedXML, codeMalformedXML},
 	{object.ErrInvalidStorageClass, codeInvalidStorageClass},
 	{object.ErrInvalidBucketState, codeInvalidBucketState},
+	{object.ErrNoSuchEncryptionConfig, codeSSEConfigurationNotFound},
+	{object.ErrNotImplemented, codeNotImplemented},
 	{io.ErrUnexpectedEOF, codeIncompleteBody},
 	{context.Canceled, codeRequestTimeout},
 	{context.DeadlineExceeded, codeRequestTimeout},
@@ -225,6 +247,14 @@ func errorf(code errorCode, message string) *apiError {
 	return &apiError{code: code, message: message}
 }
 
+// argumentError is InvalidArgument naming the argument and its value, as
+// S3 does for a bad request parameter.
+func argumentError(message, name, value string) *apiError {
+	ae := errorf(codeInvalidArgument, message)
+	ae.fields = []errorField{{"ArgumentName", name}, {"ArgumentValue", value}}
+	return ae
+}
+
 // toAPIError turns any error into the S3 error it means. Errors the table
 // does not know become InternalError with the generic message; their text
 // is never shown to the client.
@@ -242,11 +272,52 @@ func toAPIError(err error) *apiError {
 			if errors.As(err, &wrong) {
 				ae.fields = append(ae.fields, errorField{"Region", wrong.Want})
 			}
+			addPresignFields(ae, err)
+			// The SigV2 and POST policy refusals carry AWS's message.
+			var v2 *sigv2.Error
+			if errors.As(err, &v2) {
+				ae.message = v2.Message
+			}
+			var pe *postpolicy.Error
+			if errors.As(err, &pe) {
+				ae.message = pe.Message
+			}
+			// A SigV2 mismatch shows the string the server signed, as
+			// AWS's does, so that a client can see how it differs.
+			var mismatch *sigv2.MismatchError
+			if errors.As(err, &mismatch) {
+				ae.fields = append(ae.fields,
+					errorField{"AWSAccessKeyId", mismatch.AccessKey},
+					errorField{"StringToSign", mismatch.StringToSign},
+					errorField{"SignatureProvided", mismatch.SignatureProvided},
+					errorField{"StringToSignBytes", mismatch.StringToSignBytes()})
+			}
 			return ae
 		}
 	}
 	return &apiError{code: codeInternalError, cause: err}
 }
+
+// addPresignFields says what S3 says about a presigned URL's lifetime: the
+// message for an X-Amz-Expires it refuses, and for an expired URL the
+// lifetime, the expiry and the server's time.
+func addPresignFields(ae *apiError, err error) {
+	var bad *sigv4.ExpiresError
+	if errors.As(err, &bad) {
+		ae.message = bad.Message
+	}
+	var expired *sigv4.ExpiredError
+	if errors.As(err, &expired) {
+		ae.message = "Request has expired"
+		ae.fields = append(ae.fields,
+			errorField{"X-Amz-Expires", strconv.FormatInt(int64(expired.Lifetime/time.Second), 10)},
+			errorField{"Expires", expired.Expired.UTC().Format(iso8601Seconds)},
+			errorField{"ServerTime", expired.Now.UTC().Format(iso8601Seconds)})
+	}
+}
+
+// iso8601Seconds is how S3 writes times in error bodies.
+const iso8601Seconds = "2006-01-02T15:04:05Z"
 
 // sigv4Message keeps the verifier's explanation where AWS gives one that
 // helps a client (expired presigned URLs, wrong region); other messages are

@@ -1,8 +1,9 @@
 // Package s3api is the S3 REST protocol layer: it routes requests,
-// authenticates them with SigV4 (a request without any credentials runs as
-// the anonymous principal), answers CORS preflights, parses S3 headers and
-// XML, calls the object service and writes responses and errors as AWS S3
-// does. What an operation means, and who may do it, lives in the object
+// authenticates them (SigV4, SigV2, or a browser form's signed policy; a
+// request without any credentials runs as the anonymous principal),
+// answers CORS preflights, parses S3 headers and XML, calls the object
+// service and writes responses and errors as AWS S3 does. What an
+// operation means, and who may do it, lives in the object
 // service; this package only translates.
 package s3api
 
@@ -19,6 +20,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
+	"github.com/quarrylabs/quarry/internal/s3api/sigv2"
 	"github.com/quarrylabs/quarry/internal/s3api/sigv4"
 )
 
@@ -68,6 +70,7 @@ type Config struct {
 type Handler struct {
 	cfg      Config
 	verifier sigv4.Verifier
+	v2       sigv2.Verifier
 }
 
 // New returns a Handler.
@@ -88,6 +91,11 @@ func New(cfg Config) *Handler {
 			Service: "s3",
 			MaxSkew: cfg.MaxSkew,
 			Now:     cfg.Now,
+		},
+		v2: sigv2.Verifier{
+			HostBucket: func(host string) string { return virtualHostBucket(host, cfg.Domain) },
+			MaxSkew:    cfg.MaxSkew,
+			Now:        cfg.Now,
 		},
 	}
 }
@@ -158,29 +166,36 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serve authenticates the request before anything touches the object
 // service, then runs its operation. A request without credentials runs as
-// the anonymous principal (see anonymous.go).
+// the anonymous principal (see anonymous.go). A browser form upload is the
+// one request that carries its authentication in its body: postObject
+// reads and checks it.
 func (h *Handler) serve(w http.ResponseWriter, req *request) error {
+	if req.op == opPostObject {
+		req.body = req.r.Body
+		if req.body == nil {
+			req.body = http.NoBody
+		}
+		req.contentLength = req.r.ContentLength
+		req.trailer = noTrailer
+		return h.postObject(w, req)
+	}
 	res, p, err := h.identify(req.r)
 	if err != nil {
 		return err
 	}
+	defer res.body.Close()
 	if p.IsAnonymous() {
 		if err := anonymousRefusal(req); err != nil {
 			return err
 		}
 	}
-	body := res.Body
-	if body == nil {
-		body = http.NoBody
-	}
-	defer body.Close()
 	req.principal = p
-	req.body = body
-	req.contentLength = res.ContentLength
-	req.trailer = res.Trailer
-	if req.trailer == nil {
-		req.trailer = func() map[string]string { return nil }
+	if err := checkNoCustomerKeys(req.r.Header); err != nil {
+		return err
 	}
+	req.body = res.body
+	req.contentLength = res.contentLength
+	req.trailer = res.trailer
 	fn := h.operation(req.op)
 	if fn == nil {
 		return fmt.Errorf("no handler for %s: %w", req.op, errorf(codeInternalError, ""))
@@ -188,27 +203,61 @@ func (h *Handler) serve(w http.ResponseWriter, req *request) error {
 	return fn(w, req)
 }
 
-// authenticate verifies the request's signature and returns the
-// authenticated body and the caller.
-func (h *Handler) authenticate(r *http.Request) (*sigv4.Result, auth.Principal, error) {
+// authenticated is what authentication yields besides the caller: the
+// payload to read and its length (-1 when unknown), and the trailing
+// headers of an aws-chunked body.
+type authenticated struct {
+	body          io.ReadCloser
+	contentLength int64
+	trailer       func() map[string]string
+}
+
+// authenticate verifies the request's signature, SigV2 or SigV4, and
+// returns the authenticated body and the caller.
+func (h *Handler) authenticate(r *http.Request) (*authenticated, auth.Principal, error) {
 	var p auth.Principal
-	v := h.verifier
-	v.Lookup = func(ctx context.Context, accessKey string) (string, error) {
-		secret, who, err := h.cfg.Creds.LookupAccessKey(ctx, accessKey)
+	if sigv2.Claims(r) {
+		v := h.v2
+		v.Lookup = h.lookup(&p, sigv2.ErrInvalidAccessKeyID)
+		res, err := v.Verify(r)
 		if err != nil {
-			if errors.Is(err, auth.ErrNoSuchAccessKey) {
-				return "", fmt.Errorf("%w: %w", sigv4.ErrInvalidAccessKeyID, err)
-			}
-			return "", fmt.Errorf("look up access key: %w", err)
+			return nil, auth.Principal{}, fmt.Errorf("authenticate (SigV2): %w", err)
 		}
-		p = who
-		return secret, nil
+		return &authenticated{body: res.Body, contentLength: res.ContentLength, trailer: noTrailer}, p, nil
 	}
+	v := h.verifier
+	v.Lookup = h.lookup(&p, sigv4.ErrInvalidAccessKeyID)
 	res, err := v.Verify(r)
 	if err != nil {
 		return nil, auth.Principal{}, fmt.Errorf("authenticate: %w", err)
 	}
-	return res, p, nil
+	out := &authenticated{body: res.Body, contentLength: res.ContentLength, trailer: res.Trailer}
+	if out.body == nil {
+		out.body = http.NoBody
+	}
+	if out.trailer == nil {
+		out.trailer = noTrailer
+	}
+	return out, p, nil
+}
+
+func noTrailer() map[string]string { return nil }
+
+// lookup returns an access key lookup for a verifier: it resolves the key
+// to its secret and records its owner in *who; an unknown key is an error
+// wrapping invalid, the verifier's InvalidAccessKeyId.
+func (h *Handler) lookup(who *auth.Principal, invalid error) func(ctx context.Context, accessKey string) (string, error) {
+	return func(ctx context.Context, accessKey string) (string, error) {
+		secret, p, err := h.cfg.Creds.LookupAccessKey(ctx, accessKey)
+		if err != nil {
+			if errors.Is(err, auth.ErrNoSuchAccessKey) {
+				return "", fmt.Errorf("%w: %w", invalid, err)
+			}
+			return "", fmt.Errorf("look up access key: %w", err)
+		}
+		*who = p
+		return secret, nil
+	}
 }
 
 type operationFunc func(w http.ResponseWriter, req *request) error
@@ -242,6 +291,12 @@ func (h *Handler) operation(op string) operationFunc {
 		return h.putBucketReplication
 	case opDeleteBucketReplication:
 		return h.deleteBucketReplication
+	case opGetBucketEncryption:
+		return h.getBucketEncryption
+	case opPutBucketEncryption:
+		return h.putBucketEncryption
+	case opDeleteBucketEncryption:
+		return h.deleteBucketEncryption
 	case opGetBucketLifecycle:
 		return h.getBucketLifecycle
 	case opPutBucketLifecycle:

@@ -30,6 +30,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/replication"
+	"github.com/quarrylabs/quarry/internal/sse"
 	"github.com/quarrylabs/quarry/internal/storetest"
 )
 
@@ -75,7 +76,11 @@ func newTestServer(t *testing.T) *testServer {
 	users := auth.NewService(store, sealer)
 	ts := &testServer{t: t, blobs: blobs}
 	ts.repl = replication.NewService(replication.ServiceConfig{Meta: store, Sealer: sealer})
-	ts.objects = object.New(object.Config{Meta: store, Blobs: blobs, MinPartSize: testMinPartSize, Replication: ts.repl})
+	keys := sse.NewKeyring(store, sealer)
+	if err := keys.EnsureKey(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ts.objects = object.New(object.Config{Meta: store, Blobs: blobs, MinPartSize: testMinPartSize, Replication: ts.repl, Keys: keys})
 	ts.alice = createTestUser(t, users, "alice")
 	ts.bob = createTestUser(t, users, "bob")
 	h := New(Config{

@@ -3,7 +3,6 @@ package s3api
 import (
 	"encoding/base64"
 	"net/http"
-	"net/url"
 	"sort"
 	"strings"
 
@@ -19,9 +18,29 @@ func keyEncoder(encodingType string) func(string) string {
 	if encodingType != "url" {
 		return func(s string) string { return s }
 	}
-	return func(s string) string {
-		return strings.ReplaceAll(url.QueryEscape(s), "%2F", "/")
+	return urlEncodeKey
+}
+
+// urlEncodeKey percent-encodes every byte of s but the unreserved
+// characters of RFC 3986 and '/': a space is %20, never '+', and '+' is
+// %2B, so the result decodes to s whether a client decodes it as a path
+// or, as botocore does, as a form value.
+func urlEncodeKey(s string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
+			c == '-' || c == '_' || c == '.' || c == '~' || c == '/' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&15])
 	}
+	return b.String()
 }
 
 func commonPrefixes(prefixes []string, enc func(string) string) []commonPrefix {
@@ -128,9 +147,11 @@ func (h *Handler) listObjectsV2(w http.ResponseWriter, req *request) error {
 	}
 	startAfter := q.Get("start-after")
 	after := startAfter
-	token, hasToken := q["continuation-token"]
-	if hasToken {
-		if after, err = parseContinuationToken(token[0]); err != nil {
+	// An empty continuation-token is no token: SDKs send one when a
+	// caller passes the empty NextContinuationToken of the last page.
+	token := q.Get("continuation-token")
+	if token != "" {
+		if after, err = parseContinuationToken(token); err != nil {
 			return err
 		}
 	}
@@ -157,9 +178,7 @@ func (h *Handler) listObjectsV2(w http.ResponseWriter, req *request) error {
 		StartAfter:     enc(startAfter),
 		CommonPrefixes: commonPrefixes(out.CommonPrefixes, enc),
 	}
-	if hasToken {
-		res.ContinuationToken = token[0]
-	}
+	res.ContinuationToken = token
 	if out.IsTruncated {
 		res.NextContinuationToken = continuationToken(out.NextMarker)
 	}
@@ -189,7 +208,10 @@ func (h *Handler) listObjectVersions(w http.ResponseWriter, req *request) error 
 		MaxKeys:         maxKeys,
 	}
 	if in.VersionIDMarker != "" && in.KeyMarker == "" {
-		return errorf(codeInvalidArgument, "A version-id marker cannot be specified without a key marker.")
+		return argumentError("A version-id marker cannot be specified without a key marker.", "version-id-marker", in.VersionIDMarker)
+	}
+	if in.VersionIDMarker != "" && !object.IsVersionID(in.VersionIDMarker) {
+		return argumentError("Invalid version id specified", "version-id-marker", in.VersionIDMarker)
 	}
 	out, err := h.cfg.Objects.ListVersions(req.ctx(), req.principal, in)
 	if err != nil {

@@ -120,13 +120,13 @@ func TestListEncodingTypeURL(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("status %d: %s", status, body)
 	}
-	for _, want := range []string{"<EncodingType>url</EncodingType>", "<Prefix>a+</Prefix>", "<Prefix>a+b/</Prefix>", "<Delimiter>/</Delimiter>"} {
+	for _, want := range []string{"<EncodingType>url</EncodingType>", "<Prefix>a%20</Prefix>", "<Prefix>a%20b/</Prefix>", "<Delimiter>/</Delimiter>"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("body lacks %s: %s", want, body)
 		}
 	}
 	status, _, body = ts.do(ts.signedRequest(ts.alice, http.MethodGet, "/enc?encoding-type=url", nil))
-	if status != http.StatusOK || !strings.Contains(body, "<Key>a+b/c%2Bd</Key>") || !strings.Contains(body, "<Key>x%01y</Key>") {
+	if status != http.StatusOK || !strings.Contains(body, "<Key>a%20b/c%2Bd</Key>") || !strings.Contains(body, "<Key>x%01y</Key>") {
 		t.Errorf("v1 keys not URL-encoded: %d %s", status, body)
 	}
 	status, _, body = ts.do(ts.signedRequest(ts.alice, http.MethodGet, "/enc?versions&encoding-type=url", nil))

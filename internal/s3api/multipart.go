@@ -16,6 +16,9 @@ func (h *Handler) createMultipartUpload(w http.ResponseWriter, req *request) err
 		return err
 	}
 	attrs.Replica = isReplicaWrite(hdr)
+	if attrs.SSE, err = parseSSE(hdr); err != nil {
+		return err
+	}
 	alg, err := parseChecksumAlgorithm(hdr)
 	if err != nil {
 		return err
@@ -37,6 +40,7 @@ func (h *Handler) createMultipartUpload(w http.ResponseWriter, req *request) err
 	if up.ChecksumType != "" {
 		out.Set("X-Amz-Checksum-Type", up.ChecksumType)
 	}
+	setSSEHeader(out, up.SSE)
 	return writeXML(w, initiateMultipartUploadResult{Bucket: req.bucket, Key: req.key, UploadID: up.ID})
 }
 
@@ -75,6 +79,7 @@ func (h *Handler) uploadPart(w http.ResponseWriter, req *request) error {
 	out := w.Header()
 	out.Set("ETag", quoteETag(part.ETag))
 	setChecksumHeaders(out, part.Checksums)
+	setSSEHeader(out, partSSE(part))
 	w.WriteHeader(http.StatusOK)
 	return nil
 }
@@ -96,6 +101,7 @@ func (h *Handler) completeMultipartUpload(w http.ResponseWriter, req *request) e
 		return err
 	}
 	h.setObjectHeadersOf(req, w.Header(), v)
+	setSSEHeader(w.Header(), v.SSE)
 	return writeXML(w, completeMultipartUploadResult{
 		Location:       objectURL(req),
 		Bucket:         req.bucket,

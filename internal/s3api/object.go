@@ -49,6 +49,9 @@ func (h *Handler) putObject(w http.ResponseWriter, req *request) error {
 	if err != nil {
 		return err
 	}
+	if attrs.SSE, err = parseSSE(hdr); err != nil {
+		return err
+	}
 	v, err := h.cfg.Objects.PutObject(req.ctx(), req.principal, object.PutInput{
 		Bucket:     req.bucket,
 		Key:        req.key,
@@ -65,6 +68,7 @@ func (h *Handler) putObject(w http.ResponseWriter, req *request) error {
 	}
 	out := w.Header()
 	out.Set("ETag", quoteETag(v.ETag))
+	setSSEHeader(out, v.SSE)
 	if checksum.Algorithm != "" {
 		if value := v.Checksums[checksum.Algorithm]; value != "" {
 			out.Set(checksumHeader(checksum.Algorithm), value)
@@ -205,8 +209,11 @@ func setObjectHeaders(hdr http.Header, v *meta.Version) {
 	for name, value := range v.Headers {
 		hdr.Set(name, value)
 	}
+	// Metadata names go out lower-case, as stored and as S3 sends them:
+	// Header.Set would canonicalise x-amz-meta-foo to X-Amz-Meta-Foo, which
+	// clients that keep the name as sent (boto3) show as Metadata["Foo"].
 	for name, value := range v.UserMeta {
-		hdr.Set("X-Amz-Meta-"+name, value)
+		hdr["x-amz-meta-"+name] = []string{value}
 	}
 	if len(v.Tags) > 0 {
 		hdr.Set("X-Amz-Tagging-Count", strconv.Itoa(len(v.Tags)))
@@ -214,6 +221,7 @@ func setObjectHeaders(hdr http.Header, v *meta.Version) {
 	if v.ReplicationStatus != meta.ReplicationNone {
 		hdr.Set("X-Amz-Replication-Status", string(v.ReplicationStatus))
 	}
+	setSSEHeader(hdr, v.SSE)
 }
 
 // setVersionHeader sends x-amz-version-id. The "null" version is named

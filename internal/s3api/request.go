@@ -55,7 +55,9 @@ func parseObjectAttrs(h http.Header) (object.ObjectAttrs, error) {
 	}
 	attrs.ACL = canned
 	for _, name := range storedHeaders {
-		v := h.Get(name)
+		// Kept byte for byte as sent (header lines of one name joined as
+		// HTTP joins them): S3 returns them exactly so.
+		v := strings.Join(h.Values(name), ", ")
 		if name == "Content-Encoding" {
 			v = withoutAWSChunked(v)
 		}
@@ -94,16 +96,20 @@ func parseObjectAttrs(h http.Header) (object.ObjectAttrs, error) {
 }
 
 // withoutAWSChunked removes the aws-chunked transfer coding, which
-// describes the request body, not the object.
+// describes the request body, not the object. The other codings are kept as
+// they were written, spacing included.
 func withoutAWSChunked(v string) string {
-	var kept []string
-	for _, c := range strings.Split(v, ",") {
-		c = strings.TrimSpace(c)
-		if c != "" && !strings.EqualFold(c, "aws-chunked") {
+	codings := strings.Split(v, ",")
+	kept := codings[:0]
+	for _, c := range codings {
+		if !strings.EqualFold(strings.TrimSpace(c), "aws-chunked") {
 			kept = append(kept, c)
 		}
 	}
-	return strings.Join(kept, ",")
+	if len(kept) == len(codings) {
+		return v
+	}
+	return strings.TrimSpace(strings.Join(kept, ","))
 }
 
 // checkStorageClass accepts only STANDARD: Quarry has one storage class and
@@ -232,7 +238,12 @@ func parseCopySource(v string) (copySource, error) {
 // value header, an aws-chunked trailer named by x-amz-trailer, or only an
 // algorithm (x-amz-sdk-checksum-algorithm) to compute and store.
 func parseChecksum(req *request) (object.ChecksumInput, error) {
-	h := req.r.Header
+	return parseChecksumOf(req.r.Header, req.trailer)
+}
+
+// parseChecksumOf is parseChecksum over any header (a POST form's fields
+// as headers) and trailer.
+func parseChecksumOf(h http.Header, trailers func() map[string]string) (object.ChecksumInput, error) {
 	var in object.ChecksumInput
 	for _, alg := range checksumAlgorithms {
 		v := h.Get(checksumHeader(alg))
@@ -253,8 +264,7 @@ func parseChecksum(req *request) (object.ChecksumInput, error) {
 			return in, errorf(codeInvalidRequest, "The value specified in the x-amz-trailer header is not supported")
 		}
 		in.Algorithm = alg
-		trailer := req.trailer
-		in.Trailer = func() string { return trailer()[t] }
+		in.Trailer = func() string { return trailers()[t] }
 	}
 	sdk := strings.ToUpper(h.Get("X-Amz-Sdk-Checksum-Algorithm"))
 	if sdk == "" {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 )
@@ -89,14 +90,18 @@ func writeXMLStatus(w http.ResponseWriter, status int, v any) error {
 	return nil
 }
 
-// writeError sends err as an S3 error response. Internal failures are
-// logged with the request id; the client only sees the generic message. A
-// client that went away is no server failure: it is logged at info and
-// observed as StatusClientClosedRequest.
+// writeError sends err as an S3 error response, and logs it once, as the
+// MAPI logs its own with the same field names: a refused request (4xx) at
+// info, an internal failure at error with its cause (the client only sees
+// the generic message). A client that went away is no server failure: it
+// is logged at info and observed as StatusClientClosedRequest. Nothing
+// secret is logged: no signature, no Authorization header, no query.
 func (h *Handler) writeError(w *responseRecorder, req *request, err error) {
 	ae, aborted := connectionOutcome(req, toAPIError(err))
 	status := ae.status()
-	attrs := []any{"request_id", req.id, "op", req.op, "bucket", req.bucket, "key", req.key, "code", string(ae.code)}
+	attrs := []any{"request_id", req.id, "op", req.op, "method", req.r.Method, "bucket", req.bucket, "key", req.key,
+		"status", status, "code", string(ae.code), "user", req.principal.Username,
+		"access_key", claimedAccessKey(req.r), "address", peerHost(req.r)}
 	switch {
 	case aborted:
 		h.cfg.Logger.Info("s3 request aborted by the client", append(attrs, "err", err)...)
@@ -107,8 +112,11 @@ func (h *Handler) writeError(w *responseRecorder, req *request, err error) {
 		h.cfg.Logger.Error("s3 request failed", append(attrs, "err", err)...)
 	case ae.code == codeRequestTimeout:
 		h.cfg.Logger.Info("s3 request abandoned by client", append(attrs, "err", err)...)
+	case status >= http.StatusBadRequest:
+		h.cfg.Logger.Info("s3 request refused", append(attrs, "message", ae.messageText(), "err", err)...)
 	default:
-		h.cfg.Logger.Debug("s3 request rejected", append(attrs, "err", err)...)
+		// 304 Not Modified and the like: answers, not refusals.
+		h.cfg.Logger.Debug("s3 request answered without a body", append(attrs, "err", err)...)
 	}
 	if w.status != 0 {
 		// The response has started (a streamed body failed): nothing can be
@@ -128,6 +136,37 @@ func (h *Handler) writeError(w *responseRecorder, req *request, err error) {
 	w.WriteHeader(status)
 	_, _ = w.Write(errorBody(ae, req))
 }
+
+// claimedAccessKey is the access key a request says it is signed with
+// (from its Authorization header or presigned query), whether or not the
+// signature holds: an access key id is no secret, and it names who was
+// refused. Nothing else of the credential is read.
+func claimedAccessKey(r *http.Request) string {
+	cred := ""
+	if h := r.Header.Get("Authorization"); h != "" {
+		if _, rest, ok := strings.Cut(h, "Credential="); ok {
+			cred = rest
+		}
+	} else {
+		cred = r.URL.Query().Get("X-Amz-Credential")
+	}
+	key, _, ok := strings.Cut(cred, "/")
+	if !ok || len(key) > maxLoggedAccessKey {
+		return ""
+	}
+	return key
+}
+
+// peerHost is the address of the connection's peer, without its port.
+func peerHost(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
+
+// maxLoggedAccessKey is the longest access key Quarry accepts.
+const maxLoggedAccessKey = 128
 
 // errorBody renders <Error> with the extra elements AWS adds.
 func errorBody(ae *apiError, req *request) []byte {
@@ -161,7 +200,8 @@ func errorBody(ae *apiError, req *request) []byte {
 func hasBucketField(c errorCode) bool {
 	switch c {
 	case codeNoSuchBucket, codeBucketNotEmpty, codeBucketAlreadyExists,
-		codeBucketAlreadyOwnedByYou, codeInvalidBucketName, codeNoSuchTagSet, codeNoSuchCORSConfiguration:
+		codeBucketAlreadyOwnedByYou, codeInvalidBucketName, codeNoSuchTagSet, codeNoSuchCORSConfiguration,
+		codeSSEConfigurationNotFound:
 		return true
 	}
 	return false

@@ -22,6 +22,9 @@ const (
 	opGetBucketReplication    = "GetBucketReplication"
 	opPutBucketReplication    = "PutBucketReplication"
 	opDeleteBucketReplication = "DeleteBucketReplication"
+	opGetBucketEncryption     = "GetBucketEncryption"
+	opPutBucketEncryption     = "PutBucketEncryption"
+	opDeleteBucketEncryption  = "DeleteBucketEncryption"
 	opGetBucketLifecycle      = "GetBucketLifecycleConfiguration"
 	opPutBucketLifecycle      = "PutBucketLifecycleConfiguration"
 	opDeleteBucketLifecycle   = "DeleteBucketLifecycle"
@@ -35,6 +38,7 @@ const (
 	opListObjectVersions      = "ListObjectVersions"
 	opListMultipartUploads    = "ListMultipartUploads"
 	opDeleteObjects           = "DeleteObjects"
+	opPostObject              = "PostObject"
 	opPutObject               = "PutObject"
 	opCopyObject              = "CopyObject"
 	opGetObject               = "GetObject"
@@ -63,9 +67,9 @@ const (
 )
 
 // unsupportedSubresources are the S3 subresources Quarry does not
-// implement. A request naming one gets 501 rather than being mistaken for
-// a plain object or bucket operation (a PUT ?policy must not create an
-// object called "").
+// implement (encryption: on objects; a bucket's is served). A request
+// naming one gets 501 rather than being mistaken for a plain object or
+// bucket operation (a PUT ?policy must not create an object called "").
 var unsupportedSubresources = []string{
 	"accelerate", "analytics", "attributes", "encryption",
 	"intelligent-tiering", "inventory", "legal-hold", "logging",
@@ -143,6 +147,9 @@ func bucketOp(method string, q url.Values) string {
 	if has("acl") {
 		return aclOp(method, opGetBucketACL, opPutBucketACL)
 	}
+	if has("encryption") {
+		return bucketEncryptionOp(method) // a bucket subresource only
+	}
 	for _, name := range unsupportedSubresources {
 		if has(name) {
 			return opUnsupported
@@ -195,8 +202,9 @@ func bucketOp(method string, q url.Values) string {
 		if has("delete") {
 			return opDeleteObjects
 		}
-		// Browser-form uploads (POST policy) are not supported.
-		return opUnsupported
+		// A browser form upload (POST Object), whatever its content type:
+		// postObject refuses anything but multipart/form-data as AWS does.
+		return opPostObject
 	}
 	return opMethodNotAllowed
 }

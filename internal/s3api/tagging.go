@@ -12,6 +12,12 @@ func readTagging(req *request) (map[string]string, error) {
 	if err := readXMLBody(req, &doc); err != nil {
 		return nil, err
 	}
+	return tagsOf(doc)
+}
+
+// tagsOf is the tag map of a Tagging document (a request body, or the
+// tagging field of a form upload).
+func tagsOf(doc taggingRequest) (map[string]string, error) {
 	if doc.TagSet == nil {
 		return nil, errorf(codeMalformedXML, "")
 	}

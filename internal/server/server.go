@@ -20,6 +20,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/blob/disk"
 	"github.com/quarrylabs/quarry/internal/cors"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/lifecycle"
 	"github.com/quarrylabs/quarry/internal/mapi"
@@ -28,6 +29,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/replication"
 	"github.com/quarrylabs/quarry/internal/s3api"
+	"github.com/quarrylabs/quarry/internal/sse"
 	"github.com/quarrylabs/quarry/internal/tlscert"
 	"github.com/quarrylabs/quarry/internal/usage"
 )
@@ -45,8 +47,8 @@ type Config struct {
 	TLSCert       string
 	TLSKey        string
 	TLSSelfSigned bool
-	// KeyFile holds the key that seals S3 secrets at rest; DataDir/quarry.key
-	// when empty.
+	// KeyFile holds the key that seals S3 secrets and the key-encryption
+	// keys of encrypted objects at rest; DataDir/quarry.key when empty.
 	KeyFile string
 	Root    auth.RootConfig
 	// Stdout receives the first-start banner with the root credentials.
@@ -66,6 +68,9 @@ type Config struct {
 	// NoLifecycleScan turns this node's background lifecycle scanner off
 	// (LIFECYCLE_UPDATE jobs still run here).
 	NoLifecycleScan bool
+	// EventRetention is how long the event log keeps events (30 days when
+	// zero).
+	EventRetention time.Duration
 	// AccessTokenTTL and RefreshTokenTTL bound MAPI tokens (300 s and
 	// 1800 s when zero).
 	AccessTokenTTL  time.Duration
@@ -143,6 +148,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("root account: %w", err)
 	}
 
+	eventLog := events.New(events.Config{Meta: metaStore, Retention: cfg.EventRetention, Logger: log})
 	stats := metrics.New(metaStore, log)
 	repl := replication.NewService(replication.ServiceConfig{
 		Meta:   metaStore,
@@ -150,7 +156,14 @@ func Run(ctx context.Context, cfg Config) error {
 		Region: cfg.Region,
 		Logger: log,
 	})
-	objects := object.New(object.Config{Meta: metaStore, Blobs: blobs, Logger: log, Replication: repl})
+	// Object data keys are wrapped by key-encryption keys kept in the
+	// metadata, each sealed by the key file (as S3 secrets are).
+	sseKeys := sse.NewKeyring(metaStore, sealer)
+	if err := sseKeys.EnsureKey(ctx); err != nil {
+		return fmt.Errorf("encryption keys: %w", err)
+	}
+	encryption := sse.NewService(metaStore, sseKeys)
+	objects := object.New(object.Config{Meta: metaStore, Blobs: blobs, Logger: log, Replication: repl, Keys: sseKeys})
 	s3 := s3api.New(s3api.Config{
 		Objects:      objects,
 		Creds:        users,
@@ -217,6 +230,8 @@ func Run(ctx context.Context, cfg Config) error {
 		Users:        users,
 		Replication:  repl,
 		Certificates: certs,
+		Encryption:   encryption,
+		Events:       eventLog,
 		Settings:     metaStore,
 		Jobs:         jobs,
 		Objects:      objects,
@@ -307,6 +322,11 @@ func Run(ctx context.Context, cfg Config) error {
 			}
 		})
 	}
+	wg.Go(func() {
+		if err := eventLog.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("event log retention stopped", "err", err)
+		}
+	})
 
 	servers := make([]*http.Server, len(handlers))
 	for i, h := range handlers {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
@@ -117,7 +118,10 @@ func (m *Manager) Add(ctx context.Context, data []byte) (Info, error) {
 		if err := tx.PutCertificate(c); err != nil {
 			return err
 		}
-		return bumpGeneration(tx)
+		if err := bumpGeneration(tx); err != nil {
+			return err
+		}
+		return events.Append(tx, certificateEvent(ctx, events.CertificateAdded, subject, "added, serving "+strings.Join(b.leaf.DNSNames, ", ")))
 	})
 	if err != nil {
 		return Info{}, fmt.Errorf("store certificate %s: %w", subject, err)
@@ -180,7 +184,10 @@ func (m *Manager) Delete(ctx context.Context, dn string) error {
 		if err := tx.DeleteCertificate(key); err != nil {
 			return err
 		}
-		return bumpGeneration(tx)
+		if err := bumpGeneration(tx); err != nil {
+			return err
+		}
+		return events.Append(tx, certificateEvent(ctx, events.CertificateDeleted, dn, "deleted"))
 	})
 	if errors.Is(err, meta.ErrNotFound) {
 		return fmt.Errorf("delete %s: %w", dn, ErrNotFound)
@@ -355,4 +362,16 @@ type certSet struct {
 
 func normalName(name string) string {
 	return strings.TrimSuffix(strings.ToLower(name), ".")
+}
+
+// certificateEvent records a change of certificate subject by the caller
+// the request's context names.
+func certificateEvent(ctx context.Context, t events.Type, subject, what string) events.Event {
+	a := events.ActorFrom(ctx)
+	by := ""
+	if a.Name != "" {
+		by = " by " + a.Name
+	}
+	return events.Event{Type: t, Subject: "certificate/" + subject, Actor: a,
+		Message: fmt.Sprintf("TLS certificate %s %s%s", subject, what, by)}
 }

@@ -32,13 +32,17 @@ const (
 //
 // Phases: EXAMINING counts the candidates (stats.total); PROCESSING scans
 // every version in (key, seq) order, a checkpointed batch at a time;
-// EXECUTING finds orphans and corrects the counters in one transaction.
+// EXECUTING finds orphans (reporting its progress in the result's
+// "phase", see job.PhaseProgress) and corrects the counters in one transaction.
 type MetricReconciliation struct {
 	// BatchSize is how many version rows one checkpoint covers.
 	BatchSize int
 	// OrphanAge: unreferenced blobs younger than this may belong to a
 	// write in progress and are never orphans.
 	OrphanAge time.Duration
+	// PhaseReportEvery is how often, at most, the orphan search records
+	// its progress in the job's result (default job.DefaultPhaseReportEvery).
+	PhaseReportEvery time.Duration
 }
 
 // NewMetricReconciliation returns the runner with default settings.

@@ -13,10 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/blob"
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
+	"github.com/quarrylabs/quarry/internal/sse"
 	"github.com/quarrylabs/quarry/internal/usage"
 )
 
@@ -309,6 +311,136 @@ func TestReconciliationParametersAreChecked(t *testing.T) {
 		err := m.Validate(tt.params)
 		if tt.ok && err != nil || !tt.ok && !errors.Is(err, job.ErrInvalidParams) {
 			t.Errorf("%s: Validate(%v) = %v", tt.name, tt.params, err)
+		}
+	}
+}
+
+func TestVerifyDataChecksEncryptedBlobsAgainstTheirSealedLength(t *testing.T) {
+	h := newHarness(t)
+	sealer, err := auth.NewSealer(bytes.Repeat([]byte{3}, auth.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := sse.NewKeyring(h.Meta, sealer)
+	if err := keys.EnsureKey(h.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.Objects = object.New(object.Config{Meta: h.Meta, Blobs: h.Blobs, Keys: keys})
+	h.Bucket(alice, "vault")
+	var vs []*meta.Version
+	for i, size := range []int{0, 10, sse.ChunkSize + 1} {
+		data := strings.Repeat("s", size)
+		v, err := h.Objects.PutObject(h.Ctx, alice, object.PutInput{Bucket: "vault", Key: fmt.Sprintf("k%d", i),
+			Body: strings.NewReader(data), Size: int64(size), Attrs: object.ObjectAttrs{SSE: meta.SSEAES256}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, v)
+	}
+	e := h.reconEngine()
+	j, _ := h.reconcile(e, "vault", map[string]string{usage.ParamVerifyData: "true"})
+	if j.Stats.Failed != 0 || j.Stats.Processed != 3 {
+		t.Fatalf("intact encrypted objects: stats %+v", j.Stats)
+	}
+	// A blob cut down to the plaintext's length has lost its tags.
+	if err := os.Truncate(h.blobPath(vs[2].Segments[0].BlobID), vs[2].Size); err != nil {
+		t.Fatal(err)
+	}
+	j, _ = h.reconcile(e, "vault", map[string]string{usage.ParamVerifyData: "true"})
+	if j.Stats.Failed != 1 || j.Stats.Processed != 2 {
+		t.Fatalf("after truncation: stats %+v", j.Stats)
+	}
+	failures, _, err := e.Failures(h.Ctx, alice, j.ID, 0, "")
+	want := fmt.Sprintf("holds %d bytes, expected %d", vs[2].Size, sse.SealedSize(vs[2].Size))
+	if err != nil || len(failures) != 1 || failures[0].Key != "k2" || !strings.Contains(failures[0].Reason, want) {
+		t.Fatalf("failures %+v %v; want k2 with %q", failures, err, want)
+	}
+}
+
+func TestTheOrphanSearchReportsItsProgressInTheResult(t *testing.T) {
+	h := newHarness(t)
+	h.Bucket(alice, "photos")
+	h.Bucket(alice, "videos")
+	for i := range 5 {
+		h.Put("photos", fmt.Sprintf("p%d", i), "photo")
+		h.Put("videos", fmt.Sprintf("v%d", i), "video")
+	}
+	old := time.Now().Add(-2 * time.Hour)
+	for range 3 {
+		if err := os.Chtimes(h.blobPath(h.putBlob("orphan")), old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Every checkpoint of the job, as a watcher polling its status would
+	// see it: the state and the phase of the result.
+	type seen struct {
+		state meta.JobState
+		phase *job.PhaseProgress
+	}
+	var (
+		mu    sync.Mutex
+		views []seen
+	)
+	e := h.Engine(func(c *job.Config) {
+		record := c.Signal
+		c.Signal = func(event string, id int32) {
+			record(event, id)
+			if event != job.SignalCheckpoint {
+				return
+			}
+			var j *meta.Job
+			if err := h.Meta.View(h.Ctx, func(tx meta.Tx) (err error) { j, err = tx.GetJob(id); return err }); err != nil {
+				t.Errorf("read job %d: %v", id, err)
+				return
+			}
+			var res struct {
+				Phase *job.PhaseProgress `json:"phase"`
+			}
+			_ = json.Unmarshal(j.Result, &res)
+			mu.Lock()
+			views = append(views, seen{j.State, res.Phase})
+			mu.Unlock()
+		}
+	}, &usage.MetricReconciliation{BatchSize: 4, PhaseReportEvery: time.Nanosecond})
+	h.Start(e)
+
+	j, res := h.reconcile(e, "photos", map[string]string{usage.ParamVerifyData: "true", usage.ParamCleanOrphans: "true"})
+	if res.OrphansFound != 3 || res.OrphansRemoved != 3 {
+		t.Fatalf("result = %+v, want 3 orphans found and removed", res)
+	}
+	var final map[string]json.RawMessage
+	if err := json.Unmarshal(j.Result, &final); err != nil || final["phase"] != nil {
+		t.Errorf("the final result still reports a phase: %s", j.Result)
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+	last := map[string]job.PhaseProgress{}
+	for _, v := range views {
+		if v.phase == nil {
+			continue
+		}
+		p := *v.phase
+		if v.state != meta.JobExecuting || p.State != meta.JobExecuting {
+			t.Errorf("phase %+v reported while the job was %s", p, v.state)
+		}
+		if prev, ok := last[p.Step]; ok && p.Done < prev.Done {
+			t.Errorf("step %q went back from %d to %d", p.Step, prev.Done, p.Done)
+		}
+		last[p.Step] = p
+	}
+	want := map[string]job.PhaseProgress{
+		// Before the last bucket, of two.
+		usage.StepReadReferences: {State: meta.JobExecuting, Step: usage.StepReadReferences, Unit: "buckets", Done: 1, Total: 2},
+		// Before the last of 13 blobs, of the 10 referenced.
+		usage.StepCheckBlobs: {State: meta.JobExecuting, Step: usage.StepCheckBlobs, Unit: "blobs", Done: 12, Total: 10, Estimated: true},
+		// Before the last of the 3 orphans.
+		usage.StepRemoveOrphans: {State: meta.JobExecuting, Step: usage.StepRemoveOrphans, Unit: "blobs", Done: 2, Total: 3},
+	}
+	for step, w := range want {
+		if got, ok := last[step]; !ok || got != w {
+			t.Errorf("last report of step %q = %+v (reported: %v), want %+v", step, got, ok, w)
 		}
 	}
 }

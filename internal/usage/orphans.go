@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/quarrylabs/quarry/internal/blob"
+	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
@@ -19,18 +20,44 @@ type orphanReport struct {
 	ids     []string // the first maxOrphansListed
 }
 
+// Steps of the orphan search, as its phase progress names them.
+const (
+	StepReadReferences = "reading blob references"
+	StepCheckBlobs     = "checking blobs for orphans"
+	StepRemoveOrphans  = "removing orphans"
+)
+
 // findOrphans looks for blobs that no metadata in any bucket refers to and
 // that are older than the orphan age, and removes them when asked to (and
-// not a dry run).
+// not a dry run). It goes through every bucket and every blob of the
+// store, which can take far longer than the scan of one bucket, so it
+// reports its progress as it goes.
 func (rc *reconciliation) findOrphans(ctx context.Context) (orphanReport, error) {
 	var rep orphanReport
-	refs, err := referencedBlobs(ctx, rc.run.Meta(), rc.m.batchSize())
+	progress := job.NewPhaseReporter(rc.run, rc.m.PhaseReportEvery)
+	report := func(step, unit string, done, total int64, estimated bool) error {
+		return progress.Report(ctx, job.PhaseProgress{State: meta.JobExecuting, Step: step, Unit: unit,
+			Done: done, Total: total, Estimated: estimated})
+	}
+	refs, err := referencedBlobs(ctx, rc.run.Meta(), rc.m.batchSize(), func(done, total int) error {
+		return report(StepReadReferences, "buckets", int64(done), int64(total), false)
+	})
 	if err != nil {
 		return rep, fmt.Errorf("gather referenced blobs: %w", err)
 	}
 	cutoff := rc.run.Now().Add(-rc.m.orphanAge())
-	var orphans []string
+	var (
+		orphans []string
+		checked int64
+	)
+	// Nearly every blob is referenced: their count is the estimate of
+	// how many the walk meets.
+	estimate := int64(len(refs))
 	err = rc.run.Blobs().Walk(ctx, func(info blob.Info) error {
+		if err := report(StepCheckBlobs, "blobs", checked, estimate, true); err != nil {
+			return err
+		}
+		checked++
 		if _, ok := refs[info.ID]; !ok && info.ModTime.Before(cutoff) {
 			orphans = append(orphans, info.ID)
 		}
@@ -45,6 +72,9 @@ func (rc *reconciliation) findOrphans(ctx context.Context) (orphanReport, error)
 		return rep, nil
 	}
 	for _, id := range orphans {
+		if err := report(StepRemoveOrphans, "blobs", rep.removed, rep.found, false); err != nil {
+			return rep, err
+		}
 		if err := rc.run.Blobs().Delete(ctx, id); err != nil {
 			return rep, fmt.Errorf("remove orphan blob %s: %w", id, err)
 		}
@@ -63,8 +93,10 @@ func (rc *reconciliation) findOrphans(ctx context.Context) (orphanReport, error)
 // into a version in one transaction, so a blob is seen in one or the
 // other), and the trash last (deleting a version moves its blobs to the
 // trash in one transaction). Blobs written after the search began are
-// younger than the orphan age and so never taken for orphans.
-func referencedBlobs(ctx context.Context, store meta.Store, batch int) (map[string]struct{}, error) {
+// younger than the orphan age and so never taken for orphans. onBucket is
+// called before each bucket with how many were read of how many; its
+// error stops the search.
+func referencedBlobs(ctx context.Context, store meta.Store, batch int, onBucket func(done, total int) error) (map[string]struct{}, error) {
 	refs := make(map[string]struct{})
 	var buckets []meta.Bucket
 	err := store.View(ctx, func(tx meta.Tx) error {
@@ -75,7 +107,10 @@ func referencedBlobs(ctx context.Context, store meta.Store, batch int) (map[stri
 	if err != nil {
 		return nil, fmt.Errorf("list buckets: %w", err)
 	}
-	for _, b := range buckets {
+	for i, b := range buckets {
+		if err := onBucket(i, len(buckets)); err != nil {
+			return nil, err
+		}
 		if err := uploadBlobs(ctx, store, b.Name, batch, refs); err != nil {
 			return nil, err
 		}

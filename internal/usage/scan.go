@@ -8,6 +8,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/blob"
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/sse"
 )
 
 // scan goes through every version row from the cursor on, one checkpoint
@@ -80,18 +81,24 @@ func (rc *reconciliation) judge(ctx context.Context, page []meta.Version) (meta.
 }
 
 // checkData returns why v's data is not as its metadata says ("" if it
-// is): a segment's blob missing or of another size.
+// is): a segment's blob missing or of another size. An encrypted segment's
+// blob holds the sealed stream of its plaintext, whose length follows from
+// the plaintext size the segment records.
 func (rc *reconciliation) checkData(ctx context.Context, v *meta.Version) (string, error) {
 	for i, seg := range v.Segments {
+		want := seg.Size
+		if len(seg.SealedKey) > 0 {
+			want = sse.SealedSize(seg.Size)
+		}
 		info, err := rc.run.Blobs().Stat(ctx, seg.BlobID)
 		switch {
 		case errors.Is(err, blob.ErrNotFound):
 			return fmt.Sprintf("data missing: segment %d (blob %s) not found", i+1, seg.BlobID), nil
 		case err != nil:
 			return "", fmt.Errorf("stat blob %s of %s: %w", seg.BlobID, v.Key, err)
-		case info.Size != seg.Size:
+		case info.Size != want:
 			return fmt.Sprintf("data size mismatch: segment %d (blob %s) holds %d bytes, expected %d",
-				i+1, seg.BlobID, info.Size, seg.Size), nil
+				i+1, seg.BlobID, info.Size, want), nil
 		}
 	}
 	return "", nil

@@ -41,8 +41,10 @@ func TestBucketLifecycle(t *testing.T) {
 		t.Errorf("LocationConstraint = %q, want empty or %q", lc, testRegion)
 	}
 
-	_, err = c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)})
-	wantErr(t, "CreateBucket of an existing own bucket", err, http.StatusConflict, "BucketAlreadyOwnedByYou")
+	// us-east-1's legacy answer (see TestCreatingAnOwnBucketAgain).
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+		t.Errorf("CreateBucket of an existing own bucket in us-east-1: %v, want 200", err)
+	}
 
 	putObject(t, c, name, "keep", []byte("x"))
 	_, err = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(name)})

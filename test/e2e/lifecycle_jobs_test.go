@@ -65,7 +65,9 @@ func seedVersioned(ctx context.Context, st meta.Store, bucket, prefix string, n 
 			var added meta.Usage
 			for i := start; i < end; i++ {
 				v := &meta.Version{
-					Bucket: bucket, Key: fmt.Sprintf("%s%07d", prefix, i), VersionID: fmt.Sprintf("seed-%07d", i),
+					// A version id of the server's form: nanoseconds then
+					// 8 more bytes, in hex.
+					Bucket: bucket, Key: fmt.Sprintf("%s%07d", prefix, i), VersionID: fmt.Sprintf("%016x%016x", now.UnixNano(), i),
 					IsLatest: true, Size: 1, ETag: fmt.Sprintf("%032x", i), LastModified: now,
 					Segments: []meta.Segment{{BlobID: blob.NewID(), Size: 1}}, OwnerID: b.OwnerID,
 				}

@@ -273,7 +273,7 @@ func TestVendorKMIPStorageClassesAndUnknownPathsAre501(t *testing.T) {
 		wantMAPIError(t, "kmip as a user", vendorPost(u.MAPI, "kmip/list_servers", nil), http.StatusForbidden, "FORBIDDEN", "")
 	})
 
-	waitForLog(t, sharedSrv, "mapi endpoint not implemented", "path=/mapi/v1/system/nonsense", "user="+rootUser)
+	waitForLog(t, sharedSrv, "mapi request refused", "status=501", "path=/mapi/v1/system/nonsense", "user="+rootUser)
 }
 
 // waitForLog waits for a line of srv's output that holds every part.

@@ -324,7 +324,7 @@ func TestReplicationCLIGrantsAndRevokesATarget(t *testing.T) {
 	admin.login(rootUser, rootPassword)
 
 	args := []string{"target", "replication", "add", "--name", name, "--endpoint", "http://127.0.0.1:9",
-		"--bucket", "backup", "--access-key", "ak", "--secret-key-stdin", "--grant", name, "--output", "json"}
+		"--bucket", "backup", "--access-key", "ak", "--secret-key-stdin", "--grant", name, "--no-test", "--output", "json"}
 	res := admin.run("sk\n", nil, args...)
 	if res.code != 0 {
 		t.Fatalf("target replication add --grant: %s", res)

@@ -32,6 +32,13 @@ func hmacSHA256(key []byte, data string) []byte {
 // chunkSize, each signed; tamper, when set, changes the body after signing.
 func signedChunkedPut(t *testing.T, srv *server, target string, data []byte, chunkSize int, tamper func([]byte)) *http.Request {
 	t.Helper()
+	return signedChunkedPutEncoded(t, srv, target, data, chunkSize, "aws-chunked", tamper)
+}
+
+// signedChunkedPutEncoded is signedChunkedPut with the Content-Encoding
+// given, which must name aws-chunked among the object's own codings.
+func signedChunkedPutEncoded(t *testing.T, srv *server, target string, data []byte, chunkSize int, contentEncoding string, tamper func([]byte)) *http.Request {
+	t.Helper()
 	now := time.Now().UTC()
 	var chunks [][]byte
 	for off := 0; off < len(data); off += chunkSize {
@@ -50,7 +57,7 @@ func signedChunkedPut(t *testing.T, srv *server, target string, data []byte, chu
 	}
 	const streaming = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
 	req.ContentLength = int64(encodedLen)
-	req.Header.Set("Content-Encoding", "aws-chunked")
+	req.Header.Set("Content-Encoding", contentEncoding)
 	req.Header.Set("X-Amz-Decoded-Content-Length", strconv.Itoa(len(data)))
 	req.Header.Set("X-Amz-Content-Sha256", streaming)
 	creds := aws.Credentials{AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey}

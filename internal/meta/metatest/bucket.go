@@ -251,7 +251,8 @@ func assertBucket(t *testing.T, got, want meta.Bucket) {
 	t.Helper()
 	if got.Name != want.Name || got.OwnerID != want.OwnerID || !sameTime(got.CreatedAt, want.CreatedAt) ||
 		got.Versioning != want.Versioning || !maps.Equal(got.Tags, want.Tags) ||
-		!bytes.Equal(got.Replication, want.Replication) || !bytes.Equal(got.Lifecycle, want.Lifecycle) {
+		!bytes.Equal(got.Replication, want.Replication) || !bytes.Equal(got.Lifecycle, want.Lifecycle) ||
+		!bytes.Equal(got.Encryption, want.Encryption) {
 		t.Errorf("bucket = %+v, want %+v", got, want)
 	}
 }

@@ -59,8 +59,10 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"BucketLifecycle", testBucketLifecycle},
 		{"ReplicationTasks", testReplicationTasks},
 		{"VersionReplication", testVersionReplication},
+		{"SSE", testSSE},
 		{"RefreshFamilies", testRefreshFamilies},
 		{"Certificates", testCertificates},
+		{"Events", testEvents},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package metatest
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"slices"
@@ -17,7 +18,7 @@ func testUploads(t *testing.T, open func(t *testing.T) meta.Store) {
 		want := meta.Upload{ID: "u1", Bucket: "b", Key: "big/file", Initiated: at(3), OwnerID: 9,
 			ContentType: "video/mp4", Headers: map[string]string{"Content-Disposition": "inline"},
 			UserMeta: map[string]string{"m": "1"}, Tags: map[string]string{"t": "2"},
-			ChecksumAlgorithm: "CRC32C", ChecksumType: "COMPOSITE"}
+			ChecksumAlgorithm: "CRC32C", ChecksumType: "COMPOSITE", SSE: meta.SSEAES256}
 		update(t, s, func(tx meta.Tx) error { u := want; return tx.CreateUpload(&u) })
 		view(t, s, func(tx meta.Tx) error {
 			got, err := tx.GetUpload("u1")
@@ -26,7 +27,8 @@ func testUploads(t *testing.T, open func(t *testing.T) meta.Store) {
 				!sameTime(got.Initiated, want.Initiated) || got.OwnerID != want.OwnerID ||
 				got.ContentType != want.ContentType || !maps.Equal(got.Headers, want.Headers) ||
 				!maps.Equal(got.UserMeta, want.UserMeta) || !maps.Equal(got.Tags, want.Tags) ||
-				got.ChecksumAlgorithm != want.ChecksumAlgorithm || got.ChecksumType != want.ChecksumType {
+				got.ChecksumAlgorithm != want.ChecksumAlgorithm || got.ChecksumType != want.ChecksumType ||
+				got.SSE != want.SSE {
 				t.Errorf("upload = %+v, want %+v", *got, want)
 			}
 			return nil
@@ -251,7 +253,7 @@ func assertPart(t *testing.T, got, want meta.Part) {
 	t.Helper()
 	if got.UploadID != want.UploadID || got.Number != want.Number || got.Size != want.Size ||
 		got.ETag != want.ETag || got.BlobID != want.BlobID || !sameTime(got.LastModified, want.LastModified) ||
-		!maps.Equal(got.Checksums, want.Checksums) {
+		!maps.Equal(got.Checksums, want.Checksums) || !bytes.Equal(got.SealedKey, want.SealedKey) {
 		t.Errorf("part = %+v, want %+v", got, want)
 	}
 }

@@ -1,6 +1,7 @@
 package metatest
 
 import (
+	"bytes"
 	"maps"
 	"slices"
 	"testing"
@@ -13,13 +14,17 @@ func fullVersion(bucket, key, id string) meta.Version {
 	return meta.Version{
 		Bucket: bucket, Key: key, VersionID: id, IsLatest: true, Size: 1234,
 		ETag: "0123456789abcdef0123456789abcdef-2", LastModified: at(5), ContentType: "image/png",
-		Headers:           map[string]string{"Cache-Control": "no-cache", "Content-Language": "fr"},
-		UserMeta:          map[string]string{"colour": "blue", "ünï": "ç"},
-		Checksums:         map[string]string{"CRC32C": "yZRlqg==-2"},
-		Tags:              map[string]string{"a": "1"},
-		Segments:          []meta.Segment{{BlobID: "blob-1", Size: 1000}, {BlobID: "blob-2", Size: 234}},
+		Headers:   map[string]string{"Cache-Control": "no-cache", "Content-Language": "fr"},
+		UserMeta:  map[string]string{"colour": "blue", "ünï": "ç"},
+		Checksums: map[string]string{"CRC32C": "yZRlqg==-2"},
+		Tags:      map[string]string{"a": "1"},
+		Segments: []meta.Segment{
+			{BlobID: "blob-1", Size: 1000, SealedKey: []byte{1, 0, 0, 0, 7, 0xfe}},
+			{BlobID: "blob-2", Size: 234, SealedKey: []byte{1, 0, 0, 0, 7, 0xff}},
+		},
 		OwnerID:           42,
 		ReplicationStatus: meta.ReplicationPending,
+		SSE:               meta.SSEAES256,
 	}
 }
 
@@ -273,9 +278,14 @@ func assertVersion(t *testing.T, got, want meta.Version) {
 		got.Size == want.Size && got.ETag == want.ETag && sameTime(got.LastModified, want.LastModified) &&
 		got.ContentType == want.ContentType && maps.Equal(got.Headers, want.Headers) &&
 		maps.Equal(got.UserMeta, want.UserMeta) && maps.Equal(got.Checksums, want.Checksums) &&
-		maps.Equal(got.Tags, want.Tags) && slices.Equal(got.Segments, want.Segments) && got.OwnerID == want.OwnerID &&
-		got.ReplicationStatus == want.ReplicationStatus
+		maps.Equal(got.Tags, want.Tags) && slices.EqualFunc(got.Segments, want.Segments, sameSegment) && got.OwnerID == want.OwnerID &&
+		got.ReplicationStatus == want.ReplicationStatus && got.SSE == want.SSE
 	if !same {
 		t.Errorf("version =\n  %+v\nwant\n  %+v", got, want)
 	}
+}
+
+// sameSegment compares segments field by field: a sealed key is a slice.
+func sameSegment(a, b meta.Segment) bool {
+	return a.BlobID == b.BlobID && a.Size == b.Size && bytes.Equal(a.SealedKey, b.SealedKey)
 }

@@ -13,7 +13,7 @@ const (
 	qCreateBucket = `INSERT INTO buckets (name, id, owner_id, created_at, versioning, tags, acl) VALUES (?, ?, ?, ?, ?, ?, ?)`
 	qCreateUsage  = `INSERT INTO bucket_usage (bucket) VALUES (?)`
 
-	bucketCols          = `name, id, owner_id, created_at, versioning, tags, replication, lifecycle, acl, cors`
+	bucketCols          = `name, id, owner_id, created_at, versioning, tags, replication, lifecycle, encryption, acl, cors`
 	qGetBucket          = `SELECT ` + bucketCols + ` FROM buckets WHERE name = ?`
 	qListBuckets        = `SELECT ` + bucketCols + ` FROM buckets ORDER BY name`
 	qListBucketsByOwner = `SELECT ` + bucketCols + ` FROM buckets WHERE owner_id = ? ORDER BY name`
@@ -23,6 +23,7 @@ const (
 	qSetVersioning = `UPDATE buckets SET versioning = ? WHERE name = ?`
 	qSetBucketTags = `UPDATE buckets SET tags = ? WHERE name = ?`
 	qSetLifecycle  = `UPDATE buckets SET lifecycle = ? WHERE name = ?`
+	qSetEncryption = `UPDATE buckets SET encryption = ? WHERE name = ?`
 
 	qGetUsage = `SELECT objects, bytes, versions, version_bytes FROM bucket_usage WHERE bucket = ?`
 	qAddUsage = `UPDATE bucket_usage SET objects = objects + ?, bytes = bytes + ?,
@@ -149,6 +150,23 @@ func (t *tx) SetBucketLifecycle(name string, config []byte) error {
 	return nil
 }
 
+// SetBucketEncryption stores NULL for an empty configuration, as
+// SetBucketLifecycle does.
+func (t *tx) SetBucketEncryption(name string, config []byte) error {
+	var stored any
+	if len(config) > 0 {
+		stored = config
+	}
+	found, err := t.execOne(qSetEncryption, stored, name)
+	if err != nil {
+		return fmt.Errorf("set bucket %q encryption: %w", name, err)
+	}
+	if !found {
+		return fmt.Errorf("set bucket %q encryption: %w", name, meta.ErrNotFound)
+	}
+	return nil
+}
+
 func (t *tx) GetUsage(bucket string) (meta.Usage, error) {
 	var u meta.Usage
 	err := t.queryRow(qGetUsage, bucket).Scan(&u.Objects, &u.Bytes, &u.Versions, &u.VersionBytes)
@@ -192,7 +210,8 @@ func scanBucket(s scanner) (*meta.Bucket, error) {
 		versioning string
 		tags       sql.NullString
 	)
-	if err := s.Scan(&b.Name, &b.ID, &b.OwnerID, &created, &versioning, &tags, &b.Replication, &b.Lifecycle, &b.ACL, &b.CORS); err != nil {
+	if err := s.Scan(&b.Name, &b.ID, &b.OwnerID, &created, &versioning, &tags, &b.Replication, &b.Lifecycle, &b.Encryption,
+		&b.ACL, &b.CORS); err != nil {
 		return nil, err
 	}
 	b.CreatedAt = fromNanos(created)

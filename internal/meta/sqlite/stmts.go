@@ -14,7 +14,7 @@ import (
 var statements = []string{
 	// bucket.go
 	qNextBucketID, qCreateBucket, qCreateUsage, qGetBucket, qListBuckets, qListBucketsByOwner,
-	qDeleteUsage, qDeleteBucket, qSetVersioning, qSetBucketTags, qSetLifecycle,
+	qDeleteUsage, qDeleteBucket, qSetVersioning, qSetBucketTags, qSetLifecycle, qSetEncryption,
 	qGetUsage, qAddUsage, qSetUsage,
 	// access.go
 	qSetBucketACL, qSetBucketCORS, qSetVersionACL, qGetVersionACL,
@@ -57,11 +57,16 @@ var statements = []string{
 	// replication_version.go
 	qVersionExists, qUpsertVersionReplication, qSumVersionReplication, qListVersionReplication,
 	qDeleteVersionReplication,
+	// sse.go
+	qAddSSEKey, qListSSEKeys, qDeleteSSEKey, qAddSSEEvent, qListSSEEvents,
+	qListSealedVersions, qSetVersionSegments, qListSealedParts, qSetPartSealedKey,
 	// refresh.go
 	qCreateRefreshFamily, qGetRefreshFamily, qRotateRefreshFamily, qDeleteRefreshFamily,
 	qDeleteExpiredRefreshFamilies, qDeleteUserRefreshFamilies,
 	// certificate.go
 	qPutCertificate, qGetCertificate, qListCertificates, qDeleteCertificate,
+	// event.go
+	qAppendEvent, qListEvents, qListEventsByOwner, qDeleteEventsBefore,
 }
 
 // stmtCache holds one pool's prepared statements by query text. The map is

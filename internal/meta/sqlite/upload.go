@@ -11,9 +11,9 @@ import (
 
 const (
 	uploadCols = `id, bucket, object_key, initiated, owner_id, content_type, headers, user_meta, tags,
-		checksum_algorithm, checksum_type, acl`
+		checksum_algorithm, checksum_type, sse, acl`
 
-	qCreateUpload = `INSERT INTO uploads (` + uploadCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qCreateUpload = `INSERT INTO uploads (` + uploadCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qGetUpload    = `SELECT ` + uploadCols + ` FROM uploads WHERE id = ?`
 	qDeleteParts  = `DELETE FROM parts WHERE upload_id = ?`
 	qDeleteUpload = `DELETE FROM uploads WHERE id = ?`
@@ -27,11 +27,12 @@ const (
 	qListUploadsAfter        = `SELECT ` + uploadCols + ` ` + uploadsWhere + `> ?` + uploadsOrder
 	qListUploadsAfterBounded = `SELECT ` + uploadCols + ` ` + uploadsWhere + `> ? AND object_key < ?` + uploadsOrder
 
-	partCols    = `upload_id, number, size, etag, blob_id, last_modified, checksums`
+	partCols    = `upload_id, number, size, etag, blob_id, last_modified, checksums, sealed_key`
 	qGetPart    = `SELECT ` + partCols + ` FROM parts WHERE upload_id = ? AND number = ?`
-	qUpsertPart = `INSERT INTO parts (` + partCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)
+	qUpsertPart = `INSERT INTO parts (` + partCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (upload_id, number) DO UPDATE SET size = excluded.size, etag = excluded.etag,
-		blob_id = excluded.blob_id, last_modified = excluded.last_modified, checksums = excluded.checksums`
+		blob_id = excluded.blob_id, last_modified = excluded.last_modified, checksums = excluded.checksums,
+		sealed_key = excluded.sealed_key`
 	qListParts = `SELECT ` + partCols + ` FROM parts WHERE upload_id = ? AND number > ? ORDER BY number LIMIT ?`
 )
 
@@ -41,7 +42,7 @@ func (t *tx) CreateUpload(u *meta.Upload) error {
 		return fmt.Errorf("create upload %s: encode: %w", u.ID, err)
 	}
 	_, err = t.exec(qCreateUpload, u.ID, u.Bucket, u.Key, toNanos(u.Initiated), u.OwnerID, u.ContentType,
-		maps[0], maps[1], maps[2], u.ChecksumAlgorithm, u.ChecksumType, u.ACL)
+		maps[0], maps[1], maps[2], u.ChecksumAlgorithm, u.ChecksumType, u.SSE, u.ACL)
 	if err != nil {
 		return fmt.Errorf("create upload %s for %s/%s: %w", u.ID, u.Bucket, u.Key, classifyInsert(err))
 	}
@@ -136,7 +137,8 @@ func (t *tx) PutPart(p *meta.Part) (*meta.Part, error) {
 	if err != nil {
 		return nil, fmt.Errorf("put part %s #%d: encode checksums: %w", p.UploadID, p.Number, err)
 	}
-	_, err = t.exec(qUpsertPart, p.UploadID, p.Number, p.Size, p.ETag, p.BlobID, toNanos(p.LastModified), checksums)
+	_, err = t.exec(qUpsertPart, p.UploadID, p.Number, p.Size, p.ETag, p.BlobID, toNanos(p.LastModified), checksums,
+		nullBytes(p.SealedKey))
 	if err != nil {
 		return nil, fmt.Errorf("put part %s #%d: %w", p.UploadID, p.Number, classifyInsert(err))
 	}
@@ -170,7 +172,7 @@ func scanUpload(s scanner) (*meta.Upload, error) {
 		headers, userMeta, tags sql.NullString
 	)
 	err := s.Scan(&u.ID, &u.Bucket, &u.Key, &initiated, &u.OwnerID, &u.ContentType, &headers, &userMeta, &tags,
-		&u.ChecksumAlgorithm, &u.ChecksumType, &u.ACL)
+		&u.ChecksumAlgorithm, &u.ChecksumType, &u.SSE, &u.ACL)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +196,7 @@ func scanPart(s scanner) (*meta.Part, error) {
 		modified  int64
 		checksums sql.NullString
 	)
-	if err := s.Scan(&p.UploadID, &p.Number, &p.Size, &p.ETag, &p.BlobID, &modified, &checksums); err != nil {
+	if err := s.Scan(&p.UploadID, &p.Number, &p.Size, &p.ETag, &p.BlobID, &modified, &checksums, &p.SealedKey); err != nil {
 		return nil, err
 	}
 	p.LastModified = fromNanos(modified)

@@ -10,11 +10,11 @@ import (
 
 const (
 	versionCols = `seq, bucket, object_key, version_id, is_latest, delete_marker, size, etag,
-		last_modified, content_type, headers, user_meta, checksums, tags, segments, owner_id, replication_status`
+		last_modified, content_type, headers, user_meta, checksums, tags, segments, owner_id, replication_status, sse`
 
 	qPutVersion = `INSERT INTO versions (bucket, object_key, version_id, is_latest, delete_marker, size, etag,
-		last_modified, content_type, headers, user_meta, checksums, tags, segments, owner_id, replication_status)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`
+		last_modified, content_type, headers, user_meta, checksums, tags, segments, owner_id, replication_status, sse)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`
 	qGetVersion = `SELECT ` + versionCols + ` FROM versions
 		WHERE bucket = ? AND object_key = ? AND version_id = ?`
 	// Normally one version is latest; should a caller leave two marked
@@ -45,7 +45,7 @@ func (t *tx) PutVersion(v *meta.Version) error {
 	}
 	err = t.queryRow(qPutVersion, v.Bucket, v.Key, v.VersionID, boolInt(v.IsLatest), boolInt(v.DeleteMarker),
 		v.Size, v.ETag, toNanos(v.LastModified), v.ContentType, maps[0], maps[1], maps[2], maps[3], segs, v.OwnerID,
-		string(v.ReplicationStatus),
+		string(v.ReplicationStatus), v.SSE,
 	).Scan(&v.Seq)
 	if err != nil {
 		return fmt.Errorf("put version %s/%s %s: %w", v.Bucket, v.Key, v.VersionID, classifyInsert(err))
@@ -153,7 +153,7 @@ func scanVersion(s scanner) (*meta.Version, error) {
 		replication                        string
 	)
 	err := s.Scan(&v.Seq, &v.Bucket, &v.Key, &v.VersionID, &latest, &marker, &v.Size, &v.ETag,
-		&modified, &v.ContentType, &headers, &userMeta, &checksums, &tags, &segments, &v.OwnerID, &replication)
+		&modified, &v.ContentType, &headers, &userMeta, &checksums, &tags, &segments, &v.OwnerID, &replication, &v.SSE)
 	if err != nil {
 		return nil, err
 	}

@@ -133,10 +133,12 @@ func (c *chunkedReader) nextChunk() error {
 }
 
 // parseChunkHeader reads "hex-size" or "hex-size;chunk-signature=sig".
+// Its errors quote the size and the extension's name, never a value: that
+// may be a signature, and errors reach the log.
 func (c *chunkedReader) parseChunkHeader(line []byte) (int64, []byte, error) {
 	sizeText, extension, hasExtension := bytes.Cut(line, []byte(";"))
 	if len(sizeText) == 0 || len(sizeText) > 16 {
-		return 0, nil, fmt.Errorf("%w: malformed chunk header %q", ErrIncompleteBody, line)
+		return 0, nil, fmt.Errorf("%w: malformed chunk header (a size of %d characters)", ErrIncompleteBody, len(sizeText))
 	}
 	// ParseUint refuses signs; 63 bits keeps the size a valid int64.
 	parsed, err := strconv.ParseUint(string(sizeText), 16, 63)
@@ -144,18 +146,18 @@ func (c *chunkedReader) parseChunkHeader(line []byte) (int64, []byte, error) {
 		return 0, nil, fmt.Errorf("%w: malformed chunk size %q", ErrIncompleteBody, sizeText)
 	}
 	size := int64(parsed)
+	name, value, _ := bytes.Cut(extension, []byte("="))
 	if c.signer == nil {
 		if hasExtension {
-			return 0, nil, fmt.Errorf("%w: unexpected chunk extension %q in an unsigned body", ErrIncompleteBody, extension)
+			return 0, nil, fmt.Errorf("%w: unexpected chunk extension %q in an unsigned body", ErrIncompleteBody, truncated(name))
 		}
 		return size, nil, nil
 	}
 	if size > maxChunkSize {
 		return 0, nil, fmt.Errorf("%w: signed chunk of %d bytes is larger than the %d allowed", ErrIncompleteBody, size, maxChunkSize)
 	}
-	name, value, _ := bytes.Cut(extension, []byte("="))
 	if string(name) != "chunk-signature" {
-		return 0, nil, fmt.Errorf("%w: chunk header %q has no chunk-signature", ErrIncompleteBody, line)
+		return 0, nil, fmt.Errorf("%w: chunk header extension %q is not chunk-signature", ErrIncompleteBody, truncated(name))
 	}
 	signature, err := parseSignature(string(value))
 	if err != nil {
@@ -219,4 +221,13 @@ func (c *chunkedReader) bodyError(err error) error {
 		return fmt.Errorf("%w: body ended before the final chunk", ErrIncompleteBody)
 	}
 	return fmt.Errorf("read aws-chunked body: %w", err)
+}
+
+// truncated cuts a name a client sent to a length fit for a message.
+func truncated(b []byte) []byte {
+	const limit = 32
+	if len(b) > limit {
+		return b[:limit]
+	}
+	return b
 }

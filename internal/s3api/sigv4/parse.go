@@ -106,13 +106,16 @@ func parseSignedHeaders(s string) ([]string, error) {
 	return names, nil
 }
 
+// parseSignature decodes a signature. Its errors never quote it: they
+// reach the log, and a signature is a credential for as long as its
+// request may be replayed.
 func parseSignature(s string) ([]byte, error) {
 	if len(s) != 64 {
-		return nil, fmt.Errorf("signature %q is not 64 hex digits", s)
+		return nil, fmt.Errorf("signature is not 64 hex digits (%d characters)", len(s))
 	}
 	sig, err := hex.DecodeString(s)
 	if err != nil {
-		return nil, fmt.Errorf("signature %q is not hex", s)
+		return nil, fmt.Errorf("signature is not hex")
 	}
 	return sig, nil
 }

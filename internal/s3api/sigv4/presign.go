@@ -15,7 +15,7 @@ func (v *Verifier) verifyPresigned(r *http.Request, query queryParams) (*Result,
 	algorithm, ok := query.get(queryAlgorithm)
 	if !ok {
 		if _, v2 := query.get(queryV2AccessKey); v2 {
-			return nil, fmt.Errorf("%w: SigV2 presigned URLs are not supported", ErrUnsupportedAlgorithm)
+			return nil, fmt.Errorf("%w: SigV2 presigned URLs are package sigv2's to verify", ErrUnsupportedAlgorithm)
 		}
 	}
 	if ok && algorithm != algorithmHMAC {
@@ -57,8 +57,9 @@ func (v *Verifier) verifyPresigned(r *http.Request, query queryParams) (*Result,
 	if c.date.Sub(now) > v.maxSkew() {
 		return nil, fmt.Errorf("%w: Request is not valid yet", ErrAccessDenied)
 	}
-	if now.After(c.date.Add(expires)) {
-		return nil, fmt.Errorf("%w: Request has expired", ErrAccessDenied)
+	// A lifetime of 0 is over as soon as it starts, as on S3.
+	if expires == 0 || now.After(c.date.Add(expires)) {
+		return nil, &ExpiredError{Lifetime: expires, Expired: c.date.Add(expires), Now: now}
 	}
 
 	// A presigned URL cannot know the body it will carry, so it signs
@@ -74,14 +75,43 @@ func (v *Verifier) verifyPresigned(r *http.Request, query queryParams) (*Result,
 	return v.finish(r, c, query, querySignature, payload, true)
 }
 
+// ExpiredError is a presigned URL used after its lifetime. It wraps
+// ErrAccessDenied; the S3 layer adds the lifetime, the expiry and the
+// server's time to the error body, as S3 does.
+type ExpiredError struct {
+	Lifetime     time.Duration
+	Expired, Now time.Time
+}
+
+func (e *ExpiredError) Error() string {
+	return fmt.Sprintf("%v: Request has expired (at %s, now %s)", ErrAccessDenied, e.Expired.UTC().Format(time.RFC3339), e.Now.UTC().Format(time.RFC3339))
+}
+
+func (e *ExpiredError) Unwrap() error { return ErrAccessDenied }
+
+// ExpiresError is an X-Amz-Expires S3 refuses. It wraps
+// ErrAuthorizationQueryParamsError; Message is S3's text for it, which the
+// S3 layer sends as the error's message.
+type ExpiresError struct{ Message string }
+
+func (e *ExpiresError) Error() string {
+	return fmt.Sprintf("%v: %s", ErrAuthorizationQueryParamsError, e.Message)
+}
+
+func (e *ExpiresError) Unwrap() error { return ErrAuthorizationQueryParamsError }
+
+// parseExpires reads X-Amz-Expires: whole seconds from 0 (expired at once)
+// to a week, with S3's messages for the values it refuses.
 func parseExpires(s string) (time.Duration, error) {
 	seconds, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%w: X-Amz-Expires %q should be a number", ErrAuthorizationQueryParamsError, s)
-	}
 	limit := int64(maxPresignExpiry / time.Second)
-	if seconds < 1 || seconds > limit {
-		return 0, fmt.Errorf("%w: X-Amz-Expires %d must be between 1 and %d seconds", ErrAuthorizationQueryParamsError, seconds, limit)
+	switch {
+	case err != nil:
+		return 0, &ExpiresError{Message: "X-Amz-Expires should be a number"}
+	case seconds < 0:
+		return 0, &ExpiresError{Message: "X-Amz-Expires must be non-negative"}
+	case seconds > limit:
+		return 0, &ExpiresError{Message: fmt.Sprintf("X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than %d seconds", limit)}
 	}
 	return time.Duration(seconds) * time.Second, nil
 }

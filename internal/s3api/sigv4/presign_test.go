@@ -106,7 +106,20 @@ func TestVerifyRejectsBadPresignedURLs(t *testing.T) {
 		{
 			name:    "a URL valid for no time at all",
 			request: editQuery(func(q string) string { return strings.Replace(q, "X-Amz-Expires=3600", "X-Amz-Expires=0", 1) }),
+			want:    ErrAccessDenied,
+			text:    "Request has expired",
+		},
+		{
+			name:    "a URL with a negative lifetime",
+			request: editQuery(func(q string) string { return strings.Replace(q, "X-Amz-Expires=3600", "X-Amz-Expires=-1", 1) }),
 			want:    ErrAuthorizationQueryParamsError,
+			text:    "X-Amz-Expires must be non-negative",
+		},
+		{
+			name:    "a URL whose lifetime is no number",
+			request: editQuery(func(q string) string { return strings.Replace(q, "X-Amz-Expires=3600", "X-Amz-Expires=soon", 1) }),
+			want:    ErrAuthorizationQueryParamsError,
+			text:    "X-Amz-Expires should be a number",
 		},
 		{
 			name:    "a URL signed for another region",

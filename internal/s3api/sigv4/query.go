@@ -62,7 +62,7 @@ func (q queryParams) get(name string) (string, bool) {
 }
 
 // isPresigned reports whether the query carries query-string authentication
-// (SigV4, or SigV2 which Verify then refuses).
+// (SigV4, or SigV2, which this package refuses: package sigv2 verifies it).
 func (q queryParams) isPresigned() bool {
 	for _, name := range []string{querySignature, queryAlgorithm, queryCredential, queryV2AccessKey} {
 		if _, ok := q.get(name); ok {

@@ -26,7 +26,7 @@ var (
 	ErrIncompleteBody                = errors.New("IncompleteBody")            // body ended early / malformed chunk
 	ErrMissingSecurityHeader         = errors.New("MissingSecurityHeader")     // e.g. missing x-amz-content-sha256
 	ErrMissingContentLength          = errors.New("MissingContentLength")
-	ErrUnsupportedAlgorithm          = errors.New("NotImplemented") // e.g. SigV2, SigV4A
+	ErrUnsupportedAlgorithm          = errors.New("NotImplemented") // e.g. SigV4A, or SigV2 (package sigv2's)
 )
 
 // LookupFunc returns the secret key of accessKey, or an error wrapping

@@ -32,15 +32,17 @@ func (c *chunkedReader) readTrailer() (map[string]string, error) {
 		if lines == maxTrailerLines {
 			return nil, fmt.Errorf("%w: more than %d trailer lines", ErrIncompleteBody, maxTrailerLines)
 		}
+		// Errors name a trailer, never quote its value: it may be the
+		// trailer signature, and errors reach the log.
+		rawName, rawValue, ok := bytes.Cut(line, []byte(":"))
 		if !c.spec.mode.hasTrailer() {
-			return nil, fmt.Errorf("%w: trailer %q without x-amz-content-sha256 announcing one", ErrIncompleteBody, line)
+			return nil, fmt.Errorf("%w: trailer %q without x-amz-content-sha256 announcing one", ErrIncompleteBody, truncated(rawName))
 		}
 		if signature != nil {
-			return nil, fmt.Errorf("%w: trailer %q after the trailer signature", ErrIncompleteBody, line)
+			return nil, fmt.Errorf("%w: trailer %q after the trailer signature", ErrIncompleteBody, truncated(rawName))
 		}
-		rawName, rawValue, ok := bytes.Cut(line, []byte(":"))
 		if !ok {
-			return nil, fmt.Errorf("%w: trailer %q is not name:value", ErrIncompleteBody, line)
+			return nil, fmt.Errorf("%w: a trailer line of %d bytes is not name:value", ErrIncompleteBody, len(line))
 		}
 		name := strings.ToLower(strings.TrimSpace(string(rawName)))
 		value := strings.TrimSpace(string(rawValue))
