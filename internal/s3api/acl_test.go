@@ -290,3 +290,53 @@ func sdkLikeCode(err error) errorCode {
 	}
 	return toAPIError(err).code
 }
+
+func TestCreatingAnOwnBucketAgainResetsItsACL(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	alice := ts.client(ts.alice)
+	owner := strconv.FormatInt(ts.alice.principal.UserID, 10)
+	create := func(c *s3.Client, a types.BucketCannedACL) error {
+		_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("again"), ACL: a})
+		return err
+	}
+	grants := func() string {
+		out, err := alice.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: aws.String("again")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return grantsString(out.Grants)
+	}
+	if err := create(alice, types.BucketCannedACLPublicRead); err != nil {
+		t.Fatal(err)
+	}
+	ts.mustPut(ts.alice, "again", "k", "kept")
+	publicRead := "CanonicalUser " + owner + ":FULL_CONTROL Group " + allUsers + ":READ"
+	private := "CanonicalUser " + owner + ":FULL_CONTROL"
+	steps := []struct {
+		name string
+		by   *s3.Client
+		acl  types.BucketCannedACL
+		code string
+		want string
+	}{
+		{"again without an ACL is private again", alice, "", "", private},
+		{"again with public-read-write", alice, types.BucketCannedACLPublicReadWrite, "",
+			"CanonicalUser " + owner + ":FULL_CONTROL Group " + allUsers + ":READ Group " + allUsers + ":WRITE"},
+		{"again with public-read", alice, types.BucketCannedACLPublicRead, "", publicRead},
+		{"by another user changes nothing", ts.client(ts.bob), types.BucketCannedACLPrivate, "BucketAlreadyExists", publicRead},
+		{"with an ACL Quarry does not have changes nothing", alice, types.BucketCannedACL("log-delivery-write"), "NotImplemented", publicRead},
+	}
+	for _, s := range steps {
+		err := create(s.by, s.acl)
+		if s.code == "" && err != nil || s.code != "" && sdkCode(err) != s.code {
+			t.Fatalf("CreateBucket %s: %v, want %q", s.name, err, s.code)
+		}
+		if got := grants(); got != s.want {
+			t.Fatalf("CreateBucket %s: the ACL is %s, want %s", s.name, got, s.want)
+		}
+	}
+	if got := ts.mustGet(ts.alice, "again", "k"); got != "kept" {
+		t.Errorf("the bucket's object after creating it again: %q", got)
+	}
+}

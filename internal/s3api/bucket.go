@@ -116,10 +116,11 @@ func (h *Handler) createBucket(w http.ResponseWriter, req *request) error {
 	}
 	err = h.cfg.Objects.CreateBucketWithACL(req.ctx(), req.principal, req.bucket, canned)
 	// us-east-1 keeps S3's legacy answer to creating a bucket one already
-	// owns: 200, the bucket unchanged. Every other region answers
-	// BucketAlreadyOwnedByYou.
+	// owns: 200, its objects and configurations unchanged but its ACL reset
+	// to the request's (private when it names none), as AWS does. Every
+	// other region answers BucketAlreadyOwnedByYou.
 	if errors.Is(err, object.ErrBucketAlreadyOwnedByYou) && h.cfg.Region == "us-east-1" {
-		err = nil
+		err = h.cfg.Objects.SetBucketACL(req.ctx(), req.principal, req.bucket, canned)
 	}
 	if err != nil {
 		return err
