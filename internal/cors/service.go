@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
 )
@@ -23,22 +25,24 @@ func NewService(store meta.Store) *Service {
 }
 
 // Put validates cfg and makes it the bucket's configuration, replacing any
-// (owner or admin of the bucket). A fault in cfg is a *ValidationError; a
-// missing bucket object.ErrNoSuchBucket, someone else's
-// object.ErrAccessDenied.
+// (owner or admin of the bucket), and records it in the event log. A fault
+// in cfg is a *ValidationError; a missing bucket object.ErrNoSuchBucket,
+// someone else's object.ErrAccessDenied.
 func (s *Service) Put(ctx context.Context, p auth.Principal, bucket string, cfg *Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
 	raw := cfg.Encode()
 	return s.meta.Update(ctx, func(tx meta.Tx) error {
-		if _, err := object.UsableBucket(tx, p, bucket); err != nil {
+		b, err := object.UsableBucket(tx, p, bucket)
+		if err != nil {
 			return err
 		}
 		if err := tx.SetBucketCORS(bucket, raw); err != nil {
 			return fmt.Errorf("set CORS of bucket %q: %w", bucket, err)
 		}
-		return nil
+		return events.Append(tx, events.Bucket(events.BucketCORSSet, b, p.Actor(), time.Now(),
+			fmt.Sprintf("CORS configuration set (%d rule(s))", len(cfg.Rules))))
 	})
 }
 
@@ -61,7 +65,8 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, bucket string) (*Co
 }
 
 // Delete removes the bucket's configuration (owner or admin of the
-// bucket). Removing none succeeds, as on S3.
+// bucket) and records it in the event log. Removing none succeeds, as on
+// S3, and records nothing.
 func (s *Service) Delete(ctx context.Context, p auth.Principal, bucket string) error {
 	return s.meta.Update(ctx, func(tx meta.Tx) error {
 		b, err := object.UsableBucket(tx, p, bucket)
@@ -74,7 +79,7 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, bucket string) e
 		if err := tx.SetBucketCORS(bucket, nil); err != nil {
 			return fmt.Errorf("remove CORS of bucket %q: %w", bucket, err)
 		}
-		return nil
+		return events.Append(tx, events.Bucket(events.BucketCORSDeleted, b, p.Actor(), time.Now(), "CORS configuration removed"))
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
@@ -25,16 +26,17 @@ func (s *Service) BucketACL(ctx context.Context, p auth.Principal, bucket string
 }
 
 // SetBucketACL replaces the bucket's canned ACL, if p may (WRITE_ACP: its
-// owner or an admin).
+// owner or an admin), and records it in the event log.
 func (s *Service) SetBucketACL(ctx context.Context, p auth.Principal, bucket string, a acl.Canned) error {
 	return s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		if _, err := bucketAllowing(tx, p, bucket, acl.WriteACP); err != nil {
+		b, err := bucketAllowing(tx, p, bucket, acl.WriteACP)
+		if err != nil {
 			return err
 		}
 		if err := tx.SetBucketACL(bucket, string(a)); err != nil {
 			return fmt.Errorf("set acl of bucket %q: %w", bucket, err)
 		}
-		return nil
+		return events.Append(tx, events.Bucket(events.BucketACLSet, b, p.Actor(), s.now(), "ACL set to "+a.Name()))
 	})
 }
 

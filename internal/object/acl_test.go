@@ -3,10 +3,12 @@ package object
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
@@ -280,5 +282,33 @@ func TestOnlyTheOwnerMarksAWriteAsAReplica(t *testing.T) {
 		if _, marked := u.Headers[uploadReplicaHeader]; marked != (tt.want == meta.ReplicationReplica) {
 			t.Errorf("an upload by %+v marked a replica: %v", tt.p, marked)
 		}
+	}
+}
+
+func TestBucketACLChangesAreRecordedInTheEventLog(t *testing.T) {
+	h := newHarness(t)
+	h.bucket("logged", meta.VersioningOff)
+	if err := h.svc.SetBucketACL(h.ctx, alice, "logged", acl.PublicRead); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.svc.SetBucketACL(h.ctx, admin, "logged", acl.Private); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.svc.SetBucketACL(h.ctx, bob, "logged", acl.PublicReadWrite); !errors.Is(err, ErrAccessDenied) {
+		t.Fatalf("bob's SetBucketACL = %v, want AccessDenied", err)
+	}
+	var evs []meta.Event
+	err := h.meta.View(h.ctx, func(tx meta.Tx) error {
+		var err error
+		evs, err = tx.ListEvents(meta.EventFilter{TypeID: events.BucketACLSet.ID})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 2 ||
+		evs[1].ActorName != "alice" || evs[1].Subject != "bucket/logged" || !strings.Contains(evs[1].Message, "public-read") ||
+		evs[0].ActorName != "root" || !strings.Contains(evs[0].Message, "private") || evs[0].OwnerID != alice.UserID {
+		t.Fatalf("events %+v, want alice's public-read then root's private, both owned by alice, none of bob's refusal", evs)
 	}
 }

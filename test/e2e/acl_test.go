@@ -347,3 +347,57 @@ func TestACLsThatCannotBeHonouredAnswerNotImplemented(t *testing.T) {
 	_, err = bob.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("k")})
 	wantErr(t, "bob reading after the refused grant", err, http.StatusForbidden, "AccessDenied")
 }
+
+// TestACLsAndCORSChangesAreRecordedInTheEventLog: setting a bucket's ACL
+// (PutBucketAcl, or creating an own bucket again in us-east-1) and setting
+// or removing its CORS configuration are bucket configuration changes,
+// which system/events shows with who made them.
+func TestACLsAndCORSChangesAreRecordedInTheEventLog(t *testing.T) {
+	t.Parallel()
+	c := rootClient()
+	ctx := t.Context()
+	bucket := newBucket(t, c)
+	if _, err := c.PutBucketAcl(ctx, &s3.PutBucketAclInput{Bucket: aws.String(bucket), ACL: types.BucketCannedACLPublicRead}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket), ACL: types.BucketCannedACLAuthenticatedRead}); err != nil {
+		t.Fatalf("CreateBucket of an own bucket again: %v", err)
+	}
+	putCORS(t, c, bucket, types.CORSRule{AllowedMethods: []string{"GET"}, AllowedOrigins: []string{"*"}})
+	if _, err := c.DeleteBucketCors(ctx, &s3.DeleteBucketCorsInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteBucketCors(ctx, &s3.DeleteBucketCorsInput{Bucket: aws.String(bucket)}); err != nil { // none left: nothing recorded
+		t.Fatal(err)
+	}
+	root := mapiRoot(t, sharedSrv)
+	subject := "bucket/" + bucket
+	of := func(typeID string) []vendorEvent {
+		var out []vendorEvent
+		for _, e := range root.events("system/events", "eventTypeId="+typeID+"&count=1000") {
+			if e.Subject == subject {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	acls := of("20512")
+	if len(acls) != 2 || !strings.Contains(acls[0].Message, "authenticated-read") || !strings.Contains(acls[1].Message, "public-read") {
+		t.Fatalf("BUCKET_ACL_SET events of %s: %+v, want the CreateBucket's authenticated-read after the PutBucketAcl's public-read", bucket, acls)
+	}
+	for _, w := range []struct {
+		typeID string
+		events []vendorEvent
+		count  int
+	}{{"20512", acls, 2}, {"20513", of("20513"), 1}, {"20514", of("20514"), 1}} {
+		if len(w.events) != w.count {
+			t.Errorf("events %s about %s: %+v, want %d", w.typeID, subject, w.events, w.count)
+			continue
+		}
+		for _, e := range w.events {
+			if e.Actor != rootUser || e.Category != "BUCKET" || e.Severity != "INFO" || e.Message == "" {
+				t.Errorf("event %+v: want done by %s, BUCKET, INFO, with a message", e, rootUser)
+			}
+		}
+	}
+}
