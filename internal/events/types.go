@@ -75,6 +75,9 @@ var (
 	BucketNotificationDeleted = Type{20509, "BUCKET_NOTIFICATION_DELETED", CategoryBucket, Info, false, "a bucket's notification configuration was removed (set to one without triggers)"}
 	BucketEncryptionSet       = Type{20510, "BUCKET_ENCRYPTION_SET", CategoryBucket, Info, false, "a bucket's default encryption was set"}
 	BucketEncryptionDeleted   = Type{20511, "BUCKET_ENCRYPTION_DELETED", CategoryBucket, Info, false, "a bucket's default encryption was removed"}
+	BucketACLSet              = Type{20512, "BUCKET_ACL_SET", CategoryBucket, Info, false, "a bucket's ACL was set (PutBucketAcl, or CreateBucket of a bucket its owner already has in us-east-1)"}
+	BucketCORSSet             = Type{20513, "BUCKET_CORS_SET", CategoryBucket, Info, false, "a bucket's CORS configuration was set or replaced"}
+	BucketCORSDeleted         = Type{20514, "BUCKET_CORS_DELETED", CategoryBucket, Info, false, "a bucket's CORS configuration was removed"}
 
 	LoginRefused       = Type{20601, "LOGIN_REFUSED", CategorySecurity, Warning, true, "password grants were refused for a wrong password (one event per username and address per minute, with a count)"}
 	LoginLockedOut     = Type{20602, "LOGIN_LOCKED_OUT", CategorySecurity, Warning, true, "a username or an address must wait after repeated failed logins (aggregated alike)"}
@@ -94,7 +97,7 @@ func Types() []Type {
 		NotificationTargetCreated, NotificationTargetDeleted, NotificationTargetAccessChanged,
 		BucketCreated, BucketDeleted, BucketVersioningChanged, BucketReplicationSet, BucketReplicationDeleted,
 		BucketLifecycleSet, BucketLifecycleDeleted, BucketNotificationSet, BucketNotificationDeleted,
-		BucketEncryptionSet, BucketEncryptionDeleted,
+		BucketEncryptionSet, BucketEncryptionDeleted, BucketACLSet, BucketCORSSet, BucketCORSDeleted,
 		LoginRefused, LoginLockedOut, RefreshTokenReused,
 		CertificateAdded, CertificateDeleted,
 	}

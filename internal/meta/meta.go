@@ -93,6 +93,13 @@ type Bucket struct {
 	// package encodes it; nil means none. Like Replication it is written by
 	// its own setter only (SetBucketLifecycle); CreateBucket ignores it.
 	Lifecycle []byte
+	// ACL is the bucket's canned ACL as the acl package names it; empty
+	// means private. CreateBucket stores it; SetBucketACL changes it.
+	ACL string
+	// CORS is the bucket's CORS configuration as the cors package encodes
+	// it; nil means none. Like Lifecycle it is written by its own setter
+	// only (SetBucketCORS); CreateBucket ignores it.
+	CORS []byte
 }
 
 // Usage holds a bucket's usage counters. They are changed in the same
@@ -187,6 +194,8 @@ type Upload struct {
 	Tags              map[string]string
 	ChecksumAlgorithm string
 	ChecksumType      string
+	// ACL is the canned ACL the completed object gets (see Bucket.ACL).
+	ACL string
 	// SSE is the encryption every part is stored under (SSEAES256), or
 	// empty for plaintext.
 	SSE string
@@ -221,6 +230,7 @@ type Store interface {
 // Tx is a transaction. The groups are split by concern.
 type Tx interface {
 	BucketTx
+	AccessTx
 	ObjectTx
 	UploadTx
 	UserTx
@@ -245,6 +255,10 @@ type BucketTx interface {
 	GetBucket(name string) (*Bucket, error)
 	// ListBuckets lists buckets by name; ownerID 0 lists every bucket.
 	ListBuckets(ownerID int64) ([]Bucket, error)
+	// ListBucketsAfter is a page of ListBuckets: up to limit buckets whose
+	// names start with prefix and sort after `after`, by name. A limit of
+	// zero or less means no limit.
+	ListBucketsAfter(ownerID int64, prefix, after string, limit int) ([]Bucket, error)
 	// DeleteBucket removes the bucket row and its usage, the target ARNs
 	// its replication and notification configurations name, its versions'
 	// replication states and its outbox entries in every state (copies and
@@ -267,6 +281,26 @@ type BucketTx interface {
 	AddUsage(bucket string, delta Usage) error
 	// SetUsage overwrites the counters (used by reconciliation).
 	SetUsage(bucket string, u Usage) error
+}
+
+// AccessTx reads and writes what decides who may use a bucket and its
+// objects besides their owner: the ACLs (canned ACL names, opaque to the
+// store) and the bucket's CORS configuration.
+type AccessTx interface {
+	// SetBucketACL replaces the bucket's ACL; ErrNotFound if the bucket
+	// does not exist.
+	SetBucketACL(bucket, acl string) error
+	// SetBucketCORS stores the bucket's CORS configuration (an opaque
+	// document, Bucket.CORS); nil or empty removes it. ErrNotFound if the
+	// bucket does not exist.
+	SetBucketCORS(bucket string, config []byte) error
+	// SetVersionACL replaces a version's ACL; ErrNotFound if the version
+	// does not exist. A version is written with an empty ACL (private):
+	// PutVersion leaves it alone.
+	SetVersionACL(bucket, key, versionID, acl string) error
+	// GetVersionACL returns a version's ACL; ErrNotFound if the version
+	// does not exist. It goes when the version does.
+	GetVersionACL(bucket, key, versionID string) (string, error)
 }
 
 // ObjectTx reads and writes object versions.

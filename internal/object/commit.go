@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
@@ -82,6 +83,22 @@ func (c *Change) Finish() error {
 		if err := c.tx.TrashBlobs(c.trash...); err != nil {
 			return fmt.Errorf("trash blobs: %w", err)
 		}
+	}
+	return nil
+}
+
+// putVersionWithACL is putVersion for a version that gets an ACL: a
+// version is written private, so anything else is set right after, in the
+// same transaction.
+func (c *Change) putVersionWithACL(b *meta.Bucket, v *meta.Version, a acl.Canned, name EventName) error {
+	if err := c.putVersion(b, v, name); err != nil {
+		return err
+	}
+	if a == acl.Private {
+		return nil
+	}
+	if err := c.tx.SetVersionACL(b.Name, v.Key, v.VersionID, string(a)); err != nil {
+		return fmt.Errorf("set acl of %s/%s: %w", b.Name, v.Key, err)
 	}
 	return nil
 }

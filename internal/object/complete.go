@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
@@ -33,10 +34,11 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, p auth.Principal,
 		if err != nil {
 			return err
 		}
-		v, err = s.assemble(p, u, parts, stored)
+		v, err = s.assemble(u, parts, stored)
 		if err != nil {
 			return err
 		}
+		v.OwnerID = ownerOfWrite(p, b)
 		keep := make(map[int]bool, len(parts))
 		for _, cp := range parts {
 			keep[cp.Number] = true
@@ -44,7 +46,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, p auth.Principal,
 		if err := discardUpload(c, uploadID, keep); err != nil {
 			return err
 		}
-		return c.putVersion(b, v, EventCompleteMultipartUpload)
+		return c.putVersionWithACL(b, v, acl.Canned(u.ACL), EventCompleteMultipartUpload)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("complete %s/%s: %w", bucket, key, err)
@@ -54,7 +56,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, p auth.Principal,
 
 // assemble checks the listed parts against the stored ones and builds the
 // object version they form.
-func (s *Service) assemble(p auth.Principal, u *meta.Upload, listed []CompletePart, stored []meta.Part) (*meta.Version, error) {
+func (s *Service) assemble(u *meta.Upload, listed []CompletePart, stored []meta.Part) (*meta.Version, error) {
 	byNumber := make(map[int]*meta.Part, len(stored))
 	for i := range stored {
 		byNumber[stored[i].Number] = &stored[i]
@@ -98,7 +100,6 @@ func (s *Service) assemble(p auth.Principal, u *meta.Upload, listed []CompletePa
 		UserMeta:     cloneMap(u.UserMeta),
 		Tags:         cloneMap(u.Tags),
 		Segments:     segments,
-		OwnerID:      p.UserID,
 		SSE:          u.SSE,
 	}
 	var replica bool

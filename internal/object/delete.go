@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
@@ -26,7 +27,7 @@ func (s *Service) DeleteObjectReplica(ctx context.Context, p auth.Principal, buc
 func (s *Service) deleteObject(ctx context.Context, p auth.Principal, bucket, key, versionID string, replica bool) (DeleteResult, error) {
 	var res DeleteResult
 	err := s.commit(ctx, bucket, func(c *Change) error {
-		b, err := UsableBucket(c.tx, p, bucket)
+		b, err := bucketAllowing(c.tx, p, bucket, acl.Write)
 		if err != nil {
 			return err
 		}
@@ -35,7 +36,7 @@ func (s *Service) deleteObject(ctx context.Context, p auth.Principal, bucket, ke
 			res, err = deleteVersion(c, bucket, key, versionID)
 			return err
 		}
-		res, err = s.deleteKey(c, p.UserID, b, key, replica)
+		res, err = s.deleteKey(c, ownerOfWrite(p, b), b, key, replicaAllowed(p, b, replica))
 		return err
 	})
 	if err != nil {

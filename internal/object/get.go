@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/blob"
 	"github.com/quarrylabs/quarry/internal/meta"
@@ -55,10 +56,7 @@ func (s *Service) lookup(ctx context.Context, p auth.Principal, in GetInput) (*G
 	)
 	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
 		var err error
-		if b, err = UsableBucket(tx, p, in.Bucket); err != nil {
-			return err
-		}
-		v, err = resolveVersion(tx, in.Bucket, in.Key, in.VersionID)
+		b, v, err = objectAllowing(tx, p, in.Bucket, in.Key, in.VersionID, acl.Read)
 		return err
 	})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
@@ -47,12 +48,10 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, b
 		Tags:              cloneMap(attrs.Tags),
 		ChecksumAlgorithm: checksumAlgorithm,
 		ChecksumType:      checksumType,
-	}
-	if attrs.Replica {
-		markReplicaUpload(u)
+		ACL:               string(attrs.ACL),
 	}
 	err := s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		b, err := UsableBucket(tx, p, bucket)
+		b, err := bucketAllowing(tx, p, bucket, acl.Write)
 		if err != nil {
 			return err
 		}
@@ -60,6 +59,10 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, b
 		// completing the upload then copies no data.
 		if u.SSE, err = s.encryptionFor(tx, b, attrs.SSE); err != nil {
 			return err
+		}
+		u.OwnerID = ownerOfWrite(p, b)
+		if replicaAllowed(p, b, attrs.Replica) {
+			markReplicaUpload(u)
 		}
 		if err := tx.CreateUpload(u); err != nil {
 			return fmt.Errorf("create upload for %s/%s: %w", bucket, key, err)
@@ -72,10 +75,10 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, b
 	return u, nil
 }
 
-// usableUpload returns the upload if its bucket exists, p may use it, and
-// the upload belongs to that bucket and key.
+// usableUpload returns the upload if its bucket exists, p may write to it,
+// and the upload belongs to that bucket and key.
 func usableUpload(tx meta.Tx, p auth.Principal, bucket, key, uploadID string) (*meta.Bucket, *meta.Upload, error) {
-	b, err := UsableBucket(tx, p, bucket)
+	b, err := bucketAllowing(tx, p, bucket, acl.Write)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
@@ -36,19 +37,20 @@ func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) 
 		return nil, fmt.Errorf("put %s/%s: %w", in.Bucket, in.Key, err)
 	}
 	v := s.newVersion(p, in.Key, in.Attrs, body, encryption)
-	markReplica(v, in.Replica || in.Attrs.Replica)
 	err = s.commit(ctx, in.Bucket, func(c *Change) error {
-		b, err := UsableBucket(c.tx, p, in.Bucket)
+		b, err := bucketAllowing(c.tx, p, in.Bucket, acl.Write)
 		if err != nil {
 			return err
 		}
 		if err := checkWriteConditionsTx(c.tx, in.Bucket, in.Key, in.Cond); err != nil {
 			return err
 		}
+		v.OwnerID = ownerOfWrite(p, b)
+		markReplica(v, replicaAllowed(p, b, in.Replica || in.Attrs.Replica))
 		if v.Segments[0].SealedKey, err = s.wrapKey(c.tx, body); err != nil {
 			return err
 		}
-		return c.putVersion(b, v, putEvent(in))
+		return c.putVersionWithACL(b, v, in.Attrs.ACL, putEvent(in))
 	})
 	if err != nil {
 		s.deleteBlobs(ctx, body.BlobID)
@@ -62,7 +64,7 @@ func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) 
 // and decides the encryption of the write.
 func (s *Service) checkWritable(ctx context.Context, p auth.Principal, bucket, key string, cond Conditions, askedSSE string) (encryption string, err error) {
 	err = s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
-		b, err := UsableBucket(tx, p, bucket)
+		b, err := bucketAllowing(tx, p, bucket, acl.Write)
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
@@ -109,6 +110,8 @@ type ObjectAttrs struct {
 	Headers     map[string]string // Cache-Control, Content-Disposition, Content-Encoding, Content-Language, Expires
 	UserMeta    map[string]string // lower-case names without x-amz-meta-
 	Tags        map[string]string
+	// ACL is the canned ACL the object gets (private when empty).
+	ACL acl.Canned
 	// Replica marks the write as made by replication (see
 	// PutInput.Replica). CreateMultipartUpload reads it here: an upload
 	// created as a replica completes into a replica.

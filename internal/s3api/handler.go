@@ -1,7 +1,9 @@
 // Package s3api is the S3 REST protocol layer: it routes requests,
-// authenticates them (SigV4, SigV2, or a browser form's signed policy),
-// parses S3 headers and XML, calls the object service and writes responses
-// and errors as AWS S3 does. What an operation means lives in the object
+// authenticates them (SigV4, SigV2, or a browser form's signed policy; a
+// request without any credentials runs as the anonymous principal),
+// answers CORS preflights, parses S3 headers and XML, calls the object
+// service and writes responses and errors as AWS S3 does. What an
+// operation means, and who may do it, lives in the object
 // service; this package only translates.
 package s3api
 
@@ -61,6 +63,11 @@ type Config struct {
 	// Lifecycle serves Put/Get/DeleteBucketLifecycleConfiguration; nil
 	// answers them with NotImplemented.
 	Lifecycle BucketLifecycle
+	// CORS serves Put/Get/DeleteBucketCors and answers cross-origin
+	// requests (preflights and the Access-Control-* headers of actual
+	// requests); nil answers the calls with NotImplemented and preflights
+	// as for a bucket without a configuration.
+	CORS BucketCORS
 }
 
 // Handler serves the S3 API. It implements http.Handler.
@@ -148,7 +155,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if w, ok := r.Body.(*watchedBody); ok {
 		req.rawBody = w
 	}
-	if err := h.serve(rw, req); err != nil {
+	var err error
+	if rt.op == opPreflight {
+		err = h.preflight(rw, req)
+	} else {
+		h.setCORSHeaders(req, rw.Header())
+		err = h.serve(rw, req)
+	}
+	if err != nil {
 		h.writeError(rw, req, err)
 	}
 	if h.cfg.Observe != nil {
@@ -157,9 +171,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // serve authenticates the request before anything touches the object
-// service, then runs its operation. A browser form upload is the one
-// request that carries its authentication in its body: postObject reads
-// and checks it.
+// service, then runs its operation. A request without credentials runs as
+// the anonymous principal (see anonymous.go). A browser form upload is the
+// one request that carries its authentication in its body: postObject
+// reads and checks it.
 func (h *Handler) serve(w http.ResponseWriter, req *request) error {
 	if req.op == opPostObject {
 		req.body = req.r.Body
@@ -170,11 +185,16 @@ func (h *Handler) serve(w http.ResponseWriter, req *request) error {
 		req.trailer = noTrailer
 		return h.postObject(w, req)
 	}
-	res, p, err := h.authenticate(req.r)
+	res, p, err := h.identify(req.r)
 	if err != nil {
 		return err
 	}
 	defer res.body.Close()
+	if p.IsAnonymous() {
+		if err := anonymousRefusal(req); err != nil {
+			return err
+		}
+	}
 	req.principal = p
 	req.setOrigin()
 	if err := checkNoCustomerKeys(req.r.Header); err != nil {
@@ -304,6 +324,14 @@ func (h *Handler) operation(op string) operationFunc {
 		return h.deleteBucketLifecycle
 	case opGetBucketACL:
 		return h.getBucketACL
+	case opPutBucketACL:
+		return h.putBucketACL
+	case opGetBucketCORS:
+		return h.getBucketCORS
+	case opPutBucketCORS:
+		return h.putBucketCORS
+	case opDeleteBucketCORS:
+		return h.deleteBucketCORS
 	case opListObjects:
 		return h.listObjects
 	case opListObjectsV2:
@@ -332,6 +360,8 @@ func (h *Handler) operation(op string) operationFunc {
 		return h.deleteObjectTagging
 	case opGetObjectACL:
 		return h.getObjectACL
+	case opPutObjectACL:
+		return h.putObjectACL
 	case opCreateMultipartUpload:
 		return h.createMultipartUpload
 	case opUploadPart:

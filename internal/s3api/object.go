@@ -241,11 +241,11 @@ func (h *Handler) setVersionHeader(req *request, hdr http.Header, versionID stri
 }
 
 // bucketOf is the request's bucket, read once per request for the headers
-// its configuration decides; nil when it cannot be read (the operation
-// itself reported why).
+// its configuration decides, after the operation was allowed; nil when it
+// cannot be read (the operation itself reported why).
 func (h *Handler) bucketOf(req *request) *meta.Bucket {
 	if req.bucketInfo == nil {
-		b, err := h.cfg.Objects.HeadBucket(req.ctx(), req.principal, req.bucket)
+		b, err := h.cfg.Objects.BucketConfig(req.ctx(), req.bucket)
 		if err != nil {
 			return nil
 		}
@@ -306,16 +306,4 @@ func (h *Handler) deleteObject(w http.ResponseWriter, req *request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// getObjectACL answers owner FULL_CONTROL for an existing object.
-func (h *Handler) getObjectACL(w http.ResponseWriter, req *request) error {
-	out, err := h.cfg.Objects.HeadObject(req.ctx(), req.principal, object.GetInput{
-		Bucket: req.bucket, Key: req.key, VersionID: req.query.Get("versionId"),
-	})
-	if err != nil {
-		return h.objectError(err, false)
-	}
-	h.setVersionHeader(req, w.Header(), out.Version.VersionID)
-	return writeXML(w, ownerACL(ownerXML(req.principal, out.Version.OwnerID)))
 }

@@ -42,13 +42,18 @@ func parseContentMD5(h http.Header) ([]byte, error) {
 }
 
 // parseObjectAttrs reads what a PUT, copy or multipart upload sets on the
-// object: content type, stored headers, user metadata, tags and the
-// storage class (only STANDARD exists).
+// object: content type, stored headers, user metadata, tags, the canned ACL
+// and the storage class (only STANDARD exists).
 func parseObjectAttrs(h http.Header) (object.ObjectAttrs, error) {
 	attrs := object.ObjectAttrs{ContentType: h.Get("Content-Type")}
 	if err := checkStorageClass(h.Get("X-Amz-Storage-Class")); err != nil {
 		return attrs, err
 	}
+	canned, err := parseACLHeaders(h)
+	if err != nil {
+		return attrs, err
+	}
+	attrs.ACL = canned
 	for _, name := range storedHeaders {
 		// Kept byte for byte as sent (header lines of one name joined as
 		// HTTP joins them): S3 returns them exactly so.

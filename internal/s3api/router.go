@@ -31,6 +31,10 @@ const (
 	opPutBucketLifecycle      = "PutBucketLifecycleConfiguration"
 	opDeleteBucketLifecycle   = "DeleteBucketLifecycle"
 	opGetBucketACL            = "GetBucketAcl"
+	opPutBucketACL            = "PutBucketAcl"
+	opGetBucketCORS           = "GetBucketCors"
+	opPutBucketCORS           = "PutBucketCors"
+	opDeleteBucketCORS        = "DeleteBucketCors"
 	opListObjects             = "ListObjects"
 	opListObjectsV2           = "ListObjectsV2"
 	opListObjectVersions      = "ListObjectVersions"
@@ -46,14 +50,18 @@ const (
 	opPutObjectTagging        = "PutObjectTagging"
 	opDeleteObjectTagging     = "DeleteObjectTagging"
 	opGetObjectACL            = "GetObjectAcl"
+	opPutObjectACL            = "PutObjectAcl"
 	opCreateMultipartUpload   = "CreateMultipartUpload"
 	opUploadPart              = "UploadPart"
 	opUploadPartCopy          = "UploadPartCopy"
 	opCompleteMultipartUpload = "CompleteMultipartUpload"
 	opAbortMultipartUpload    = "AbortMultipartUpload"
 	opListParts               = "ListParts"
+	// opPreflight is a CORS preflight (OPTIONS): answered from the
+	// bucket's CORS rules, without authentication.
+	opPreflight = "PreflightOptions"
 	// opUnsupported is a request for a feature Quarry does not have (a
-	// bucket policy, CORS, ...): 501 NotImplemented.
+	// bucket policy, a website, ...): 501 NotImplemented.
 	opUnsupported = "Unsupported"
 	// opMethodNotAllowed is a method the addressed resource has no
 	// operation for: 405 MethodNotAllowed.
@@ -65,7 +73,7 @@ const (
 // naming one gets 501 rather than being mistaken for a plain object or
 // bucket operation (a PUT ?policy must not create an object called "").
 var unsupportedSubresources = []string{
-	"accelerate", "analytics", "attributes", "cors", "encryption",
+	"accelerate", "analytics", "attributes", "encryption",
 	"intelligent-tiering", "inventory", "legal-hold", "logging",
 	"metadataConfiguration", "metrics", "object-lock",
 	"ownershipControls", "policy", "policyStatus", "publicAccessBlock",
@@ -88,6 +96,8 @@ func routeRequest(r *http.Request, domain string) route {
 	q := r.URL.Query()
 	rt := route{bucket: bucket, key: key}
 	switch {
+	case r.Method == http.MethodOptions:
+		rt.op = opPreflight
 	case bucket == "":
 		rt.op = serviceOp(r.Method)
 	case key == "":
@@ -137,10 +147,7 @@ func serviceOp(method string) string {
 func bucketOp(method string, q url.Values) string {
 	has := func(name string) bool { _, ok := q[name]; return ok }
 	if has("acl") {
-		if method == http.MethodGet {
-			return opGetBucketACL
-		}
-		return opUnsupported
+		return aclOp(method, opGetBucketACL, opPutBucketACL)
 	}
 	if has("encryption") {
 		return bucketEncryptionOp(method) // a bucket subresource only
@@ -149,6 +156,9 @@ func bucketOp(method string, q url.Values) string {
 		if has(name) {
 			return opUnsupported
 		}
+	}
+	if has("cors") {
+		return bucketCORSOp(method)
 	}
 	if has("replication") {
 		return bucketReplicationOp(method)
@@ -229,6 +239,30 @@ func bucketReplicationOp(method string) string {
 	return opMethodNotAllowed
 }
 
+// aclOp routes ?acl on a bucket or an object.
+func aclOp(method, get, put string) string {
+	switch method {
+	case http.MethodGet:
+		return get
+	case http.MethodPut:
+		return put
+	}
+	return opMethodNotAllowed
+}
+
+// bucketCORSOp routes ?cors on a bucket.
+func bucketCORSOp(method string) string {
+	switch method {
+	case http.MethodGet:
+		return opGetBucketCORS
+	case http.MethodPut:
+		return opPutBucketCORS
+	case http.MethodDelete:
+		return opDeleteBucketCORS
+	}
+	return opMethodNotAllowed
+}
+
 // bucketLifecycleOp routes ?lifecycle on a bucket.
 func bucketLifecycleOp(method string) string {
 	switch method {
@@ -245,17 +279,14 @@ func bucketLifecycleOp(method string) string {
 func objectOp(method string, q url.Values, h http.Header) string {
 	has := func(name string) bool { _, ok := q[name]; return ok }
 	if has("acl") {
-		if method == http.MethodGet {
-			return opGetObjectACL
-		}
-		return opUnsupported
+		return aclOp(method, opGetObjectACL, opPutObjectACL)
 	}
 	for _, name := range unsupportedSubresources {
 		if has(name) {
 			return opUnsupported
 		}
 	}
-	if has("replication") || has("notification") || has("lifecycle") {
+	if has("replication") || has("notification") || has("lifecycle") || has("cors") {
 		return opUnsupported // bucket subresources only
 	}
 	// The header's presence, not its value, makes a copy: an empty

@@ -303,11 +303,13 @@ type deleteResult struct {
 	Errors  []deleteErrorEntry `xml:"Error"`
 }
 
+// grantee is a user (CanonicalUser: ID and DisplayName) or a group (URI).
 type grantee struct {
 	XMLNSXSI    string `xml:"xmlns:xsi,attr"`
 	XSIType     string `xml:"xsi:type,attr"`
-	ID          string `xml:"ID"`
-	DisplayName string `xml:"DisplayName"`
+	ID          string `xml:"ID,omitempty"`
+	DisplayName string `xml:"DisplayName,omitempty"`
+	URI         string `xml:"URI,omitempty"`
 }
 
 type grant struct {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/blob/disk"
+	"github.com/quarrylabs/quarry/internal/cors"
 	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/lifecycle"
@@ -199,6 +200,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Notifications: notifications,
 		Lifecycle:     lifecycle.NewService(metaStore),
 		LifecycleDay:  cfg.LifecycleDay,
+		CORS:          cors.NewService(metaStore),
 	})
 	copier := replication.NewCopier(replication.CopierConfig{
 		Objects: objects,

@@ -30,6 +30,11 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 	}{
 		{"Buckets", testBuckets},
 		{"Usage", testUsage},
+		{"ListBucketsAfter", testListBucketsAfter},
+		{"BucketACL", testBucketACL},
+		{"BucketCORS", testBucketCORS},
+		{"VersionACL", testVersionACL},
+		{"UploadACL", testUploadACL},
 		{"Versions", testVersions},
 		{"ListLatest", testListLatest},
 		{"ListVersions", testListVersions},

@@ -16,6 +16,9 @@ var statements = []string{
 	qNextBucketID, qCreateBucket, qCreateUsage, qGetBucket, qListBuckets, qListBucketsByOwner,
 	qDeleteUsage, qDeleteBucket, qSetVersioning, qSetBucketTags, qSetLifecycle, qSetEncryption,
 	qGetUsage, qAddUsage, qSetUsage,
+	// access.go
+	qSetBucketACL, qSetBucketCORS, qSetVersionACL, qGetVersionACL,
+	qListBucketsFrom, qListBucketsFromBounded, qListBucketsAfter, qListBucketsAfterBounded,
 	// version.go
 	qPutVersion, qGetVersion, qGetLatest, qNewestVersion, qDeleteVersion,
 	qMarkLatest, qUnmarkOthers, qUnmarkAll, qSetVersionTags, qHasVersions,
