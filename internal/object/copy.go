@@ -40,6 +40,9 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 		if err != nil {
 			return err
 		}
+		if err := checkWriteConditionsTx(tx, in.Bucket, in.Key, in.Cond); err != nil {
+			return err
+		}
 		// The copy is encrypted as a new write to its bucket would be:
 		// the source's encryption is not inherited.
 		encryption, err = s.encryptionFor(tx, b, in.Attrs.SSE)
@@ -68,6 +71,9 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 	err = s.commit(ctx, in.Bucket, func(c *Change) error {
 		b, err := UsableBucket(c.tx, p, in.Bucket)
 		if err != nil {
+			return err
+		}
+		if err := recheckWriteConditionsTx(c.tx, in.Bucket, in.Key, in.Cond); err != nil {
 			return err
 		}
 		if v.Segments[0].SealedKey, err = s.wrapKey(c.tx, body); err != nil {
