@@ -313,6 +313,8 @@ func (h *Handler) operation(op string) operationFunc {
 		return h.deleteObjectTagging
 	case opGetObjectACL:
 		return h.getObjectACL
+	case opGetObjectAttributes:
+		return h.getObjectAttributes
 	case opCreateMultipartUpload:
 		return h.createMultipartUpload
 	case opUploadPart:

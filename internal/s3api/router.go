@@ -44,6 +44,7 @@ const (
 	opPutObjectTagging        = "PutObjectTagging"
 	opDeleteObjectTagging     = "DeleteObjectTagging"
 	opGetObjectACL            = "GetObjectAcl"
+	opGetObjectAttributes     = "GetObjectAttributes"
 	opCreateMultipartUpload   = "CreateMultipartUpload"
 	opUploadPart              = "UploadPart"
 	opUploadPartCopy          = "UploadPartCopy"
@@ -232,6 +233,12 @@ func objectOp(method string, q url.Values, h http.Header) string {
 			return opGetObjectACL
 		}
 		return opUnsupported
+	}
+	if has("attributes") { // an object subresource only: a bucket's is unsupported
+		if method == http.MethodGet {
+			return opGetObjectAttributes
+		}
+		return opMethodNotAllowed
 	}
 	for _, name := range unsupportedSubresources {
 		if has(name) {
