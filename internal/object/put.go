@@ -98,7 +98,7 @@ func checkWriteConditionsTx(tx meta.Tx, bucket, key string, cond Conditions) err
 func recheckWriteConditionsTx(tx meta.Tx, bucket, key string, cond Conditions) error {
 	err := checkWriteConditionsTx(tx, bucket, key, cond)
 	if errors.Is(err, ErrNoSuchKey) {
-		return refusal(ErrConditionalRequestConflict, "A conflicting operation occurred. If using PutObject you can retry the request. If using multipart upload you should initiate another CreateMultipartUpload request and re-upload each part.")
+		return fmt.Errorf("%s/%s was deleted while the conditional write was under way: %w", bucket, key, ErrConditionalRequestConflict)
 	}
 	return err
 }

@@ -1,7 +1,6 @@
 package s3api
 
 import (
-	"bytes"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -102,15 +101,8 @@ func (h *Handler) completeMultipartUpload(w http.ResponseWriter, req *request) e
 	}
 	// The x-amz-checksum-* headers are the object's checksum, so only
 	// Content-MD5 applies to the document itself.
-	data, err := readSmallBodyChecked(req, maxXMLBody, object.ChecksumInput{})
-	if err != nil {
-		return err
-	}
 	var doc completeMultipartUpload
-	if len(bytes.TrimSpace(data)) == 0 {
-		return errorf(codeMalformedXML, "")
-	}
-	if err := xmlUnmarshal(data, &doc); err != nil {
+	if err := readXMLBodyChecked(req, &doc, object.ChecksumInput{}); err != nil {
 		return err
 	}
 	if len(doc.Parts) == 0 {

@@ -323,7 +323,17 @@ func requireContentLength(req *request) error {
 // to its end, so the verifier's payload checks run before anything is
 // decoded; a Content-MD5 or x-amz-checksum-* header is checked too.
 func readXMLBody(req *request, v any) error {
-	data, err := readSmallBody(req, maxXMLBody)
+	sum, err := parseChecksum(req)
+	if err != nil {
+		return err
+	}
+	return readXMLBodyChecked(req, v, sum)
+}
+
+// readXMLBodyChecked is readXMLBody checking the document against sum
+// (and its Content-MD5) only.
+func readXMLBodyChecked(req *request, v any, sum object.ChecksumInput) error {
+	data, err := readSmallBodyChecked(req, maxXMLBody, sum)
 	if err != nil {
 		return err
 	}

@@ -60,7 +60,8 @@ const (
 )
 
 // unsupportedSubresources are the S3 subresources Quarry does not
-// implement (encryption: on objects; a bucket's is served). A request
+// implement (encryption: on objects, a bucket's is served; attributes: on
+// buckets, an object's is served). A request
 // naming one gets 501 rather than being mistaken for a plain object or
 // bucket operation (a PUT ?policy must not create an object called "").
 var unsupportedSubresources = []string{
