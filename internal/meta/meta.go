@@ -136,6 +136,10 @@ type Segment struct {
 	Size   int64  `json:"s"`
 	// SealedKey is nil when the blob holds plaintext.
 	SealedKey []byte `json:"k,omitempty"`
+	// Checksum is, for a part of a multipart object with a checksum, the
+	// part's checksum of the object's algorithm (base64), as uploaded; it
+	// answers GetObjectAttributes and GET ?partNumber. Empty otherwise.
+	Checksum string `json:"c,omitempty"`
 }
 
 // Version is one version of an object (or a delete marker).

@@ -41,6 +41,9 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 		if err != nil {
 			return err
 		}
+		if err := checkWriteConditionsTx(tx, in.Bucket, in.Key, in.Cond); err != nil {
+			return err
+		}
 		// The copy is encrypted as a new write to its bucket would be:
 		// the source's encryption is not inherited.
 		encryption, err = s.encryptionFor(tx, b, in.Attrs.SSE)
@@ -72,6 +75,9 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 		}
 		v.OwnerID = ownerOfWrite(p, b)
 		markReplica(v, replicaAllowed(p, b, in.Replica || in.Attrs.Replica))
+		if err := recheckWriteConditionsTx(c.tx, in.Bucket, in.Key, in.Cond); err != nil {
+			return err
+		}
 		if v.Segments[0].SealedKey, err = s.wrapKey(c.tx, body); err != nil {
 			return err
 		}

@@ -11,13 +11,9 @@ import (
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
-// Checksum types of a multipart upload.
-const (
-	checksumTypeComposite  = "COMPOSITE"
-	checksumTypeFullObject = "FULL_OBJECT"
-)
-
-// CreateMultipartUpload starts a multipart upload.
+// CreateMultipartUpload starts a multipart upload. With a checksum
+// algorithm, every part is checksummed with it and the object gets a
+// checksum of checksumType (see uploadChecksumType for the default).
 func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, bucket, key string, attrs ObjectAttrs, checksumAlgorithm, checksumType string) (*meta.Upload, error) {
 	if err := validateKey(key); err != nil {
 		return nil, err
@@ -28,10 +24,9 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, b
 	if err := validateChecksumAlgorithm(checksumAlgorithm); err != nil {
 		return nil, err
 	}
-	switch checksumType {
-	case "", checksumTypeComposite, checksumTypeFullObject:
-	default:
-		return nil, fmt.Errorf("checksum type %q: %w", checksumType, ErrInvalidRequest)
+	checksumType, err := uploadChecksumType(checksumAlgorithm, checksumType)
+	if err != nil {
+		return nil, err
 	}
 	if err := validateSSE(attrs.SSE); err != nil {
 		return nil, err
@@ -50,7 +45,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, b
 		ChecksumType:      checksumType,
 		ACL:               string(attrs.ACL),
 	}
-	err := s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
+	err = s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
 		b, err := bucketAllowing(tx, p, bucket, acl.Write)
 		if err != nil {
 			return err
@@ -111,7 +106,8 @@ func (s *Service) UploadPart(ctx context.Context, p auth.Principal, in PartInput
 	case checksum.Algorithm == "":
 		checksum.Algorithm = u.ChecksumAlgorithm
 	case u.ChecksumAlgorithm != "" && checksum.Algorithm != u.ChecksumAlgorithm:
-		return nil, fmt.Errorf("part checksum %s for an upload of %s: %w", checksum.Algorithm, u.ChecksumAlgorithm, ErrInvalidRequest)
+		return nil, refusal(ErrInvalidRequest, "Checksum Type mismatch occurred, expected checksum Type: %s, actual checksum Type: %s",
+			checksumName(u.ChecksumAlgorithm), checksumName(checksum.Algorithm))
 	}
 	if err := validateChecksumAlgorithm(checksum.Algorithm); err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package object
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/quarrylabs/quarry/internal/acl"
@@ -42,7 +43,7 @@ func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) 
 		if err != nil {
 			return err
 		}
-		if err := checkWriteConditionsTx(c.tx, in.Bucket, in.Key, in.Cond); err != nil {
+		if err := recheckWriteConditionsTx(c.tx, in.Bucket, in.Key, in.Cond); err != nil {
 			return err
 		}
 		v.OwnerID = ownerOfWrite(p, b)
@@ -77,6 +78,8 @@ func (s *Service) checkWritable(ctx context.Context, p auth.Principal, bucket, k
 	return encryption, err
 }
 
+// checkWriteConditionsTx evaluates the conditional-write headers against
+// the key's current object in tx.
 func checkWriteConditionsTx(tx meta.Tx, bucket, key string, cond Conditions) error {
 	if cond.IfMatch == "" && cond.IfNoneMatch == "" {
 		return nil
@@ -86,6 +89,20 @@ func checkWriteConditionsTx(tx meta.Tx, bucket, key string, cond Conditions) err
 		return err
 	}
 	return checkWriteConditions(cur, cond)
+}
+
+// recheckWriteConditionsTx evaluates, in the commit's transaction, write
+// conditions that held before the data was stored (checkWritable). They
+// fail now only because another request finished meanwhile: a write, and
+// S3 answers the later one PreconditionFailed (the first to finish wins);
+// or a delete of the object If-Match named, which S3 answers with
+// ConditionalRequestConflict, for the client to look again and retry.
+func recheckWriteConditionsTx(tx meta.Tx, bucket, key string, cond Conditions) error {
+	err := checkWriteConditionsTx(tx, bucket, key, cond)
+	if errors.Is(err, ErrNoSuchKey) {
+		return fmt.Errorf("%s/%s was deleted while the conditional write was under way: %w", bucket, key, ErrConditionalRequestConflict)
+	}
+	return err
 }
 
 // newVersion is the version row for a stored single-segment body; the

@@ -29,6 +29,7 @@ const (
 	codeBucketAlreadyExists              errorCode = "BucketAlreadyExists"
 	codeBucketAlreadyOwnedByYou          errorCode = "BucketAlreadyOwnedByYou"
 	codeBucketNotEmpty                   errorCode = "BucketNotEmpty"
+	codeConditionalRequestConflict       errorCode = "ConditionalRequestConflict"
 	codeEntityTooLarge                   errorCode = "EntityTooLarge"
 	codeEntityTooSmall                   errorCode = "EntityTooSmall"
 	codeIllegalLocationConstraint        errorCode = "IllegalLocationConstraintException"
@@ -50,6 +51,7 @@ const (
 	codeKeyTooLong                       errorCode = "KeyTooLongError"
 	codeMalformedACL                     errorCode = "MalformedACLError"
 	codeMalformedPOSTRequest             errorCode = "MalformedPOSTRequest"
+	codeMalformedTrailer                 errorCode = "MalformedTrailerError"
 	codeMalformedXML                     errorCode = "MalformedXML"
 	codeMaxPostPreDataLengthExceeded     errorCode = "MaxPostPreDataLengthExceededError"
 	codeMetadataTooLarge                 errorCode = "MetadataTooLarge"
@@ -94,6 +96,7 @@ var errorSpecs = map[errorCode]errorSpec{
 	codeBucketAlreadyExists:              {http.StatusConflict, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again."},
 	codeBucketAlreadyOwnedByYou:          {http.StatusConflict, "Your previous request to create the named bucket succeeded and you already own it."},
 	codeBucketNotEmpty:                   {http.StatusConflict, "The bucket you tried to delete is not empty"},
+	codeConditionalRequestConflict:       {http.StatusConflict, "A conflicting operation occurred. If using PutObject you can retry the request. If using multipart upload you should initiate another CreateMultipartUpload request and re-upload each part."},
 	codeEntityTooLarge:                   {http.StatusBadRequest, "Your proposed upload exceeds the maximum allowed object size."},
 	codeEntityTooSmall:                   {http.StatusBadRequest, "Your proposed upload is smaller than the minimum allowed object size."},
 	codeIllegalLocationConstraint:        {http.StatusBadRequest, "The specified location-constraint is not valid for this endpoint."},
@@ -115,6 +118,7 @@ var errorSpecs = map[errorCode]errorSpec{
 	codeKeyTooLong:                       {http.StatusBadRequest, "Your key is too long"},
 	codeMalformedACL:                     {http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema"},
 	codeMalformedPOSTRequest:             {http.StatusBadRequest, "The body of your POST request is not well-formed multipart/form-data."},
+	codeMalformedTrailer:                 {http.StatusBadRequest, "The request contained trailing data that was not well-formed or did not conform to our published schema."},
 	codeMalformedXML:                     {http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema"},
 	codeMaxPostPreDataLengthExceeded:     {http.StatusBadRequest, "Your POST request fields preceding the upload file were too large."},
 	codeMetadataTooLarge:                 {http.StatusBadRequest, "Your metadata headers exceed the maximum allowed metadata size."},
@@ -199,6 +203,8 @@ var sentinelCodes = []struct {
 	{object.ErrInvalidBucketState, codeInvalidBucketState},
 	{object.ErrNoSuchEncryptionConfig, codeSSEConfigurationNotFound},
 	{object.ErrNotImplemented, codeNotImplemented},
+	{object.ErrConditionalRequestConflict, codeConditionalRequestConflict},
+	{object.ErrMalformedTrailer, codeMalformedTrailer},
 	{io.ErrUnexpectedEOF, codeIncompleteBody},
 	{context.Canceled, codeRequestTimeout},
 	{context.DeadlineExceeded, codeRequestTimeout},
@@ -281,6 +287,11 @@ func toAPIError(err error) *apiError {
 			var pe *postpolicy.Error
 			if errors.As(err, &pe) {
 				ae.message = pe.Message
+			}
+			// So do the object service's refusals that carry S3's words.
+			var me *object.MessageError
+			if errors.As(err, &me) {
+				ae.message = me.Message
 			}
 			// A SigV2 mismatch shows the string the server signed, as
 			// AWS's does, so that a client can see how it differs.

@@ -362,6 +362,8 @@ func (h *Handler) operation(op string) operationFunc {
 		return h.getObjectACL
 	case opPutObjectACL:
 		return h.putObjectACL
+	case opGetObjectAttributes:
+		return h.getObjectAttributes
 	case opCreateMultipartUpload:
 		return h.createMultipartUpload
 	case opUploadPart:

@@ -51,6 +51,7 @@ const (
 	opDeleteObjectTagging     = "DeleteObjectTagging"
 	opGetObjectACL            = "GetObjectAcl"
 	opPutObjectACL            = "PutObjectAcl"
+	opGetObjectAttributes     = "GetObjectAttributes"
 	opCreateMultipartUpload   = "CreateMultipartUpload"
 	opUploadPart              = "UploadPart"
 	opUploadPartCopy          = "UploadPartCopy"
@@ -69,7 +70,8 @@ const (
 )
 
 // unsupportedSubresources are the S3 subresources Quarry does not
-// implement (encryption: on objects; a bucket's is served). A request
+// implement (encryption: on objects, a bucket's is served; attributes: on
+// buckets, an object's is served). A request
 // naming one gets 501 rather than being mistaken for a plain object or
 // bucket operation (a PUT ?policy must not create an object called "").
 var unsupportedSubresources = []string{
@@ -280,6 +282,12 @@ func objectOp(method string, q url.Values, h http.Header) string {
 	has := func(name string) bool { _, ok := q[name]; return ok }
 	if has("acl") {
 		return aclOp(method, opGetObjectACL, opPutObjectACL)
+	}
+	if has("attributes") { // an object subresource only: a bucket's is unsupported
+		if method == http.MethodGet {
+			return opGetObjectAttributes
+		}
+		return opMethodNotAllowed
 	}
 	for _, name := range unsupportedSubresources {
 		if has(name) {
