@@ -81,7 +81,7 @@ func TestFlagErrorsSayWhatTheFlagWants(t *testing.T) {
 }
 
 func TestATargetIsFoundByNameOrRefusedWithTheARNsItCouldBe(t *testing.T) {
-	targets := []mapiclient.ReplicationTarget{
+	targets := []grantsView{
 		{ARN: "arn:quarry:replication:us-east-1:1:photos-dr", Name: "dr"},
 		{ARN: "arn:quarry:replication:us-east-1:2:logs", Name: "Logs"},
 		{ARN: "arn:quarry:replication:us-east-1:3:logs", Name: "LOGS"},
@@ -97,7 +97,7 @@ func TestATargetIsFoundByNameOrRefusedWithTheARNsItCouldBe(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := targetNamed(targets, tt.arg)
+			got, err := targetNamed(targets, replicationKind{}, tt.arg)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
@@ -108,6 +108,17 @@ func TestATargetIsFoundByNameOrRefusedWithTheARNsItCouldBe(t *testing.T) {
 				t.Errorf("= %q, %v; want %q", got, err, tt.want)
 			}
 		})
+	}
+}
+
+func TestANotificationTargetNotFoundByNameSaysWhichCommandListsThem(t *testing.T) {
+	hooks := []grantsView{{ARN: "arn:quarry:sqs:us-east-1:1:webhook", Name: "hooks"}}
+	if got, err := targetNamed(hooks, notificationKind{}, "HOOKS"); err != nil || got != hooks[0].ARN {
+		t.Errorf("HOOKS = %q, %v; want %s", got, err, hooks[0].ARN)
+	}
+	_, err := targetNamed(hooks, notificationKind{}, "nope")
+	if want := `no notification target named "nope" (quarry target notification list shows`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %v, want %q", err, want)
 	}
 }
 

@@ -17,9 +17,9 @@ import (
 func newTargetCmd(g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "target",
-		Short: "Manage the targets buckets replicate to",
+		Short: "Manage the targets buckets replicate to and send events to",
 	}
-	cmd.AddCommand(newReplicationTargetCmd(g))
+	cmd.AddCommand(newReplicationTargetCmd(g), newNotificationTargetCmd(g))
 	return cmd
 }
 
@@ -39,9 +39,13 @@ use it. Users see only the targets they may use.`,
 	cmd.AddCommand(
 		newTargetAddCmd(g),
 		newTargetListCmd(g),
-		newTargetAccessCmd(g),
-		newTargetRmCmd(g),
-		newTargetTestCmd(g),
+		newAccessCmd(g, `A bucket whose owner loses the grant stops replicating to the target: each
+new copy fails with the reason, and nothing is written there.`, replicationKind{}),
+		newTargetRmCmd(g, replicationKind{}, "Remove a replication target that no bucket's replication configuration names"),
+		newTargetTestCmd(g, replicationKind{},
+			"Check that a target's endpoint answers, accepts its credentials and has its bucket",
+			`Check that a target's endpoint answers, accepts its credentials and has
+its bucket. Prints "ok", or the server's reason and exits 1.`),
 	)
 	return cmd
 }
@@ -73,7 +77,7 @@ yet), with a warning: test it later with "quarry target replication test NAME".`
 				return errors.New("give exactly one of --secret-key and --secret-key-stdin")
 			}
 			if secretStdin {
-				secret, err := readSecretKey(cmd.InOrStdin())
+				secret, err := readStdinSecret(cmd.InOrStdin(), "--secret-key-stdin")
 				if err != nil {
 					return err
 				}
@@ -84,9 +88,7 @@ yet), with a warning: test it later with "quarry target replication test NAME".`
 				if err != nil {
 					return err
 				}
-				if noTest {
-					fmt.Fprintf(cmd.ErrOrStderr(), "Warning: replication target %s was not tested; test it with quarry target replication test %s\n", t.Name, t.Name)
-				} else if err := testNewTarget(cmd.Context(), c, t); err != nil {
+				if err := testNewTarget(cmd, c, replicationKind{}, t.Name, t.ARN, noTest); err != nil {
 					return err
 				}
 				if jsonOut {
@@ -111,11 +113,18 @@ yet), with a warning: test it later with "quarry target replication test NAME".`
 	return cmd
 }
 
-// testNewTarget tests a target just added and, when the test fails,
-// removes it again: a target whose endpoint refuses its credentials or
-// lacks its bucket would only make every copy to it fail later.
-func testNewTarget(ctx context.Context, c *mapiclient.Client, t *mapiclient.ReplicationTarget) error {
-	testErr := c.TestReplicationTarget(ctx, t.ARN)
+// testNewTarget tests a target of kind just added and, when the test
+// fails, removes it again: a target whose endpoint refuses it (wrong
+// credentials, no bucket, no webhook listening) would only make every
+// delivery to it fail later. With noTest it only warns that the target is
+// untested.
+func testNewTarget(cmd *cobra.Command, c *mapiclient.Client, kind targetKind, name, arn string, noTest bool) error {
+	noun, ctx := kind.noun(), cmd.Context()
+	if noTest {
+		fmt.Fprintf(cmd.ErrOrStderr(), "Warning: %s %s was not tested; test it with %s test %s\n", noun, name, kind.command(), name)
+		return nil
+	}
+	testErr := kind.test(ctx, c, arn)
 	if testErr == nil {
 		return nil
 	}
@@ -123,23 +132,24 @@ func testNewTarget(ctx context.Context, c *mapiclient.Client, t *mapiclient.Repl
 	if !errors.As(testErr, &apiErr) || apiErr.Status != http.StatusBadRequest {
 		// Not the test's verdict (the MAPI could not be asked): the
 		// target stays, since nothing says it is wrong.
-		return fmt.Errorf("replication target %s (%s) was added, but it could not be tested: %w", t.Name, t.ARN, explain(c, testErr))
+		return fmt.Errorf("%s %s (%s) was added, but it could not be tested: %w", noun, name, arn, explain(c, testErr))
 	}
-	if err := c.DeleteReplicationTarget(ctx, t.ARN); err != nil {
-		return fmt.Errorf("replication target %s failed its test (%v), and removing it again failed too: %w; remove it with quarry target replication rm %s",
-			t.Name, testErr, explain(c, err), t.ARN)
+	if err := kind.remove(ctx, c, arn); err != nil {
+		return fmt.Errorf("%s %s failed its test (%v), and removing it again failed too: %w; remove it with %s rm %s",
+			noun, name, testErr, explain(c, err), kind.command(), arn)
 	}
-	return fmt.Errorf("replication target %s was not added: %v (to keep it anyway, add it with --no-test)", t.Name, testErr)
+	return fmt.Errorf("%s %s was not added: %v (to keep it anyway, add it with --no-test)", noun, name, testErr)
 }
 
-// readSecretKey reads the secret key from the first line of in.
-func readSecretKey(in io.Reader) (string, error) {
+// readStdinSecret reads the secret a --...-stdin flag (named by flag)
+// takes from the first line of in; an empty one is refused.
+func readStdinSecret(in io.Reader, flag string) (string, error) {
 	secret, err := readSecretLine(in)
 	if err != nil {
-		return "", fmt.Errorf("--secret-key-stdin: %w", err)
+		return "", fmt.Errorf("%s: %w", flag, err)
 	}
 	if secret == "" {
-		return "", errors.New("--secret-key-stdin: the first line of standard input is empty")
+		return "", fmt.Errorf("%s: the first line of standard input is empty", flag)
 	}
 	return secret, nil
 }
@@ -165,21 +175,22 @@ func newTargetListCmd(g *globalFlags) *cobra.Command {
 }
 
 // resolveTarget finds the ARN a command's argument means: an ARN as is,
-// else the name of a target the caller may use (exactly, or else in any
-// case). A name that several targets answer to is refused with their ARNs.
-func resolveTarget(ctx context.Context, c *mapiclient.Client, arg string) (string, error) {
+// else the name of a target of the kind the caller may use (exactly, or
+// else in any case). A name that several targets answer to is refused
+// with their ARNs.
+func resolveTarget(ctx context.Context, c *mapiclient.Client, kind targetKind, arg string) (string, error) {
 	if strings.HasPrefix(arg, "arn:") {
 		return arg, nil
 	}
-	targets, err := c.ListReplicationTargets(ctx)
+	targets, err := kind.list(ctx, c)
 	if err != nil {
 		return "", err
 	}
-	return targetNamed(targets, arg)
+	return targetNamed(targets, kind, arg)
 }
 
-// targetNamed picks the target named name among targets.
-func targetNamed(targets []mapiclient.ReplicationTarget, name string) (string, error) {
+// targetNamed picks the target named name among targets of kind.
+func targetNamed(targets []grantsView, kind targetKind, name string) (string, error) {
 	var exact, folded []string
 	for _, t := range targets {
 		switch {
@@ -195,51 +206,50 @@ func targetNamed(targets []mapiclient.ReplicationTarget, name string) (string, e
 	}
 	switch len(matches) {
 	case 0:
-		return "", fmt.Errorf("no replication target named %q (quarry target replication list shows the names and ARNs you may use)", name)
+		return "", fmt.Errorf("no %s named %q (%s list shows the names and ARNs you may use)", kind.noun(), name, kind.command())
 	case 1:
 		return matches[0], nil
 	}
-	return "", fmt.Errorf("%d replication targets are named %q; give one of their ARNs: %s", len(matches), name, strings.Join(matches, ", "))
+	return "", fmt.Errorf("%d %ss are named %q; give one of their ARNs: %s", len(matches), kind.noun(), name, strings.Join(matches, ", "))
 }
 
-func newTargetRmCmd(g *globalFlags) *cobra.Command {
+func newTargetRmCmd(g *globalFlags, kind targetKind, short string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "rm NAME|ARN",
-		Short: "Remove a replication target that no bucket's replication configuration names",
+		Short: short,
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withClient(func(c *mapiclient.Client, jsonOut bool) error {
-				arn, err := resolveTarget(cmd.Context(), c, args[0])
+				arn, err := resolveTarget(cmd.Context(), c, kind, args[0])
 				if err != nil {
 					return err
 				}
-				if err := c.DeleteReplicationTarget(cmd.Context(), arn); err != nil {
+				if err := kind.remove(cmd.Context(), c, arn); err != nil {
 					return err
 				}
 				if jsonOut {
 					return printJSON(cmd.OutOrStdout(), struct{}{})
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "Removed replication target %s\n", arn)
+				fmt.Fprintf(cmd.OutOrStdout(), "Removed %s %s\n", kind.noun(), arn)
 				return nil
 			})
 		},
 	}
 }
 
-func newTargetTestCmd(g *globalFlags) *cobra.Command {
+func newTargetTestCmd(g *globalFlags, kind targetKind, short, long string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "test NAME|ARN",
-		Short: "Check that a target's endpoint answers, accepts its credentials and has its bucket",
-		Long: `Check that a target's endpoint answers, accepts its credentials and has
-its bucket. Prints "ok", or the server's reason and exits 1.`,
-		Args: exactArgs(1),
+		Short: short,
+		Long:  long,
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withClient(func(c *mapiclient.Client, jsonOut bool) error {
-				arn, err := resolveTarget(cmd.Context(), c, args[0])
+				arn, err := resolveTarget(cmd.Context(), c, kind, args[0])
 				if err != nil {
 					return err
 				}
-				if err := c.TestReplicationTarget(cmd.Context(), arn); err != nil {
+				if err := kind.test(cmd.Context(), c, arn); err != nil {
 					return err
 				}
 				if jsonOut {
@@ -266,7 +276,7 @@ func (f *accessFlags) changes() bool {
 // apply returns the grants of t changed as the flags say. t's grants are
 // those the server showed (it shows them to the owner and admins, the
 // only ones who may change them).
-func (f *accessFlags) apply(t *mapiclient.ReplicationTarget) (mapiclient.TargetAccess, error) {
+func (f *accessFlags) apply(t grantsView) (mapiclient.TargetAccess, error) {
 	if f.grantAll && f.revokeAll {
 		return mapiclient.TargetAccess{}, errors.New("give at most one of --grant-all and --revoke-all")
 	}
@@ -305,12 +315,79 @@ func (f *accessFlags) apply(t *mapiclient.ReplicationTarget) (mapiclient.TargetA
 	return access, nil
 }
 
-func newTargetAccessCmd(g *globalFlags) *cobra.Command {
+// grantsView is a target as the access commands see it: its name and
+// who may use it, as the server showed them.
+type grantsView struct {
+	ARN      string
+	Name     string
+	Owner    *mapiclient.TargetUser
+	AllUsers *bool
+	Users    []mapiclient.TargetUser
+	// JSON is the target as the server sent it, for --json.
+	JSON any
+}
+
+// targetKind is what the commands shared by both kinds of target (the
+// test after add, rm, test, access, and names for ARNs) need of one kind.
+type targetKind interface {
+	// noun names the kind in messages ("replication target").
+	noun() string
+	// command is the kind's command, for messages that say what to run
+	// ("quarry target replication").
+	command() string
+	test(ctx context.Context, c *mapiclient.Client, arn string) error
+	remove(ctx context.Context, c *mapiclient.Client, arn string) error
+	list(ctx context.Context, c *mapiclient.Client) ([]grantsView, error)
+	update(ctx context.Context, c *mapiclient.Client, arn string, access mapiclient.TargetAccess) (grantsView, error)
+}
+
+// replicationKind is the shared commands' view of replication targets.
+type replicationKind struct{}
+
+func (replicationKind) noun() string    { return "replication target" }
+func (replicationKind) command() string { return "quarry target replication" }
+
+func (replicationKind) test(ctx context.Context, c *mapiclient.Client, arn string) error {
+	return c.TestReplicationTarget(ctx, arn)
+}
+
+func (replicationKind) remove(ctx context.Context, c *mapiclient.Client, arn string) error {
+	return c.DeleteReplicationTarget(ctx, arn)
+}
+
+func replicationView(t *mapiclient.ReplicationTarget) grantsView {
+	return grantsView{ARN: t.ARN, Name: t.Name, Owner: t.Owner, AllUsers: t.AllUsers, Users: t.Users, JSON: t}
+}
+
+func (replicationKind) list(ctx context.Context, c *mapiclient.Client) ([]grantsView, error) {
+	targets, err := c.ListReplicationTargets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]grantsView, len(targets))
+	for i := range targets {
+		out[i] = replicationView(&targets[i])
+	}
+	return out, nil
+}
+
+func (replicationKind) update(ctx context.Context, c *mapiclient.Client, arn string, access mapiclient.TargetAccess) (grantsView, error) {
+	t, err := c.UpdateReplicationTargetAccess(ctx, arn, access)
+	if err != nil {
+		return grantsView{}, err
+	}
+	return replicationView(t), nil
+}
+
+// newAccessCmd is the access command of one kind of target; effect says
+// what losing a grant does.
+func newAccessCmd(g *globalFlags, effect string, kind targetKind) *cobra.Command {
 	var f accessFlags
+	noun := kind.noun()
 	cmd := &cobra.Command{
 		Use:   "access NAME|ARN [--grant USER,...] [--revoke USER,...] [--grant-all | --revoke-all]",
-		Short: "Show or change who may use a replication target",
-		Long: `Show who may use a replication target, or change it (the target's owner or
+		Short: "Show or change who may use a " + noun,
+		Long: `Show who may use a ` + noun + `, or change it (the target's owner or
 an admin; only admins may grant a target to other users).
 
   --grant USER,...   let these users use it too
@@ -319,22 +396,21 @@ an admin; only admins may grant a target to other users).
   --revoke-all       withdraw every grant: only its owner and admins may use
                      it (with --grant: exactly the users given)
 
-A bucket whose owner loses the grant stops replicating to the target: each
-new copy fails with the reason, and nothing is written there.`,
+` + effect,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			arn := args[0]
 			return g.withClient(func(c *mapiclient.Client, jsonOut bool) error {
-				targets, err := c.ListReplicationTargets(cmd.Context())
+				targets, err := kind.list(cmd.Context(), c)
 				if err != nil {
 					return err
 				}
 				if !strings.HasPrefix(arn, "arn:") {
-					if arn, err = targetNamed(targets, arn); err != nil {
+					if arn, err = targetNamed(targets, kind, arn); err != nil {
 						return err
 					}
 				}
-				var t *mapiclient.ReplicationTarget
+				var t *grantsView
 				for i := range targets {
 					if targets[i].ARN == arn {
 						t = &targets[i]
@@ -342,19 +418,19 @@ new copy fails with the reason, and nothing is written there.`,
 				}
 				if !f.changes() {
 					if t == nil {
-						return fmt.Errorf("replication target %s does not exist", arn)
+						return fmt.Errorf("%s %s does not exist", noun, arn)
 					}
-					return printTargetAccess(cmd.OutOrStdout(), t, jsonOut)
+					return printTargetAccess(cmd.OutOrStdout(), *t, jsonOut)
 				}
 				if t == nil {
 					// Not listed: the server says why (404).
-					t = &mapiclient.ReplicationTarget{ARN: arn}
+					t = &grantsView{ARN: arn}
 				}
-				access, err := f.apply(t)
+				access, err := f.apply(*t)
 				if err != nil {
 					return err
 				}
-				updated, err := c.UpdateReplicationTargetAccess(cmd.Context(), arn, access)
+				updated, err := kind.update(cmd.Context(), c, arn, access)
 				if err != nil {
 					return err
 				}
@@ -371,9 +447,9 @@ new copy fails with the reason, and nothing is written there.`,
 }
 
 // printTargetAccess writes a target and who may use it.
-func printTargetAccess(w io.Writer, t *mapiclient.ReplicationTarget, jsonOut bool) error {
+func printTargetAccess(w io.Writer, t grantsView, jsonOut bool) error {
 	if jsonOut {
-		return printJSON(w, map[string]any{"target": t})
+		return printJSON(w, map[string]any{"target": t.JSON})
 	}
 	tw := newTable(w)
 	fmt.Fprintf(tw, "ARN\t%s\n", t.ARN)
@@ -388,14 +464,14 @@ func printTargetTable(w io.Writer, targets []mapiclient.ReplicationTarget) error
 	fmt.Fprintln(tw, "ARN\tNAME\tENDPOINT\tREGION\tBUCKET\tOWNER\tACCESS")
 	for _, t := range targets {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ARN, t.Name, t.Endpoint, orDash(t.Region), t.Bucket,
-			targetOwner(&t), targetAccess(&t))
+			targetOwner(replicationView(&t)), targetAccess(replicationView(&t)))
 	}
 	return tw.Flush()
 }
 
 // targetOwner names the owner of t, "-" when the server did not say (the
 // caller does not manage t).
-func targetOwner(t *mapiclient.ReplicationTarget) string {
+func targetOwner(t grantsView) string {
 	if t.Owner == nil {
 		return "-"
 	}
@@ -405,9 +481,9 @@ func targetOwner(t *mapiclient.ReplicationTarget) string {
 // targetAccess says who besides its owner and admins may use t: "all
 // users", the users granted, "owner only", or "-" when the server did not
 // say.
-func targetAccess(t *mapiclient.ReplicationTarget) string {
+func targetAccess(t grantsView) string {
 	switch {
-	case !t.Managed():
+	case t.Owner == nil:
 		return "-"
 	case t.AllUsers != nil && *t.AllUsers:
 		return "all users"

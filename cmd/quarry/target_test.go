@@ -31,7 +31,7 @@ func TestTheAccessFlagsChangeTheGrantsTheServerShowed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			access, err := tt.flags.apply(tt.target)
+			access, err := tt.flags.apply(replicationView(tt.target))
 			got := fmt.Sprint(access.AllUsers, " ", access.Users)
 			if access.Users == nil {
 				got = fmt.Sprint(access.AllUsers, " []")
@@ -60,10 +60,10 @@ func TestTheTargetTableSaysWhoMayUseATarget(t *testing.T) {
 		{mapiclient.ReplicationTarget{Owner: owner, AllUsers: &no, Users: []mapiclient.TargetUser{{Username: "alice"}, {ID: mapiclient.UserID{ID: 7}}}}, "root", "alice,#7 (deleted)"},
 	}
 	for _, tt := range tests {
-		if got := targetOwner(&tt.target); got != tt.owner {
+		if got := targetOwner(replicationView(&tt.target)); got != tt.owner {
 			t.Errorf("owner of %+v = %q, want %q", tt.target, got, tt.owner)
 		}
-		if got := targetAccess(&tt.target); got != tt.access {
+		if got := targetAccess(replicationView(&tt.target)); got != tt.access {
 			t.Errorf("access of %+v = %q, want %q", tt.target, got, tt.access)
 		}
 	}

@@ -60,7 +60,7 @@ func all(t *testing.T, l *Log) []meta.Event {
 
 func TestEveryEventTypeHasAStableUniqueIDAndAKnownCategory(t *testing.T) {
 	ids, names := map[int]bool{}, map[string]bool{}
-	categories := []string{CategoryJob, CategoryUser, CategoryCredentials, CategoryReplication,
+	categories := []string{CategoryJob, CategoryUser, CategoryCredentials, CategoryReplication, CategoryNotification,
 		CategoryBucket, CategorySecurity, CategoryCertificate}
 	for _, ty := range Types() {
 		switch {

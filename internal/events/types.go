@@ -18,15 +18,18 @@ const (
 	CategoryUser        = "USER"
 	CategoryCredentials = "CREDENTIALS"
 	CategoryReplication = "REPLICATION"
-	CategoryBucket      = "BUCKET"
-	CategorySecurity    = "SECURITY"
-	CategoryCertificate = "CERTIFICATE"
+	// CategoryNotification: notification targets (their ids sit beside
+	// the replication targets', in 204xx).
+	CategoryNotification = "NOTIFICATION"
+	CategoryBucket       = "BUCKET"
+	CategorySecurity     = "SECURITY"
+	CategoryCertificate  = "CERTIFICATE"
 )
 
 // Type is a kind of event. Its ID is stable: clients filter by it, and the
 // log keeps it, so an ID is never reused for another meaning. Quarry's IDs
 // are 20000 to 29999, apart from the vendor's own; the hundreds group them
-// by category (201xx jobs, 202xx users, and so on).
+// by what they concern (201xx jobs, 202xx users, 204xx targets, and so on).
 type Type struct {
 	ID       int
 	Name     string
@@ -57,6 +60,10 @@ var (
 	TargetDeleted       = Type{20402, "REPLICATION_TARGET_DELETED", CategoryReplication, Info, false, "a replication target was deleted"}
 	TargetAccessChanged = Type{20403, "REPLICATION_TARGET_ACCESS_CHANGED", CategoryReplication, Info, false, "who may use a replication target changed"}
 
+	NotificationTargetCreated       = Type{20404, "NOTIFICATION_TARGET_CREATED", CategoryNotification, Info, false, "a notification target was added"}
+	NotificationTargetDeleted       = Type{20405, "NOTIFICATION_TARGET_DELETED", CategoryNotification, Info, false, "a notification target was deleted"}
+	NotificationTargetAccessChanged = Type{20406, "NOTIFICATION_TARGET_ACCESS_CHANGED", CategoryNotification, Info, false, "who may use a notification target changed"}
+
 	BucketCreated             = Type{20501, "BUCKET_CREATED", CategoryBucket, Info, false, "a bucket was created"}
 	BucketDeleted             = Type{20502, "BUCKET_DELETED", CategoryBucket, Info, false, "a bucket was deleted"}
 	BucketVersioningChanged   = Type{20503, "BUCKET_VERSIONING_CHANGED", CategoryBucket, Info, false, "a bucket's versioning was enabled or suspended"}
@@ -64,10 +71,13 @@ var (
 	BucketReplicationDeleted  = Type{20505, "BUCKET_REPLICATION_DELETED", CategoryBucket, Info, false, "a bucket's replication configuration was removed"}
 	BucketLifecycleSet        = Type{20506, "BUCKET_LIFECYCLE_SET", CategoryBucket, Info, false, "a bucket's lifecycle configuration was set"}
 	BucketLifecycleDeleted    = Type{20507, "BUCKET_LIFECYCLE_DELETED", CategoryBucket, Info, false, "a bucket's lifecycle configuration was removed"}
-	BucketNotificationSet     = Type{20508, "BUCKET_NOTIFICATION_SET", CategoryBucket, Info, false, "a bucket's notification configuration was set (once notifications are served)"}
-	BucketNotificationDeleted = Type{20509, "BUCKET_NOTIFICATION_DELETED", CategoryBucket, Info, false, "a bucket's notification configuration was removed (idem)"}
+	BucketNotificationSet     = Type{20508, "BUCKET_NOTIFICATION_SET", CategoryBucket, Info, false, "a bucket's notification configuration was set or replaced"}
+	BucketNotificationDeleted = Type{20509, "BUCKET_NOTIFICATION_DELETED", CategoryBucket, Info, false, "a bucket's notification configuration was removed (set to one without triggers)"}
 	BucketEncryptionSet       = Type{20510, "BUCKET_ENCRYPTION_SET", CategoryBucket, Info, false, "a bucket's default encryption was set"}
 	BucketEncryptionDeleted   = Type{20511, "BUCKET_ENCRYPTION_DELETED", CategoryBucket, Info, false, "a bucket's default encryption was removed"}
+	BucketACLSet              = Type{20512, "BUCKET_ACL_SET", CategoryBucket, Info, false, "a bucket's ACL was set (PutBucketAcl, or CreateBucket of a bucket its owner already has in us-east-1)"}
+	BucketCORSSet             = Type{20513, "BUCKET_CORS_SET", CategoryBucket, Info, false, "a bucket's CORS configuration was set or replaced"}
+	BucketCORSDeleted         = Type{20514, "BUCKET_CORS_DELETED", CategoryBucket, Info, false, "a bucket's CORS configuration was removed"}
 
 	LoginRefused       = Type{20601, "LOGIN_REFUSED", CategorySecurity, Warning, true, "password grants were refused for a wrong password (one event per username and address per minute, with a count)"}
 	LoginLockedOut     = Type{20602, "LOGIN_LOCKED_OUT", CategorySecurity, Warning, true, "a username or an address must wait after repeated failed logins (aggregated alike)"}
@@ -84,9 +94,10 @@ func Types() []Type {
 		UserCreated, UserDeleted,
 		S3KeyCreated, S3KeyRevoked,
 		TargetCreated, TargetDeleted, TargetAccessChanged,
+		NotificationTargetCreated, NotificationTargetDeleted, NotificationTargetAccessChanged,
 		BucketCreated, BucketDeleted, BucketVersioningChanged, BucketReplicationSet, BucketReplicationDeleted,
 		BucketLifecycleSet, BucketLifecycleDeleted, BucketNotificationSet, BucketNotificationDeleted,
-		BucketEncryptionSet, BucketEncryptionDeleted,
+		BucketEncryptionSet, BucketEncryptionDeleted, BucketACLSet, BucketCORSSet, BucketCORSDeleted,
 		LoginRefused, LoginLockedOut, RefreshTokenReused,
 		CertificateAdded, CertificateDeleted,
 	}

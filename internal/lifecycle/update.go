@@ -238,6 +238,9 @@ func (up *update) step(ctx context.Context, cur updateCursor) error {
 				if ch, err = up.run.Objects().Begin(tx, up.bucket); err != nil {
 					return err
 				}
+				// What a rule removes is reported as a lifecycle
+				// expiration, not as a client's delete.
+				ch.SetCause(object.CauseLifecycle)
 			}
 			b := batch{up: up, tx: tx, ch: ch, cfg: cfg, now: now, unversioned: bk.Versioning == meta.VersioningOff}
 			next := cur

@@ -121,7 +121,9 @@ func TestEndpointsWithOptionalFieldsTakeAnEmptyBodyAndIgnoreUnknownFields(t *tes
 		switch name {
 		case "jobs/create", "jobs/status", "jobs/cancel", "jobs/failures", "user/create", "user/delete",
 			"replication_target/create", "replication_target/delete", "replication_target/test",
-			"replication_target/update_access", "serial_number/set", "user/lookup", "certificates/get", "certificates/delete", "s3_encryption/set",
+			"replication_target/update_access", "notification_target/create", "notification_target/delete",
+			"notification_target/test", "notification_target/update_access",
+			"serial_number/set", "user/lookup", "certificates/get", "certificates/delete", "s3_encryption/set",
 			"storage_component/create", "storage_component/update", "storage_component/test", "storage_component/activate",
 			"storage_component/update_state", "storage_component/decommission",
 			"storage_class/create", "storage_class/info", "storage_class/update", "storage_class/default/update",

@@ -40,6 +40,9 @@ type Config struct {
 	// Replication serves the replication_target endpoints; a handler
 	// without it does not route them (501, as any unknown MAPI path).
 	Replication ReplicationTargets
+	// Notifications serves the notification_target endpoints; a handler
+	// without it does not route them.
+	Notifications NotificationTargets
 	// Certificates serves the certificates endpoints; a handler without
 	// it does not route them.
 	Certificates Certificates

@@ -21,6 +21,8 @@ import (
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
+	"github.com/quarrylabs/quarry/internal/notify"
+	"github.com/quarrylabs/quarry/internal/notify/webhook"
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/replication"
 	"github.com/quarrylabs/quarry/internal/sse"
@@ -125,6 +127,8 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		clock: newClock(), logs: logs, ids: map[string]int64{}, tokens: map[string]string{}}
 	repl := replication.NewService(replication.ServiceConfig{Meta: store, Objects: objects, Sealer: sealer,
 		Region: "eu-test-1", Logger: logger})
+	notifications := notify.NewService(notify.ServiceConfig{Meta: store, Sealer: sealer,
+		Types: map[string]notify.TargetType{"webhook": webhook.Type{}}, Region: "eu-test-1", Logger: logger})
 	certs := tlscert.New(tlscert.Config{Meta: store, Sealer: sealer, Logger: logger})
 	sseKeys := sse.NewKeyring(store, sealer)
 	if err := sseKeys.EnsureKey(ctx); err != nil {
@@ -135,7 +139,8 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if _, err := h.storage.Open(ctx); err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Users: users, Jobs: engine, Objects: objects, Replication: repl, Certificates: certs, Storage: h.storage,
+	cfg := Config{Users: users, Jobs: engine, Objects: objects, Replication: repl, Notifications: notifications,
+		Certificates: certs, Storage: h.storage,
 		Settings: store, Keys: keys, Region: "eu-test-1", Version: "1.2.3-test",
 		Encryption: sse.NewService(store, sseKeys),
 		Events:     h.events,

@@ -115,6 +115,13 @@ func (h *Handler) register() {
 		h.addJSON("replication_target/delete", anyUser, h.deleteTarget)
 		h.addJSON("replication_target/test", anyUser, h.testTarget)
 	}
+	if h.cfg.Notifications != nil {
+		h.addJSON("notification_target/create", anyUser, h.createNotificationTarget)
+		h.addJSON("notification_target/list", anyUser, h.listNotificationTargets)
+		h.addJSON("notification_target/update_access", anyUser, h.updateNotificationTargetAccess)
+		h.addJSON("notification_target/delete", anyUser, h.deleteNotificationTarget)
+		h.addJSON("notification_target/test", anyUser, h.testNotificationTarget)
+	}
 	if h.cfg.Storage != nil {
 		h.registerStorage()
 	}

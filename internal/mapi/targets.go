@@ -80,8 +80,8 @@ type createTargetRequest struct {
 	AllUsers           bool     `json:"allUsers"`
 }
 
-// userRefs is the users field of replication_target/create and
-// update_access: usernames, or ids in the MAPI's {"id": n} form.
+// userRefs is the users field of the target create and update_access
+// calls: usernames, or ids in the MAPI's {"id": n} form.
 type userRefs []replication.UserRef
 
 // UnmarshalJSON implements json.Unmarshaler.

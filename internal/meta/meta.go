@@ -81,6 +81,10 @@ type Bucket struct {
 	// SetBucketReplication only (CreateBucket ignores it), so that the
 	// configuration and the targets it names are always set together.
 	Replication []byte
+	// Notification is the bucket's notification configuration as the
+	// notify package encodes it; nil means none. Like Replication it is
+	// written by its own setter only (SetBucketNotification).
+	Notification []byte
 	// Encryption is the bucket's default encryption configuration as the
 	// object package encodes it; nil means none. It is written by
 	// SetBucketEncryption only; CreateBucket ignores it.
@@ -89,6 +93,13 @@ type Bucket struct {
 	// package encodes it; nil means none. Like Replication it is written by
 	// its own setter only (SetBucketLifecycle); CreateBucket ignores it.
 	Lifecycle []byte
+	// ACL is the bucket's canned ACL as the acl package names it; empty
+	// means private. CreateBucket stores it; SetBucketACL changes it.
+	ACL string
+	// CORS is the bucket's CORS configuration as the cors package encodes
+	// it; nil means none. Like Lifecycle it is written by its own setter
+	// only (SetBucketCORS); CreateBucket ignores it.
+	CORS []byte
 }
 
 // Usage holds a bucket's usage counters. They are changed in the same
@@ -125,6 +136,10 @@ type Segment struct {
 	Size   int64  `json:"s"`
 	// SealedKey is nil when the blob holds plaintext.
 	SealedKey []byte `json:"k,omitempty"`
+	// Checksum is, for a part of a multipart object with a checksum, the
+	// part's checksum of the object's algorithm (base64), as uploaded; it
+	// answers GetObjectAttributes and GET ?partNumber. Empty otherwise.
+	Checksum string `json:"c,omitempty"`
 }
 
 // Version is one version of an object (or a delete marker).
@@ -183,6 +198,8 @@ type Upload struct {
 	Tags              map[string]string
 	ChecksumAlgorithm string
 	ChecksumType      string
+	// ACL is the canned ACL the completed object gets (see Bucket.ACL).
+	ACL string
 	// SSE is the encryption every part is stored under (SSEAES256), or
 	// empty for plaintext.
 	SSE string
@@ -217,6 +234,7 @@ type Store interface {
 // Tx is a transaction. The groups are split by concern.
 type Tx interface {
 	BucketTx
+	AccessTx
 	ObjectTx
 	UploadTx
 	UserTx
@@ -224,6 +242,8 @@ type Tx interface {
 	SettingTx
 	JobTx
 	ReplicationTx
+	NotificationTx
+	OutboxTx
 	SSETx
 	RefreshTx
 	CertificateTx
@@ -240,8 +260,15 @@ type BucketTx interface {
 	GetBucket(name string) (*Bucket, error)
 	// ListBuckets lists buckets by name; ownerID 0 lists every bucket.
 	ListBuckets(ownerID int64) ([]Bucket, error)
-	// DeleteBucket removes the bucket row and its usage; the caller has
-	// checked that it holds no versions and no uploads. ErrNotFound if absent.
+	// ListBucketsAfter is a page of ListBuckets: up to limit buckets whose
+	// names start with prefix and sort after `after`, by name. A limit of
+	// zero or less means no limit.
+	ListBucketsAfter(ownerID int64, prefix, after string, limit int) ([]Bucket, error)
+	// DeleteBucket removes the bucket row and its usage, the target ARNs
+	// its replication and notification configurations name, its versions'
+	// replication states and its outbox entries in every state (copies and
+	// events not yet delivered are dropped with it); the caller has checked
+	// that it holds no versions and no uploads. ErrNotFound if absent.
 	DeleteBucket(name string) error
 	SetBucketVersioning(name string, v Versioning) error
 	// SetBucketTags replaces the tag set; nil removes it.
@@ -259,6 +286,26 @@ type BucketTx interface {
 	AddUsage(bucket string, delta Usage) error
 	// SetUsage overwrites the counters (used by reconciliation).
 	SetUsage(bucket string, u Usage) error
+}
+
+// AccessTx reads and writes what decides who may use a bucket and its
+// objects besides their owner: the ACLs (canned ACL names, opaque to the
+// store) and the bucket's CORS configuration.
+type AccessTx interface {
+	// SetBucketACL replaces the bucket's ACL; ErrNotFound if the bucket
+	// does not exist.
+	SetBucketACL(bucket, acl string) error
+	// SetBucketCORS stores the bucket's CORS configuration (an opaque
+	// document, Bucket.CORS); nil or empty removes it. ErrNotFound if the
+	// bucket does not exist.
+	SetBucketCORS(bucket string, config []byte) error
+	// SetVersionACL replaces a version's ACL; ErrNotFound if the version
+	// does not exist. A version is written with an empty ACL (private):
+	// PutVersion leaves it alone.
+	SetVersionACL(bucket, key, versionID, acl string) error
+	// GetVersionACL returns a version's ACL; ErrNotFound if the version
+	// does not exist. It goes when the version does.
+	GetVersionACL(bucket, key, versionID string) (string, error)
 }
 
 // ObjectTx reads and writes object versions.
@@ -285,6 +332,13 @@ type ObjectTx interface {
 	// markers, with keys that start with prefix and sort after `after`, in
 	// ascending key order.
 	ListLatest(bucket, prefix, after string, limit int) ([]Version, error)
+	// ListLatestKeys returns the keys ListLatest would return for the
+	// same arguments (latest versions that are not delete markers, keys
+	// starting with prefix and sorting strictly after `after`, ascending,
+	// at most limit; limit <= 0: no limit), without reading the versions:
+	// for scans that count what they will visit, at the cost of an index
+	// walk (SQLite answers it from a covering index).
+	ListLatestKeys(bucket, prefix, after string, limit int) ([]string, error)
 	// ListVersions returns up to limit versions (delete markers included)
 	// with keys that start with prefix, ordered by key ascending then Seq
 	// descending, starting strictly after the position (afterKey,
@@ -327,7 +381,7 @@ type UserTx interface {
 	GetUserByName(username string) (*User, error)
 	ListUsers(afterID int64, limit int) ([]User, error)
 	// DeleteUser removes the user, its access keys, its grants of
-	// replication targets and its refresh token families.
+	// replication and notification targets and its refresh token families.
 	DeleteUser(id int64) error
 	CreateAccessKey(k *AccessKey) error
 	GetAccessKey(accessKey string) (*AccessKey, error)

@@ -42,24 +42,6 @@ const (
 	ReplicationReplica   ReplicationStatus = "REPLICA"
 )
 
-// ReplicationTask is an outbox entry: copy one version (or replicate one
-// delete marker) to one target. Tasks are written in the same transaction as
-// the change they replicate and deleted when done, so none is lost.
-type ReplicationTask struct {
-	ID           int64
-	Bucket       string
-	Key          string
-	VersionID    string
-	TargetARN    string
-	DeleteMarker bool
-	Attempts     int
-	NextAttempt  time.Time
-	LastError    string
-	LeaseOwner   string
-	LeaseExpires time.Time
-	CreatedAt    time.Time
-}
-
 // VersionReplication is one version's replication state at one target.
 type VersionReplication struct {
 	Bucket    string
@@ -72,7 +54,8 @@ type VersionReplication struct {
 }
 
 // ReplicationTx reads and writes replication targets, bucket replication
-// configurations, the replication outbox and per-version states.
+// configurations and per-version states. What is still to copy lives in the
+// outbox (OutboxTx).
 type ReplicationTx interface {
 	// CreateReplicationTarget inserts t with its grants (AllUsers, Users);
 	// ErrExists if its ARN or name is taken.
@@ -94,21 +77,6 @@ type ReplicationTx interface {
 	SetBucketReplication(bucket string, config []byte, targetARNs []string) error
 	// BucketsUsingTarget lists buckets whose configuration names arn.
 	BucketsUsingTarget(arn string) ([]string, error)
-
-	// EnqueueReplication inserts tasks and sets their ID.
-	EnqueueReplication(tasks ...*ReplicationTask) error
-	// ClaimReplicationTasks leases up to limit tasks that are due
-	// (NextAttempt <= now) and not leased (or whose lease expired before
-	// now), oldest first: LeaseOwner = owner, LeaseExpires = until.
-	ClaimReplicationTasks(owner string, now, until time.Time, limit int) ([]ReplicationTask, error)
-	// DeleteReplicationTask removes a finished task; ErrNotFound when absent.
-	DeleteReplicationTask(id int64) error
-	// RetryReplicationTask records a failed attempt and releases the lease:
-	// Attempts, NextAttempt and LastError as given.
-	RetryReplicationTask(id int64, attempts int, next time.Time, lastErr string) error
-	// CountReplicationTasks counts the outbox entries of a bucket (all
-	// buckets when bucket is empty).
-	CountReplicationTasks(bucket string) (int64, error)
 
 	// SetVersionReplication upserts the state of a version at one target
 	// and recomputes the version row's summed-up ReplicationStatus.

@@ -108,17 +108,24 @@ func (h *bodyHasher) expectEOF() error {
 // they are right.
 func (h *bodyHasher) finish() error {
 	if h.req.ContentMD5 != nil && !bytes.Equal(h.md5.Sum(nil), h.req.ContentMD5) {
-		return fmt.Errorf("Content-MD5 does not match the body: %w", ErrBadDigest)
+		return refusal(ErrBadDigest, "The Content-MD5 you specified did not match what we received.")
 	}
 	if h.sum != nil {
+		alg := h.req.Checksum.Algorithm
 		want := h.req.Checksum.Value
 		if h.req.Checksum.Trailer != nil {
-			if t := h.req.Checksum.Trailer(); t != "" {
-				want = t
+			// The trailer was announced in x-amz-trailer: it must come,
+			// and be a value of the algorithm's size.
+			want = h.req.Checksum.Trailer()
+			switch {
+			case want == "":
+				return refusal(ErrMalformedTrailer, "The request contained trailing data that was not well-formed or did not conform to our published schema.")
+			case !validChecksumValue(alg, want):
+				return refusal(ErrInvalidRequest, "Value for x-amz-checksum-%s trailing header is invalid.", checksumName(alg))
 			}
 		}
 		if got := encodeChecksum(h.sum.Sum(nil)); want != "" && want != got {
-			return fmt.Errorf("%s checksum %s does not match the body's %s: %w", h.req.Checksum.Algorithm, want, got, ErrBadDigest)
+			return refusal(ErrBadDigest, "The %s you specified did not match the calculated checksum.", checksumName(alg))
 		}
 	}
 	h.verified = true

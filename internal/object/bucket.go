@@ -5,13 +5,23 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
-// CreateBucket creates a bucket owned by p.
+// CreateBucket creates a private bucket owned by p.
 func (s *Service) CreateBucket(ctx context.Context, p auth.Principal, name string) error {
+	return s.CreateBucketWithACL(ctx, p, name, acl.Private)
+}
+
+// CreateBucketWithACL creates a bucket owned by p with the canned ACL a.
+// Only a user may own a bucket: the anonymous principal gets AccessDenied.
+func (s *Service) CreateBucketWithACL(ctx context.Context, p auth.Principal, name string, a acl.Canned) error {
+	if p.IsAnonymous() {
+		return fmt.Errorf("create bucket %q: an anonymous request: %w", name, ErrAccessDenied)
+	}
 	if err := validateBucketName(name); err != nil {
 		return err
 	}
@@ -23,7 +33,7 @@ func (s *Service) CreateBucket(ctx context.Context, p auth.Principal, name strin
 		case !errors.Is(err, meta.ErrNotFound):
 			return fmt.Errorf("get bucket %q: %w", name, err)
 		}
-		b := &meta.Bucket{Name: name, OwnerID: p.UserID, CreatedAt: s.now()}
+		b := &meta.Bucket{Name: name, OwnerID: p.UserID, CreatedAt: s.now(), ACL: string(a)}
 		err = tx.CreateBucket(b)
 		if errors.Is(err, meta.ErrExists) {
 			return fmt.Errorf("create bucket %q: %w", name, ErrBucketAlreadyExists)
@@ -99,12 +109,12 @@ func (s *Service) HeadBucket(ctx context.Context, p auth.Principal, name string)
 
 // ListBuckets lists p's buckets (every bucket for an admin).
 func (s *Service) ListBuckets(ctx context.Context, p auth.Principal) ([]meta.Bucket, error) {
-	owner := p.UserID
-	if p.Admin() {
-		owner = 0
+	owner, err := bucketLister(p)
+	if err != nil {
+		return nil, err
 	}
 	var buckets []meta.Bucket
-	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
+	err = s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
 		var err error
 		buckets, err = tx.ListBuckets(owner)
 		return err
@@ -113,6 +123,64 @@ func (s *Service) ListBuckets(ctx context.Context, p auth.Principal) ([]meta.Buc
 		return nil, fmt.Errorf("list buckets: %w", err)
 	}
 	return buckets, nil
+}
+
+// bucketLister is the owner whose buckets p lists: p's own, every bucket
+// (0) for an admin. The anonymous principal owns nothing and may not list.
+func bucketLister(p auth.Principal) (int64, error) {
+	switch {
+	case p.IsAnonymous():
+		return 0, fmt.Errorf("list buckets: an anonymous request: %w", ErrAccessDenied)
+	case p.Admin():
+		return 0, nil
+	}
+	return p.UserID, nil
+}
+
+// ListBucketsInput is a page of ListBuckets.
+type ListBucketsInput struct {
+	Prefix string
+	// After is the name the page starts after ("" from the start).
+	After string
+	// Limit is the most buckets returned; 0 returns every one.
+	Limit int
+}
+
+// ListBucketsOutput is a page of p's buckets, by name.
+type ListBucketsOutput struct {
+	Buckets []meta.Bucket
+	// IsTruncated: more buckets follow the last one returned.
+	IsTruncated bool
+}
+
+// ListBucketsPage lists a page of p's buckets (of every bucket for an
+// admin) whose names start with in.Prefix and sort after in.After.
+func (s *Service) ListBucketsPage(ctx context.Context, p auth.Principal, in ListBucketsInput) (*ListBucketsOutput, error) {
+	owner, err := bucketLister(p)
+	if err != nil {
+		return nil, err
+	}
+	if in.Limit < 0 {
+		return nil, fmt.Errorf("list buckets: limit %d: %w", in.Limit, ErrInvalidArgument)
+	}
+	var page []meta.Bucket
+	err = s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
+		limit := 0
+		if in.Limit > 0 {
+			limit = in.Limit + 1 // one more tells whether more follow
+		}
+		var err error
+		page, err = tx.ListBucketsAfter(owner, in.Prefix, in.After, limit)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list buckets: %w", err)
+	}
+	out := &ListBucketsOutput{Buckets: page}
+	if in.Limit > 0 && len(page) > in.Limit {
+		out.Buckets, out.IsTruncated = page[:in.Limit], true
+	}
+	return out, nil
 }
 
 // SetVersioning sets Enabled or Suspended. A bucket cannot go back to never

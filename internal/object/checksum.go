@@ -9,6 +9,9 @@ import (
 	"hash/crc32"
 	"hash/crc64"
 	"strconv"
+	"strings"
+
+	"github.com/quarrylabs/quarry/internal/meta"
 )
 
 // crc64NVMEPoly is the reflected CRC-64/NVME polynomial, as hash/crc64 and
@@ -46,6 +49,66 @@ func validateChecksumAlgorithm(algorithm string) error {
 	}
 	_, err := newChecksumHash(algorithm)
 	return err
+}
+
+// checksumName is an algorithm as S3's messages name it ("crc32").
+func checksumName(algorithm string) string { return strings.ToLower(algorithm) }
+
+// validChecksumValue reports whether v is the base64 of a digest of
+// algorithm's size.
+func validChecksumValue(algorithm, v string) bool {
+	h, err := newChecksumHash(algorithm)
+	if err != nil {
+		return false
+	}
+	raw, err := base64.StdEncoding.DecodeString(v)
+	return err == nil && len(raw) == h.Size()
+}
+
+// ChecksumType is the type of a stored checksum: COMPOSITE for a checksum
+// of part checksums (its value ends in "-N"), FULL_OBJECT for one of the
+// data; "" when there is none.
+func ChecksumType(sums map[string]string) string {
+	for _, v := range sums {
+		if strings.Contains(v, "-") {
+			return ChecksumTypeComposite
+		}
+		return ChecksumTypeFullObject
+	}
+	return ""
+}
+
+// uploadChecksumType decides the checksum type of a new multipart upload
+// as S3 does: none without an algorithm; FULL_OBJECT by default for
+// CRC64NVME, which has no composite form, COMPOSITE for the others; and
+// FULL_OBJECT only for the CRCs, whose part values combine.
+func uploadChecksumType(algorithm, asked string) (string, error) {
+	switch {
+	case algorithm == "" && asked != "":
+		return "", refusal(ErrInvalidRequest, "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.")
+	case algorithm == "":
+		return "", nil
+	case asked == "" && algorithm == ChecksumCRC64NVME:
+		return ChecksumTypeFullObject, nil
+	case asked == "":
+		return ChecksumTypeComposite, nil
+	case asked == ChecksumTypeComposite && algorithm == ChecksumCRC64NVME,
+		asked == ChecksumTypeFullObject && !combines(algorithm):
+		return "", refusal(ErrInvalidRequest, "The %s checksum type cannot be used with the %s checksum algorithm.", asked, checksumName(algorithm))
+	case asked == ChecksumTypeComposite, asked == ChecksumTypeFullObject:
+		return asked, nil
+	}
+	return "", refusal(ErrInvalidRequest, "Value for x-amz-checksum-type header is invalid.")
+}
+
+// UploadChecksumType is the checksum type of an upload, also of one stored
+// before the type was always recorded.
+func UploadChecksumType(u *meta.Upload) string {
+	if u.ChecksumType != "" || u.ChecksumAlgorithm == "" {
+		return u.ChecksumType
+	}
+	t, _ := uploadChecksumType(u.ChecksumAlgorithm, "")
+	return t
 }
 
 // encodeChecksum is S3's textual form of a digest.

@@ -5,13 +5,15 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
 // Change is what one metadata transaction does to the objects of one
 // bucket, with the bookkeeping that makes each change right: the usage
 // counters it moves and the blobs it stops referring to, written in the
-// same transaction by Finish, and the replication it queues. Every object
+// same transaction by Finish, and the side effects it queues in the outbox
+// (replication copies, event deliveries). Every object
 // change goes through a Change: the service's own operations (what S3
 // requests do) and jobs that change objects inside their checkpoint
 // transaction (see Service.Begin), so that both keep the same books.
@@ -22,8 +24,13 @@ type Change struct {
 	trash  []string
 	// planner plans the replication of new versions; nil: none.
 	planner ReplicationPlanner
-	// replicationQueued: the change wrote replication tasks.
-	replicationQueued bool
+	// events plans the notifications of changes; nil: none.
+	events EventPlanner
+	// outboxQueued: the change wrote outbox entries.
+	outboxQueued bool
+	// cause is why the change removes objects; origin who asked for it.
+	cause  Cause
+	origin Origin
 	// s is the service the change belongs to: its clock and the
 	// background work a commit wakes.
 	s *Service
@@ -33,7 +40,7 @@ type Change struct {
 }
 
 func newChange(tx meta.Tx, bucket string, s *Service) *Change {
-	return &Change{tx: tx, bucket: bucket, planner: s.cfg.Replication, s: s}
+	return &Change{tx: tx, bucket: bucket, planner: s.cfg.Replication, events: s.cfg.Events, s: s}
 }
 
 // usageOf is what one version contributes to the counters: every
@@ -80,12 +87,29 @@ func (c *Change) Finish() error {
 	return nil
 }
 
+// putVersionWithACL is putVersion for a version that gets an ACL: a
+// version is written private, so anything else is set right after, in the
+// same transaction.
+func (c *Change) putVersionWithACL(b *meta.Bucket, v *meta.Version, a acl.Canned, name EventName) error {
+	if err := c.putVersion(b, v, name); err != nil {
+		return err
+	}
+	if a == acl.Private {
+		return nil
+	}
+	if err := c.tx.SetVersionACL(b.Name, v.Key, v.VersionID, string(a)); err != nil {
+		return fmt.Errorf("set acl of %s/%s: %w", b.Name, v.Key, err)
+	}
+	return nil
+}
+
 // putVersion makes v the latest version of its key under the bucket's
 // versioning state: Enabled gives it a new version id; Off and Suspended
 // give it the null id and replace an existing null version wherever it sits
 // in the key's history. v.VersionID is set by putVersion. The replication
-// the bucket's configuration asks for is queued with it.
-func (c *Change) putVersion(b *meta.Bucket, v *meta.Version) error {
+// the bucket's configuration asks for is queued with it, and the event
+// name reports it to the bucket's notification targets.
+func (c *Change) putVersion(b *meta.Bucket, v *meta.Version, name EventName) error {
 	old, err := latestVersion(c.tx, b.Name, v.Key)
 	if err != nil {
 		return err
@@ -123,7 +147,10 @@ func (c *Change) putVersion(b *meta.Bucket, v *meta.Version) error {
 		return fmt.Errorf("set latest %s/%s %s: %w", b.Name, v.Key, v.VersionID, err)
 	}
 	c.add(usageOf(v, true))
-	return c.enqueueReplication(v, tasks)
+	if err := c.enqueueReplication(v, tasks); err != nil {
+		return err
+	}
+	return c.event(b, name, v, true)
 }
 
 // removeVersion deletes one version. When it was the latest, the newest
@@ -152,16 +179,29 @@ func (c *Change) removeVersion(v *meta.Version) error {
 	return nil
 }
 
+// enqueue writes entries to the outbox in the change's transaction.
+func (c *Change) enqueue(entries ...meta.OutboxEntry) error {
+	ptrs := make([]*meta.OutboxEntry, len(entries))
+	for i := range entries {
+		ptrs[i] = &entries[i]
+	}
+	if err := c.tx.EnqueueOutbox(ptrs...); err != nil {
+		return err
+	}
+	c.outboxQueued = true
+	return nil
+}
+
 // Committed starts the background work a committed change needs: the
-// blob collector when it trashed blobs, the replicator when it queued
-// replication. Call it after the transaction committed (calling it after a
+// blob collector when it trashed blobs, the outbox drainer when it queued
+// entries. Call it after the transaction committed (calling it after a
 // rollback only wakes them for nothing).
 func (c *Change) Committed() {
 	if len(c.trash) > 0 {
 		c.s.wakeTrash()
 	}
-	if c.replicationQueued {
-		c.s.cfg.Replication.Notify()
+	if c.outboxQueued && c.s.cfg.Notify != nil {
+		c.s.cfg.Notify()
 	}
 }
 
@@ -170,8 +210,10 @@ func (c *Change) Committed() {
 // what the change needs.
 func (s *Service) commit(ctx context.Context, bucket string, fn func(c *Change) error) error {
 	var c *Change
+	origin := OriginOf(ctx)
 	err := s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
 		c = newChange(tx, bucket, s)
+		c.origin = origin
 		if err := fn(c); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
@@ -36,8 +37,11 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 		if err != nil {
 			return err
 		}
-		b, err := UsableBucket(tx, p, in.Bucket)
+		b, err := bucketAllowing(tx, p, in.Bucket, acl.Write)
 		if err != nil {
+			return err
+		}
+		if err := checkWriteConditionsTx(tx, in.Bucket, in.Key, in.Cond); err != nil {
 			return err
 		}
 		// The copy is encrypted as a new write to its bucket would be:
@@ -64,16 +68,20 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 		return nil, fmt.Errorf("copy %s/%s to %s/%s: %w", in.SrcBucket, in.SrcKey, in.Bucket, in.Key, err)
 	}
 	v := s.newVersion(p, in.Key, copiedAttrs(in, src), body, encryption)
-	markReplica(v, in.Replica || in.Attrs.Replica)
 	err = s.commit(ctx, in.Bucket, func(c *Change) error {
-		b, err := UsableBucket(c.tx, p, in.Bucket)
+		b, err := bucketAllowing(c.tx, p, in.Bucket, acl.Write)
 		if err != nil {
+			return err
+		}
+		v.OwnerID = ownerOfWrite(p, b)
+		markReplica(v, replicaAllowed(p, b, in.Replica || in.Attrs.Replica))
+		if err := recheckWriteConditionsTx(c.tx, in.Bucket, in.Key, in.Cond); err != nil {
 			return err
 		}
 		if v.Segments[0].SealedKey, err = s.wrapKey(c.tx, body); err != nil {
 			return err
 		}
-		return c.putVersion(b, v)
+		return c.putVersionWithACL(b, v, in.Attrs.ACL, EventCopy)
 	})
 	if err != nil {
 		s.deleteBlobs(ctx, body.BlobID)
@@ -86,10 +94,7 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 // copy-source conditions hold. S3 refuses a delete marker addressed by
 // version id as an invalid request.
 func copySource(tx meta.Tx, p auth.Principal, bucket, key, versionID string, cond Conditions) (*meta.Version, error) {
-	if _, err := UsableBucket(tx, p, bucket); err != nil {
-		return nil, fmt.Errorf("copy source: %w", err)
-	}
-	src, err := resolveVersion(tx, bucket, key, versionID)
+	_, src, err := objectAllowing(tx, p, bucket, key, versionID, acl.Read)
 	var dm *DeleteMarkerError
 	if errors.As(err, &dm) && versionID != "" {
 		return nil, fmt.Errorf("copy source %s/%s version %s is a delete marker: %w", bucket, key, versionID, ErrInvalidRequest)
@@ -124,7 +129,9 @@ func isIllegalSelfCopy(in CopyInput, src *meta.Version) bool {
 // copiedAttrs are the destination's attributes under the metadata and
 // tagging directives.
 func copiedAttrs(in CopyInput, src *meta.Version) ObjectAttrs {
-	attrs := ObjectAttrs{ContentType: src.ContentType, Headers: src.Headers, UserMeta: src.UserMeta, Tags: src.Tags}
+	// The copy's ACL is the one the request gives (private when none), never
+	// the source's, as on S3.
+	attrs := ObjectAttrs{ContentType: src.ContentType, Headers: src.Headers, UserMeta: src.UserMeta, Tags: src.Tags, ACL: in.Attrs.ACL}
 	if in.ReplaceMetadata {
 		attrs.ContentType, attrs.Headers, attrs.UserMeta = in.Attrs.ContentType, in.Attrs.Headers, in.Attrs.UserMeta
 	}

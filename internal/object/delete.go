@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
@@ -26,15 +27,16 @@ func (s *Service) DeleteObjectReplica(ctx context.Context, p auth.Principal, buc
 func (s *Service) deleteObject(ctx context.Context, p auth.Principal, bucket, key, versionID string, replica bool) (DeleteResult, error) {
 	var res DeleteResult
 	err := s.commit(ctx, bucket, func(c *Change) error {
-		b, err := UsableBucket(c.tx, p, bucket)
+		b, err := bucketAllowing(c.tx, p, bucket, acl.Write)
 		if err != nil {
 			return err
 		}
+		c.b = b
 		if versionID != "" {
 			res, err = deleteVersion(c, bucket, key, versionID)
 			return err
 		}
-		res, err = s.deleteKey(c, p.UserID, b, key, replica)
+		res, err = s.deleteKey(c, ownerOfWrite(p, b), b, key, replicaAllowed(p, b, replica))
 		return err
 	})
 	if err != nil {
@@ -55,6 +57,13 @@ func deleteVersion(c *Change, bucket, key, versionID string) (DeleteResult, erro
 	if err := c.removeVersion(v); err != nil {
 		return DeleteResult{}, err
 	}
+	b, err := c.bucketRow()
+	if err != nil {
+		return DeleteResult{}, err
+	}
+	if err := c.event(b, c.removedEvent(), v, false); err != nil {
+		return DeleteResult{}, err
+	}
 	return DeleteResult{VersionID: versionID, DeleteMarker: v.DeleteMarker}, nil
 }
 
@@ -71,11 +80,14 @@ func (s *Service) deleteKey(c *Change, owner int64, b *meta.Bucket, key string, 
 		if err != nil {
 			return DeleteResult{}, fmt.Errorf("get null version: %w", err)
 		}
-		return DeleteResult{}, c.removeVersion(v)
+		if err := c.removeVersion(v); err != nil {
+			return DeleteResult{}, err
+		}
+		return DeleteResult{}, c.event(b, c.removedEvent(), v, false)
 	}
 	marker := &meta.Version{Key: key, DeleteMarker: true, LastModified: s.now(), OwnerID: owner}
 	markReplica(marker, replica)
-	if err := c.putVersion(b, marker); err != nil {
+	if err := c.putVersion(b, marker, c.markerEvent()); err != nil {
 		return DeleteResult{}, err
 	}
 	return DeleteResult{VersionID: marker.VersionID, DeleteMarker: true}, nil

@@ -240,7 +240,7 @@ func TestAnEncryptedMultipartObjectHasAKeyPerPartAndReadsAcrossParts(t *testing.
 		if p.ETag != md5hex(data) || len(p.SealedKey) == 0 {
 			t.Fatalf("part %d: ETag %s, sealed key %d bytes", i+1, p.ETag, len(p.SealedKey))
 		}
-		list = append(list, CompletePart{Number: i + 1, ETag: p.ETag})
+		list = append(list, CompletePart{Number: i + 1, ETag: p.ETag, Checksums: p.Checksums})
 	}
 	v, err := h.svc.CompleteMultipartUpload(h.ctx, alice, "bkt", "mp", u.ID, list)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/blob"
 	"github.com/quarrylabs/quarry/internal/meta"
@@ -55,10 +56,7 @@ func (s *Service) lookup(ctx context.Context, p auth.Principal, in GetInput) (*G
 	)
 	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
 		var err error
-		if b, err = UsableBucket(tx, p, in.Bucket); err != nil {
-			return err
-		}
-		v, err = resolveVersion(tx, in.Bucket, in.Key, in.VersionID)
+		b, v, err = objectAllowing(tx, p, in.Bucket, in.Key, in.VersionID, acl.Read)
 		return err
 	})
 	if err != nil {
@@ -82,6 +80,8 @@ func (s *Service) lookup(ctx context.Context, p auth.Principal, in GetInput) (*G
 		if err := selectPart(out, in.PartNumber); err != nil {
 			return nil, err
 		}
+	default:
+		out.Checksums, out.ChecksumType = v.Checksums, ChecksumType(v.Checksums)
 	}
 	return out, nil
 }
@@ -95,6 +95,7 @@ func selectPart(out *GetOutput, number int) error {
 			return fmt.Errorf("part %d of a single-part object: %w", number, ErrInvalidRange)
 		}
 		out.Ranged = v.Size > 0
+		out.Checksums = v.Checksums
 		return nil
 	}
 	if number > len(v.Segments) {
@@ -104,8 +105,37 @@ func selectPart(out *GetOutput, number int) error {
 	for _, seg := range v.Segments[:number-1] {
 		offset += seg.Size
 	}
-	out.Offset, out.Length = offset, v.Segments[number-1].Size
+	seg := v.Segments[number-1]
+	out.Offset, out.Length = offset, seg.Size
 	out.Ranged = true
 	out.PartsCount = len(v.Segments)
+	if alg := checksumAlgorithmOf(v); alg != "" && seg.Checksum != "" {
+		out.Checksums = map[string]string{alg: seg.Checksum}
+	}
 	return nil
+}
+
+// ObjectPart is one part of a multipart object, numbered 1..N in order.
+type ObjectPart struct {
+	Number int
+	Size   int64
+	// Checksums holds the part's checksum of the object's algorithm; nil
+	// when the object has no checksum.
+	Checksums map[string]string
+}
+
+// Parts lists the parts of a multipart object; nil for a single-part one.
+func Parts(v *meta.Version) []ObjectPart {
+	if !isMultipartETag(v.ETag) {
+		return nil
+	}
+	alg := checksumAlgorithmOf(v)
+	parts := make([]ObjectPart, len(v.Segments))
+	for i, seg := range v.Segments {
+		parts[i] = ObjectPart{Number: i + 1, Size: seg.Size}
+		if alg != "" && seg.Checksum != "" {
+			parts[i].Checksums = map[string]string{alg: seg.Checksum}
+		}
+	}
+	return parts
 }

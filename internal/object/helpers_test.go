@@ -31,6 +31,8 @@ type harness struct {
 	svc   *Service
 	meta  *sqlite.Store
 	blobs *disk.Store
+	// outboxSeen is the last outbox entry outbox() returned.
+	outboxSeen int64
 }
 
 func newHarness(t testing.TB, tweak ...func(*Config)) *harness {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
@@ -52,7 +53,7 @@ func (s *Service) ListObjects(ctx context.Context, p auth.Principal, in ListInpu
 	}
 	out := &ListOutput{}
 	err = s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
-		if _, err := UsableBucket(tx, p, in.Bucket); err != nil {
+		if _, err := bucketAllowing(tx, p, in.Bucket, acl.Read); err != nil {
 			return err
 		}
 		if limit == 0 {
@@ -117,7 +118,7 @@ func (s *Service) ListVersions(ctx context.Context, p auth.Principal, in ListVer
 	}
 	out := &ListVersionsOutput{}
 	err = s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
-		if _, err := UsableBucket(tx, p, in.Bucket); err != nil {
+		if _, err := bucketAllowing(tx, p, in.Bucket, acl.Read); err != nil {
 			return err
 		}
 		afterSeq, err := versionMarkerSeq(tx, in)

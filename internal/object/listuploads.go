@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
@@ -54,7 +55,7 @@ func (s *Service) ListUploads(ctx context.Context, p auth.Principal, in ListUplo
 	}
 	out := &ListUploadsOutput{}
 	err = s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
-		if _, err := UsableBucket(tx, p, in.Bucket); err != nil {
+		if _, err := bucketAllowing(tx, p, in.Bucket, acl.Read); err != nil {
 			return err
 		}
 		if limit == 0 {

@@ -6,17 +6,14 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
-// Checksum types of a multipart upload.
-const (
-	checksumTypeComposite  = "COMPOSITE"
-	checksumTypeFullObject = "FULL_OBJECT"
-)
-
-// CreateMultipartUpload starts a multipart upload.
+// CreateMultipartUpload starts a multipart upload. With a checksum
+// algorithm, every part is checksummed with it and the object gets a
+// checksum of checksumType (see uploadChecksumType for the default).
 func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, bucket, key string, attrs ObjectAttrs, checksumAlgorithm, checksumType string) (*meta.Upload, error) {
 	if err := validateKey(key); err != nil {
 		return nil, err
@@ -27,10 +24,9 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, b
 	if err := validateChecksumAlgorithm(checksumAlgorithm); err != nil {
 		return nil, err
 	}
-	switch checksumType {
-	case "", checksumTypeComposite, checksumTypeFullObject:
-	default:
-		return nil, fmt.Errorf("checksum type %q: %w", checksumType, ErrInvalidRequest)
+	checksumType, err := uploadChecksumType(checksumAlgorithm, checksumType)
+	if err != nil {
+		return nil, err
 	}
 	if err := validateSSE(attrs.SSE); err != nil {
 		return nil, err
@@ -47,12 +43,10 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, b
 		Tags:              cloneMap(attrs.Tags),
 		ChecksumAlgorithm: checksumAlgorithm,
 		ChecksumType:      checksumType,
+		ACL:               string(attrs.ACL),
 	}
-	if attrs.Replica {
-		markReplicaUpload(u)
-	}
-	err := s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		b, err := UsableBucket(tx, p, bucket)
+	err = s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
+		b, err := bucketAllowing(tx, p, bucket, acl.Write)
 		if err != nil {
 			return err
 		}
@@ -60,6 +54,10 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, b
 		// completing the upload then copies no data.
 		if u.SSE, err = s.encryptionFor(tx, b, attrs.SSE); err != nil {
 			return err
+		}
+		u.OwnerID = ownerOfWrite(p, b)
+		if replicaAllowed(p, b, attrs.Replica) {
+			markReplicaUpload(u)
 		}
 		if err := tx.CreateUpload(u); err != nil {
 			return fmt.Errorf("create upload for %s/%s: %w", bucket, key, err)
@@ -72,10 +70,10 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, b
 	return u, nil
 }
 
-// usableUpload returns the upload if its bucket exists, p may use it, and
-// the upload belongs to that bucket and key.
+// usableUpload returns the upload if its bucket exists, p may write to it,
+// and the upload belongs to that bucket and key.
 func usableUpload(tx meta.Tx, p auth.Principal, bucket, key, uploadID string) (*meta.Bucket, *meta.Upload, error) {
-	b, err := UsableBucket(tx, p, bucket)
+	b, err := bucketAllowing(tx, p, bucket, acl.Write)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -108,7 +106,8 @@ func (s *Service) UploadPart(ctx context.Context, p auth.Principal, in PartInput
 	case checksum.Algorithm == "":
 		checksum.Algorithm = u.ChecksumAlgorithm
 	case u.ChecksumAlgorithm != "" && checksum.Algorithm != u.ChecksumAlgorithm:
-		return nil, fmt.Errorf("part checksum %s for an upload of %s: %w", checksum.Algorithm, u.ChecksumAlgorithm, ErrInvalidRequest)
+		return nil, refusal(ErrInvalidRequest, "Checksum Type mismatch occurred, expected checksum Type: %s, actual checksum Type: %s",
+			checksumName(u.ChecksumAlgorithm), checksumName(checksum.Algorithm))
 	}
 	if err := validateChecksumAlgorithm(checksum.Algorithm); err != nil {
 		return nil, err

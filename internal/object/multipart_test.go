@@ -172,30 +172,6 @@ func TestAbortMultipartUpload(t *testing.T) {
 	wantErr(t, err, ErrNoSuchUpload)
 }
 
-func TestCompositeChecksum(t *testing.T) {
-	h := newHarness(t)
-	h.bucket("bkt", meta.VersioningOff)
-	u, err := h.svc.CreateMultipartUpload(h.ctx, alice, "bkt", "k", ObjectAttrs{}, ChecksumCRC32, "COMPOSITE")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p1 := h.uploadPart("bkt", "k", u.ID, 1, "first")
-	p2 := h.uploadPart("bkt", "k", u.ID, 2, "second")
-	if p1.Checksums[ChecksumCRC32] == "" {
-		t.Fatalf("part checksum missing: %+v", p1)
-	}
-	_, err = h.svc.UploadPart(h.ctx, alice, PartInput{Bucket: "bkt", Key: "k", UploadID: u.ID, Number: 3, Body: strings.NewReader("x"), Size: 1, Checksum: ChecksumInput{Algorithm: ChecksumSHA256}})
-	wantErr(t, err, ErrInvalidRequest)
-	v, err := h.svc.CompleteMultipartUpload(h.ctx, alice, "bkt", "k", u.ID, []CompletePart{{Number: 1, ETag: p1.ETag}, {Number: 2, ETag: p2.ETag}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, _ := compositeChecksum(ChecksumCRC32, []string{p1.Checksums[ChecksumCRC32], p2.Checksums[ChecksumCRC32]})
-	if got := v.Checksums[ChecksumCRC32]; got != want || !strings.HasSuffix(got, "-2") {
-		t.Fatalf("composite %q, want %q", got, want)
-	}
-}
-
 func TestListPartsAndUploads(t *testing.T) {
 	h := newHarness(t)
 	h.bucket("bkt", meta.VersioningOff)

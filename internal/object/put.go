@@ -2,8 +2,10 @@ package object
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
@@ -36,19 +38,20 @@ func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) 
 		return nil, fmt.Errorf("put %s/%s: %w", in.Bucket, in.Key, err)
 	}
 	v := s.newVersion(p, in.Key, in.Attrs, body, encryption)
-	markReplica(v, in.Replica || in.Attrs.Replica)
 	err = s.commit(ctx, in.Bucket, func(c *Change) error {
-		b, err := UsableBucket(c.tx, p, in.Bucket)
+		b, err := bucketAllowing(c.tx, p, in.Bucket, acl.Write)
 		if err != nil {
 			return err
 		}
-		if err := checkWriteConditionsTx(c.tx, in.Bucket, in.Key, in.Cond); err != nil {
+		if err := recheckWriteConditionsTx(c.tx, in.Bucket, in.Key, in.Cond); err != nil {
 			return err
 		}
+		v.OwnerID = ownerOfWrite(p, b)
+		markReplica(v, replicaAllowed(p, b, in.Replica || in.Attrs.Replica))
 		if v.Segments[0].SealedKey, err = s.wrapKey(c.tx, body); err != nil {
 			return err
 		}
-		return c.putVersion(b, v)
+		return c.putVersionWithACL(b, v, in.Attrs.ACL, putEvent(in))
 	})
 	if err != nil {
 		s.deleteBlobs(ctx, body.BlobID)
@@ -62,7 +65,7 @@ func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) 
 // and decides the encryption of the write.
 func (s *Service) checkWritable(ctx context.Context, p auth.Principal, bucket, key string, cond Conditions, askedSSE string) (encryption string, err error) {
 	err = s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
-		b, err := UsableBucket(tx, p, bucket)
+		b, err := bucketAllowing(tx, p, bucket, acl.Write)
 		if err != nil {
 			return err
 		}
@@ -75,6 +78,8 @@ func (s *Service) checkWritable(ctx context.Context, p auth.Principal, bucket, k
 	return encryption, err
 }
 
+// checkWriteConditionsTx evaluates the conditional-write headers against
+// the key's current object in tx.
 func checkWriteConditionsTx(tx meta.Tx, bucket, key string, cond Conditions) error {
 	if cond.IfMatch == "" && cond.IfNoneMatch == "" {
 		return nil
@@ -84,6 +89,20 @@ func checkWriteConditionsTx(tx meta.Tx, bucket, key string, cond Conditions) err
 		return err
 	}
 	return checkWriteConditions(cur, cond)
+}
+
+// recheckWriteConditionsTx evaluates, in the commit's transaction, write
+// conditions that held before the data was stored (checkWritable). They
+// fail now only because another request finished meanwhile: a write, and
+// S3 answers the later one PreconditionFailed (the first to finish wins);
+// or a delete of the object If-Match named, which S3 answers with
+// ConditionalRequestConflict, for the client to look again and retry.
+func recheckWriteConditionsTx(tx meta.Tx, bucket, key string, cond Conditions) error {
+	err := checkWriteConditionsTx(tx, bucket, key, cond)
+	if errors.Is(err, ErrNoSuchKey) {
+		return fmt.Errorf("%s/%s was deleted while the conditional write was under way: %w", bucket, key, ErrConditionalRequestConflict)
+	}
+	return err
 }
 
 // newVersion is the version row for a stored single-segment body; the
@@ -103,4 +122,12 @@ func (s *Service) newVersion(p auth.Principal, key string, attrs ObjectAttrs, bo
 		OwnerID:      p.UserID,
 		SSE:          encryption,
 	}
+}
+
+// putEvent is the event a PutObject reports.
+func putEvent(in PutInput) EventName {
+	if in.Form {
+		return EventPost
+	}
+	return EventPut
 }

@@ -8,18 +8,15 @@ import (
 
 // ReplicationPlanner decides where new versions replicate to (implemented
 // by *replication.Service). The object service asks it in the transaction
-// that commits each new version and writes the tasks it returns to the
-// replication outbox in that same transaction, so a committed version never
-// misses its replication and a rolled-back one never gets any.
+// that commits each new version and writes the entries it returns to the
+// outbox in that same transaction, so a committed version never misses its
+// replication and a rolled-back one never gets any.
 type ReplicationPlanner interface {
-	// Plan returns one task per destination that v must be copied to
-	// under b's replication configuration (nil when none). It must be pure
-	// and fast: it runs inside the write transaction. Bucket, Key,
-	// VersionID and DeleteMarker of the tasks are filled in by the caller.
-	Plan(b *meta.Bucket, v *meta.Version) []meta.ReplicationTask
-	// Notify is called after a commit that queued tasks, to wake the
-	// replicator.
-	Notify()
+	// Plan returns one outbox entry per destination that v must be copied
+	// to under b's replication configuration (nil when none). It must be
+	// pure and fast: it runs inside the write transaction, once v has its
+	// version id.
+	Plan(b *meta.Bucket, v *meta.Version) []meta.OutboxEntry
 }
 
 // uploadReplicaHeader marks, in a multipart upload's stored headers, an
@@ -60,45 +57,37 @@ func markReplica(v *meta.Version, replica bool) {
 	}
 }
 
-// planReplication asks the planner for v's tasks before v is stored and
-// marks v PENDING when there are any, so the version row is written with
-// its status.
-func (c *Change) planReplication(b *meta.Bucket, v *meta.Version) []meta.ReplicationTask {
+// planReplication asks the planner for v's outbox entries before v is
+// stored and marks v PENDING when there are any, so the version row is
+// written with its status.
+func (c *Change) planReplication(b *meta.Bucket, v *meta.Version) []meta.OutboxEntry {
 	if c.planner == nil || v.ReplicationStatus == meta.ReplicationReplica {
 		return nil
 	}
-	tasks := c.planner.Plan(b, v)
-	if len(tasks) > 0 {
+	entries := c.planner.Plan(b, v)
+	if len(entries) > 0 {
 		v.ReplicationStatus = meta.ReplicationPending
 	}
-	return tasks
+	return entries
 }
 
-// enqueueReplication writes the tasks of the stored version v to the
+// enqueueReplication writes the entries of the stored version v to the
 // outbox and records v as PENDING at each destination.
-func (c *Change) enqueueReplication(v *meta.Version, tasks []meta.ReplicationTask) error {
-	if len(tasks) == 0 {
+func (c *Change) enqueueReplication(v *meta.Version, entries []meta.OutboxEntry) error {
+	if len(entries) == 0 {
 		return nil
 	}
-	queued := make([]*meta.ReplicationTask, len(tasks))
-	for i := range tasks {
-		t := &tasks[i]
-		t.Bucket, t.Key, t.VersionID, t.DeleteMarker = v.Bucket, v.Key, v.VersionID, v.DeleteMarker
-		t.CreatedAt, t.NextAttempt = v.LastModified, v.LastModified
-		queued[i] = t
-	}
-	if err := c.tx.EnqueueReplication(queued...); err != nil {
+	if err := c.enqueue(entries...); err != nil {
 		return fmt.Errorf("enqueue replication of %s/%s %s: %w", v.Bucket, v.Key, v.VersionID, err)
 	}
-	for _, t := range tasks {
+	for _, e := range entries {
 		err := c.tx.SetVersionReplication(meta.VersionReplication{
-			Bucket: v.Bucket, Key: v.Key, VersionID: v.VersionID, TargetARN: t.TargetARN,
+			Bucket: v.Bucket, Key: v.Key, VersionID: v.VersionID, TargetARN: e.Destination,
 			Status: meta.ReplicationPending, Updated: v.LastModified,
 		})
 		if err != nil {
-			return fmt.Errorf("set replication of %s/%s %s at %s: %w", v.Bucket, v.Key, v.VersionID, t.TargetARN, err)
+			return fmt.Errorf("set replication of %s/%s %s at %s: %w", v.Bucket, v.Key, v.VersionID, e.Destination, err)
 		}
 	}
-	c.replicationQueued = true
 	return nil
 }

@@ -27,7 +27,17 @@ const (
 	destB = "arn:quarry:replication:us-east-1:bbbbbbbbbbbb:dest-b"
 )
 
-func (f *fakePlanner) Plan(b *meta.Bucket, v *meta.Version) []meta.ReplicationTask {
+// replEntry is an outbox entry as the replication package writes them.
+func replEntry(b *meta.Bucket, v *meta.Version, dest string) meta.OutboxEntry {
+	e := meta.OutboxEntry{Kind: "replication", Destination: dest, Bucket: b.Name, Key: v.Key, VersionID: v.VersionID,
+		NextAttempt: v.LastModified, CreatedAt: v.LastModified}
+	if v.DeleteMarker {
+		e.Payload = []byte(`{"deleteMarker":true}`)
+	}
+	return e
+}
+
+func (f *fakePlanner) Plan(b *meta.Bucket, v *meta.Version) []meta.OutboxEntry {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.planned = append(f.planned, v.Key)
@@ -38,9 +48,9 @@ func (f *fakePlanner) Plan(b *meta.Bucket, v *meta.Version) []meta.ReplicationTa
 		return nil
 	}
 	if v.DeleteMarker {
-		return []meta.ReplicationTask{{TargetARN: destA}}
+		return []meta.OutboxEntry{replEntry(b, v, destA)}
 	}
-	return []meta.ReplicationTask{{TargetARN: destA}, {TargetARN: destB}}
+	return []meta.OutboxEntry{replEntry(b, v, destA), replEntry(b, v, destB)}
 }
 
 func (f *fakePlanner) Notify() {
@@ -57,23 +67,34 @@ func (f *fakePlanner) counts() (planned, notified int) {
 
 func newReplicatingHarness(t *testing.T) (*harness, *fakePlanner) {
 	planner := &fakePlanner{}
-	h := newHarness(t, func(c *Config) { c.Replication = planner })
+	h := newHarness(t, func(c *Config) { c.Replication, c.Notify = planner, planner.Notify })
 	h.bucket("src", meta.VersioningEnabled)
 	return h, planner
 }
 
-// outbox lists the queued tasks of the bucket as "key@version->arn" (with
-// " marker" for delete markers).
-func (h *harness) outbox() []meta.ReplicationTask {
+// queuedTask is a replication entry of the outbox, read back.
+type queuedTask struct {
+	Bucket, Key, VersionID, TargetARN string
+	DeleteMarker                      bool
+}
+
+// outbox returns the replication entries queued since the last call.
+func (h *harness) outbox() []queuedTask {
 	h.t.Helper()
-	var tasks []meta.ReplicationTask
-	err := h.meta.Update(h.ctx, func(tx meta.Tx) error {
+	var entries []meta.OutboxEntry
+	err := h.meta.View(h.ctx, func(tx meta.Tx) error {
 		var err error
-		tasks, err = tx.ClaimReplicationTasks("test", h.svc.now().Add(1e12), h.svc.now().Add(2e12), 1000)
+		entries, err = tx.ListOutbox(meta.OutboxFilter{Kind: "replication", AfterID: h.outboxSeen})
 		return err
 	})
 	if err != nil {
-		h.t.Fatalf("claim tasks: %v", err)
+		h.t.Fatalf("list outbox: %v", err)
+	}
+	var tasks []queuedTask
+	for _, e := range entries {
+		tasks = append(tasks, queuedTask{Bucket: e.Bucket, Key: e.Key, VersionID: e.VersionID, TargetARN: e.Destination,
+			DeleteMarker: string(e.Payload) == `{"deleteMarker":true}`})
+		h.outboxSeen = e.ID
 	}
 	return tasks
 }
@@ -168,7 +189,7 @@ func TestVersionsNoRuleSelectsQueueNothingAndWakeNobody(t *testing.T) {
 func TestDeleteMarkersAreQueuedWhereThePlannerSaysSo(t *testing.T) {
 	h, _ := newReplicatingHarness(t)
 	h.put("src", "r/k", "data")
-	h.outbox() // lease the put's tasks away
+	h.outbox() // the put's tasks, seen
 	res := h.del("src", "r/k", "")
 	tasks := h.outbox()
 	if len(tasks) != 1 || !tasks[0].DeleteMarker || tasks[0].VersionID != res.VersionID || tasks[0].TargetARN != destA {

@@ -27,6 +27,12 @@ type Config struct {
 	// Replication plans the replication of new versions; nil means no
 	// bucket replicates.
 	Replication ReplicationPlanner
+	// Events plans the notifications of object changes; nil means no
+	// bucket notifies.
+	Events EventPlanner
+	// Notify, when set, is called after a commit that wrote outbox
+	// entries: it wakes the outbox drainer.
+	Notify func()
 	// Keys wraps and unwraps the data keys of encrypted blobs; nil means
 	// the service cannot encrypt (a write that must be encrypted fails
 	// with ErrNotImplemented).

@@ -89,19 +89,24 @@ func (s *Service) DeleteObjectTags(ctx context.Context, p auth.Principal, bucket
 
 func (s *Service) setObjectTags(ctx context.Context, p auth.Principal, bucket, key, versionID string, tags map[string]string) (string, error) {
 	var id string
-	err := s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
-		if _, err := UsableBucket(tx, p, bucket); err != nil {
-			return err
-		}
-		v, err := resolveVersion(tx, bucket, key, versionID)
+	name := EventTaggingPut
+	if tags == nil {
+		name = EventTaggingDelete
+	}
+	err := s.commit(ctx, bucket, func(c *Change) error {
+		b, err := UsableBucket(c.tx, p, bucket)
 		if err != nil {
 			return err
 		}
-		if err := tx.SetVersionTags(bucket, key, v.VersionID, tags); err != nil {
+		v, err := resolveVersion(c.tx, bucket, key, versionID)
+		if err != nil {
+			return err
+		}
+		if err := c.tx.SetVersionTags(bucket, key, v.VersionID, tags); err != nil {
 			return fmt.Errorf("set tags of %s/%s %s: %w", bucket, key, v.VersionID, err)
 		}
 		id = v.VersionID
-		return nil
+		return c.event(b, name, v, true)
 	})
 	return id, err
 }

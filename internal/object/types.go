@@ -2,9 +2,11 @@ package object
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
+	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
@@ -47,7 +49,29 @@ var (
 	// ErrNotImplemented: the request needs something this server lacks
 	// (server-side encryption on a service built without keys).
 	ErrNotImplemented = errors.New("not implemented")
+	// ErrConditionalRequestConflict: a conditional write whose condition
+	// held when it started lost it to a delete that finished meanwhile.
+	ErrConditionalRequestConflict = errors.New("conditional request conflict")
+	// ErrMalformedTrailer: an aws-chunked body announced a trailing
+	// checksum it did not send.
+	ErrMalformedTrailer = errors.New("malformed trailer")
 )
+
+// MessageError carries S3's own words for a refusal that clients show to
+// people (a checksum that did not match, a checksum type an upload cannot
+// have): the S3 layer answers with Message and the code of Err.
+type MessageError struct {
+	Message string
+	Err     error
+}
+
+func (e *MessageError) Error() string { return e.Message }
+func (e *MessageError) Unwrap() error { return e.Err }
+
+// refusal is a MessageError wrapping err.
+func refusal(err error, format string, args ...any) error {
+	return &MessageError{Message: fmt.Sprintf(format, args...), Err: err}
+}
 
 // DeleteMarkerError is returned by Get/Head when the addressed version is a
 // delete marker: it wraps ErrNoSuchKey (no version id asked) or
@@ -70,6 +94,15 @@ const (
 	ChecksumCRC64NVME = "CRC64NVME"
 	ChecksumSHA1      = "SHA1"
 	ChecksumSHA256    = "SHA256"
+)
+
+// Checksum types: how an object's checksum covers its data. A single PUT's
+// checksum is of the whole object; a multipart object's is either the CRC
+// of all its bytes (FULL_OBJECT, CRCs only) or the checksum of its parts'
+// checksums followed by "-N" (COMPOSITE).
+const (
+	ChecksumTypeComposite  = "COMPOSITE"
+	ChecksumTypeFullObject = "FULL_OBJECT"
 )
 
 // MaxKeyLength is S3's limit on key length in bytes.
@@ -109,6 +142,8 @@ type ObjectAttrs struct {
 	Headers     map[string]string // Cache-Control, Content-Disposition, Content-Encoding, Content-Language, Expires
 	UserMeta    map[string]string // lower-case names without x-amz-meta-
 	Tags        map[string]string
+	// ACL is the canned ACL the object gets (private when empty).
+	ACL acl.Canned
 	// Replica marks the write as made by replication (see
 	// PutInput.Replica). CreateMultipartUpload reads it here: an upload
 	// created as a replica completes into a replica.
@@ -151,6 +186,9 @@ type PutInput struct {
 	// replicated again, so buckets replicating to each other do not loop.
 	// (Attrs.Replica means the same.)
 	Replica bool
+	// Form: the object comes from a browser form upload (S3's POST
+	// Object), which events report as ObjectCreated:Post.
+	Form bool
 }
 
 // GetInput is a GetObject or HeadObject request.
@@ -176,7 +214,13 @@ type GetOutput struct {
 	Length     int64
 	Ranged     bool
 	PartsCount int
-	Body       io.ReadCloser
+	// Checksums are the stored checksums of exactly the bytes served: the
+	// object's for the whole object, one part's for GET ?partNumber, none
+	// for a byte range (a client checks them against what it received).
+	// ChecksumType is the whole object's checksum type, "" for a part.
+	Checksums    map[string]string
+	ChecksumType string
+	Body         io.ReadCloser
 }
 
 // DeleteResult is what DeleteObject did.
@@ -200,6 +244,9 @@ type CopyInput struct {
 	ReplaceTags bool
 	Attrs       ObjectAttrs
 	Checksum    ChecksumInput // Algorithm only
+	// Cond is the conditional write on the destination (If-None-Match
+	// "*", If-Match), as PutInput.Cond.
+	Cond Conditions
 	// Replica: as PutInput.Replica.
 	Replica bool
 }

@@ -222,7 +222,7 @@ func TestGrantsNameUsersByNameOrIDAndRefuseUnknownOnes(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The owner (root) is left out: it may use its target anyway.
-	if fmt.Sprint(info.Grants.Users) != fmt.Sprint([]UserRef{{2, "alice"}, {3, "bob"}}) {
+	if fmt.Sprint(info.Grants.Users) != fmt.Sprint([]UserRef{{ID: 2, Username: "alice"}, {ID: 3, Username: "bob"}}) {
 		t.Errorf("grants = %+v, want alice and bob, once each", info.Grants.Users)
 	}
 	for _, bad := range []UserRef{{Username: "nobody"}, {ID: 99}, {Username: " "}} {

@@ -11,6 +11,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
+	"github.com/quarrylabs/quarry/internal/outbox"
 	"github.com/quarrylabs/quarry/internal/replication"
 )
 
@@ -119,7 +120,7 @@ func TestTheReplicatorFailsATaskAtOnceWhenTheGrantIsWithdrawn(t *testing.T) {
 	arn := s.target("dr", rq)
 	s.configure(everything("all", arn, 1))
 	ev := newEvents()
-	r, _ := s.startReplicator(ev, func(c *replication.ReplicatorConfig) { c.MaxAttempts = 5 })
+	r, _ := s.startReplicator(ev, func(c *outbox.Config) { c.MaxAttempts = 5 })
 
 	s.revoke(arn)
 	rq.served()
@@ -127,8 +128,8 @@ func TestTheReplicatorFailsATaskAtOnceWhenTheGrantIsWithdrawn(t *testing.T) {
 	s.enqueue(v, arn)
 	r.Notify()
 	// FAILED on the first attempt: no retry can cure a missing grant.
-	ev.wait(t, replication.SignalFailed, 1, waitLimit)
-	if n := ev.count(replication.SignalRetried); n != 0 {
+	ev.wait(t, outbox.SignalFailed, 1, waitLimit)
+	if n := ev.count(outbox.SignalRetried); n != 0 {
 		t.Errorf("the task was retried %d times, want none", n)
 	}
 	st := s.state(v, arn)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/outbox"
 )
 
 // BATCH_REPLICATE parameters, besides dryRun and prefix.
@@ -168,7 +169,7 @@ type batchRun struct {
 	filter  string
 	dryRun  bool
 	sel     *selector
-	breaker *breaker
+	breaker *outbox.Breaker
 	// resumed: this run took over a job past EXAMINING, so its first
 	// page may be partly at the destinations already.
 	resumed bool
@@ -185,7 +186,7 @@ func (b *BatchRunner) Run(ctx context.Context, r *job.Run) error {
 		prefix:  j.Params[job.ParamPrefix],
 		filter:  cmp.Or(j.Params[ParamReplicationFilter], FilterAll),
 		dryRun:  job.BoolParam(j.Params, job.ParamDryRun),
-		breaker: newBreaker(b.cfg.Now),
+		breaker: outbox.NewBreaker(b.cfg.Now),
 		resumed: j.State != meta.JobExamining,
 	}
 	sel, err := br.loadSelector(ctx, j.Params[ParamDestination])
@@ -415,11 +416,11 @@ feed:
 
 // copyOne copies v to dest unless the destination is known to be down.
 func (br *batchRun) copyOne(ctx context.Context, v *meta.Version, dest string, opts CopyOptions) copyResult {
-	if err := br.breaker.allow(dest); err != nil {
+	if err := br.breaker.Allow(dest); err != nil {
 		return copyResult{err: err}
 	}
 	out, err := br.cfg.Copier.Copy(ctx, br.bucket, v.Key, v.VersionID, dest, opts)
-	br.breaker.record(dest, err)
+	recordReach(br.breaker, dest, err)
 	return copyResult{outcome: out, err: err}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/events"
+	"github.com/quarrylabs/quarry/internal/grant"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
 )
@@ -121,7 +122,7 @@ func ownerMayNameTarget(tx meta.Tx, ownerID int64, arn string, t *meta.Replicati
 	if owner != nil {
 		name = owner.Username
 	}
-	return &NotPermittedError{Owner: userLabel(ownerID, name), ARN: arn}
+	return &NotPermittedError{Owner: grant.Label(ownerID, name), ARN: arn}
 }
 
 // GetBucketReplication returns the bucket's configuration (owner or admin

@@ -158,7 +158,7 @@ func TestWritesToAReplicatingBucketAreQueuedEndToEnd(t *testing.T) {
 	h.bucket("src", meta.VersioningEnabled)
 	tg := h.target("dr", "http://a.example")
 	woken := 0
-	h.svc.SetNotify(func() { woken++ })
+	h.notify = func() { woken++ }
 	cfg := &Config{Rules: []Rule{{ID: "docs", Priority: 1, Enabled: true, DestinationARN: tg.ARN, Filter: Filter{Prefix: "docs/"}}}}
 	if err := h.svc.PutBucketReplication(h.ctx, ctlAlice, "src", cfg); err != nil {
 		t.Fatal(err)
@@ -177,7 +177,7 @@ func TestWritesToAReplicatingBucketAreQueuedEndToEnd(t *testing.T) {
 	var n int64
 	err := h.meta.View(h.ctx, func(tx meta.Tx) error {
 		var err error
-		n, err = tx.CountReplicationTasks("src")
+		n, err = tx.CountOutbox(meta.OutboxFilter{Kind: OutboxKind, Bucket: "src"})
 		return err
 	})
 	if err != nil || n != 1 {

@@ -29,6 +29,8 @@ type ctlHarness struct {
 	objects *object.Service
 	svc     *Service
 	sealer  *auth.Sealer
+	// notify, when set, is called when a commit wakes the outbox.
+	notify func()
 }
 
 func newCtlHarness(t *testing.T) *ctlHarness {
@@ -40,7 +42,12 @@ func newCtlHarness(t *testing.T) *ctlHarness {
 		Meta: store, Sealer: sealer, Region: "eu-test-1",
 		Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) },
 	})
-	objects := object.New(object.Config{Meta: store, Blobs: blobs, Replication: svc})
+	h := &ctlHarness{t: t, ctx: ctx, meta: store, svc: svc, sealer: sealer}
+	h.objects = object.New(object.Config{Meta: store, Blobs: blobs, Replication: svc, Notify: func() {
+		if h.notify != nil {
+			h.notify()
+		}
+	}})
 	// The principals are users of the store, with the same ids, since
 	// whether a bucket's owner may use a target depends on its role.
 	err := store.Update(ctx, func(tx meta.Tx) error {
@@ -58,7 +65,7 @@ func newCtlHarness(t *testing.T) *ctlHarness {
 	if err != nil {
 		t.Fatalf("create users: %v", err)
 	}
-	return &ctlHarness{t: t, ctx: ctx, meta: store, objects: objects, svc: svc, sealer: sealer}
+	return h
 }
 
 // bucket creates a bucket owned by alice with the given versioning.

@@ -2,7 +2,6 @@ package replication
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
@@ -21,19 +20,4 @@ func targetEvent(ty events.Type, t *meta.ReplicationTarget, p auth.Principal, no
 		OwnerID: t.OwnerID,
 		Time:    now,
 	}
-}
-
-// grantsText says who besides the owner and admins may use a target.
-func grantsText(info *TargetInfo) string {
-	switch {
-	case info.Grants.AllUsers:
-		return "usable by every user"
-	case len(info.Grants.Users) == 0:
-		return "usable by its owner and admins only"
-	}
-	names := make([]string, len(info.Grants.Users))
-	for i, u := range info.Grants.Users {
-		names[i] = userLabel(u.ID, u.Username)
-	}
-	return "usable by its owner, admins and " + strings.Join(names, ", ")
 }

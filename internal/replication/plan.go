@@ -29,12 +29,12 @@ func (c *Config) RulesFor(key string, tags map[string]string) []Rule {
 	return rules
 }
 
-// Plan returns the replication tasks of a new version of bucket b: one
-// per destination whose applying rule (see RulesFor) selects it; for a
-// delete marker only where that rule replicates delete markers; none for a
-// replica. It reads only b and v, so it can run inside the transaction
-// that writes v; the caller fills in the tasks' version fields.
-func (s *Service) Plan(b *meta.Bucket, v *meta.Version) []meta.ReplicationTask {
+// Plan returns the outbox entries that replicate a new version of bucket
+// b: one per destination whose applying rule (see RulesFor) selects it;
+// for a delete marker only where that rule replicates delete markers; none
+// for a replica. It reads only b and v, so it can run inside the
+// transaction that writes v (v's version id already set).
+func (s *Service) Plan(b *meta.Bucket, v *meta.Version) []meta.OutboxEntry {
 	if s == nil || b == nil || v == nil || len(b.Replication) == 0 || v.ReplicationStatus == meta.ReplicationReplica {
 		return nil
 	}
@@ -45,17 +45,15 @@ func (s *Service) Plan(b *meta.Bucket, v *meta.Version) []meta.ReplicationTask {
 		s.cfg.Logger.Error("replication: cannot plan", "bucket", b.Name, "key", v.Key, "err", err)
 		return nil
 	}
-	var tasks []meta.ReplicationTask
+	var entries []meta.OutboxEntry
 	for _, r := range cfg.RulesFor(v.Key, v.Tags) {
 		if v.DeleteMarker && !r.DeleteMarkerReplication {
 			continue
 		}
-		tasks = append(tasks, meta.ReplicationTask{
-			Bucket: b.Name, Key: v.Key, VersionID: v.VersionID,
-			TargetARN: r.DestinationARN, DeleteMarker: v.DeleteMarker,
-		})
+		t := Task{Bucket: b.Name, Key: v.Key, VersionID: v.VersionID, TargetARN: r.DestinationARN, DeleteMarker: v.DeleteMarker}
+		entries = append(entries, t.Entry(v.LastModified))
 	}
-	return tasks
+	return entries
 }
 
 // maxCachedConfigs bounds the decoded-configuration cache; when full it

@@ -20,10 +20,14 @@ func planBucket(t testing.TB, rules ...Rule) *meta.Bucket {
 	return &meta.Bucket{Name: "src", Versioning: meta.VersioningEnabled, Replication: raw}
 }
 
-// planned renders tasks as "arn" (or "arn marker") in order.
-func planned(tasks []meta.ReplicationTask) []string {
+// planned renders entries as "arn" (or "arn marker") in order.
+func planned(entries []meta.OutboxEntry) []string {
 	out := []string{}
-	for _, task := range tasks {
+	for _, e := range entries {
+		task, err := TaskOf(e)
+		if err != nil {
+			panic(err)
+		}
 		s := task.TargetARN
 		if task.DeleteMarker {
 			s += " marker"
@@ -113,7 +117,6 @@ func TestPlanOnANilServiceOrBrokenConfigurationPlansNothing(t *testing.T) {
 	if tasks := nilSvc.Plan(b, &meta.Version{Key: "k"}); tasks != nil {
 		t.Fatalf("nil service planned %v", tasks)
 	}
-	nilSvc.Notify() // must not panic
 	broken := &meta.Bucket{Name: "src", Replication: []byte("{not json")}
 	quiet := NewService(ServiceConfig{Logger: slog.New(slog.DiscardHandler)})
 	if tasks := quiet.Plan(broken, &meta.Version{Key: "k"}); tasks != nil {
@@ -185,7 +188,11 @@ func TestPlanHoldsItsInvariantsOnRandomConfigurations(t *testing.T) {
 		}
 		sort.Strings(want)
 		var got []string
-		for _, task := range tasks {
+		for _, e := range tasks {
+			task, err := TaskOf(e)
+			if err != nil || e.Kind != OutboxKind || e.VersionID != v.VersionID {
+				t.Fatalf("iteration %d: entry %+v: %v", iter, e, err)
+			}
 			got = append(got, task.TargetARN)
 			if task.DeleteMarker != v.DeleteMarker {
 				t.Fatalf("iteration %d: task %+v for version %+v", iter, task, v)

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/outbox"
 )
 
 // fakeTargets is a TargetResolver over a map, counting lookups.
@@ -171,7 +172,7 @@ func TestPooledClientReusesConnectionsAtBatchConcurrency(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The batch runner and the replicator share a target's client.
-	workers := DefaultBatchConcurrency + DefaultReplicatorWorkers
+	workers := DefaultBatchConcurrency + outbox.DefaultPerDestination
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {

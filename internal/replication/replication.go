@@ -1,6 +1,6 @@
 // Package replication copies objects to buckets on remote S3 endpoints:
 // replication targets, bucket replication configurations and their rules,
-// the live replicator that drains the replication outbox, and the
+// the live replication (the outbox drainer's replication Delivery), and the
 // BATCH_REPLICATE job. Live and batch replication share one copy routine.
 package replication
 

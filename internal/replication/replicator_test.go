@@ -9,8 +9,12 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
+	"github.com/quarrylabs/quarry/internal/outbox"
 	"github.com/quarrylabs/quarry/internal/replication"
 )
+
+// The live replicator is the outbox drainer with the replication delivery:
+// these tests run it on its own.
 
 // waitLimit bounds every wait on a replicator event: far above what a step
 // needs, so that a timeout means a bug.
@@ -21,11 +25,8 @@ const waitLimit = 20 * time.Second
 func (s *replSource) enqueue(v *meta.Version, target string) {
 	s.t.Helper()
 	err := s.store.Update(s.ctx, func(tx meta.Tx) error {
-		task := &meta.ReplicationTask{
-			Bucket: v.Bucket, Key: v.Key, VersionID: v.VersionID, TargetARN: target,
-			DeleteMarker: v.DeleteMarker, NextAttempt: time.Now(), CreatedAt: time.Now(),
-		}
-		if err := tx.EnqueueReplication(task); err != nil {
+		task := replication.Task{Bucket: v.Bucket, Key: v.Key, VersionID: v.VersionID, TargetARN: target, DeleteMarker: v.DeleteMarker}
+		if err := replication.Enqueue(tx, time.Now(), task); err != nil {
 			return err
 		}
 		return tx.SetVersionReplication(meta.VersionReplication{
@@ -38,13 +39,13 @@ func (s *replSource) enqueue(v *meta.Version, target string) {
 	}
 }
 
-// tasks counts the outbox entries of the source bucket.
+// tasks counts the replication entries of the source bucket still to do.
 func (s *replSource) tasks() int64 {
 	s.t.Helper()
 	var n int64
 	err := s.store.View(s.ctx, func(tx meta.Tx) error {
 		var err error
-		n, err = tx.CountReplicationTasks(srcBucket)
+		n, err = tx.CountOutbox(meta.OutboxFilter{Kind: replication.OutboxKind, Bucket: srcBucket, States: []meta.OutboxState{meta.OutboxPending}})
 		return err
 	})
 	if err != nil {
@@ -70,19 +71,19 @@ func (s *replSource) summary(v *meta.Version) meta.ReplicationStatus {
 
 // startReplicator runs a replicator on the source until the test ends;
 // stop cancels it and waits for Run to return.
-func (s *replSource) startReplicator(ev *events, tweak func(*replication.ReplicatorConfig)) (r *replication.Replicator, stop func()) {
-	cfg := replication.ReplicatorConfig{
+func (s *replSource) startReplicator(ev *events, tweak func(*outbox.Config)) (r *outbox.Drainer, stop func()) {
+	cfg := outbox.Config{
 		Meta:       s.store,
-		Copier:     s.copier,
+		Deliveries: map[string]outbox.Delivery{replication.OutboxKind: replication.NewDelivery(s.copier)},
 		Poll:       20 * time.Millisecond,
 		InstanceID: "test-replicator",
 		Logger:     quietLogger(),
-		Signal:     ev.record,
+		Signal:     func(event, _ string) { ev.record(event) },
 	}
 	if tweak != nil {
 		tweak(&cfg)
 	}
-	r = replication.NewReplicator(cfg)
+	r = outbox.New(cfg)
 	ctx, cancel := context.WithCancel(s.ctx)
 	done := make(chan struct{})
 	go func() {
@@ -112,7 +113,7 @@ func TestReplicatorCopiesWhatTheOutboxHolds(t *testing.T) {
 		v := src.put("a.txt", []byte("hello"), object.ObjectAttrs{ContentType: "text/plain"})
 		src.enqueue(v, arn)
 		r.Notify()
-		ev.wait(t, replication.SignalCompleted, 1, waitLimit)
+		ev.wait(t, outbox.SignalCompleted, 1, waitLimit)
 		if _, data := rq.object("a.txt"); string(data) != "hello" {
 			t.Errorf("destination holds %q, want hello", data)
 		}
@@ -133,7 +134,7 @@ func TestReplicatorCopiesWhatTheOutboxHolds(t *testing.T) {
 		}
 		src.enqueue(&meta.Version{Bucket: srcBucket, Key: "a.txt", VersionID: res.VersionID, DeleteMarker: true}, arn)
 		r.Notify()
-		ev.wait(t, replication.SignalCompleted, 2, waitLimit)
+		ev.wait(t, outbox.SignalCompleted, 2, waitLimit)
 		if got, _ := rq.object("a.txt"); got != nil {
 			t.Error("the object is still visible at the destination")
 		}
@@ -147,13 +148,13 @@ func TestReplicatorCopiesWhatTheOutboxHolds(t *testing.T) {
 			t.Fatal(err)
 		}
 		err := src.store.Update(src.ctx, func(tx meta.Tx) error {
-			return tx.EnqueueReplication(&meta.ReplicationTask{Bucket: srcBucket, Key: "short", VersionID: v.VersionID, TargetARN: arn, NextAttempt: time.Now()})
+			return replication.Enqueue(tx, time.Now(), replication.Task{Bucket: srcBucket, Key: "short", VersionID: v.VersionID, TargetARN: arn})
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		r.Notify()
-		ev.wait(t, replication.SignalDropped, 1, waitLimit)
+		ev.wait(t, outbox.SignalDropped, 1, waitLimit)
 		if got, _ := rq.object("short"); got != nil {
 			t.Error("a deleted version was copied")
 		}
@@ -171,15 +172,15 @@ func TestReplicatorRetriesWithBackoffThenFails(t *testing.T) {
 	ev := newEvents()
 	const base = 40 * time.Millisecond
 	start := time.Now()
-	src.startReplicator(ev, func(c *replication.ReplicatorConfig) {
+	src.startReplicator(ev, func(c *outbox.Config) {
 		c.MaxAttempts = 3
 		c.BackoffBase = base
 		c.BackoffMax = time.Second
 	})
-	ev.wait(t, replication.SignalFailed, 1, waitLimit)
+	ev.wait(t, outbox.SignalFailed, 1, waitLimit)
 	elapsed := time.Since(start)
 
-	if n := ev.count(replication.SignalRetried); n != 2 {
+	if n := ev.count(outbox.SignalRetried); n != 2 {
 		t.Errorf("%d retries, want 2 (3 attempts)", n)
 	}
 	// Delays are at least half of base, then of 2*base.
@@ -207,7 +208,7 @@ func TestReplicatorTakesOverTasksOfADeadReplicator(t *testing.T) {
 	// Another process claimed it and died: its lease runs out.
 	err := src.store.Update(src.ctx, func(tx meta.Tx) error {
 		now := time.Now()
-		claimed, err := tx.ClaimReplicationTasks("dead-process", now, now.Add(200*time.Millisecond), 10)
+		claimed, err := tx.ClaimOutbox(meta.OutboxClaim{Owner: "dead-process", Now: now, Until: now.Add(200 * time.Millisecond), Limit: 10})
 		if len(claimed) != 1 {
 			t.Fatalf("claimed %d tasks, want 1", len(claimed))
 		}
@@ -218,7 +219,7 @@ func TestReplicatorTakesOverTasksOfADeadReplicator(t *testing.T) {
 	}
 	ev := newEvents()
 	src.startReplicator(ev, nil)
-	ev.wait(t, replication.SignalCompleted, 1, waitLimit)
+	ev.wait(t, outbox.SignalCompleted, 1, waitLimit)
 	if _, data := rq.object("orphan"); string(data) != "left behind" {
 		t.Errorf("destination holds %q", data)
 	}
@@ -232,16 +233,16 @@ func TestReplicatorStopsPromptly(t *testing.T) {
 		src.enqueue(src.put("k"+string(rune('a'+i)), randomData(256<<10), object.ObjectAttrs{}), arn)
 	}
 	ev := newEvents()
-	_, stop := src.startReplicator(ev, func(c *replication.ReplicatorConfig) { c.Workers = 2 })
-	ev.wait(t, replication.SignalClaimed, 1, waitLimit)
+	_, stop := src.startReplicator(ev, func(c *outbox.Config) { c.Workers = 2 })
+	ev.wait(t, outbox.SignalClaimed, 1, waitLimit)
 	start := time.Now()
 	stop()
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("Run took %s to return after cancel", d)
 	}
 	// What was not done is still in the outbox, due at once.
-	if n := src.tasks(); n+int64(ev.count(replication.SignalCompleted)) != 20 {
-		t.Errorf("%d tasks left and %d completed, want 20 in all", n, ev.count(replication.SignalCompleted))
+	if n := src.tasks(); n+int64(ev.count(outbox.SignalCompleted)) != 20 {
+		t.Errorf("%d tasks left and %d completed, want 20 in all", n, ev.count(outbox.SignalCompleted))
 	}
 }
 
@@ -257,7 +258,7 @@ func TestReplicatorChecksTheDestinationOnlyOnRetries(t *testing.T) {
 		rq.served()
 		src.enqueue(v, arn)
 		r.Notify()
-		ev.wait(t, replication.SignalCompleted, 1, waitLimit)
+		ev.wait(t, outbox.SignalCompleted, 1, waitLimit)
 		if got := rq.served(); !slices.Equal(got, []string{"PutObject"}) {
 			t.Errorf("the destination served %v, want one PutObject", got)
 		}
@@ -269,18 +270,16 @@ func TestReplicatorChecksTheDestinationOnlyOnRetries(t *testing.T) {
 			t.Fatal(err)
 		}
 		err := src.store.Update(src.ctx, func(tx meta.Tx) error {
-			task := &meta.ReplicationTask{Bucket: srcBucket, Key: "retried", VersionID: v.VersionID, TargetARN: arn, NextAttempt: time.Now(), CreatedAt: time.Now()}
-			if err := tx.EnqueueReplication(task); err != nil {
-				return err
-			}
-			return tx.RetryReplicationTask(task.ID, 1, time.Now(), "connection reset")
+			e := replication.Task{Bucket: srcBucket, Key: "retried", VersionID: v.VersionID, TargetARN: arn}.Entry(time.Now())
+			e.Attempts, e.LastError = 1, "connection reset"
+			return tx.EnqueueOutbox(&e)
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		rq.served()
 		r.Notify()
-		ev.wait(t, replication.SignalCompleted, 2, waitLimit)
+		ev.wait(t, outbox.SignalCompleted, 2, waitLimit)
 		if got := rq.served(); !slices.Equal(got, []string{"HeadObject"}) {
 			t.Errorf("the destination served %v, want one HeadObject", got)
 		}

@@ -2,7 +2,6 @@ package replication
 
 import (
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
@@ -30,9 +29,6 @@ type ServiceConfig struct {
 	Logger *slog.Logger
 	// Now defaults to time.Now.
 	Now func() time.Time
-	// Notify, when set, wakes the live replicator after a commit that
-	// queued replication tasks (see also SetNotify).
-	Notify func()
 }
 
 // TargetInput is what replication_target/create takes.
@@ -55,9 +51,6 @@ type Service struct {
 	cfg ServiceConfig
 	// configs caches decoded bucket configurations for Plan.
 	configs *configCache
-	// notify is the replicator's wake-up, settable after construction
-	// because the replicator is built after the object service.
-	notify atomic.Pointer[func()]
 }
 
 // NewService returns a Service.
@@ -71,32 +64,7 @@ func NewService(cfg ServiceConfig) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Service{cfg: cfg, configs: newConfigCache()}
-	if cfg.Notify != nil {
-		s.SetNotify(cfg.Notify)
-	}
-	return s
-}
-
-// SetNotify sets the function Notify calls (the live replicator's
-// wake-up). It is safe to call while the service is in use.
-func (s *Service) SetNotify(fn func()) {
-	if fn == nil {
-		s.notify.Store(nil)
-		return
-	}
-	s.notify.Store(&fn)
-}
-
-// Notify wakes the live replicator, if one is set. The object service
-// calls it after committing a version that queued replication tasks.
-func (s *Service) Notify() {
-	if s == nil {
-		return
-	}
-	if fn := s.notify.Load(); fn != nil {
-		(*fn)()
-	}
+	return &Service{cfg: cfg, configs: newConfigCache()}
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC() }

@@ -6,46 +6,32 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/events"
+	"github.com/quarrylabs/quarry/internal/grant"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
 // arnPrefix starts every replication target ARN.
 const arnPrefix = "arn:quarry:replication:"
 
-// Who may do what with a target (a target holds credentials to another
-// system, so naming it in a configuration is a write path there):
-//
-//   - use it (name it in a bucket's replication configuration, and have
-//     objects copied to it): its owner, admins, and the users it is
-//     granted to (Grants);
-//   - see it in a list: whoever may use it;
-//   - delete, test it or change its grants: its owner and admins;
-//   - grant it to other users: admins only. A non-admin may register
-//     targets, usable by itself alone.
-//
-// A target a caller may not use is answered as a missing one
-// (ErrNoSuchTarget), so that its existence does not leak.
+// Who may use, see, manage and grant a target follows the grant package's
+// rules: a target holds credentials to another system, so naming it in a
+// configuration is a write path there. A target a caller may not use is
+// answered as a missing one (ErrNoSuchTarget), so that its existence does
+// not leak.
 
 // Grants says who besides its owner (and admins) may use a target.
-type Grants struct {
-	// AllUsers grants the target to every user.
-	AllUsers bool
-	// Users are the users granted the target.
-	Users []UserRef
-}
+type Grants = grant.Grants
 
-// UserRef names a user: by id when ID is set, else by username. Results
-// fill both (Username empty for a user deleted since).
-type UserRef struct {
-	ID       int64
-	Username string
-}
+// UserRef names a user: by id when ID is set, else by username.
+type UserRef = grant.UserRef
+
+// targetNoun names replication targets in the grant package's messages.
+const targetNoun = "replication target"
 
 // TargetInfo is a target as one caller sees it, never with its secret.
 // Owner and Grants (and the target's AllUsers and Users) are filled only
@@ -105,10 +91,10 @@ func (s *Service) CreateTarget(ctx context.Context, p auth.Principal, in TargetI
 		if err := tx.CreateReplicationTarget(t); err != nil {
 			return err
 		}
-		if info, err = describeTarget(tx, p, t, newUserNames(tx)); err != nil {
+		if info, err = describeTarget(p, t, grant.NewNames(tx)); err != nil {
 			return err
 		}
-		return events.Append(tx, targetEvent(events.TargetCreated, t, p, t.CreatedAt, "added, "+grantsText(info)+","))
+		return events.Append(tx, targetEvent(events.TargetCreated, t, p, t.CreatedAt, "added, "+info.Grants.Text()+","))
 	})
 	if errors.Is(err, meta.ErrExists) {
 		return nil, fmt.Errorf("%w: a target is named %q", ErrTargetExists, in.Name)
@@ -127,12 +113,12 @@ func (s *Service) ListTargets(ctx context.Context, p auth.Principal) ([]TargetIn
 		if err != nil {
 			return err
 		}
-		names := newUserNames(tx)
+		names := grant.NewNames(tx)
 		for i := range targets {
-			if !mayUse(&targets[i], p.UserID, p.Admin()) {
+			if !owned(&targets[i]).MayUse(p.UserID, p.Admin()) {
 				continue
 			}
-			info, err := describeTarget(tx, p, &targets[i], names)
+			info, err := describeTarget(p, &targets[i], names)
 			if err != nil {
 				return err
 			}
@@ -169,10 +155,10 @@ func (s *Service) UpdateTargetAccess(ctx context.Context, p auth.Principal, arn 
 			return fmt.Errorf("set access of replication target %s: %w", arn, err)
 		}
 		t.AllUsers, t.Users = g.AllUsers, users
-		if info, err = describeTarget(tx, p, t, newUserNames(tx)); err != nil {
+		if info, err = describeTarget(p, t, grant.NewNames(tx)); err != nil {
 			return err
 		}
-		return events.Append(tx, targetEvent(events.TargetAccessChanged, t, p, s.now(), "made "+grantsText(info)+","))
+		return events.Append(tx, targetEvent(events.TargetAccessChanged, t, p, s.now(), "made "+info.Grants.Text()+","))
 	})
 	if err != nil {
 		return nil, err
@@ -253,18 +239,14 @@ func (s *Service) CheckTargetUse(ctx context.Context, bucket, arn string) error 
 
 // ownerMayUse checks that the user ownerID (a bucket's owner) may use t.
 func ownerMayUse(tx meta.Tx, ownerID int64, t *meta.ReplicationTarget) error {
-	owner, err := tx.GetUser(ownerID)
-	switch {
-	case errors.Is(err, meta.ErrNotFound):
-		// A deleted user: neither admin nor granted (ids are never reused).
-		owner = &meta.User{ID: ownerID}
-	case err != nil:
-		return fmt.Errorf("get user %d: %w", ownerID, err)
+	ok, owner, err := grant.OwnerMayUse(tx, ownerID, owned(t))
+	if err != nil {
+		return err
 	}
-	if mayUse(t, owner.ID, owner.Role == meta.RoleAdmin) {
+	if ok {
 		return nil
 	}
-	return &NotPermittedError{Owner: userLabel(owner.ID, owner.Username), ARN: t.ARN}
+	return &NotPermittedError{Owner: owner, ARN: t.ARN}
 }
 
 // NotPermittedError: a bucket's owner may not use the target its
@@ -282,14 +264,20 @@ func (e *NotPermittedError) Error() string {
 // Is makes errors.Is(err, ErrTargetNotPermitted) hold.
 func (e *NotPermittedError) Is(target error) bool { return target == ErrTargetNotPermitted }
 
-// mayUse reports whether user userID (an admin when admin) may use t.
-func mayUse(t *meta.ReplicationTarget, userID int64, admin bool) bool {
-	return admin || t.OwnerID == userID || t.AllUsers || slices.Contains(t.Users, userID)
+// owned is what a target says about who may use it.
+func owned(t *meta.ReplicationTarget) grant.Owned {
+	return grant.Owned{OwnerID: t.OwnerID, AllUsers: t.AllUsers, Users: t.Users}
 }
 
-// manages reports whether p may delete, test and grant t.
-func manages(t *meta.ReplicationTarget, p auth.Principal) bool {
-	return p.Admin() || t.OwnerID == p.UserID
+// grantError gives the grant package's errors replication's sentinels.
+func grantError(err error) error {
+	switch {
+	case errors.Is(err, grant.ErrForbidden):
+		return fmt.Errorf("%w: %s", ErrTargetForbidden, grant.Message(err))
+	case errors.Is(err, grant.ErrUnknownUser):
+		return invalidTarget("%s", grant.Message(err))
+	}
+	return err
 }
 
 // managedTarget reads a target p manages: ErrNoSuchTarget when it does not
@@ -300,128 +288,38 @@ func managedTarget(tx meta.Tx, p auth.Principal, arn, what string) (*meta.Replic
 	if err != nil {
 		return nil, err
 	}
-	if !mayUse(t, p.UserID, p.Admin()) {
+	if !owned(t).MayUse(p.UserID, p.Admin()) {
 		return nil, fmt.Errorf("%w: %s", ErrNoSuchTarget, arn)
 	}
-	if !manages(t, p) {
+	if !owned(t).ManagedBy(p) {
 		return nil, fmt.Errorf("%w: only its owner or an administrator may %s replication target %s", ErrTargetForbidden, what, arn)
 	}
 	return t, nil
 }
 
-// checkMayGrant refuses grants to others by a non-admin, before any user
-// is looked up (so that a refused call says nothing of who exists). A
-// non-admin naming only itself is let through: it adds nothing.
+// checkMayGrant refuses grants to others by a non-admin (grant.CheckMayGrant).
 func checkMayGrant(p auth.Principal, g Grants) error {
-	if p.Admin() {
-		return nil
-	}
-	others := g.AllUsers
-	for _, u := range g.Users {
-		if u.ID != 0 && u.ID != p.UserID || u.ID == 0 && !strings.EqualFold(u.Username, p.Username) {
-			others = true
-		}
-	}
-	if others {
-		return fmt.Errorf("%w: only an administrator may grant a replication target to other users", ErrTargetForbidden)
-	}
-	return nil
+	return grantError(grant.CheckMayGrant(p, g, targetNoun))
 }
 
-// resolveGrants turns the users named into their ids, ascending and
-// distinct, without ownerID (its owner may use a target anyway). An unknown
-// user is ErrInvalidTarget. A non-admin may name only itself (checked by
-// checkMayGrant by name, and here again by id).
+// resolveGrants turns the users named into their ids (grant.Resolve).
 func resolveGrants(tx meta.Tx, p auth.Principal, ownerID int64, refs []UserRef) ([]int64, error) {
-	var ids []int64
-	for _, ref := range refs {
-		var (
-			u   *meta.User
-			err error
-		)
-		switch name := strings.TrimSpace(ref.Username); {
-		case ref.ID > 0:
-			u, err = tx.GetUser(ref.ID)
-			if errors.Is(err, meta.ErrNotFound) {
-				return nil, invalidTarget("users: no user has id %d", ref.ID)
-			}
-		case name != "":
-			u, err = tx.GetUserByName(name)
-			if errors.Is(err, meta.ErrNotFound) {
-				return nil, invalidTarget("users: no user is named %q", name)
-			}
-		default:
-			return nil, invalidTarget("users: a username must not be empty")
-		}
-		if err != nil {
-			return nil, fmt.Errorf("look up granted user: %w", err)
-		}
-		if !p.Admin() && u.ID != p.UserID {
-			return nil, fmt.Errorf("%w: only an administrator may grant a replication target to other users", ErrTargetForbidden)
-		}
-		if u.ID != ownerID && !slices.Contains(ids, u.ID) {
-			ids = append(ids, u.ID)
-		}
-	}
-	slices.Sort(ids)
-	return ids, nil
+	ids, err := grant.Resolve(tx, p, ownerID, refs, targetNoun)
+	return ids, grantError(err)
 }
 
 // describeTarget is t as p sees it.
-func describeTarget(tx meta.Tx, p auth.Principal, t *meta.ReplicationTarget, names *userNames) (*TargetInfo, error) {
-	info := &TargetInfo{ReplicationTarget: *t, Managed: manages(t, p)}
+func describeTarget(p auth.Principal, t *meta.ReplicationTarget, names *grant.Names) (*TargetInfo, error) {
+	view, err := grant.Describe(names, owned(t), p)
+	if err != nil {
+		return nil, err
+	}
+	info := &TargetInfo{ReplicationTarget: *t, Managed: view.Managed, Owner: view.Owner, Grants: view.Grants}
 	info.SecretEnc = nil
 	if !info.Managed {
 		info.AllUsers, info.Users = false, nil
-		return info, nil
-	}
-	var err error
-	if info.Owner, err = names.ref(t.OwnerID); err != nil {
-		return nil, err
-	}
-	info.Grants.AllUsers = t.AllUsers
-	for _, id := range t.Users {
-		ref, err := names.ref(id)
-		if err != nil {
-			return nil, err
-		}
-		info.Grants.Users = append(info.Grants.Users, ref)
 	}
 	return info, nil
-}
-
-// userNames looks usernames up by id within one transaction, once each.
-type userNames struct {
-	tx    meta.Tx
-	known map[int64]string
-}
-
-func newUserNames(tx meta.Tx) *userNames { return &userNames{tx: tx, known: map[int64]string{}} }
-
-// ref is the user id with its username ("" for a deleted user).
-func (n *userNames) ref(id int64) (UserRef, error) {
-	if name, ok := n.known[id]; ok {
-		return UserRef{ID: id, Username: name}, nil
-	}
-	u, err := n.tx.GetUser(id)
-	switch {
-	case errors.Is(err, meta.ErrNotFound):
-		n.known[id] = ""
-	case err != nil:
-		return UserRef{}, fmt.Errorf("get user %d: %w", id, err)
-	default:
-		n.known[id] = u.Username
-	}
-	return UserRef{ID: id, Username: n.known[id]}, nil
-}
-
-// userLabel names a user in a message: its username, or its id once the
-// user is gone.
-func userLabel(id int64, username string) string {
-	if username != "" {
-		return username
-	}
-	return fmt.Sprintf("user #%d", id)
 }
 
 // getTarget reads a target; ErrNoSuchTarget when absent.

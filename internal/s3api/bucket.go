@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
@@ -22,36 +23,74 @@ func ownerXML(p auth.Principal, userID int64) owner {
 	return owner{ID: id, DisplayName: id}
 }
 
+// maxBuckets is the largest page of ListBuckets, and its page when a
+// listing is paged without max-buckets, as on AWS.
+const maxBuckets = 10000
+
+// listBuckets is ListBuckets: every bucket of the caller (of everyone for
+// an admin), by name. Any of max-buckets, continuation-token, prefix and
+// bucket-region makes it a paged listing, as on AWS: a page of max-buckets
+// (default 10000) with a ContinuationToken when more follow. The token is
+// opaque to clients; it names the last bucket of the page.
 func (h *Handler) listBuckets(w http.ResponseWriter, req *request) error {
-	buckets, err := h.cfg.Objects.ListBuckets(req.ctx(), req.principal)
-	if err != nil {
-		return err
+	q := req.query
+	paged := false
+	for _, name := range []string{"max-buckets", "continuation-token", "prefix", "bucket-region"} {
+		if _, ok := q[name]; ok {
+			paged = true
+		}
 	}
-	prefix := req.query.Get("prefix")
-	maxBuckets, err := parseMax(req.query, "max-buckets", 0)
-	if err != nil {
-		return err
+	in := object.ListBucketsInput{Prefix: q.Get("prefix")}
+	if paged {
+		in.Limit = maxBuckets
 	}
-	after := ""
-	if tok := req.query.Get("continuation-token"); tok != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(tok)
+	if v, ok := q["max-buckets"]; ok {
+		n, err := strconv.Atoi(v[0])
+		if err != nil || n < 1 || n > maxBuckets {
+			return errorf(codeInvalidArgument, "Argument max-buckets must be an integer between 1 and 10000.")
+		}
+		in.Limit = n
+	}
+	if tok := q.Get("continuation-token"); tok != "" {
+		after, err := decodeBucketToken(tok)
 		if err != nil {
-			return errorf(codeInvalidArgument, "The continuation token provided is incorrect")
+			return err
 		}
-		after = string(raw)
+		in.After = after
 	}
-	out := listAllMyBucketsResult{Owner: ownerXML(req.principal, req.principal.UserID), Prefix: prefix}
-	for _, b := range buckets {
-		if !strings.HasPrefix(b.Name, prefix) || b.Name <= after {
-			continue
-		}
-		if maxBuckets > 0 && len(out.Buckets) == maxBuckets {
-			out.ContinuationToken = base64.RawURLEncoding.EncodeToString([]byte(out.Buckets[len(out.Buckets)-1].Name))
-			break
-		}
+	out := listAllMyBucketsResult{Owner: ownerXML(req.principal, req.principal.UserID), Prefix: in.Prefix}
+	if region, ok := q["bucket-region"]; ok && region[0] != h.cfg.Region {
+		// Every bucket lives in the server's region.
+		return writeXML(w, out)
+	}
+	page, err := h.cfg.Objects.ListBucketsPage(req.ctx(), req.principal, in)
+	if err != nil {
+		return err
+	}
+	for _, b := range page.Buckets {
 		out.Buckets = append(out.Buckets, bucketEntry{Name: b.Name, CreationDate: isoTime(b.CreatedAt), BucketRegion: h.cfg.Region})
 	}
+	if page.IsTruncated {
+		out.ContinuationToken = encodeBucketToken(page.Buckets[len(page.Buckets)-1].Name)
+	}
 	return writeXML(w, out)
+}
+
+// bucketTokenPrefix marks a ListBuckets continuation token, so that a
+// ListObjectsV2 token passed by mistake is refused, not misread.
+const bucketTokenPrefix = "b:"
+
+func encodeBucketToken(name string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(bucketTokenPrefix + name))
+}
+
+func decodeBucketToken(tok string) (string, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(tok)
+	name, ok := strings.CutPrefix(string(raw), bucketTokenPrefix)
+	if err != nil || !ok {
+		return "", errorf(codeInvalidArgument, "The continuation token provided is incorrect")
+	}
+	return name, nil
 }
 
 func (h *Handler) createBucket(w http.ResponseWriter, req *request) error {
@@ -71,12 +110,17 @@ func (h *Handler) createBucket(w http.ResponseWriter, req *request) error {
 			return errorf(codeIllegalLocationConstraint, "The "+c+" location constraint is incompatible for the region specific endpoint this request was sent to.")
 		}
 	}
-	err = h.cfg.Objects.CreateBucket(req.ctx(), req.principal, req.bucket)
+	canned, err := parseACLHeaders(req.r.Header)
+	if err != nil {
+		return err
+	}
+	err = h.cfg.Objects.CreateBucketWithACL(req.ctx(), req.principal, req.bucket, canned)
 	// us-east-1 keeps S3's legacy answer to creating a bucket one already
-	// owns: 200, the bucket unchanged. Every other region answers
-	// BucketAlreadyOwnedByYou.
+	// owns: 200, its objects and configurations unchanged but its ACL reset
+	// to the request's (private when it names none), as AWS does. Every
+	// other region answers BucketAlreadyOwnedByYou.
 	if errors.Is(err, object.ErrBucketAlreadyOwnedByYou) && h.cfg.Region == "us-east-1" {
-		err = nil
+		err = h.cfg.Objects.SetBucketACL(req.ctx(), req.principal, req.bucket, canned)
 	}
 	if err != nil {
 		return err
@@ -108,8 +152,10 @@ func (h *Handler) deleteBucket(w http.ResponseWriter, req *request) error {
 	return nil
 }
 
+// headBucket is HeadBucket, which asks for the right to list the bucket
+// (its owner, or anyone its ACL lets read it).
 func (h *Handler) headBucket(w http.ResponseWriter, req *request) error {
-	if _, err := h.cfg.Objects.HeadBucket(req.ctx(), req.principal, req.bucket); err != nil {
+	if _, err := h.cfg.Objects.BucketAccess(req.ctx(), req.principal, req.bucket, acl.Read); err != nil {
 		return err
 	}
 	w.Header().Set("X-Amz-Bucket-Region", h.cfg.Region)
@@ -158,29 +204,4 @@ func (h *Handler) putBucketVersioning(w http.ResponseWriter, req *request) error
 	}
 	w.WriteHeader(http.StatusOK)
 	return nil
-}
-
-// getBucketACL answers with the one ACL Quarry has, owner FULL_CONTROL:
-// tools read ACLs even when they never set one.
-func (h *Handler) getBucketACL(w http.ResponseWriter, req *request) error {
-	b, err := h.cfg.Objects.HeadBucket(req.ctx(), req.principal, req.bucket)
-	if err != nil {
-		return err
-	}
-	return writeXML(w, ownerACL(ownerXML(req.principal, b.OwnerID)))
-}
-
-func ownerACL(o owner) accessControlPolicy {
-	return accessControlPolicy{
-		Owner: o,
-		Grants: []grant{{
-			Grantee: grantee{
-				XMLNSXSI:    "http://www.w3.org/2001/XMLSchema-instance",
-				XSIType:     "CanonicalUser",
-				ID:          o.ID,
-				DisplayName: o.DisplayName,
-			},
-			Permission: "FULL_CONTROL",
-		}},
-	}
 }

@@ -179,11 +179,9 @@ func TestUnsupportedSubresourcesAreNotImplemented(t *testing.T) {
 	ts.mustCreateBucket(ts.alice, "plain")
 	_, err := ts.client(ts.alice).GetBucketPolicy(context.Background(), &s3.GetBucketPolicyInput{Bucket: aws.String("plain")})
 	wantCode(t, err, "NotImplemented", http.StatusNotImplemented)
-	_, err = ts.client(ts.alice).PutBucketCors(context.Background(), &s3.PutBucketCorsInput{
-		Bucket: aws.String("plain"),
-		CORSConfiguration: &types.CORSConfiguration{CORSRules: []types.CORSRule{{
-			AllowedMethods: []string{"GET"}, AllowedOrigins: []string{"*"},
-		}}},
+	_, err = ts.client(ts.alice).PutBucketWebsite(context.Background(), &s3.PutBucketWebsiteInput{
+		Bucket:               aws.String("plain"),
+		WebsiteConfiguration: &types.WebsiteConfiguration{IndexDocument: &types.IndexDocument{Suffix: aws.String("index.html")}},
 	})
 	wantCode(t, err, "NotImplemented", http.StatusNotImplemented)
 }
@@ -208,5 +206,60 @@ func TestListBucketsPaging(t *testing.T) {
 	}
 	if got := strings.Join(names, ","); got != "logs-a,logs-b,logs-c" || pages != 2 {
 		t.Errorf("buckets %s in %d pages, want logs-a,logs-b,logs-c in 2", got, pages)
+	}
+}
+
+func TestListBucketsParameters(t *testing.T) {
+	ts := newTestServer(t)
+	for _, name := range []string{"logs-a", "logs-b", "photos"} {
+		ts.mustCreateBucket(ts.alice, name)
+	}
+	tests := []struct {
+		name   string
+		query  string
+		status int
+		body   []string // substrings of the answer
+		absent []string
+	}{
+		{"without parameters every bucket is listed, with no token", "", 200,
+			[]string{"<Name>logs-a</Name>", "<Name>photos</Name>"}, []string{"<ContinuationToken>", "<Prefix>"}},
+		{"a prefix is echoed", "?prefix=logs-", 200,
+			[]string{"<Prefix>logs-</Prefix>", "<Name>logs-b</Name>"}, []string{"<Name>photos</Name>", "<ContinuationToken>"}},
+		{"a full page carries a continuation token", "?max-buckets=1", 200,
+			[]string{"<Name>logs-a</Name>", "<ContinuationToken>"}, []string{"<Name>logs-b</Name>"}},
+		{"the server's region lists its buckets", "?bucket-region=us-east-1", 200,
+			[]string{"<Name>logs-a</Name>", "<BucketRegion>us-east-1</BucketRegion>"}, nil},
+		{"another region has none", "?bucket-region=eu-west-1", 200, nil, []string{"<Name>"}},
+		{"max-buckets 10000 is allowed", "?max-buckets=10000", 200, []string{"<Name>photos</Name>"}, nil},
+		{"max-buckets 0 is refused", "?max-buckets=0", 400, []string{"InvalidArgument", "Argument max-buckets must be an integer between 1 and 10000."}, nil},
+		{"max-buckets 10001 is refused", "?max-buckets=10001", 400, []string{"InvalidArgument"}, nil},
+		{"max-buckets that is not a number is refused", "?max-buckets=ten", 400, []string{"InvalidArgument"}, nil},
+		{"a token that is not one is refused", "?continuation-token=bm90LWEtdG9rZW4", 400, []string{"InvalidArgument", "continuation token"}, nil},
+		{"a token that is not base64 is refused", "?continuation-token=%21%21", 400, []string{"InvalidArgument"}, nil},
+	}
+	for _, tt := range tests {
+		status, _, body := ts.do(ts.signedRequest(ts.alice, http.MethodGet, "/"+tt.query, nil))
+		if status != tt.status {
+			t.Errorf("%s: %d %s, want %d", tt.name, status, body, tt.status)
+			continue
+		}
+		for _, s := range tt.body {
+			if !strings.Contains(body, s) {
+				t.Errorf("%s: answer lacks %q: %s", tt.name, s, body)
+			}
+		}
+		for _, s := range tt.absent {
+			if strings.Contains(body, s) {
+				t.Errorf("%s: answer has %q: %s", tt.name, s, body)
+			}
+		}
+	}
+	// The token of one page starts the next.
+	_, _, body := ts.do(ts.signedRequest(ts.alice, http.MethodGet, "/?max-buckets=2", nil))
+	_, rest, _ := strings.Cut(body, "<ContinuationToken>")
+	token, _, _ := strings.Cut(rest, "</ContinuationToken>")
+	status, _, body := ts.do(ts.signedRequest(ts.alice, http.MethodGet, "/?max-buckets=2&continuation-token="+token, nil))
+	if status != 200 || !strings.Contains(body, "<Name>photos</Name>") || strings.Contains(body, "logs-") || strings.Contains(body, "<ContinuationToken>") {
+		t.Errorf("second page: %d %s, want photos alone and no token", status, body)
 	}
 }

@@ -67,6 +67,10 @@ func (h *Handler) copyObject(w http.ResponseWriter, req *request) error {
 	if attrs.SSE, err = parseSSE(hdr); err != nil {
 		return err
 	}
+	cond, err := parseWriteConditions(hdr)
+	if err != nil {
+		return err
+	}
 	res, err := h.cfg.Objects.CopyObject(req.ctx(), req.principal, object.CopyInput{
 		SrcBucket:       src.bucket,
 		SrcKey:          src.key,
@@ -78,6 +82,7 @@ func (h *Handler) copyObject(w http.ResponseWriter, req *request) error {
 		ReplaceTags:     replaceTags,
 		Attrs:           attrs,
 		Checksum:        object.ChecksumInput{Algorithm: alg},
+		Cond:            cond,
 		Replica:         isReplicaWrite(hdr),
 	})
 	if err != nil {
@@ -91,6 +96,7 @@ func (h *Handler) copyObject(w http.ResponseWriter, req *request) error {
 		ETag:           quoteETag(res.Version.ETag),
 		LastModified:   isoTime(res.Version.LastModified),
 		checksumFields: checksumsXML(res.Version.Checksums),
+		ChecksumType:   object.ChecksumType(res.Version.Checksums),
 	})
 }
 

@@ -3,6 +3,7 @@ package s3api
 import (
 	"net/http"
 
+	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/object"
 )
 
@@ -17,7 +18,7 @@ func (h *Handler) deleteObjects(w http.ResponseWriter, req *request) error {
 	if len(doc.Objects) == 0 || len(doc.Objects) > maxDeleteObjects {
 		return errorf(codeMalformedXML, "")
 	}
-	if _, err := h.cfg.Objects.HeadBucket(req.ctx(), req.principal, req.bucket); err != nil {
+	if _, err := h.cfg.Objects.BucketAccess(req.ctx(), req.principal, req.bucket, acl.Write); err != nil {
 		return err
 	}
 	var res deleteResult

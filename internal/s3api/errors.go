@@ -22,12 +22,15 @@ type errorCode string
 // The S3 error codes Quarry answers with.
 const (
 	codeAccessDenied                     errorCode = "AccessDenied"
+	codeAccessForbidden                  errorCode = "AccessForbidden"
 	codeAuthorizationHeaderMalformed     errorCode = "AuthorizationHeaderMalformed"
 	codeAuthorizationQueryParams         errorCode = "AuthorizationQueryParametersError"
 	codeBadDigest                        errorCode = "BadDigest"
+	codeBadRequest                       errorCode = "BadRequest"
 	codeBucketAlreadyExists              errorCode = "BucketAlreadyExists"
 	codeBucketAlreadyOwnedByYou          errorCode = "BucketAlreadyOwnedByYou"
 	codeBucketNotEmpty                   errorCode = "BucketNotEmpty"
+	codeConditionalRequestConflict       errorCode = "ConditionalRequestConflict"
 	codeEntityTooLarge                   errorCode = "EntityTooLarge"
 	codeEntityTooSmall                   errorCode = "EntityTooSmall"
 	codeIllegalLocationConstraint        errorCode = "IllegalLocationConstraintException"
@@ -47,7 +50,9 @@ const (
 	codeInvalidStorageClass              errorCode = "InvalidStorageClass"
 	codeInvalidTag                       errorCode = "InvalidTag"
 	codeKeyTooLong                       errorCode = "KeyTooLongError"
+	codeMalformedACL                     errorCode = "MalformedACLError"
 	codeMalformedPOSTRequest             errorCode = "MalformedPOSTRequest"
+	codeMalformedTrailer                 errorCode = "MalformedTrailerError"
 	codeMalformedXML                     errorCode = "MalformedXML"
 	codeMaxPostPreDataLengthExceeded     errorCode = "MaxPostPreDataLengthExceededError"
 	codeMetadataTooLarge                 errorCode = "MetadataTooLarge"
@@ -55,6 +60,7 @@ const (
 	codeMissingContentLength             errorCode = "MissingContentLength"
 	codeMissingSecurityHeader            errorCode = "MissingSecurityHeader"
 	codeNoSuchBucket                     errorCode = "NoSuchBucket"
+	codeNoSuchCORSConfiguration          errorCode = "NoSuchCORSConfiguration"
 	codeNoSuchKey                        errorCode = "NoSuchKey"
 	codeNoSuchLifecycleConfiguration     errorCode = "NoSuchLifecycleConfiguration"
 	codeNoSuchTagSet                     errorCode = "NoSuchTagSet"
@@ -69,6 +75,7 @@ const (
 	codeRequestTimeout                   errorCode = "RequestTimeout"
 	codeServiceUnavailable               errorCode = "ServiceUnavailable"
 	codeSignatureDoesNotMatch            errorCode = "SignatureDoesNotMatch"
+	codeUnexpectedContent                errorCode = "UnexpectedContent"
 	codeUserKeyMustBeSpecified           errorCode = "UserKeyMustBeSpecified"
 	codeXAmzContentSHA256Mismatch        errorCode = "XAmzContentSHA256Mismatch"
 )
@@ -83,12 +90,15 @@ type errorSpec struct {
 // its status and default message from here. It is never written to.
 var errorSpecs = map[errorCode]errorSpec{
 	codeAccessDenied:                     {http.StatusForbidden, "Access Denied"},
+	codeAccessForbidden:                  {http.StatusForbidden, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec."},
 	codeAuthorizationHeaderMalformed:     {http.StatusBadRequest, "The authorization header is malformed."},
 	codeAuthorizationQueryParams:         {http.StatusBadRequest, "The authorization query parameters are malformed."},
 	codeBadDigest:                        {http.StatusBadRequest, "The Content-MD5 or checksum you specified did not match what we received."},
+	codeBadRequest:                       {http.StatusBadRequest, "Bad Request"},
 	codeBucketAlreadyExists:              {http.StatusConflict, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again."},
 	codeBucketAlreadyOwnedByYou:          {http.StatusConflict, "Your previous request to create the named bucket succeeded and you already own it."},
 	codeBucketNotEmpty:                   {http.StatusConflict, "The bucket you tried to delete is not empty"},
+	codeConditionalRequestConflict:       {http.StatusConflict, "A conflicting operation occurred. If using PutObject you can retry the request. If using multipart upload you should initiate another CreateMultipartUpload request and re-upload each part."},
 	codeEntityTooLarge:                   {http.StatusBadRequest, "Your proposed upload exceeds the maximum allowed object size."},
 	codeEntityTooSmall:                   {http.StatusBadRequest, "Your proposed upload is smaller than the minimum allowed object size."},
 	codeIllegalLocationConstraint:        {http.StatusBadRequest, "The specified location-constraint is not valid for this endpoint."},
@@ -108,7 +118,9 @@ var errorSpecs = map[errorCode]errorSpec{
 	codeInvalidStorageClass:              {http.StatusBadRequest, "The storage class you specified is not valid"},
 	codeInvalidTag:                       {http.StatusBadRequest, "The tag provided was not a valid tag."},
 	codeKeyTooLong:                       {http.StatusBadRequest, "Your key is too long"},
+	codeMalformedACL:                     {http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema"},
 	codeMalformedPOSTRequest:             {http.StatusBadRequest, "The body of your POST request is not well-formed multipart/form-data."},
+	codeMalformedTrailer:                 {http.StatusBadRequest, "The request contained trailing data that was not well-formed or did not conform to our published schema."},
 	codeMalformedXML:                     {http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema"},
 	codeMaxPostPreDataLengthExceeded:     {http.StatusBadRequest, "Your POST request fields preceding the upload file were too large."},
 	codeMetadataTooLarge:                 {http.StatusBadRequest, "Your metadata headers exceed the maximum allowed metadata size."},
@@ -116,6 +128,7 @@ var errorSpecs = map[errorCode]errorSpec{
 	codeMissingContentLength:             {http.StatusLengthRequired, "You must provide the Content-Length HTTP header."},
 	codeMissingSecurityHeader:            {http.StatusBadRequest, "Your request was missing a required header."},
 	codeNoSuchBucket:                     {http.StatusNotFound, "The specified bucket does not exist"},
+	codeNoSuchCORSConfiguration:          {http.StatusNotFound, "The CORS configuration does not exist"},
 	codeNoSuchKey:                        {http.StatusNotFound, "The specified key does not exist."},
 	codeNoSuchLifecycleConfiguration:     {http.StatusNotFound, "The lifecycle configuration does not exist"},
 	codeNoSuchTagSet:                     {http.StatusNotFound, "The TagSet does not exist"},
@@ -130,6 +143,7 @@ var errorSpecs = map[errorCode]errorSpec{
 	codeRequestTimeout:                   {http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period."},
 	codeServiceUnavailable:               {http.StatusServiceUnavailable, "The service is unable to handle the request: its storage is paused or read-only."},
 	codeSignatureDoesNotMatch:            {http.StatusForbidden, "The request signature we calculated does not match the signature you provided. Check your key and signing method."},
+	codeUnexpectedContent:                {http.StatusBadRequest, "This request does not support content."},
 	codeUserKeyMustBeSpecified:           {http.StatusBadRequest, "The bucket POST must contain the specified field name. If it is specified, please check the order of the fields."},
 	codeXAmzContentSHA256Mismatch:        {http.StatusBadRequest, "The provided 'x-amz-content-sha256' header does not match what was computed."},
 }
@@ -193,6 +207,8 @@ var sentinelCodes = []struct {
 	{object.ErrNoSuchEncryptionConfig, codeSSEConfigurationNotFound},
 	{object.ErrNotImplemented, codeNotImplemented},
 	{blob.ErrUnavailable, codeServiceUnavailable},
+	{object.ErrConditionalRequestConflict, codeConditionalRequestConflict},
+	{object.ErrMalformedTrailer, codeMalformedTrailer},
 	{io.ErrUnexpectedEOF, codeIncompleteBody},
 	{context.Canceled, codeRequestTimeout},
 	{context.DeadlineExceeded, codeRequestTimeout},
@@ -275,6 +291,11 @@ func toAPIError(err error) *apiError {
 			var pe *postpolicy.Error
 			if errors.As(err, &pe) {
 				ae.message = pe.Message
+			}
+			// So do the object service's refusals that carry S3's words.
+			var me *object.MessageError
+			if errors.As(err, &me) {
+				ae.message = me.Message
 			}
 			// A SigV2 mismatch shows the string the server signed, as
 			// AWS's does, so that a client can see how it differs.

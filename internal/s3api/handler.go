@@ -1,7 +1,9 @@
 // Package s3api is the S3 REST protocol layer: it routes requests,
-// authenticates them (SigV4, SigV2, or a browser form's signed policy),
-// parses S3 headers and XML, calls the object service and writes responses
-// and errors as AWS S3 does. What an operation means lives in the object
+// authenticates them (SigV4, SigV2, or a browser form's signed policy; a
+// request without any credentials runs as the anonymous principal),
+// answers CORS preflights, parses S3 headers and XML, calls the object
+// service and writes responses and errors as AWS S3 does. What an
+// operation means, and who may do it, lives in the object
 // service; this package only translates.
 package s3api
 
@@ -11,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -51,12 +54,20 @@ type Config struct {
 	// Replication serves Put/Get/DeleteBucketReplication; nil answers
 	// them with NotImplemented.
 	Replication BucketReplication
+	// Notifications serves Put/GetBucketNotificationConfiguration; nil
+	// answers them with NotImplemented.
+	Notifications BucketNotifications
 	// LifecycleDay is the length of a lifecycle day, for the expiry
 	// x-amz-expiration announces (lifecycle.DefaultDay when zero).
 	LifecycleDay time.Duration
 	// Lifecycle serves Put/Get/DeleteBucketLifecycleConfiguration; nil
 	// answers them with NotImplemented.
 	Lifecycle BucketLifecycle
+	// CORS serves Put/Get/DeleteBucketCors and answers cross-origin
+	// requests (preflights and the Access-Control-* headers of actual
+	// requests); nil answers the calls with NotImplemented and preflights
+	// as for a bucket without a configuration.
+	CORS BucketCORS
 }
 
 // Handler serves the S3 API. It implements http.Handler.
@@ -98,6 +109,7 @@ func New(cfg Config) *Handler {
 type request struct {
 	r         *http.Request
 	id        string
+	hostID    string
 	op        string
 	bucket    string
 	key       string
@@ -124,8 +136,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw := &responseRecorder{ResponseWriter: w}
 	id := newRequestID()
 	hdr := rw.Header()
+	hostID := newHostID()
 	hdr.Set("X-Amz-Request-Id", id)
-	hdr.Set("X-Amz-Id-2", newHostID())
+	hdr.Set("X-Amz-Id-2", hostID)
 	hdr.Set("Server", "Quarry")
 
 	rt := routeRequest(r, h.cfg.Domain)
@@ -138,11 +151,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r = r.WithContext(r.Context())
 		r.Body = watched
 	}
-	req := &request{r: r, id: id, op: rt.op, bucket: rt.bucket, key: rt.key, query: r.URL.Query()}
+	req := &request{r: r, id: id, hostID: hostID, op: rt.op, bucket: rt.bucket, key: rt.key, query: r.URL.Query()}
 	if w, ok := r.Body.(*watchedBody); ok {
 		req.rawBody = w
 	}
-	if err := h.serve(rw, req); err != nil {
+	var err error
+	if rt.op == opPreflight {
+		err = h.preflight(rw, req)
+	} else {
+		h.setCORSHeaders(req, rw.Header())
+		err = h.serve(rw, req)
+	}
+	if err != nil {
 		h.writeError(rw, req, err)
 	}
 	if h.cfg.Observe != nil {
@@ -151,9 +171,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // serve authenticates the request before anything touches the object
-// service, then runs its operation. A browser form upload is the one
-// request that carries its authentication in its body: postObject reads
-// and checks it.
+// service, then runs its operation. A request without credentials runs as
+// the anonymous principal (see anonymous.go). A browser form upload is the
+// one request that carries its authentication in its body: postObject
+// reads and checks it.
 func (h *Handler) serve(w http.ResponseWriter, req *request) error {
 	if req.op == opPostObject {
 		req.body = req.r.Body
@@ -164,12 +185,18 @@ func (h *Handler) serve(w http.ResponseWriter, req *request) error {
 		req.trailer = noTrailer
 		return h.postObject(w, req)
 	}
-	res, p, err := h.authenticate(req.r)
+	res, p, err := h.identify(req.r)
 	if err != nil {
 		return err
 	}
 	defer res.body.Close()
+	if p.IsAnonymous() {
+		if err := anonymousRefusal(req); err != nil {
+			return err
+		}
+	}
 	req.principal = p
+	req.setOrigin()
 	if err := checkNoCustomerKeys(req.r.Header); err != nil {
 		return err
 	}
@@ -221,6 +248,14 @@ func (h *Handler) authenticate(r *http.Request) (*authenticated, auth.Principal,
 	return out, p, nil
 }
 
+// setOrigin puts who asked on the request's context, once the caller is
+// known, so that the changes the request makes report it in their events.
+func (req *request) setOrigin() {
+	req.r = req.r.WithContext(object.WithOrigin(req.r.Context(), object.Origin{
+		RequestID: req.id, HostID: req.hostID, SourceIP: sourceIP(req.r), Principal: req.principal.Username,
+	}))
+}
+
 func noTrailer() map[string]string { return nil }
 
 // lookup returns an access key lookup for a verifier: it resolves the key
@@ -265,6 +300,10 @@ func (h *Handler) operation(op string) operationFunc {
 		return h.putBucketTagging
 	case opDeleteBucketTagging:
 		return h.deleteBucketTagging
+	case opGetBucketNotification:
+		return h.getBucketNotification
+	case opPutBucketNotification:
+		return h.putBucketNotification
 	case opGetBucketReplication:
 		return h.getBucketReplication
 	case opPutBucketReplication:
@@ -285,6 +324,14 @@ func (h *Handler) operation(op string) operationFunc {
 		return h.deleteBucketLifecycle
 	case opGetBucketACL:
 		return h.getBucketACL
+	case opPutBucketACL:
+		return h.putBucketACL
+	case opGetBucketCORS:
+		return h.getBucketCORS
+	case opPutBucketCORS:
+		return h.putBucketCORS
+	case opDeleteBucketCORS:
+		return h.deleteBucketCORS
 	case opListObjects:
 		return h.listObjects
 	case opListObjectsV2:
@@ -313,6 +360,10 @@ func (h *Handler) operation(op string) operationFunc {
 		return h.deleteObjectTagging
 	case opGetObjectACL:
 		return h.getObjectACL
+	case opPutObjectACL:
+		return h.putObjectACL
+	case opGetObjectAttributes:
+		return h.getObjectAttributes
 	case opCreateMultipartUpload:
 		return h.createMultipartUpload
 	case opUploadPart:
@@ -331,4 +382,14 @@ func (h *Handler) operation(op string) operationFunc {
 		return func(http.ResponseWriter, *request) error { return errorf(codeMethodNotAllowed, "") }
 	}
 	return nil
+}
+
+// sourceIP is the address of the connection's peer, as events report it
+// (never a forwarded-for header, which the client writes).
+func sourceIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

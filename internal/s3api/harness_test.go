@@ -25,6 +25,7 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/blob/disk"
+	"github.com/quarrylabs/quarry/internal/cors"
 	"github.com/quarrylabs/quarry/internal/lifecycle"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/object"
@@ -89,6 +90,7 @@ func newTestServer(t *testing.T) *testServer {
 		Domain:      testDomain,
 		Replication: ts.repl,
 		Lifecycle:   lifecycle.NewService(store),
+		CORS:        cors.NewService(store),
 		Observe: func(op string, status int, _ time.Duration) {
 			ts.mu.Lock()
 			defer ts.mu.Unlock()

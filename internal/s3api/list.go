@@ -82,6 +82,7 @@ func objectEntryOf(v *meta.Version, enc func(string) string, withOwner bool, p a
 		LastModified:      isoTime(v.LastModified),
 		ETag:              quoteETag(v.ETag),
 		ChecksumAlgorithm: checksumAlgorithmNames(v.Checksums),
+		ChecksumType:      object.ChecksumType(v.Checksums),
 		Size:              v.Size,
 		StorageClass:      "STANDARD",
 	}
@@ -256,6 +257,8 @@ func versionEntryOf(v *meta.Version, enc func(string) string, p auth.Principal) 
 	}
 	e.XMLName.Local = "Version"
 	e.ETag = quoteETag(v.ETag)
+	e.ChecksumAlgorithm = checksumAlgorithmNames(v.Checksums)
+	e.ChecksumType = object.ChecksumType(v.Checksums)
 	size := v.Size
 	e.Size = &size
 	e.StorageClass = "STANDARD"

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/quarrylabs/quarry/internal/object"
 )
@@ -23,11 +22,9 @@ func (h *Handler) createMultipartUpload(w http.ResponseWriter, req *request) err
 	if err != nil {
 		return err
 	}
-	checksumType := strings.ToUpper(hdr.Get("X-Amz-Checksum-Type"))
-	switch checksumType {
-	case "", "COMPOSITE", "FULL_OBJECT":
-	default:
-		return errorf(codeInvalidRequest, "Value for x-amz-checksum-type header is invalid.")
+	checksumType, err := parseChecksumType(hdr)
+	if err != nil {
+		return err
 	}
 	up, err := h.cfg.Objects.CreateMultipartUpload(req.ctx(), req.principal, req.bucket, req.key, attrs, alg, checksumType)
 	if err != nil {
@@ -85,18 +82,37 @@ func (h *Handler) uploadPart(w http.ResponseWriter, req *request) error {
 }
 
 func (h *Handler) completeMultipartUpload(w http.ResponseWriter, req *request) error {
+	hdr := req.r.Header
+	in := object.CompleteInput{Bucket: req.bucket, Key: req.key, UploadID: req.query.Get("uploadId"), ObjectSize: -1}
+	var err error
+	if in.Cond, err = parseWriteConditions(hdr); err != nil {
+		return err
+	}
+	if in.Checksum, err = parseObjectChecksum(hdr); err != nil {
+		return err
+	}
+	if in.ChecksumType, err = parseChecksumType(hdr); err != nil {
+		return err
+	}
+	if v := hdr.Get("X-Amz-Mp-Object-Size"); v != "" {
+		if in.ObjectSize, err = strconv.ParseInt(v, 10, 64); err != nil || in.ObjectSize < 0 {
+			return errorf(codeInvalidRequest, "Value for x-amz-mp-object-size header is invalid.")
+		}
+	}
+	// The x-amz-checksum-* headers are the object's checksum, so only
+	// Content-MD5 applies to the document itself.
 	var doc completeMultipartUpload
-	if err := readXMLBody(req, &doc); err != nil {
+	if err := readXMLBodyChecked(req, &doc, object.ChecksumInput{}); err != nil {
 		return err
 	}
 	if len(doc.Parts) == 0 {
 		return errorf(codeMalformedXML, "")
 	}
-	parts := make([]object.CompletePart, len(doc.Parts))
+	in.Parts = make([]object.CompletePart, len(doc.Parts))
 	for i, p := range doc.Parts {
-		parts[i] = object.CompletePart{Number: p.PartNumber, ETag: p.ETag, Checksums: p.checksumFields.asMap()}
+		in.Parts[i] = object.CompletePart{Number: p.PartNumber, ETag: p.ETag, Checksums: p.checksumFields.asMap()}
 	}
-	v, err := h.cfg.Objects.CompleteMultipartUpload(req.ctx(), req.principal, req.bucket, req.key, req.query.Get("uploadId"), parts)
+	v, err := h.cfg.Objects.CompleteUpload(req.ctx(), req.principal, in)
 	if err != nil {
 		return err
 	}
@@ -108,6 +124,7 @@ func (h *Handler) completeMultipartUpload(w http.ResponseWriter, req *request) e
 		Key:            req.key,
 		ETag:           quoteETag(v.ETag),
 		checksumFields: checksumsXML(v.Checksums),
+		ChecksumType:   object.ChecksumType(v.Checksums),
 	})
 }
 
@@ -161,7 +178,7 @@ func (h *Handler) listParts(w http.ResponseWriter, req *request) error {
 		res.Initiator = ownerXML(req.principal, out.Upload.OwnerID)
 		res.Owner = res.Initiator
 		res.ChecksumAlgorithm = out.Upload.ChecksumAlgorithm
-		res.ChecksumType = out.Upload.ChecksumType
+		res.ChecksumType = object.UploadChecksumType(out.Upload)
 	}
 	for _, p := range out.Parts {
 		res.Parts = append(res.Parts, partEntry{
@@ -227,7 +244,7 @@ func (h *Handler) listMultipartUploads(w http.ResponseWriter, req *request) erro
 			StorageClass:      "STANDARD",
 			Initiated:         isoTime(u.Initiated),
 			ChecksumAlgorithm: u.ChecksumAlgorithm,
-			ChecksumType:      u.ChecksumType,
+			ChecksumType:      object.UploadChecksumType(&u),
 		})
 	}
 	return writeXML(w, res)

@@ -52,6 +52,10 @@ func (h *Handler) putObject(w http.ResponseWriter, req *request) error {
 	if attrs.SSE, err = parseSSE(hdr); err != nil {
 		return err
 	}
+	cond, err := parseWriteConditions(hdr)
+	if err != nil {
+		return err
+	}
 	v, err := h.cfg.Objects.PutObject(req.ctx(), req.principal, object.PutInput{
 		Bucket:     req.bucket,
 		Key:        req.key,
@@ -60,7 +64,7 @@ func (h *Handler) putObject(w http.ResponseWriter, req *request) error {
 		Attrs:      attrs,
 		ContentMD5: sum,
 		Checksum:   checksum,
-		Cond:       parseConditions(hdr, ""),
+		Cond:       cond,
 		Replica:    isReplicaWrite(hdr),
 	})
 	if err != nil {
@@ -72,6 +76,7 @@ func (h *Handler) putObject(w http.ResponseWriter, req *request) error {
 	if checksum.Algorithm != "" {
 		if value := v.Checksums[checksum.Algorithm]; value != "" {
 			out.Set(checksumHeader(checksum.Algorithm), value)
+			out.Set("X-Amz-Checksum-Type", object.ChecksumTypeFullObject)
 		}
 	}
 	h.setObjectHeadersOf(req, out, v)
@@ -149,8 +154,13 @@ func (h *Handler) readObject(w http.ResponseWriter, req *request, withBody bool)
 			}
 		}
 	}
-	if strings.EqualFold(req.r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") && !out.Ranged {
-		setChecksumHeaders(hdr, out.Version.Checksums)
+	// The checksums of exactly the bytes sent: the object's, or a part's
+	// for ?partNumber; none for a byte range.
+	if strings.EqualFold(req.r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") {
+		setChecksumHeaders(hdr, out.Checksums)
+		if out.ChecksumType != "" {
+			hdr.Set("X-Amz-Checksum-Type", out.ChecksumType)
+		}
 	}
 	if out.PartsCount > 0 {
 		hdr.Set("X-Amz-Mp-Parts-Count", strconv.Itoa(out.PartsCount))
@@ -241,11 +251,11 @@ func (h *Handler) setVersionHeader(req *request, hdr http.Header, versionID stri
 }
 
 // bucketOf is the request's bucket, read once per request for the headers
-// its configuration decides; nil when it cannot be read (the operation
-// itself reported why).
+// its configuration decides, after the operation was allowed; nil when it
+// cannot be read (the operation itself reported why).
 func (h *Handler) bucketOf(req *request) *meta.Bucket {
 	if req.bucketInfo == nil {
-		b, err := h.cfg.Objects.HeadBucket(req.ctx(), req.principal, req.bucket)
+		b, err := h.cfg.Objects.BucketConfig(req.ctx(), req.bucket)
 		if err != nil {
 			return nil
 		}
@@ -306,16 +316,4 @@ func (h *Handler) deleteObject(w http.ResponseWriter, req *request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// getObjectACL answers owner FULL_CONTROL for an existing object.
-func (h *Handler) getObjectACL(w http.ResponseWriter, req *request) error {
-	out, err := h.cfg.Objects.HeadObject(req.ctx(), req.principal, object.GetInput{
-		Bucket: req.bucket, Key: req.key, VersionID: req.query.Get("versionId"),
-	})
-	if err != nil {
-		return h.objectError(err, false)
-	}
-	h.setVersionHeader(req, w.Header(), out.Version.VersionID)
-	return writeXML(w, ownerACL(ownerXML(req.principal, out.Version.OwnerID)))
 }

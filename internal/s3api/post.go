@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/quarrylabs/quarry/internal/acl"
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/object"
 	"github.com/quarrylabs/quarry/internal/s3api/postpolicy"
@@ -74,6 +75,7 @@ func (h *Handler) postObject(w http.ResponseWriter, req *request) error {
 		return err
 	}
 	req.principal = p
+	req.setOrigin()
 	in, err := postPutInput(req, form, policy)
 	if err != nil {
 		return err
@@ -184,7 +186,7 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 func (h *Handler) authenticatePost(req *request, f postpolicy.Form) (auth.Principal, *postpolicy.Policy, error) {
 	field := f["policy"]
 	if field == "" {
-		return h.anonymousPost(req)
+		return h.anonymousPost(req, f)
 	}
 	var p auth.Principal
 	ctx := req.ctx()
@@ -225,13 +227,26 @@ func (h *Handler) authenticatePost(req *request, f postpolicy.Form) (auth.Princi
 	return p, policy, nil
 }
 
-// anonymousPost decides a form upload without a policy. AWS takes one only
-// into a bucket whose ACL grants everyone WRITE; Quarry has no bucket ACLs,
-// so it refuses them all. Once buckets have ACLs, this is where a
-// public-read-write bucket lets the upload in, stored as its owner's (with
-// no policy, there are no conditions to check).
-func (h *Handler) anonymousPost(_ *request) (auth.Principal, *postpolicy.Policy, error) {
-	return auth.Principal{}, nil, errorf(codeAccessDenied, "")
+// postSignatureFields are the fields that sign a form, SigV4's and SigV2's.
+var postSignatureFields = []string{"x-amz-algorithm", "x-amz-credential", "x-amz-signature", "awsaccesskeyid", "signature"}
+
+// anonymousPost decides a form upload without a policy. As on AWS, it is
+// anonymous, and taken only into a bucket whose ACL grants everyone WRITE
+// (public-read-write), by the rule every anonymous write follows; the
+// object then belongs to the bucket's owner, as an anonymous PUT's does.
+// With no policy there are no conditions to check. A form that carries
+// signature fields is signed, never anonymous: without its policy it is
+// refused.
+func (h *Handler) anonymousPost(req *request, f postpolicy.Form) (auth.Principal, *postpolicy.Policy, error) {
+	for _, name := range postSignatureFields {
+		if _, ok := f[name]; ok {
+			return auth.Principal{}, nil, missingPostField("policy")
+		}
+	}
+	if err := h.anonymousMayWrite(req.ctx(), req.bucket); err != nil {
+		return auth.Principal{}, nil, fmt.Errorf("anonymous form upload: %w", err)
+	}
+	return auth.Anonymous(), nil, nil
 }
 
 func missingPostField(name string) error {
@@ -249,12 +264,12 @@ func postPutInput(req *request, form *postForm, policy *postpolicy.Policy) (obje
 			hdr.Set(name, value)
 		}
 	}
-	in := object.PutInput{Bucket: req.bucket, Key: req.key, Size: -1}
+	in := object.PutInput{Bucket: req.bucket, Key: req.key, Size: -1, Form: true}
 	var err error
 	if in.Attrs, err = parseObjectAttrs(hdr); err != nil {
 		return in, err
 	}
-	if err := checkPostACL(form.fields); err != nil {
+	if in.Attrs.ACL, err = postACL(form.fields); err != nil {
 		return in, err
 	}
 	if doc, ok := form.fields["tagging"]; ok {
@@ -281,14 +296,17 @@ func postPutInput(req *request, form *postForm, policy *postpolicy.Policy) (obje
 	return in, nil
 }
 
-// checkPostACL accepts the one canned ACL Quarry has, private (what every
-// object gets). Others answer NotImplemented rather than being ignored; when
-// objects have ACLs, this is where the acl field is read.
-func checkPostACL(fields postpolicy.Form) error {
-	if acl, ok := fields["acl"]; ok && acl != "private" {
-		return errorf(codeNotImplemented, fmt.Sprintf("The canned ACL %q is not implemented; only private is.", acl))
+// postACL is the canned ACL a form's acl field gives the object, as
+// PutObject's x-amz-acl does: private without one. The canned ACLs S3
+// defines and Quarry cannot honour answer NotImplemented rather than being
+// ignored, a name S3 does not define InvalidArgument.
+func postACL(fields postpolicy.Form) (acl.Canned, error) {
+	name, ok := fields["acl"]
+	if !ok {
+		return acl.Private, nil
 	}
-	return nil
+	c, err := acl.ParseCanned(name)
+	return c, aclError(err)
 }
 
 func containsString(list []string, s string) bool {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -42,13 +43,18 @@ func parseContentMD5(h http.Header) ([]byte, error) {
 }
 
 // parseObjectAttrs reads what a PUT, copy or multipart upload sets on the
-// object: content type, stored headers, user metadata, tags and the
-// storage class (only STANDARD exists).
+// object: content type, stored headers, user metadata, tags, the canned ACL
+// and the storage class (only STANDARD exists).
 func parseObjectAttrs(h http.Header) (object.ObjectAttrs, error) {
 	attrs := object.ObjectAttrs{ContentType: h.Get("Content-Type")}
 	if err := checkStorageClass(h.Get("X-Amz-Storage-Class")); err != nil {
 		return attrs, err
 	}
+	canned, err := parseACLHeaders(h)
+	if err != nil {
+		return attrs, err
+	}
+	attrs.ACL = canned
 	for _, name := range storedHeaders {
 		// Kept byte for byte as sent (header lines of one name joined as
 		// HTTP joins them): S3 returns them exactly so.
@@ -322,7 +328,17 @@ func requireContentLength(req *request) error {
 // to its end, so the verifier's payload checks run before anything is
 // decoded; a Content-MD5 or x-amz-checksum-* header is checked too.
 func readXMLBody(req *request, v any) error {
-	data, err := readSmallBody(req, maxXMLBody)
+	sum, err := parseChecksum(req)
+	if err != nil {
+		return err
+	}
+	return readXMLBodyChecked(req, v, sum)
+}
+
+// readXMLBodyChecked is readXMLBody checking the document against sum
+// (and its Content-MD5) only.
+func readXMLBodyChecked(req *request, v any, sum object.ChecksumInput) error {
+	data, err := readSmallBodyChecked(req, maxXMLBody, sum)
 	if err != nil {
 		return err
 	}
@@ -343,11 +359,18 @@ func xmlUnmarshal(data []byte, v any) error {
 // readSmallBody reads a body of at most limit bytes and checks its
 // Content-MD5 and checksum headers.
 func readSmallBody(req *request, limit int64) ([]byte, error) {
-	wantMD5, err := parseContentMD5(req.r.Header)
+	sum, err := parseChecksum(req)
 	if err != nil {
 		return nil, err
 	}
-	sum, err := parseChecksum(req)
+	return readSmallBodyChecked(req, limit, sum)
+}
+
+// readSmallBodyChecked reads a body of at most limit bytes and checks it
+// against its Content-MD5 and sum, with S3's codes and words for each way
+// they can fail.
+func readSmallBodyChecked(req *request, limit int64, sum object.ChecksumInput) ([]byte, error) {
+	wantMD5, err := parseContentMD5(req.r.Header)
 	if err != nil {
 		return nil, err
 	}
@@ -361,15 +384,72 @@ func readSmallBody(req *request, limit int64) ([]byte, error) {
 	if wantMD5 != nil {
 		got := md5.Sum(data)
 		if !bytes.Equal(got[:], wantMD5) {
-			return nil, errorf(codeBadDigest, "")
+			return nil, errorf(codeBadDigest, "The Content-MD5 you specified did not match what we received.")
 		}
 	}
 	want := sum.Value
-	if want == "" && sum.Trailer != nil {
-		want = sum.Trailer()
+	if sum.Trailer != nil {
+		switch want = sum.Trailer(); {
+		case want == "":
+			return nil, errorf(codeMalformedTrailer, "")
+		case !validChecksumValue(sum.Algorithm, want):
+			return nil, errorf(codeInvalidRequest, fmt.Sprintf("Value for %s trailing header is invalid.", checksumHeader(sum.Algorithm)))
+		}
 	}
 	if want != "" && computeChecksum(sum.Algorithm, data) != want {
-		return nil, errorf(codeBadDigest, "")
+		return nil, errorf(codeBadDigest, fmt.Sprintf("The %s you specified did not match the calculated checksum.", strings.ToLower(sum.Algorithm)))
 	}
 	return data, nil
+}
+
+// parseWriteConditions reads the conditional-write headers of a PUT, of a
+// copy's destination or of a CompleteMultipartUpload. S3 takes
+// If-None-Match only as "*", and not together with If-Match: anything else
+// implies functionality it does not have.
+func parseWriteConditions(h http.Header) (object.Conditions, error) {
+	c := object.Conditions{
+		IfMatch:     strings.TrimSpace(h.Get("If-Match")),
+		IfNoneMatch: strings.TrimSpace(h.Get("If-None-Match")),
+	}
+	if c.IfNoneMatch != "" && (c.IfNoneMatch != "*" || c.IfMatch != "") {
+		ae := errorf(codeNotImplemented, "")
+		ae.fields = []errorField{{"Header", "If-None-Match"}}
+		return c, ae
+	}
+	return c, nil
+}
+
+// compositeSuffix is the "-N" that ends a composite checksum.
+var compositeSuffix = regexp.MustCompile(`-[1-9][0-9]{0,4}$`)
+
+// parseObjectChecksum reads the x-amz-checksum-* header of a
+// CompleteMultipartUpload: the checksum of the whole object, not of the
+// request's document; a composite one may end in "-N".
+func parseObjectChecksum(h http.Header) (object.ChecksumInput, error) {
+	var in object.ChecksumInput
+	for _, alg := range checksumAlgorithms {
+		v := h.Get(checksumHeader(alg))
+		if v == "" {
+			continue
+		}
+		if in.Algorithm != "" {
+			return in, errorf(codeInvalidRequest, "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+		}
+		if !validChecksumValue(alg, compositeSuffix.ReplaceAllString(v, "")) {
+			return in, errorf(codeInvalidRequest, fmt.Sprintf("Value for %s header is invalid.", checksumHeader(alg)))
+		}
+		in.Algorithm, in.Value = alg, v
+	}
+	return in, nil
+}
+
+// parseChecksumType reads x-amz-checksum-type: "", COMPOSITE or
+// FULL_OBJECT.
+func parseChecksumType(h http.Header) (string, error) {
+	t := strings.ToUpper(h.Get("X-Amz-Checksum-Type"))
+	switch t {
+	case "", object.ChecksumTypeComposite, object.ChecksumTypeFullObject:
+		return t, nil
+	}
+	return "", errorf(codeInvalidRequest, "Value for x-amz-checksum-type header is invalid.")
 }

@@ -215,3 +215,70 @@ func TestEveryErrorCodeHasASpec(t *testing.T) {
 		}
 	}
 }
+
+func TestParseWriteConditions(t *testing.T) {
+	tests := []struct {
+		name    string
+		headers map[string]string
+		want    object.Conditions
+		code    errorCode // "" for success
+	}{
+		{"none is no condition", nil, object.Conditions{}, ""},
+		{"If-None-Match * is create-only", map[string]string{"If-None-Match": "*"}, object.Conditions{IfNoneMatch: "*"}, ""},
+		{"If-Match takes an ETag", map[string]string{"If-Match": `"abc"`}, object.Conditions{IfMatch: `"abc"`}, ""},
+		{"If-None-Match with an ETag is not implemented", map[string]string{"If-None-Match": `"abc"`}, object.Conditions{}, codeNotImplemented},
+		{"both headers together are not implemented", map[string]string{"If-None-Match": "*", "If-Match": `"abc"`}, object.Conditions{}, codeNotImplemented},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.Header{}
+			for k, v := range tt.headers {
+				h.Set(k, v)
+			}
+			got, err := parseWriteConditions(h)
+			if tt.code != "" {
+				if toAPIError(err).code != tt.code {
+					t.Fatalf("error %v, want %s", err, tt.code)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("got %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseObjectChecksum(t *testing.T) {
+	tests := []struct {
+		name    string
+		headers map[string]string
+		want    object.ChecksumInput
+		ok      bool
+	}{
+		{"none is no expectation", nil, object.ChecksumInput{}, true},
+		{"a full-object CRC64NVME", map[string]string{"x-amz-checksum-crc64nvme": "AAAAAAAAAAA="}, object.ChecksumInput{Algorithm: "CRC64NVME", Value: "AAAAAAAAAAA="}, true},
+		{"a composite SHA256 keeps its part count", map[string]string{"x-amz-checksum-sha256": "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=-12"}, object.ChecksumInput{Algorithm: "SHA256", Value: "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=-12"}, true},
+		{"a value of the wrong size is invalid", map[string]string{"x-amz-checksum-crc32": "AAAAAAAAAAA="}, object.ChecksumInput{}, false},
+		{"a part count of zero is invalid", map[string]string{"x-amz-checksum-crc32": "AAAAAA==-0"}, object.ChecksumInput{}, false},
+		{"two algorithms are refused", map[string]string{"x-amz-checksum-crc32": "AAAAAA==", "x-amz-checksum-crc32c": "AAAAAA=="}, object.ChecksumInput{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.Header{}
+			for k, v := range tt.headers {
+				h.Set(k, v)
+			}
+			got, err := parseObjectChecksum(h)
+			if !tt.ok {
+				if toAPIError(err).code != codeInvalidRequest {
+					t.Fatalf("error %v, want InvalidRequest", err)
+				}
+				return
+			}
+			if err != nil || got.Algorithm != tt.want.Algorithm || got.Value != tt.want.Value {
+				t.Fatalf("got %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+}

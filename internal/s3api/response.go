@@ -200,7 +200,8 @@ func errorBody(ae *apiError, req *request) []byte {
 func hasBucketField(c errorCode) bool {
 	switch c {
 	case codeNoSuchBucket, codeBucketNotEmpty, codeBucketAlreadyExists,
-		codeBucketAlreadyOwnedByYou, codeInvalidBucketName, codeNoSuchTagSet, codeSSEConfigurationNotFound:
+		codeBucketAlreadyOwnedByYou, codeInvalidBucketName, codeNoSuchTagSet, codeNoSuchCORSConfiguration,
+		codeSSEConfigurationNotFound:
 		return true
 	}
 	return false

@@ -19,6 +19,8 @@ const (
 	opGetBucketTagging        = "GetBucketTagging"
 	opPutBucketTagging        = "PutBucketTagging"
 	opDeleteBucketTagging     = "DeleteBucketTagging"
+	opGetBucketNotification   = "GetBucketNotificationConfiguration"
+	opPutBucketNotification   = "PutBucketNotificationConfiguration"
 	opGetBucketReplication    = "GetBucketReplication"
 	opPutBucketReplication    = "PutBucketReplication"
 	opDeleteBucketReplication = "DeleteBucketReplication"
@@ -29,6 +31,10 @@ const (
 	opPutBucketLifecycle      = "PutBucketLifecycleConfiguration"
 	opDeleteBucketLifecycle   = "DeleteBucketLifecycle"
 	opGetBucketACL            = "GetBucketAcl"
+	opPutBucketACL            = "PutBucketAcl"
+	opGetBucketCORS           = "GetBucketCors"
+	opPutBucketCORS           = "PutBucketCors"
+	opDeleteBucketCORS        = "DeleteBucketCors"
 	opListObjects             = "ListObjects"
 	opListObjectsV2           = "ListObjectsV2"
 	opListObjectVersions      = "ListObjectVersions"
@@ -44,14 +50,19 @@ const (
 	opPutObjectTagging        = "PutObjectTagging"
 	opDeleteObjectTagging     = "DeleteObjectTagging"
 	opGetObjectACL            = "GetObjectAcl"
+	opPutObjectACL            = "PutObjectAcl"
+	opGetObjectAttributes     = "GetObjectAttributes"
 	opCreateMultipartUpload   = "CreateMultipartUpload"
 	opUploadPart              = "UploadPart"
 	opUploadPartCopy          = "UploadPartCopy"
 	opCompleteMultipartUpload = "CompleteMultipartUpload"
 	opAbortMultipartUpload    = "AbortMultipartUpload"
 	opListParts               = "ListParts"
+	// opPreflight is a CORS preflight (OPTIONS): answered from the
+	// bucket's CORS rules, without authentication.
+	opPreflight = "PreflightOptions"
 	// opUnsupported is a request for a feature Quarry does not have (a
-	// bucket policy, CORS, ...): 501 NotImplemented.
+	// bucket policy, a website, ...): 501 NotImplemented.
 	opUnsupported = "Unsupported"
 	// opMethodNotAllowed is a method the addressed resource has no
 	// operation for: 405 MethodNotAllowed.
@@ -59,13 +70,14 @@ const (
 )
 
 // unsupportedSubresources are the S3 subresources Quarry does not
-// implement (encryption: on objects; a bucket's is served). A request
+// implement (encryption: on objects, a bucket's is served; attributes: on
+// buckets, an object's is served). A request
 // naming one gets 501 rather than being mistaken for a plain object or
 // bucket operation (a PUT ?policy must not create an object called "").
 var unsupportedSubresources = []string{
-	"accelerate", "analytics", "attributes", "cors", "encryption",
+	"accelerate", "analytics", "attributes", "encryption",
 	"intelligent-tiering", "inventory", "legal-hold", "logging",
-	"metadataConfiguration", "metrics", "notification", "object-lock",
+	"metadataConfiguration", "metrics", "object-lock",
 	"ownershipControls", "policy", "policyStatus", "publicAccessBlock",
 	"renameObject", "requestPayment", "restore", "retention",
 	"select", "session", "torrent", "website",
@@ -86,6 +98,8 @@ func routeRequest(r *http.Request, domain string) route {
 	q := r.URL.Query()
 	rt := route{bucket: bucket, key: key}
 	switch {
+	case r.Method == http.MethodOptions:
+		rt.op = opPreflight
 	case bucket == "":
 		rt.op = serviceOp(r.Method)
 	case key == "":
@@ -135,10 +149,7 @@ func serviceOp(method string) string {
 func bucketOp(method string, q url.Values) string {
 	has := func(name string) bool { _, ok := q[name]; return ok }
 	if has("acl") {
-		if method == http.MethodGet {
-			return opGetBucketACL
-		}
-		return opUnsupported
+		return aclOp(method, opGetBucketACL, opPutBucketACL)
 	}
 	if has("encryption") {
 		return bucketEncryptionOp(method) // a bucket subresource only
@@ -148,8 +159,14 @@ func bucketOp(method string, q url.Values) string {
 			return opUnsupported
 		}
 	}
+	if has("cors") {
+		return bucketCORSOp(method)
+	}
 	if has("replication") {
 		return bucketReplicationOp(method)
+	}
+	if has("notification") {
+		return bucketNotificationOp(method)
 	}
 	if has("lifecycle") {
 		return bucketLifecycleOp(method)
@@ -199,6 +216,18 @@ func bucketOp(method string, q url.Values) string {
 	return opMethodNotAllowed
 }
 
+// bucketNotificationOp routes ?notification on a bucket. S3 has no
+// DeleteBucketNotification: an empty configuration removes every trigger.
+func bucketNotificationOp(method string) string {
+	switch method {
+	case http.MethodGet:
+		return opGetBucketNotification
+	case http.MethodPut:
+		return opPutBucketNotification
+	}
+	return opMethodNotAllowed
+}
+
 // bucketReplicationOp routes ?replication on a bucket.
 func bucketReplicationOp(method string) string {
 	switch method {
@@ -208,6 +237,30 @@ func bucketReplicationOp(method string) string {
 		return opPutBucketReplication
 	case http.MethodDelete:
 		return opDeleteBucketReplication
+	}
+	return opMethodNotAllowed
+}
+
+// aclOp routes ?acl on a bucket or an object.
+func aclOp(method, get, put string) string {
+	switch method {
+	case http.MethodGet:
+		return get
+	case http.MethodPut:
+		return put
+	}
+	return opMethodNotAllowed
+}
+
+// bucketCORSOp routes ?cors on a bucket.
+func bucketCORSOp(method string) string {
+	switch method {
+	case http.MethodGet:
+		return opGetBucketCORS
+	case http.MethodPut:
+		return opPutBucketCORS
+	case http.MethodDelete:
+		return opDeleteBucketCORS
 	}
 	return opMethodNotAllowed
 }
@@ -228,17 +281,20 @@ func bucketLifecycleOp(method string) string {
 func objectOp(method string, q url.Values, h http.Header) string {
 	has := func(name string) bool { _, ok := q[name]; return ok }
 	if has("acl") {
+		return aclOp(method, opGetObjectACL, opPutObjectACL)
+	}
+	if has("attributes") { // an object subresource only: a bucket's is unsupported
 		if method == http.MethodGet {
-			return opGetObjectACL
+			return opGetObjectAttributes
 		}
-		return opUnsupported
+		return opMethodNotAllowed
 	}
 	for _, name := range unsupportedSubresources {
 		if has(name) {
 			return opUnsupported
 		}
 	}
-	if has("replication") || has("lifecycle") {
+	if has("replication") || has("notification") || has("lifecycle") || has("cors") {
 		return opUnsupported // bucket subresources only
 	}
 	// The header's presence, not its value, makes a copy: an empty

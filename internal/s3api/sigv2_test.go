@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // v2StringToSign is AWS's SigV2 string to sign for a path-style request
@@ -223,5 +224,60 @@ func TestSigV2PresignedURLsWorkUntilTheyExpire(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden || !strings.Contains(got.String(), "<Message>Request has expired</Message>") {
 		t.Errorf("expired presigned GET: %d %s", resp.StatusCode, got)
+	}
+}
+
+// TestSigV2RequestsAreNeverServedAsAnonymous: SigV2 credentials of any kind,
+// in a header or a presigned query, are checked even where the ACLs would
+// let an anonymous request through.
+func TestSigV2RequestsAreNeverServedAsAnonymous(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	if _, err := ts.client(ts.alice).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("open"), ACL: types.BucketCannedACLPublicReadWrite}); err != nil {
+		t.Fatal(err)
+	}
+	ts.mustPut(ts.alice, "open", "k", "public")
+	now := time.Now()
+	wrong := testUser{accessKey: ts.alice.accessKey, secretKey: "wrong"}
+	presigned := func(query string) *http.Request {
+		r, _ := http.NewRequest(http.MethodGet, ts.srv.URL+"/open/k?"+query, nil)
+		return r
+	}
+	expires := strconv.FormatInt(now.Add(time.Minute).Unix(), 10)
+	cases := []struct {
+		name   string
+		req    *http.Request
+		status int
+		code   string
+	}{
+		{"a GET signed with a wrong secret", ts.v2Request(wrong, http.MethodGet, "/open/k", nil, nil, now), http.StatusForbidden, "SignatureDoesNotMatch"},
+		{"a GET of an unknown access key", ts.v2Request(testUser{accessKey: "AKIANOBODY", secretKey: "s"}, http.MethodGet, "/open/k", nil, nil, now),
+			http.StatusForbidden, "InvalidAccessKeyId"},
+		{"a GET signed 20 minutes ago", ts.v2Request(ts.alice, http.MethodGet, "/open/k", nil, nil, now.Add(-20*time.Minute)),
+			http.StatusForbidden, "RequestTimeTooSkewed"},
+		{"a PUT signed with a wrong secret", ts.v2Request(wrong, http.MethodPut, "/open/sneaky", []byte("x"), nil, now), http.StatusForbidden, "SignatureDoesNotMatch"},
+		{"a presigned GET with a wrong signature", presigned("AWSAccessKeyId=" + ts.alice.accessKey + "&Expires=" + expires + "&Signature=bm9wZQ%3D%3D"),
+			http.StatusForbidden, "SignatureDoesNotMatch"},
+		{"an expired presigned GET", presigned("AWSAccessKeyId=" + ts.alice.accessKey + "&Expires=1&Signature=bm9wZQ%3D%3D"),
+			http.StatusForbidden, "AccessDenied"},
+		{"a presigned GET without its access key", presigned("Expires=" + expires + "&Signature=bm9wZQ%3D%3D"), http.StatusForbidden, "AccessDenied"},
+		{"a presigned GET without its signature", presigned("AWSAccessKeyId=" + ts.alice.accessKey + "&Expires=" + expires), http.StatusForbidden, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			status, _, body := ts.do(tc.req)
+			if status != tc.status || (tc.code != "" && !strings.Contains(body, "<Code>"+tc.code+"</Code>")) {
+				t.Errorf("got %d %s, want %d %s (never the anonymous answer)", status, body, tc.status, tc.code)
+			}
+			if strings.Contains(body, "public") {
+				t.Errorf("the object was served: %s", body)
+			}
+		})
+	}
+	ts.assertMissing("open", "sneaky")
+	// The same GET without any credentials is anonymous, and allowed.
+	req, _ := http.NewRequest(http.MethodGet, ts.srv.URL+"/open/k", nil)
+	if status, _, body := ts.do(req); status != http.StatusOK || body != "public" {
+		t.Errorf("anonymous GET: %d %s", status, body)
 	}
 }

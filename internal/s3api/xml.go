@@ -110,6 +110,7 @@ type objectEntry struct {
 	LastModified      string   `xml:"LastModified"`
 	ETag              string   `xml:"ETag"`
 	ChecksumAlgorithm []string `xml:"ChecksumAlgorithm,omitempty"`
+	ChecksumType      string   `xml:"ChecksumType,omitempty"`
 	Size              int64    `xml:"Size"`
 	StorageClass      string   `xml:"StorageClass"`
 	Owner             *owner   `xml:"Owner,omitempty"`
@@ -158,9 +159,12 @@ type versionEntry struct {
 	IsLatest     bool   `xml:"IsLatest"`
 	LastModified string `xml:"LastModified"`
 	ETag         string `xml:"ETag,omitempty"`
-	Size         *int64 `xml:"Size,omitempty"`
-	StorageClass string `xml:"StorageClass,omitempty"`
-	Owner        *owner `xml:"Owner,omitempty"`
+	// ChecksumAlgorithm and ChecksumType describe a version's checksum.
+	ChecksumAlgorithm []string `xml:"ChecksumAlgorithm,omitempty"`
+	ChecksumType      string   `xml:"ChecksumType,omitempty"`
+	Size              *int64   `xml:"Size,omitempty"`
+	StorageClass      string   `xml:"StorageClass,omitempty"`
+	Owner             *owner   `xml:"Owner,omitempty"`
 }
 
 type listVersionsResult struct {
@@ -184,6 +188,7 @@ type copyObjectResult struct {
 	ETag         string   `xml:"ETag"`
 	LastModified string   `xml:"LastModified"`
 	checksumFields
+	ChecksumType string `xml:"ChecksumType,omitempty"`
 }
 
 type copyPartResult struct {
@@ -218,6 +223,7 @@ type completeMultipartUploadResult struct {
 	Key      string   `xml:"Key"`
 	ETag     string   `xml:"ETag"`
 	checksumFields
+	ChecksumType string `xml:"ChecksumType,omitempty"`
 }
 
 type partEntry struct {
@@ -303,11 +309,13 @@ type deleteResult struct {
 	Errors  []deleteErrorEntry `xml:"Error"`
 }
 
+// grantee is a user (CanonicalUser: ID and DisplayName) or a group (URI).
 type grantee struct {
 	XMLNSXSI    string `xml:"xmlns:xsi,attr"`
 	XSIType     string `xml:"xsi:type,attr"`
-	ID          string `xml:"ID"`
-	DisplayName string `xml:"DisplayName"`
+	ID          string `xml:"ID,omitempty"`
+	DisplayName string `xml:"DisplayName,omitempty"`
+	URI         string `xml:"URI,omitempty"`
 }
 
 type grant struct {

@@ -18,13 +18,17 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/cors"
 	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/lifecycle"
 	"github.com/quarrylabs/quarry/internal/mapi"
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
 	"github.com/quarrylabs/quarry/internal/metrics"
+	"github.com/quarrylabs/quarry/internal/notify"
+	"github.com/quarrylabs/quarry/internal/notify/webhook"
 	"github.com/quarrylabs/quarry/internal/object"
+	"github.com/quarrylabs/quarry/internal/outbox"
 	"github.com/quarrylabs/quarry/internal/replication"
 	"github.com/quarrylabs/quarry/internal/s3api"
 	"github.com/quarrylabs/quarry/internal/sse"
@@ -85,6 +89,16 @@ type Config struct {
 	// MetricsPublic serves /metrics to anyone; otherwise it takes an
 	// admin's access token or a metrics token (mapi.Handler.AuthorizeMetrics).
 	MetricsPublic bool
+	// OutboxMaxAttempts, OutboxBackoff and OutboxBackoffMax are the retry
+	// budget of replication copies and event deliveries: attempts before
+	// an entry is FAILED (6), and the first and largest delay between
+	// attempts (1 s and 5 min), doubled per attempt with jitter.
+	OutboxMaxAttempts int
+	OutboxBackoff     time.Duration
+	OutboxBackoffMax  time.Duration
+	// OutboxRetention is how long delivered outbox entries are kept (24 h
+	// when zero).
+	OutboxRetention time.Duration
 	// Version is Quarry's version, reported by the MAPI's galaxy/info.
 	Version string
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
@@ -169,17 +183,31 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("encryption keys: %w", err)
 	}
 	encryption := sse.NewService(metaStore, sseKeys)
-	objects := object.New(object.Config{Meta: metaStore, Blobs: blobs, Logger: log, Replication: repl, Keys: sseKeys})
+	// The drainer is built once the copier, which reads through the
+	// object service, exists; commits wake it through this variable, set
+	// before any request is served.
+	notifications := notify.NewService(notify.ServiceConfig{
+		Meta:   metaStore,
+		Sealer: sealer,
+		Types:  map[string]notify.TargetType{"webhook": webhook.Type{}},
+		Region: cfg.Region,
+		Logger: log,
+	})
+	var drainer *outbox.Drainer
+	objects := object.New(object.Config{Meta: metaStore, Blobs: blobs, Logger: log, Replication: repl,
+		Events: notifications, Notify: func() { drainer.Notify() }, Keys: sseKeys})
 	s3 := s3api.New(s3api.Config{
-		Objects:      objects,
-		Creds:        users,
-		Region:       cfg.Region,
-		Domain:       cfg.S3Domain,
-		Logger:       log,
-		Observe:      stats.ObserveS3,
-		Replication:  repl,
-		Lifecycle:    lifecycle.NewService(metaStore),
-		LifecycleDay: cfg.LifecycleDay,
+		Objects:       objects,
+		Creds:         users,
+		Region:        cfg.Region,
+		Domain:        cfg.S3Domain,
+		Logger:        log,
+		Observe:       stats.ObserveS3,
+		Replication:   repl,
+		Notifications: notifications,
+		Lifecycle:     lifecycle.NewService(metaStore),
+		LifecycleDay:  cfg.LifecycleDay,
+		CORS:          cors.NewService(metaStore),
 	})
 	copier := replication.NewCopier(replication.CopierConfig{
 		Objects: objects,
@@ -187,12 +215,18 @@ func Run(ctx context.Context, cfg Config) error {
 		Access:  repl,
 		Logger:  log,
 	})
-	replicator := replication.NewReplicator(replication.ReplicatorConfig{
-		Meta:   metaStore,
-		Copier: copier,
-		Logger: log,
+	drainer = outbox.New(outbox.Config{
+		Meta: metaStore,
+		Deliveries: map[string]outbox.Delivery{
+			replication.OutboxKind: replication.NewDelivery(copier),
+			notify.OutboxKind:      notifications.Delivery(),
+		},
+		MaxAttempts: cfg.OutboxMaxAttempts,
+		BackoffBase: cfg.OutboxBackoff,
+		BackoffMax:  cfg.OutboxBackoffMax,
+		Retention:   cfg.OutboxRetention,
+		Logger:      log,
 	})
-	repl.SetNotify(replicator.Notify)
 	jobs := job.New(job.Config{
 		Meta:       metaStore,
 		Objects:    objects,
@@ -205,6 +239,7 @@ func Run(ctx context.Context, cfg Config) error {
 	},
 		usage.NewMetricReconciliation(),
 		replication.NewBatchRunner(replication.BatchConfig{Meta: metaStore, Service: repl, Copier: copier, Logger: log}),
+		notify.NewReconciliation(notify.ReconConfig{Service: notifications}),
 		&lifecycle.UpdateRunner{Day: cfg.LifecycleDay},
 	)
 	scanner := lifecycle.NewScanner(lifecycle.ScannerConfig{Meta: metaStore, Day: cfg.LifecycleDay, Wake: jobs.Wake, Logger: log})
@@ -232,23 +267,24 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 
 	management := mapi.New(mapi.Config{
-		Users:        users,
-		Replication:  repl,
-		Certificates: certs,
-		Storage:      storageSvc,
-		Encryption:   encryption,
-		Events:       eventLog,
-		Settings:     metaStore,
-		Jobs:         jobs,
-		Objects:      objects,
-		Keys:         mapiKeys,
-		Region:       cfg.Region,
-		Serial:       serial,
-		Version:      cfg.Version,
-		AccessTTL:    cfg.AccessTokenTTL,
-		RefreshTTL:   cfg.RefreshTokenTTL,
-		Logger:       log,
-		Observe:      stats.ObserveMAPI,
+		Users:         users,
+		Replication:   repl,
+		Notifications: notifications,
+		Certificates:  certs,
+		Storage:       storageSvc,
+		Encryption:    encryption,
+		Events:        eventLog,
+		Settings:      metaStore,
+		Jobs:          jobs,
+		Objects:       objects,
+		Keys:          mapiKeys,
+		Region:        cfg.Region,
+		Serial:        serial,
+		Version:       cfg.Version,
+		AccessTTL:     cfg.AccessTokenTTL,
+		RefreshTTL:    cfg.RefreshTokenTTL,
+		Logger:        log,
+		Observe:       stats.ObserveMAPI,
 	})
 	// Listen on both before serving either, so a taken port fails the start
 	// instead of leaving half a server running.
@@ -310,8 +346,8 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 	})
 	wg.Go(func() {
-		if err := replicator.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
-			log.Error("replicator stopped", "err", err)
+		if err := drainer.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("outbox drainer stopped", "err", err)
 		}
 	})
 	if !cfg.NoLifecycleScan {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // formField is one field of a browser form, in the order sent.
@@ -288,4 +289,84 @@ func TestBrowserPostMD5MismatchStoresNothing(t *testing.T) {
 		http.StatusBadRequest, "BadDigest")
 	_, err := c.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("k")})
 	wantErr(t, "HeadObject after the refused form", err, http.StatusNotFound, "")
+}
+
+// TestBrowserPostWithoutAPolicyGoesWhereTheACLLetsAnyoneWrite: a form with
+// no policy is anonymous; a public-read-write bucket takes it, as its
+// owner's object with the form's canned ACL, and any other bucket refuses
+// it.
+func TestBrowserPostWithoutAPolicyGoesWhereTheACLLetsAnyoneWrite(t *testing.T) {
+	t.Parallel()
+	c := rootClient()
+	ctx := t.Context()
+	drop := newBucket(t, c)
+	if _, err := c.PutBucketAcl(ctx, &s3.PutBucketAclInput{Bucket: aws.String(drop), ACL: types.BucketCannedACLPublicReadWrite}); err != nil {
+		t.Fatal(err)
+	}
+	site := newBucket(t, c)
+	if _, err := c.PutBucketAcl(ctx, &s3.PutBucketAclInput{Bucket: aws.String(site), ACL: types.BucketCannedACLPublicRead}); err != nil {
+		t.Fatal(err)
+	}
+	r := postForm(t, sharedSrv.S3URL+"/"+drop, []formField{{"key", "inbox/${filename}"}, {"Content-Type", "text/plain"},
+		{"success_action_status", "201"}}, "note.txt", []byte("left by a stranger"))
+	if r.Status != http.StatusCreated || !bytes.Contains(r.Body, []byte("<Key>inbox/note.txt</Key>")) {
+		t.Fatalf("anonymous form into a public-read-write bucket: %s", r)
+	}
+	got, head := mustGet(t, c, drop, "inbox/note.txt", "")
+	if string(got) != "left by a stranger" || aws.ToString(head.ContentType) != "text/plain" {
+		t.Errorf("stored %q as %q", got, aws.ToString(head.ContentType))
+	}
+	owner, _ := bucketGrants(t, c, drop)
+	acl, err := c.GetObjectAcl(ctx, &s3.GetObjectAclInput{Bucket: aws.String(drop), Key: aws.String("inbox/note.txt")})
+	if err != nil || aws.ToString(acl.Owner.ID) != owner || grantList(acl.Grants) != "CanonicalUser "+owner+":FULL_CONTROL" {
+		t.Errorf("the anonymous form's object: %v (%v), want the bucket owner's, private", acl, err)
+	}
+
+	r = postForm(t, sharedSrv.S3URL+"/"+drop, []formField{{"key", "inbox/public"}, {"acl", "public-read"}}, "f", []byte("readable"))
+	wantRaw(t, "an anonymous form with acl public-read", r, http.StatusNoContent, "")
+	acl, err = c.GetObjectAcl(ctx, &s3.GetObjectAclInput{Bucket: aws.String(drop), Key: aws.String("inbox/public")})
+	if want := "CanonicalUser " + owner + ":FULL_CONTROL, Group " + allUsersURI + ":READ"; err != nil || grantList(acl.Grants) != want {
+		t.Errorf("GetObjectAcl of the form with acl public-read: %v (%v), want %s", acl, err, want)
+	}
+
+	for _, tc := range []struct {
+		name, bucket string
+		fields       []formField
+		status       int
+		code         string
+	}{
+		{"into a public-read bucket", site, []formField{{"key", "inbox/x"}}, http.StatusForbidden, "AccessDenied"},
+		{"into a bucket nobody has", bucketName(t), []formField{{"key", "inbox/x"}}, http.StatusNotFound, "NoSuchBucket"},
+		{"with a canned ACL Quarry does not have", drop, []formField{{"key", "inbox/x"}, {"acl", "bucket-owner-read"}}, http.StatusNotImplemented, "NotImplemented"},
+		{"with a SigV2 signature but no policy", drop, []formField{{"key", "inbox/x"}, {"AWSAccessKeyId", rootAccessKey}, {"signature", "c2lnbmF0dXJl"}},
+			http.StatusBadRequest, "InvalidArgument"},
+	} {
+		wantRaw(t, "an anonymous form "+tc.name, postForm(t, sharedSrv.S3URL+"/"+tc.bucket, tc.fields, "f", []byte("x")), tc.status, tc.code)
+	}
+	for _, b := range []string{drop, site} {
+		if _, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String("inbox/x")}); errStatus(err) != http.StatusNotFound {
+			t.Errorf("a refused form stored %s/inbox/x (%v)", b, err)
+		}
+	}
+}
+
+// TestBrowserPostGivesTheObjectTheFormsCannedACL: a signed form's acl
+// field is the object's ACL, as x-amz-acl is a PUT's.
+func TestBrowserPostGivesTheObjectTheFormsCannedACL(t *testing.T) {
+	t.Parallel()
+	c := rootClient()
+	bucket := newBucket(t, c)
+	now := time.Now()
+	fields := append([]formField{{"key", "public/page.html"}, {"acl", "public-read"}}, sigV4Form(now, now.Add(10*time.Minute),
+		fmt.Sprintf(`{"bucket": %q}`, bucket), `["starts-with", "$key", "public/"]`, `{"acl": "public-read"}`)...)
+	wantRaw(t, "a signed form with acl public-read", postForm(t, sharedSrv.S3URL+"/"+bucket, fields, "page.html", []byte("<p>hi</p>")),
+		http.StatusNoContent, "")
+	if r := anonymous(t, http.MethodGet, "/"+bucket+"/public/page.html", nil); r.Status != http.StatusOK || string(r.Body) != "<p>hi</p>" {
+		t.Errorf("anonymous GET of the public-read form upload: %s", r)
+	}
+	fields = append([]formField{{"key", "public/secret"}}, sigV4Form(now, now.Add(10*time.Minute),
+		fmt.Sprintf(`{"bucket": %q}`, bucket), `["starts-with", "$key", "public/"]`)...)
+	wantRaw(t, "a signed form without acl", postForm(t, sharedSrv.S3URL+"/"+bucket, fields, "f", []byte("mine")), http.StatusNoContent, "")
+	wantRaw(t, "anonymous GET of the private form upload", anonymous(t, http.MethodGet, "/"+bucket+"/public/secret", nil),
+		http.StatusForbidden, "AccessDenied")
 }

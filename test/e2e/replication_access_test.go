@@ -94,7 +94,7 @@ func waitOutboxEmpty(t *testing.T, src *server, bucket string) {
 		var n int64
 		err := st.View(t.Context(), func(tx meta.Tx) error {
 			var err error
-			n, err = tx.CountReplicationTasks(bucket)
+			n, err = tx.CountOutbox(meta.OutboxFilter{Kind: "replication", Bucket: bucket, States: []meta.OutboxState{meta.OutboxPending}})
 			return err
 		})
 		return err == nil && n == 0

@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // v2Subresources are the query parameters a SigV2 signature covers, from
@@ -326,5 +327,61 @@ func TestS3cmdWithSignatureV2MakesPutsListsAndGets(t *testing.T) {
 	cmd.run("rb", "s3://"+bucket)
 	if _, err := sdk.HeadBucket(t.Context(), &s3.HeadBucketInput{Bucket: aws.String(bucket)}); err == nil {
 		t.Fatal("s3cmd rb succeeded but the bucket is still there")
+	}
+}
+
+// TestSigV2RequestsToAPublicBucketAreStillAuthenticated: a bucket that
+// anyone may read and write does not let a bad SigV2 signature through as
+// an anonymous request; only a request without any credentials is one.
+func TestSigV2RequestsToAPublicBucketAreStillAuthenticated(t *testing.T) {
+	t.Parallel()
+	c := rootClient()
+	bucket := newBucket(t, c)
+	if _, err := c.PutBucketAcl(t.Context(), &s3.PutBucketAclInput{Bucket: aws.String(bucket), ACL: types.BucketCannedACLPublicReadWrite}); err != nil {
+		t.Fatal(err)
+	}
+	putObject(t, c, bucket, "k", []byte("for everyone"))
+	target := "/" + bucket + "/k"
+	now := time.Now()
+	get := func(u string) rawResponse {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, u, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return send(t, req)
+	}
+	good := v2PresignedURL(target, now.Add(5*time.Minute))
+	sigAt := strings.Index(good, "&Signature=") + len("&Signature=")
+	flipped := good[:sigAt] + "A" + good[sigAt+1:]
+	if flipped == good {
+		flipped = good[:sigAt] + "B" + good[sigAt+1:]
+	}
+	for _, tc := range []struct {
+		name   string
+		r      rawResponse
+		status int
+		code   string
+	}{
+		{"a SigV2 GET signed with another secret", v2Call(t, http.MethodGet, target, nil, nil, now, rootAccessKey, "not-the-secret"),
+			http.StatusForbidden, "SignatureDoesNotMatch"},
+		{"a SigV2 GET of an unknown access key", v2Call(t, http.MethodGet, target, nil, nil, now, "AKIANOSUCHKEY0000000", "x"),
+			http.StatusForbidden, "InvalidAccessKeyId"},
+		{"a SigV2 PUT signed with another secret", v2Call(t, http.MethodPut, "/"+bucket+"/sneaky", []byte("x"), nil, now, rootAccessKey, "not-the-secret"),
+			http.StatusForbidden, "SignatureDoesNotMatch"},
+		{"a SigV2 presigned GET with a tampered signature", get(flipped), http.StatusForbidden, "SignatureDoesNotMatch"},
+		{"an expired SigV2 presigned GET", get(v2PresignedURL(target, now.Add(-time.Second))), http.StatusForbidden, "AccessDenied"},
+	} {
+		if wantRaw(t, tc.name, tc.r, tc.status, tc.code); bytes.Contains(tc.r.Body, []byte("for everyone")) {
+			t.Errorf("%s was served the object: %s", tc.name, tc.r)
+		}
+	}
+	if _, err := c.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("sneaky")}); errStatus(err) != http.StatusNotFound {
+		t.Errorf("HeadObject of the refused SigV2 PUT: %v, want 404", err)
+	}
+	if r := anonymous(t, http.MethodGet, target, nil); r.Status != http.StatusOK || string(r.Body) != "for everyone" {
+		t.Errorf("the same GET without credentials: %s", r)
+	}
+	if r := get(good); r.Status != http.StatusOK || string(r.Body) != "for everyone" {
+		t.Errorf("the good presigned GET: %s", r)
 	}
 }

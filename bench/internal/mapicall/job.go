@@ -2,6 +2,7 @@ package mapicall
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -13,10 +14,13 @@ type JobStatus struct {
 	JobState string   `json:"jobState"`
 	Message  string   `json:"message"`
 	JobStats JobStats `json:"jobStats"`
+	// Result is the job type's additive fields, undecoded.
+	Result json.RawMessage `json:"result"`
 }
 
 // JobStats are a job's counters.
 type JobStats struct {
+	Total     int64 `json:"total"`
 	Processed int64 `json:"processed"`
 	Failed    int64 `json:"failed"`
 	Skipped   int64 `json:"skipped"`
@@ -35,10 +39,19 @@ func ended(state string) bool {
 // CreateJob creates a job of jobType on bucket and returns its first
 // status.
 func (c *Client) CreateJob(ctx context.Context, jobType, bucket string) (JobStatus, error) {
+	return c.CreateJobWith(ctx, jobType, bucket, nil)
+}
+
+// CreateJobWith is CreateJob with jobParams.
+func (c *Client) CreateJobWith(ctx context.Context, jobType, bucket string, params map[string]string) (JobStatus, error) {
+	body := map[string]any{"jobType": jobType, "bucketName": bucket}
+	if params != nil {
+		body["jobParams"] = params
+	}
 	var created struct {
 		JobStatus JobStatus `json:"jobStatus"`
 	}
-	err := c.Post(ctx, "jobs/create", map[string]any{"jobType": jobType, "bucketName": bucket}, &created)
+	err := c.Post(ctx, "jobs/create", body, &created)
 	return created.JobStatus, err
 }
 

@@ -69,6 +69,7 @@ func TestStartWaitsForTheHealthCheckAndStopEndsTheProcessCleanly(t *testing.T) {
 		Name: "the test quarry", Bin: os.Args[0], DataDir: dataDir,
 		Root:    Root{User: "bench-root", Password: "p", AccessKey: "a", SecretKey: "s"},
 		Region:  "eu-west-1",
+		Args:    []string{"--lifecycle-day", "1s"},
 		Started: func(s *Server) { startedPID = s.PID() },
 	})
 	if err != nil {
@@ -92,7 +93,7 @@ func TestStartWaitsForTheHealthCheckAndStopEndsTheProcessCleanly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"server --data " + dataDir, "--region eu-west-1 --log-level warn", "\nbench-root\n"} {
+	for _, want := range []string{"server --data " + dataDir, "--region eu-west-1 --log-level warn --lifecycle-day 1s", "\nbench-root\n"} {
 		if !strings.Contains(string(record), want) {
 			t.Errorf("the server got %q; want it to contain %q", record, want)
 		}

@@ -55,6 +55,9 @@ type Config struct {
 	// Region is passed as --region when set; empty leaves the server's
 	// default.
 	Region string
+	// Args are further server flags ("--lifecycle-day", "1s"), passed
+	// after the ones Start sets.
+	Args []string
 	// MetricsPublic starts the server with QUARRY_METRICS_PUBLIC=true, so
 	// that a benchmark scrapes /metrics of its throwaway loopback server
 	// without a token. An environment variable, not a flag: a server built
@@ -102,6 +105,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		args = append(args, "--region", cfg.Region)
 	}
 	args = append(args, "--log-level", "warn")
+	args = append(args, cfg.Args...)
 	// Not CommandContext: the server must get SIGTERM and a chance to close
 	// its stores, not SIGKILL, when the benchmark is interrupted.
 	cmd := exec.Command(cfg.Bin, args...)

@@ -252,7 +252,7 @@ func assertBucket(t *testing.T, got, want meta.Bucket) {
 	if got.Name != want.Name || got.OwnerID != want.OwnerID || !sameTime(got.CreatedAt, want.CreatedAt) ||
 		got.Versioning != want.Versioning || !maps.Equal(got.Tags, want.Tags) ||
 		!bytes.Equal(got.Replication, want.Replication) || !bytes.Equal(got.Lifecycle, want.Lifecycle) ||
-		!bytes.Equal(got.Encryption, want.Encryption) {
+		!bytes.Equal(got.Encryption, want.Encryption) || !bytes.Equal(got.Notification, want.Notification) {
 		t.Errorf("bucket = %+v, want %+v", got, want)
 	}
 }

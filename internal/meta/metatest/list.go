@@ -109,6 +109,9 @@ func testListLatest(t *testing.T, open func(t *testing.T) meta.Store) {
 						wantErr(t, "list", err, nil)
 						want := latestModel(current, prefix, after, limit)
 						assertNames(t, fmt.Sprintf("prefix %q after %q limit %d", prefix, after, limit), versionKeys(got), want)
+						keys, err := tx.ListLatestKeys("b", prefix, after, limit)
+						wantErr(t, "list keys", err, nil)
+						assertNames(t, fmt.Sprintf("keys only: prefix %q after %q limit %d", prefix, after, limit), keys, want)
 					}
 				}
 			}

@@ -19,8 +19,8 @@ func fullVersion(bucket, key, id string) meta.Version {
 		Checksums: map[string]string{"CRC32C": "yZRlqg==-2"},
 		Tags:      map[string]string{"a": "1"},
 		Segments: []meta.Segment{
-			{BlobID: "blob-1", Size: 1000, SealedKey: []byte{1, 0, 0, 0, 7, 0xfe}},
-			{BlobID: "blob-2", Size: 234, SealedKey: []byte{1, 0, 0, 0, 7, 0xff}},
+			{BlobID: "blob-1", Size: 1000, SealedKey: []byte{1, 0, 0, 0, 7, 0xfe}, Checksum: "Ahg8yQ=="},
+			{BlobID: "blob-2", Size: 234, SealedKey: []byte{1, 0, 0, 0, 7, 0xff}, Checksum: "mZ7cWw=="},
 		},
 		OwnerID:           42,
 		ReplicationStatus: meta.ReplicationPending,
@@ -287,5 +287,5 @@ func assertVersion(t *testing.T, got, want meta.Version) {
 
 // sameSegment compares segments field by field: a sealed key is a slice.
 func sameSegment(a, b meta.Segment) bool {
-	return a.BlobID == b.BlobID && a.Size == b.Size && bytes.Equal(a.SealedKey, b.SealedKey)
+	return a.BlobID == b.BlobID && a.Size == b.Size && bytes.Equal(a.SealedKey, b.SealedKey) && a.Checksum == b.Checksum
 }

@@ -10,10 +10,10 @@ import (
 const (
 	// qNextBucketID takes the next bucket number (see 0006_bucket_id.sql).
 	qNextBucketID = `UPDATE bucket_id_seq SET last = last + 1 RETURNING last`
-	qCreateBucket = `INSERT INTO buckets (name, id, owner_id, created_at, versioning, tags) VALUES (?, ?, ?, ?, ?, ?)`
+	qCreateBucket = `INSERT INTO buckets (name, id, owner_id, created_at, versioning, tags, acl) VALUES (?, ?, ?, ?, ?, ?, ?)`
 	qCreateUsage  = `INSERT INTO bucket_usage (bucket) VALUES (?)`
 
-	bucketCols          = `name, id, owner_id, created_at, versioning, tags, replication, lifecycle, encryption`
+	bucketCols          = `name, id, owner_id, created_at, versioning, tags, replication, lifecycle, encryption, notification, acl, cors`
 	qGetBucket          = `SELECT ` + bucketCols + ` FROM buckets WHERE name = ?`
 	qListBuckets        = `SELECT ` + bucketCols + ` FROM buckets ORDER BY name`
 	qListBucketsByOwner = `SELECT ` + bucketCols + ` FROM buckets WHERE owner_id = ? ORDER BY name`
@@ -40,7 +40,7 @@ func (t *tx) CreateBucket(b *meta.Bucket) error {
 	if err := t.queryRow(qNextBucketID).Scan(&id); err != nil {
 		return fmt.Errorf("create bucket %q: number it: %w", b.Name, err)
 	}
-	if _, err := t.exec(qCreateBucket, b.Name, id, b.OwnerID, toNanos(b.CreatedAt), string(b.Versioning), tags); err != nil {
+	if _, err := t.exec(qCreateBucket, b.Name, id, b.OwnerID, toNanos(b.CreatedAt), string(b.Versioning), tags, b.ACL); err != nil {
 		return fmt.Errorf("create bucket %q: %w", b.Name, classify(err))
 	}
 	if _, err := t.exec(qCreateUsage, b.Name); err != nil {
@@ -210,7 +210,8 @@ func scanBucket(s scanner) (*meta.Bucket, error) {
 		versioning string
 		tags       sql.NullString
 	)
-	if err := s.Scan(&b.Name, &b.ID, &b.OwnerID, &created, &versioning, &tags, &b.Replication, &b.Lifecycle, &b.Encryption); err != nil {
+	if err := s.Scan(&b.Name, &b.ID, &b.OwnerID, &created, &versioning, &tags, &b.Replication, &b.Lifecycle, &b.Encryption, &b.Notification,
+		&b.ACL, &b.CORS); err != nil {
 		return nil, err
 	}
 	b.CreatedAt = fromNanos(created)

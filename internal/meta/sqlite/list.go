@@ -19,6 +19,12 @@ const (
 	qListLatestAfter        = `SELECT ` + versionCols + ` ` + currentWhere + `> ? ORDER BY object_key LIMIT ?`
 	qListLatestAfterBounded = `SELECT ` + versionCols + ` ` + currentWhere + `> ? AND object_key < ? ORDER BY object_key LIMIT ?`
 
+	// The same, keys only: versions_current covers them.
+	qListLatestKeysFrom         = `SELECT object_key ` + currentWhere + `>= ? ORDER BY object_key LIMIT ?`
+	qListLatestKeysFromBounded  = `SELECT object_key ` + currentWhere + `>= ? AND object_key < ? ORDER BY object_key LIMIT ?`
+	qListLatestKeysAfter        = `SELECT object_key ` + currentWhere + `> ? ORDER BY object_key LIMIT ?`
+	qListLatestKeysAfterBounded = `SELECT object_key ` + currentWhere + `> ? AND object_key < ? ORDER BY object_key LIMIT ?`
+
 	qListKeyVersionsBefore = `SELECT ` + versionCols + ` FROM versions
 		WHERE bucket = ? AND object_key = ? AND seq < ? ORDER BY seq DESC LIMIT ?`
 
@@ -76,6 +82,31 @@ func (t *tx) ListLatest(bucket, prefix, after string, limit int) ([]meta.Version
 	out, err := t.listVersions(nil, q, bucket, args, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list latest %s prefix %q after %q: %w", bucket, prefix, after, err)
+	}
+	return out, nil
+}
+
+func (t *tx) ListLatestKeys(bucket, prefix, after string, limit int) ([]string, error) {
+	r := rangeFor(prefix, after)
+	if r.empty {
+		return nil, nil
+	}
+	q, args := r.pick(qListLatestKeysFrom, qListLatestKeysFromBounded, qListLatestKeysAfter, qListLatestKeysAfterBounded)
+	rows, err := t.query(q, append(append([]any{bucket}, args...), sqlLimit(limit))...)
+	if err != nil {
+		return nil, fmt.Errorf("list latest keys %s prefix %q after %q: %w", bucket, prefix, after, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("list latest keys %s: %w", bucket, err)
+		}
+		out = append(out, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list latest keys %s: %w", bucket, err)
 	}
 	return out, nil
 }

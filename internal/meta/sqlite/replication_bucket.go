@@ -12,7 +12,6 @@ const (
 	qAddBucketTarget           = `INSERT INTO bucket_replication_targets (bucket, arn) VALUES (?, ?) ON CONFLICT DO NOTHING`
 	qBucketsUsingTarget        = `SELECT bucket FROM bucket_replication_targets WHERE arn = ? ORDER BY bucket`
 	qDeleteBucketVersionStates = `DELETE FROM version_replication WHERE bucket = ?`
-	qDeleteBucketTasks         = `DELETE FROM replication_tasks WHERE bucket = ?`
 )
 
 // SetBucketReplication replaces the configuration and the set of target
@@ -65,15 +64,16 @@ func (t *tx) BucketsUsingTarget(arn string) ([]string, error) {
 	return out, nil
 }
 
-// deleteBucketReplication removes what a bucket's replication left behind:
-// its target list, the states of its versions and its outbox tasks (a task
-// of a deleted bucket could otherwise copy a later bucket of the same name
-// to a target that bucket never named).
+// deleteBucketReplication removes what a bucket's replication and
+// notifications left behind: its target list, the states of its versions
+// and its outbox entries (an entry of a deleted bucket could otherwise copy
+// a later bucket of the same name to a target that bucket never named).
 func (t *tx) deleteBucketReplication(bucket string) error {
 	for _, q := range []struct{ what, query string }{
 		{"replication targets", qDeleteBucketTargets},
 		{"version replication states", qDeleteBucketVersionStates},
-		{"replication tasks", qDeleteBucketTasks},
+		{"outbox entries", qDeleteBucketOutbox},
+		{"notification targets", qDeleteBucketNotifyTargets},
 	} {
 		if _, err := t.exec(q.query, bucket); err != nil {
 			return fmt.Errorf("delete %s: %w", q.what, err)

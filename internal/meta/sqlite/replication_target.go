@@ -36,7 +36,7 @@ func (t *tx) CreateReplicationTarget(rt *meta.ReplicationTarget) error {
 	if err != nil {
 		return fmt.Errorf("create replication target %s (%q): %w", rt.ARN, rt.Name, classify(err))
 	}
-	if err := t.addTargetGrants(rt.ARN, rt.Users); err != nil {
+	if err := t.addGrants(qAddTargetGrant, rt.ARN, rt.Users); err != nil {
 		return fmt.Errorf("create replication target %s (%q): %w", rt.ARN, rt.Name, err)
 	}
 	return nil
@@ -47,7 +47,7 @@ func (t *tx) GetReplicationTarget(arn string) (*meta.ReplicationTarget, error) {
 	if err != nil {
 		return nil, fmt.Errorf("get replication target %s: %w", arn, classify(err))
 	}
-	if rt.Users, err = t.targetGrants(arn); err != nil {
+	if rt.Users, err = t.grantsOf(qListTargetGrants, arn); err != nil {
 		return nil, fmt.Errorf("get replication target %s: %w", arn, err)
 	}
 	return rt, nil
@@ -73,7 +73,7 @@ func (t *tx) ListReplicationTargets() ([]meta.ReplicationTarget, error) {
 		return nil, fmt.Errorf("list replication targets: %w", err)
 	}
 	rows.Close()
-	grants, err := t.allTargetGrants()
+	grants, err := t.allGrants(qListAllTargetGrants)
 	if err != nil {
 		return nil, fmt.Errorf("list replication targets: %w", err)
 	}
@@ -95,7 +95,7 @@ func (t *tx) SetReplicationTargetAccess(arn string, allUsers bool, users []int64
 	if _, err := t.exec(qDeleteTargetGrants, arn); err != nil {
 		return fmt.Errorf("set access of replication target %s: clear grants: %w", arn, err)
 	}
-	if err := t.addTargetGrants(arn, users); err != nil {
+	if err := t.addGrants(qAddTargetGrant, arn, users); err != nil {
 		return fmt.Errorf("set access of replication target %s: %w", arn, err)
 	}
 	return nil
@@ -118,18 +118,21 @@ func (t *tx) DeleteReplicationTarget(arn string) error {
 	return nil
 }
 
-func (t *tx) addTargetGrants(arn string, users []int64) error {
+// addGrants grants the target arn to users with insert, a grant table's
+// INSERT of (arn, user_id). Replication and notification targets keep
+// their grants in tables of the same shape.
+func (t *tx) addGrants(insert, arn string, users []int64) error {
 	for _, id := range users {
-		if _, err := t.exec(qAddTargetGrant, arn, id); err != nil {
+		if _, err := t.exec(insert, arn, id); err != nil {
 			return fmt.Errorf("grant to user %d: %w", id, classify(err))
 		}
 	}
 	return nil
 }
 
-// targetGrants are the user ids granted arn, ascending; nil when none.
-func (t *tx) targetGrants(arn string) ([]int64, error) {
-	rows, err := t.query(qListTargetGrants, arn)
+// grantsOf are the user ids granted arn by list, ascending; nil when none.
+func (t *tx) grantsOf(list, arn string) ([]int64, error) {
+	rows, err := t.query(list, arn)
 	if err != nil {
 		return nil, fmt.Errorf("grants: %w", err)
 	}
@@ -148,9 +151,10 @@ func (t *tx) targetGrants(arn string) ([]int64, error) {
 	return ids, nil
 }
 
-// allTargetGrants are the granted user ids of every target, by ARN.
-func (t *tx) allTargetGrants() (map[string][]int64, error) {
-	rows, err := t.query(qListAllTargetGrants)
+// allGrants are the granted user ids of every target of a grant table
+// (listed by listAll), by ARN.
+func (t *tx) allGrants(listAll string) (map[string][]int64, error) {
+	rows, err := t.query(listAll)
 	if err != nil {
 		return nil, fmt.Errorf("grants: %w", err)
 	}

@@ -186,6 +186,7 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 	}{
 		{qListLatestAfterBounded, []any{"b", "a", "b", 10}, "versions_current"},
 		{qListLatestFrom, []any{"b", "", 10}, "versions_current"},
+		{qListLatestKeysAfterBounded, []any{"b", "a", "b", 10}, "COVERING INDEX versions_current"},
 		{qListVersionsAfterBounded, []any{"b", "a", "b", 10}, "versions_by_key"},
 		{qListKeyVersionsBefore, []any{"b", "k", 5, 10}, "versions_by_key"},
 		{qGetLatest, []any{"b", "k"}, "versions_latest"},
@@ -201,6 +202,11 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		{qGetUserByName, []any{"Alice"}, "users_username_folded"},
 		{qDeleteUserRefreshFamilies, []any{1}, "refresh_families_user"},
 		{qDeleteExpiredRefreshFamilies, []any{1, 100}, "refresh_families_expiry"},
+		{qNextOutboxDestination, []any{""}, "outbox_due"},
+		{qClaimOutboxDestination, []any{"o", 2, "arn:x", 1, 1, 10, 1}, "outbox_due"},
+		{qClaimOutboxDestination, []any{"o", 2, "arn:x", 1, 1, 10, 1}, "outbox_key"},
+		{qListBucketOutbox, []any{"b", "notification", 0, "", "\xff", "PENDING", "FAILED", "", 10}, "outbox_bucket"},
+		{qPurgeOutbox, []any{1, 10}, "outbox_done"},
 	}
 	for _, tt := range tests {
 		rows, err := s.reader.Query("EXPLAIN QUERY PLAN "+tt.query, tt.args...)

@@ -16,11 +16,15 @@ var statements = []string{
 	qNextBucketID, qCreateBucket, qCreateUsage, qGetBucket, qListBuckets, qListBucketsByOwner,
 	qDeleteUsage, qDeleteBucket, qSetVersioning, qSetBucketTags, qSetLifecycle, qSetEncryption,
 	qGetUsage, qAddUsage, qSetUsage,
+	// access.go
+	qSetBucketACL, qSetBucketCORS, qSetVersionACL, qGetVersionACL,
+	qListBucketsFrom, qListBucketsFromBounded, qListBucketsAfter, qListBucketsAfterBounded,
 	// version.go
 	qPutVersion, qGetVersion, qGetLatest, qNewestVersion, qDeleteVersion,
 	qMarkLatest, qUnmarkOthers, qUnmarkAll, qSetVersionTags, qHasVersions,
 	// list.go
 	qListLatestFrom, qListLatestFromBounded, qListLatestAfter, qListLatestAfterBounded,
+	qListLatestKeysFrom, qListLatestKeysFromBounded, qListLatestKeysAfter, qListLatestKeysAfterBounded,
 	qListKeyVersionsBefore, qListVersionsFrom, qListVersionsFromBounded,
 	qListVersionsAfter, qListVersionsAfterBounded,
 	// upload.go
@@ -47,10 +51,16 @@ var statements = []string{
 	qSetTargetAllUsers, qAddTargetGrant, qDeleteTargetGrants, qListTargetGrants, qListAllTargetGrants,
 	qDeleteUserTargetGrants,
 	qSetBucketReplication, qDeleteBucketTargets, qAddBucketTarget, qBucketsUsingTarget,
-	qDeleteBucketVersionStates, qDeleteBucketTasks,
-	// replication_task.go
-	qEnqueueReplication, qClaimReplicationTasks, qDeleteReplicationTask, qRetryReplicationTask,
-	qCountReplicationTasks, qCountBucketReplicationTasks,
+	qDeleteBucketVersionStates,
+	// notification.go
+	qCreateNotificationTarget, qGetNotificationTarget, qListNotificationTargets, qDeleteNotificationTarget,
+	qSetNotificationAllUsers, qAddNotificationGrant, qDeleteNotificationGrants, qListNotificationGrants,
+	qListAllNotificationGrants, qDeleteUserNotificationGrants,
+	qSetBucketNotification, qDeleteBucketNotifyTargets, qAddBucketNotifyTarget, qBucketsNotifyingTarget,
+	// outbox.go
+	qEnqueueOutbox, qGetOutbox, qSeedOutboxSequence, qReserveOutboxIDs, qNextOutboxDestination, qClaimOutboxDestination,
+	qLeaseOutbox, qSettleOutbox, qOutboxExists, qPurgeOutbox, qDeleteBucketOutbox,
+	qListBucketOutbox, qListOutbox, qCountBucketOutbox, qCountOutbox,
 	// replication_version.go
 	qVersionExists, qUpsertVersionReplication, qSumVersionReplication, qListVersionReplication,
 	qDeleteVersionReplication,

@@ -11,9 +11,9 @@ import (
 
 const (
 	uploadCols = `id, bucket, object_key, initiated, owner_id, content_type, headers, user_meta, tags,
-		checksum_algorithm, checksum_type, sse`
+		checksum_algorithm, checksum_type, sse, acl`
 
-	qCreateUpload = `INSERT INTO uploads (` + uploadCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qCreateUpload = `INSERT INTO uploads (` + uploadCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qGetUpload    = `SELECT ` + uploadCols + ` FROM uploads WHERE id = ?`
 	qDeleteParts  = `DELETE FROM parts WHERE upload_id = ?`
 	qDeleteUpload = `DELETE FROM uploads WHERE id = ?`
@@ -42,7 +42,7 @@ func (t *tx) CreateUpload(u *meta.Upload) error {
 		return fmt.Errorf("create upload %s: encode: %w", u.ID, err)
 	}
 	_, err = t.exec(qCreateUpload, u.ID, u.Bucket, u.Key, toNanos(u.Initiated), u.OwnerID, u.ContentType,
-		maps[0], maps[1], maps[2], u.ChecksumAlgorithm, u.ChecksumType, u.SSE)
+		maps[0], maps[1], maps[2], u.ChecksumAlgorithm, u.ChecksumType, u.SSE, u.ACL)
 	if err != nil {
 		return fmt.Errorf("create upload %s for %s/%s: %w", u.ID, u.Bucket, u.Key, classifyInsert(err))
 	}
@@ -172,7 +172,7 @@ func scanUpload(s scanner) (*meta.Upload, error) {
 		headers, userMeta, tags sql.NullString
 	)
 	err := s.Scan(&u.ID, &u.Bucket, &u.Key, &initiated, &u.OwnerID, &u.ContentType, &headers, &userMeta, &tags,
-		&u.ChecksumAlgorithm, &u.ChecksumType, &u.SSE)
+		&u.ChecksumAlgorithm, &u.ChecksumType, &u.SSE, &u.ACL)
 	if err != nil {
 		return nil, err
 	}

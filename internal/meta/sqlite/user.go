@@ -77,6 +77,9 @@ func (t *tx) DeleteUser(id int64) error {
 	if _, err := t.exec(qDeleteUserTargetGrants, id); err != nil {
 		return fmt.Errorf("delete user %d replication target grants: %w", id, err)
 	}
+	if _, err := t.exec(qDeleteUserNotificationGrants, id); err != nil {
+		return fmt.Errorf("delete user %d notification target grants: %w", id, err)
+	}
 	if _, err := t.exec(qDeleteUserRefreshFamilies, id); err != nil {
 		return fmt.Errorf("delete user %d refresh families: %w", id, err)
 	}

@@ -78,7 +78,7 @@ func (t *tx) NewestVersion(bucket, key string) (*meta.Version, error) {
 }
 
 // DeleteVersion also removes the version's per-target replication states.
-// Its outbox tasks stay: the replicator finds the version gone and drops
+// Its outbox entries stay: the replication delivery finds the version gone and drops
 // them, which also covers a task already claimed when the version goes.
 func (t *tx) DeleteVersion(bucket, key, versionID string) error {
 	if _, err := t.exec(qDeleteVersionReplication, bucket, key, versionID); err != nil {
