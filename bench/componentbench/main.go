@@ -10,45 +10,38 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
+	"context"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/quarrylabs/quarry/bench/internal/benchcmd"
+	"github.com/quarrylabs/quarry/bench/internal/pairbench"
 	"github.com/quarrylabs/quarry/bench/internal/quarryproc"
 )
 
 // config is the parsed command line.
 type config struct {
-	bin        string
-	dir        string
-	largeSize  int64
-	largeCount int
-	largeConc  int
-	smallSize  int64
-	smallCount int
-	smallConc  int
-	reps       int
-	jsonOut    string
-	keep       bool
-	timeout    time.Duration
-	partSize   string
+	bin      string
+	dir      string
+	load     pairbench.Load
+	jsonOut  string
+	keep     bool
+	timeout  time.Duration
+	partSize string
 }
 
 func parseFlags(args []string) (config, error) {
-	c := config{largeSize: 64 << 20, smallSize: 4 << 10}
+	var c config
 	fs := flag.NewFlagSet("componentbench", flag.ContinueOnError)
 	fs.StringVar(&c.bin, "bin", "", "quarry binary to run (default: build ./cmd/quarry)")
 	fs.StringVar(&c.dir, "dir", os.TempDir(), "where to make the throwaway data directory")
-	fs.IntVar(&c.largeCount, "large-count", 8, "large objects per run")
-	fs.IntVar(&c.largeConc, "large-conc", 1, "concurrent large-object requests")
-	fs.IntVar(&c.smallCount, "small-count", 2000, "small objects per run")
-	fs.IntVar(&c.smallConc, "small-conc", 8, "concurrent small-object requests")
-	fs.IntVar(&c.reps, "reps", 3, "repetitions; each side's best is reported")
+	c.load.RegisterFlags(fs)
 	fs.StringVar(&c.jsonOut, "json", "", "also write the figures as JSON to this file")
 	fs.BoolVar(&c.keep, "keep", false, "keep the data directory")
 	fs.StringVar(&c.partSize, "part-size", "16MiB", "part size of the component's multipart uploads")
@@ -59,20 +52,16 @@ func parseFlags(args []string) (config, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
-	if c.largeCount < 1 || c.smallCount < 1 || c.largeConc < 1 || c.smallConc < 1 || c.reps < 1 {
-		return c, errors.New("counts, concurrency and -reps must be positive")
-	}
-	return c, nil
+	return c, c.load.Check()
 }
 
 func main() { benchcmd.Main("componentbench", parseFlags, run) }
 
-// Credentials of the throwaway loopback server.
+// dataBucket is the bucket written on both sides; componentBucket the
+// component's bucket, which holds the front's blobs.
 const (
-	rootUser      = "bench-root"
-	rootPassword  = "bench-Root-Passw0rd-5e1a"
-	rootAccessKey = "BENCHROOTACCESSKEY01"
-	rootSecretKey = "benchRootSecretKey0123456789abcdefghijklm"
+	dataBucket      = "data"
+	componentBucket = "component"
 )
 
 func run(cfg config) (err error) {
@@ -87,7 +76,7 @@ func run(cfg config) (err error) {
 	if err != nil {
 		return err
 	}
-	root := quarryproc.Root{User: rootUser, Password: rootPassword, AccessKey: rootAccessKey, SecretKey: rootSecretKey}
+	root := quarryproc.BenchRoot()
 	start := func(name, dir string, env ...string) (*quarryproc.Server, error) {
 		return quarryproc.Start(ctx, quarryproc.Config{
 			Name: name, Bin: bin, DataDir: filepath.Join(work.Path, dir), Root: root, Env: env,
@@ -104,39 +93,40 @@ func run(cfg config) (err error) {
 		return err
 	}
 	defer benchcmd.Release(&err, backend.Stop)
-	if err := createBucket(ctx, backend.S3URL, componentBucket); err != nil {
+	conc := max(cfg.load.LargeConc, cfg.load.SmallConc)
+	if err := createBucket(ctx, pairbench.NewClient(backend.S3URL, root.AccessKey, root.SecretKey, 1), componentBucket); err != nil {
 		return err
 	}
 	front, err := start("the quarry on the component", "front",
 		"QUARRY_BLOB=s3://"+componentBucket+"?endpoint="+backend.S3URL+"&part_size="+cfg.partSize,
-		"QUARRY_BLOB_ACCESS_KEY="+rootAccessKey, "QUARRY_BLOB_SECRET_KEY="+rootSecretKey)
+		"QUARRY_BLOB_ACCESS_KEY="+root.AccessKey, "QUARRY_BLOB_SECRET_KEY="+root.SecretKey)
 	if err != nil {
 		return err
 	}
 	defer benchcmd.Release(&err, front.Stop)
 
-	b, err := newBench(ctx, cfg, disk.S3URL, front.S3URL)
-	if err != nil {
-		return err
+	sides := [2]pairbench.Side{
+		{Name: "local disk", Client: pairbench.NewClient(disk.S3URL, root.AccessKey, root.SecretKey, conc), Bucket: dataBucket},
+		{Name: "S3 component", Client: pairbench.NewClient(front.S3URL, root.AccessKey, root.SecretKey, conc), Bucket: dataBucket},
 	}
-	res := Results{
-		Started: time.Now().UTC(), LoadStart: benchcmd.LoadAverage("unknown"),
-		LargeSize: cfg.largeSize, LargeCount: cfg.largeCount, LargeConc: cfg.largeConc,
-		SmallSize: cfg.smallSize, SmallCount: cfg.smallCount, SmallConc: cfg.smallConc, Reps: cfg.reps,
+	for _, side := range sides {
+		if err := createBucket(ctx, side.Client, side.Bucket); err != nil {
+			return err
+		}
 	}
-	if res.Rows, err = b.measure(ctx); err != nil {
+	res := pairbench.Results{Command: "componentbench", Started: time.Now().UTC(), LoadStart: benchcmd.LoadAverage("unknown"),
+		Load: cfg.load, A: sides[0].Name, B: sides[1].Name}
+	if res.Rows, err = pairbench.Measure(ctx, cfg.load, sides[0], sides[1], progress); err != nil {
 		return err
 	}
 	res.LoadEnd = benchcmd.LoadAverage("unknown")
-	printResults(os.Stdout, res)
-	if cfg.jsonOut != "" {
-		data, err := json.MarshalIndent(res, "", "  ")
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(cfg.jsonOut, append(data, '\n'), 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", cfg.jsonOut, err)
-		}
+	res.Print(os.Stdout)
+	return res.WriteJSON(cfg.jsonOut)
+}
+
+func createBucket(ctx context.Context, client *s3.Client, name string) error {
+	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+		return fmt.Errorf("create bucket %s: %w", name, err)
 	}
 	return nil
 }

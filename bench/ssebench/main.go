@@ -9,44 +9,38 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
+	"context"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
 	"github.com/quarrylabs/quarry/bench/internal/benchcmd"
+	"github.com/quarrylabs/quarry/bench/internal/pairbench"
 	"github.com/quarrylabs/quarry/bench/internal/quarryproc"
 )
 
 // config is the parsed command line.
 type config struct {
-	bin        string
-	dir        string
-	largeSize  int64
-	largeCount int
-	largeConc  int
-	smallSize  int64
-	smallCount int
-	smallConc  int
-	reps       int
-	jsonOut    string
-	keep       bool
-	timeout    time.Duration
+	bin     string
+	dir     string
+	load    pairbench.Load
+	jsonOut string
+	keep    bool
+	timeout time.Duration
 }
 
 func parseFlags(args []string) (config, error) {
-	c := config{largeSize: 64 << 20, smallSize: 4 << 10}
+	var c config
 	fs := flag.NewFlagSet("ssebench", flag.ContinueOnError)
 	fs.StringVar(&c.bin, "bin", "", "quarry binary to run (default: build ./cmd/quarry)")
 	fs.StringVar(&c.dir, "dir", os.TempDir(), "where to make the throwaway data directory")
-	fs.IntVar(&c.largeCount, "large-count", 8, "large objects per run")
-	fs.IntVar(&c.largeConc, "large-conc", 1, "concurrent large-object requests")
-	fs.IntVar(&c.smallCount, "small-count", 2000, "small objects per run")
-	fs.IntVar(&c.smallConc, "small-conc", 8, "concurrent small-object requests")
-	fs.IntVar(&c.reps, "reps", 3, "repetitions; each side's best is reported")
+	c.load.RegisterFlags(fs)
 	fs.StringVar(&c.jsonOut, "json", "", "also write the figures as JSON to this file")
 	fs.BoolVar(&c.keep, "keep", false, "keep the data directory")
 	fs.DurationVar(&c.timeout, "timeout", 20*time.Minute, "give up after this long")
@@ -56,20 +50,15 @@ func parseFlags(args []string) (config, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
-	if c.largeCount < 1 || c.smallCount < 1 || c.largeConc < 1 || c.smallConc < 1 || c.reps < 1 {
-		return c, errors.New("counts, concurrency and -reps must be positive")
-	}
-	return c, nil
+	return c, c.load.Check()
 }
 
 func main() { benchcmd.Main("ssebench", parseFlags, run) }
 
-// Credentials of the throwaway loopback server.
+// The two buckets: the same server, the same data, one difference.
 const (
-	rootUser      = "bench-root"
-	rootPassword  = "bench-Root-Passw0rd-5e1a"
-	rootAccessKey = "BENCHROOTACCESSKEY01"
-	rootSecretKey = "benchRootSecretKey0123456789abcdefghijklm"
+	plainBucket  = "plain"
+	sealedBucket = "sealed"
 )
 
 func run(cfg config) (err error) {
@@ -84,9 +73,9 @@ func run(cfg config) (err error) {
 	if err != nil {
 		return err
 	}
+	root := quarryproc.BenchRoot()
 	srv, err := quarryproc.Start(ctx, quarryproc.Config{
-		Name: "quarry", Bin: bin, DataDir: filepath.Join(work.Path, "data"),
-		Root:    quarryproc.Root{User: rootUser, Password: rootPassword, AccessKey: rootAccessKey, SecretKey: rootSecretKey},
+		Name: "quarry", Bin: bin, DataDir: filepath.Join(work.Path, "data"), Root: root,
 		Started: func(s *quarryproc.Server) { progress("started quarry (pid %d), S3 at %s", s.PID(), s.S3URL) },
 	})
 	if err != nil {
@@ -94,27 +83,52 @@ func run(cfg config) (err error) {
 	}
 	defer benchcmd.Release(&err, srv.Stop)
 
-	b, err := newBench(ctx, cfg, srv.S3URL)
+	client := pairbench.NewClient(srv.S3URL, root.AccessKey, root.SecretKey, max(cfg.load.LargeConc, cfg.load.SmallConc))
+	if err := makeBuckets(ctx, client); err != nil {
+		return err
+	}
+	res := pairbench.Results{Command: "ssebench", Started: time.Now().UTC(), LoadStart: benchcmd.LoadAverage("unknown"),
+		Load: cfg.load, A: "plain", B: "SSE-S3"}
+	res.Rows, err = pairbench.Measure(ctx, cfg.load,
+		pairbench.Side{Name: "plain", Client: client, Bucket: plainBucket},
+		pairbench.Side{Name: "SSE-S3", Client: client, Bucket: sealedBucket}, progress)
 	if err != nil {
 		return err
 	}
-	res := Results{
-		Started: time.Now().UTC(), LoadStart: benchcmd.LoadAverage("unknown"),
-		LargeSize: cfg.largeSize, LargeCount: cfg.largeCount, LargeConc: cfg.largeConc,
-		SmallSize: cfg.smallSize, SmallCount: cfg.smallCount, SmallConc: cfg.smallConc, Reps: cfg.reps,
-	}
-	if res.Rows, err = b.measure(ctx); err != nil {
+	if err := checkEncrypted(ctx, client, cfg.load.LargeSize); err != nil {
 		return err
 	}
 	res.LoadEnd = benchcmd.LoadAverage("unknown")
-	printResults(os.Stdout, res)
-	if cfg.jsonOut != "" {
-		data, err := json.MarshalIndent(res, "", "  ")
-		if err != nil {
-			return err
+	res.Print(os.Stdout)
+	return res.WriteJSON(cfg.jsonOut)
+}
+
+// makeBuckets makes the plain bucket and the sealed one, whose default
+// encryption is SSE-S3.
+func makeBuckets(ctx context.Context, client *s3.Client) error {
+	for _, name := range []string{plainBucket, sealedBucket} {
+		if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
-		if err := os.WriteFile(cfg.jsonOut, append(data, '\n'), 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", cfg.jsonOut, err)
+	}
+	_, err := client.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: aws.String(sealedBucket),
+		ServerSideEncryptionConfiguration: &types.ServerSideEncryptionConfiguration{Rules: []types.ServerSideEncryptionRule{{
+			ApplyServerSideEncryptionByDefault: &types.ServerSideEncryptionByDefault{SSEAlgorithm: types.ServerSideEncryptionAes256}}}}})
+	if err != nil {
+		return fmt.Errorf("set the default encryption of %s: %w", sealedBucket, err)
+	}
+	return nil
+}
+
+// checkEncrypted makes sure the sealed side was what it says.
+func checkEncrypted(ctx context.Context, client *s3.Client, size int64) error {
+	for bucket, want := range map[string]types.ServerSideEncryption{plainBucket: "", sealedBucket: types.ServerSideEncryptionAes256} {
+		out, err := client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(pairbench.Key(size, 0))})
+		if err != nil {
+			return fmt.Errorf("head %s: %w", bucket, err)
+		}
+		if out.ServerSideEncryption != want {
+			return fmt.Errorf("objects in %s are stored with encryption %q, want %q", bucket, out.ServerSideEncryption, want)
 		}
 	}
 	return nil

@@ -34,6 +34,13 @@ type Root struct {
 	SecretKey string
 }
 
+// BenchRoot is a root user for throwaway benchmark servers. It only ever
+// guards a server on the loopback interface that the run removes.
+func BenchRoot() Root {
+	return Root{User: "bench-root", Password: "bench-Root-Passw0rd-5e1a",
+		AccessKey: "BENCHROOTACCESSKEY01", SecretKey: "benchRootSecretKey0123456789abcdefghijklm"}
+}
+
 // env is r as the server reads it from its environment.
 func (r Root) env() []string {
 	return []string{
