@@ -259,6 +259,27 @@ func componentSpec(fields map[string]json.RawMessage) (storage.Spec, error) {
 }
 
 // componentID reads the id field of a component call.
+// componentRequest decodes a body that names one storage component by
+// its id and answers its fields and the id.
+func componentRequest(c *call) (map[string]json.RawMessage, int64, error) {
+	fields, err := fieldsOf(c.body, "")
+	if err != nil {
+		return nil, 0, err
+	}
+	id, err := componentID(fields)
+	return fields, id, err
+}
+
+// domainRequest decodes a body that names one fault domain by its id.
+func domainRequest(c *call) (map[string]json.RawMessage, string, error) {
+	fields, err := fieldsOf(c.body, "")
+	if err != nil {
+		return nil, "", err
+	}
+	id, err := domainID(fields)
+	return fields, id, err
+}
+
 func componentID(fields map[string]json.RawMessage) (int64, error) {
 	id, err := storage.ParseID(fields["id"], "id")
 	return id, storageError(err)
@@ -313,11 +334,7 @@ func (h *Handler) createComponent(ctx context.Context, c *call) (any, error) {
 }
 
 func (h *Handler) updateComponent(ctx context.Context, c *call) (any, error) {
-	fields, err := fieldsOf(c.body, "")
-	if err != nil {
-		return nil, err
-	}
-	id, err := componentID(fields)
+	fields, id, err := componentRequest(c)
 	if err != nil {
 		return nil, err
 	}
@@ -358,11 +375,7 @@ func (h *Handler) testComponent(ctx context.Context, c *call) (any, error) {
 }
 
 func (h *Handler) activateComponent(ctx context.Context, c *call) (any, error) {
-	fields, err := fieldsOf(c.body, "")
-	if err != nil {
-		return nil, err
-	}
-	id, err := componentID(fields)
+	_, id, err := componentRequest(c)
 	if err != nil {
 		return nil, err
 	}
@@ -374,11 +387,7 @@ func (h *Handler) activateComponent(ctx context.Context, c *call) (any, error) {
 }
 
 func (h *Handler) updateComponentState(ctx context.Context, c *call) (any, error) {
-	fields, err := fieldsOf(c.body, "")
-	if err != nil {
-		return nil, err
-	}
-	id, err := componentID(fields)
+	fields, id, err := componentRequest(c)
 	if err != nil {
 		return nil, err
 	}
@@ -397,11 +406,7 @@ func (h *Handler) updateComponentState(ctx context.Context, c *call) (any, error
 }
 
 func (h *Handler) decommissionComponent(ctx context.Context, c *call) (any, error) {
-	fields, err := fieldsOf(c.body, "")
-	if err != nil {
-		return nil, err
-	}
-	id, err := componentID(fields)
+	_, id, err := componentRequest(c)
 	if err != nil {
 		return nil, err
 	}
@@ -572,11 +577,7 @@ func (h *Handler) createClass(ctx context.Context, c *call) (any, error) {
 }
 
 func (h *Handler) classInfo(ctx context.Context, c *call) (any, error) {
-	fields, err := fieldsOf(c.body, "")
-	if err != nil {
-		return nil, err
-	}
-	id, err := componentID(fields)
+	_, id, err := componentRequest(c)
 	if err != nil {
 		return nil, err
 	}
@@ -588,11 +589,7 @@ func (h *Handler) classInfo(ctx context.Context, c *call) (any, error) {
 }
 
 func (h *Handler) updateClass(ctx context.Context, c *call) (any, error) {
-	fields, err := fieldsOf(c.body, "")
-	if err != nil {
-		return nil, err
-	}
-	id, err := componentID(fields)
+	fields, id, err := componentRequest(c)
 	if err != nil {
 		return nil, err
 	}
@@ -631,11 +628,7 @@ func (h *Handler) defaultClass(ctx context.Context, c *call) (any, error) {
 }
 
 func (h *Handler) setDefaultClass(ctx context.Context, c *call) (any, error) {
-	fields, err := fieldsOf(c.body, "")
-	if err != nil {
-		return nil, err
-	}
-	id, err := componentID(fields)
+	_, id, err := componentRequest(c)
 	if err != nil {
 		return nil, err
 	}
@@ -708,11 +701,7 @@ func (h *Handler) listFaultDomains(ctx context.Context, c *call) (any, error) {
 }
 
 func (h *Handler) faultDomainInfo(ctx context.Context, c *call) (any, error) {
-	fields, err := fieldsOf(c.body, "")
-	if err != nil {
-		return nil, err
-	}
-	id, err := domainID(fields)
+	_, id, err := domainRequest(c)
 	if err != nil {
 		return nil, err
 	}
@@ -744,11 +733,7 @@ func (h *Handler) createFaultDomain(ctx context.Context, c *call) (any, error) {
 }
 
 func (h *Handler) updateFaultDomain(ctx context.Context, c *call) (any, error) {
-	fields, err := fieldsOf(c.body, "")
-	if err != nil {
-		return nil, err
-	}
-	id, err := domainID(fields)
+	fields, id, err := domainRequest(c)
 	if err != nil {
 		return nil, err
 	}
