@@ -2,7 +2,6 @@ package mapi
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"github.com/quarrylabs/quarry/internal/auth"
@@ -145,25 +144,8 @@ func (h *Handler) testNotificationTarget(ctx context.Context, c *call) (any, err
 	return map[string]bool{"ok": true}, nil
 }
 
-// notificationTargetError words the notify service's errors for the
-// caller; subject is the target's name or ARN. The service builds its
-// texts from the request and the target's answer, never from the
-// authorization value.
+// notificationTargetError words the notify service's errors.
 func notificationTargetError(err error, subject string) error {
-	switch {
-	case errors.Is(err, notify.ErrInvalidTarget):
-		return invalid("invalid notification target: %s", after(err, notify.ErrInvalidTarget))
-	case errors.Is(err, notify.ErrTargetExists):
-		return conflict("a notification target named %s already exists", subject)
-	case errors.Is(err, notify.ErrNoSuchTarget):
-		return notFound("notification target %s does not exist", subject)
-	case errors.Is(err, notify.ErrTargetInUse):
-		return conflict("notification target %s is in use%s; change those configurations first",
-			subject, detail(err, notify.ErrTargetInUse))
-	case errors.Is(err, notify.ErrTargetUnreachable):
-		return invalid("notification target test failed%s", detail(err, notify.ErrTargetUnreachable))
-	case errors.Is(err, notify.ErrTargetForbidden):
-		return forbidden("%s", after(err, notify.ErrTargetForbidden))
-	}
-	return err
+	return targetErrors{"notification", notify.ErrInvalidTarget, notify.ErrTargetExists, notify.ErrNoSuchTarget,
+		notify.ErrTargetInUse, notify.ErrTargetUnreachable, notify.ErrTargetForbidden}.word(err, subject)
 }

@@ -232,28 +232,40 @@ func (h *Handler) testTarget(ctx context.Context, c *call) (any, error) {
 	return map[string]bool{"ok": true}, nil
 }
 
-// targetError words the replication service's errors for the caller;
-// subject is the target's name or ARN. Anything else is returned as is: an
-// internal failure the handler logs and answers with a 500. The service
-// builds the texts it wraps its sentinels with from the request and the
-// remote endpoint's answer, never from the credentials.
-func targetError(err error, subject string) error {
+// targetErrors are the sentinels a kind of target's service wraps its
+// errors in; kind names the kind in the texts ("replication").
+type targetErrors struct {
+	kind                                              string
+	invalid, exists, noSuch, inUse, unreachable, deny error
+}
+
+// word words a target service's errors for the caller; subject is the
+// target's name or ARN. Anything else is returned as is: an internal
+// failure the handler logs and answers with a 500. The services build the
+// texts they wrap their sentinels with from the request and the remote
+// endpoint's answer, never from credentials or authorization values.
+func (e targetErrors) word(err error, subject string) error {
 	switch {
-	case errors.Is(err, replication.ErrInvalidTarget):
-		return invalid("invalid replication target: %s", after(err, replication.ErrInvalidTarget))
-	case errors.Is(err, replication.ErrTargetExists):
-		return conflict("a replication target named %s already exists", subject)
-	case errors.Is(err, replication.ErrNoSuchTarget):
-		return notFound("replication target %s does not exist", subject)
-	case errors.Is(err, replication.ErrTargetInUse):
-		return conflict("replication target %s is in use%s; change those configurations first",
-			subject, detail(err, replication.ErrTargetInUse))
-	case errors.Is(err, replication.ErrTargetUnreachable):
-		return invalid("replication target test failed%s", detail(err, replication.ErrTargetUnreachable))
-	case errors.Is(err, replication.ErrTargetForbidden):
-		return forbidden("%s", after(err, replication.ErrTargetForbidden))
+	case errors.Is(err, e.invalid):
+		return invalid("invalid %s target: %s", e.kind, after(err, e.invalid))
+	case errors.Is(err, e.exists):
+		return conflict("a %s target named %s already exists", e.kind, subject)
+	case errors.Is(err, e.noSuch):
+		return notFound("%s target %s does not exist", e.kind, subject)
+	case errors.Is(err, e.inUse):
+		return conflict("%s target %s is in use%s; change those configurations first", e.kind, subject, detail(err, e.inUse))
+	case errors.Is(err, e.unreachable):
+		return invalid("%s target test failed%s", e.kind, detail(err, e.unreachable))
+	case errors.Is(err, e.deny):
+		return forbidden("%s", after(err, e.deny))
 	}
 	return err
+}
+
+// targetError words the replication service's errors.
+func targetError(err error, subject string) error {
+	return targetErrors{"replication", replication.ErrInvalidTarget, replication.ErrTargetExists, replication.ErrNoSuchTarget,
+		replication.ErrTargetInUse, replication.ErrTargetUnreachable, replication.ErrTargetForbidden}.word(err, subject)
 }
 
 // detail is ": " and what err says besides sentinel ("by bucket photos"),
