@@ -91,7 +91,17 @@ func (c *Change) Finish() error {
 // version is written private, so anything else is set right after, in the
 // same transaction.
 func (c *Change) putVersionWithACL(b *meta.Bucket, v *meta.Version, a acl.Canned, name EventName) error {
-	if err := c.putVersion(b, v, name); err != nil {
+	old, err := latestVersion(c.tx, b.Name, v.Key)
+	if err != nil {
+		return err
+	}
+	return c.replaceLatestWithACL(b, v, old, a, name)
+}
+
+// replaceLatestWithACL is putVersionWithACL for a caller that already read
+// the key's latest version (old, nil when none) in the change's transaction.
+func (c *Change) replaceLatestWithACL(b *meta.Bucket, v, old *meta.Version, a acl.Canned, name EventName) error {
+	if err := c.replaceLatest(b, v, old, name); err != nil {
 		return err
 	}
 	if a == acl.Private {
@@ -114,6 +124,14 @@ func (c *Change) putVersion(b *meta.Bucket, v *meta.Version, name EventName) err
 	if err != nil {
 		return err
 	}
+	return c.replaceLatest(b, v, old, name)
+}
+
+// replaceLatest is putVersion for a caller that already read the key's
+// latest version (old, nil when none) in the change's transaction. The
+// version is inserted already marked latest: the flag of the version it
+// replaces is cleared first, so that a PUT writes is_latest once.
+func (c *Change) replaceLatest(b *meta.Bucket, v, old *meta.Version, name EventName) error {
 	if old != nil {
 		c.sub(usageOf(old, true))
 		c.add(usageOf(old, false))
@@ -140,11 +158,14 @@ func (c *Change) putVersion(b *meta.Bucket, v *meta.Version, name EventName) err
 	v.Bucket = b.Name
 	v.IsLatest = true
 	tasks := c.planReplication(b, v)
+	// A key without a latest version has no flag to clear.
+	if old != nil {
+		if err := c.tx.SetLatest(b.Name, v.Key, ""); err != nil {
+			return fmt.Errorf("clear latest of %s/%s: %w", b.Name, v.Key, err)
+		}
+	}
 	if err := c.tx.PutVersion(v); err != nil {
 		return fmt.Errorf("put version %s/%s %s: %w", b.Name, v.Key, v.VersionID, err)
-	}
-	if err := c.tx.SetLatest(b.Name, v.Key, v.VersionID); err != nil {
-		return fmt.Errorf("set latest %s/%s %s: %w", b.Name, v.Key, v.VersionID, err)
 	}
 	c.add(usageOf(v, true))
 	if err := c.enqueueReplication(v, tasks); err != nil {

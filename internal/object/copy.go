@@ -75,13 +75,17 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 		}
 		v.OwnerID = ownerOfWrite(p, b)
 		markReplica(v, replicaAllowed(p, b, in.Replica || in.Attrs.Replica))
-		if err := recheckWriteConditionsTx(c.tx, in.Bucket, in.Key, in.Cond); err != nil {
+		cur, err := latestVersion(c.tx, in.Bucket, in.Key)
+		if err != nil {
+			return err
+		}
+		if err := recheckWriteConditions(in.Bucket, in.Key, cur, in.Cond); err != nil {
 			return err
 		}
 		if v.Segments[0].SealedKey, err = s.wrapKey(c.tx, body); err != nil {
 			return err
 		}
-		return c.putVersionWithACL(b, v, in.Attrs.ACL, EventCopy)
+		return c.replaceLatestWithACL(b, v, cur, in.Attrs.ACL, EventCopy)
 	})
 	if err != nil {
 		s.deleteBlobs(ctx, body.BlobID)

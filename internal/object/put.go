@@ -13,6 +13,19 @@ import (
 // PutObject stores an object: the body goes to a new blob first and is
 // verified there; only then does the metadata commit make it visible.
 func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) (*meta.Version, error) {
+	res, err := s.Put(ctx, p, in)
+	if err != nil {
+		return nil, err
+	}
+	return res.Version, nil
+}
+
+// Put is PutObject returning also the bucket as the commit read it, so
+// that a caller answering the request (the version id header, which
+// depends on the bucket's versioning; x-amz-expiration, on its lifecycle)
+// need not read the bucket again. The commit reads the bucket and the
+// key's latest version once each.
+func (s *Service) Put(ctx context.Context, p auth.Principal, in PutInput) (*PutResult, error) {
 	if err := validateKey(in.Key); err != nil {
 		return nil, err
 	}
@@ -38,12 +51,18 @@ func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) 
 		return nil, fmt.Errorf("put %s/%s: %w", in.Bucket, in.Key, err)
 	}
 	v := s.newVersion(p, in.Key, in.Attrs, body, encryption)
+	var b *meta.Bucket
 	err = s.commit(ctx, in.Bucket, func(c *Change) error {
-		b, err := bucketAllowing(c.tx, p, in.Bucket, acl.Write)
+		var err error
+		b, err = bucketAllowing(c.tx, p, in.Bucket, acl.Write)
 		if err != nil {
 			return err
 		}
-		if err := recheckWriteConditionsTx(c.tx, in.Bucket, in.Key, in.Cond); err != nil {
+		cur, err := latestVersion(c.tx, in.Bucket, in.Key)
+		if err != nil {
+			return err
+		}
+		if err := recheckWriteConditions(in.Bucket, in.Key, cur, in.Cond); err != nil {
 			return err
 		}
 		v.OwnerID = ownerOfWrite(p, b)
@@ -51,13 +70,13 @@ func (s *Service) PutObject(ctx context.Context, p auth.Principal, in PutInput) 
 		if v.Segments[0].SealedKey, err = s.wrapKey(c.tx, body); err != nil {
 			return err
 		}
-		return c.putVersionWithACL(b, v, in.Attrs.ACL, putEvent(in))
+		return c.replaceLatestWithACL(b, v, cur, in.Attrs.ACL, putEvent(in))
 	})
 	if err != nil {
 		s.deleteBlobs(ctx, body.BlobID)
 		return nil, fmt.Errorf("put %s/%s: %w", in.Bucket, in.Key, err)
 	}
-	return v, nil
+	return &PutResult{Version: v, Bucket: b}, nil
 }
 
 // checkWritable checks, before any data is stored, that p may write to the
@@ -91,14 +110,18 @@ func checkWriteConditionsTx(tx meta.Tx, bucket, key string, cond Conditions) err
 	return checkWriteConditions(cur, cond)
 }
 
-// recheckWriteConditionsTx evaluates, in the commit's transaction, write
+// recheckWriteConditions evaluates, in the commit's transaction, write
 // conditions that held before the data was stored (checkWritable). They
 // fail now only because another request finished meanwhile: a write, and
 // S3 answers the later one PreconditionFailed (the first to finish wins);
 // or a delete of the object If-Match named, which S3 answers with
 // ConditionalRequestConflict, for the client to look again and retry.
-func recheckWriteConditionsTx(tx meta.Tx, bucket, key string, cond Conditions) error {
-	err := checkWriteConditionsTx(tx, bucket, key, cond)
+// cur is the key's latest version (nil when none), read once by the commit.
+func recheckWriteConditions(bucket, key string, cur *meta.Version, cond Conditions) error {
+	if cond.IfMatch == "" && cond.IfNoneMatch == "" {
+		return nil
+	}
+	err := checkWriteConditions(cur, cond)
 	if errors.Is(err, ErrNoSuchKey) {
 		return fmt.Errorf("%s/%s was deleted while the conditional write was under way: %w", bucket, key, ErrConditionalRequestConflict)
 	}

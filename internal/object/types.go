@@ -167,6 +167,14 @@ type ChecksumInput struct {
 	Trailer func() string
 }
 
+// PutResult is what Put stored: the new version, and the bucket as the
+// commit read it (its versioning state decides the version id a response
+// names).
+type PutResult struct {
+	Version *meta.Version
+	Bucket  *meta.Bucket
+}
+
 // PutInput is a PutObject request.
 type PutInput struct {
 	Bucket string

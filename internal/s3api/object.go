@@ -56,7 +56,7 @@ func (h *Handler) putObject(w http.ResponseWriter, req *request) error {
 	if err != nil {
 		return err
 	}
-	v, err := h.cfg.Objects.PutObject(req.ctx(), req.principal, object.PutInput{
+	res, err := h.cfg.Objects.Put(req.ctx(), req.principal, object.PutInput{
 		Bucket:     req.bucket,
 		Key:        req.key,
 		Body:       req.body,
@@ -70,6 +70,8 @@ func (h *Handler) putObject(w http.ResponseWriter, req *request) error {
 	if err != nil {
 		return err
 	}
+	v := res.Version
+	req.bucketInfo = res.Bucket
 	out := w.Header()
 	out.Set("ETag", quoteETag(v.ETag))
 	setSSEHeader(out, v.SSE)
@@ -252,7 +254,8 @@ func (h *Handler) setVersionHeader(req *request, hdr http.Header, versionID stri
 
 // bucketOf is the request's bucket, read once per request for the headers
 // its configuration decides, after the operation was allowed; nil when it
-// cannot be read (the operation itself reported why).
+// cannot be read (the operation itself reported why). A PUT sets it from
+// the bucket its commit read, so that it is not read again.
 func (h *Handler) bucketOf(req *request) *meta.Bucket {
 	if req.bucketInfo == nil {
 		b, err := h.cfg.Objects.BucketConfig(req.ctx(), req.bucket)

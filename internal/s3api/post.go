@@ -80,10 +80,12 @@ func (h *Handler) postObject(w http.ResponseWriter, req *request) error {
 	if err != nil {
 		return err
 	}
-	v, err := h.cfg.Objects.PutObject(req.ctx(), req.principal, in)
+	res, err := h.cfg.Objects.Put(req.ctx(), req.principal, in)
 	if err != nil {
 		return err
 	}
+	v := res.Version
+	req.bucketInfo = res.Bucket
 	etag := quoteETag(v.ETag)
 	location := h.objectURL(req)
 	out := w.Header()
