@@ -80,6 +80,9 @@ func (h *Handler) register() {
 	h.addJSON("user/list_buckets", anyUser, h.listBuckets)
 	h.addJSON("s3/user/generate_credentials", anyUser, h.generateCredentials)
 	h.addJSON("user/revoke_credentials", anyUser, h.revokeCredentials)
+	if h.cfg.S3URL != nil {
+		h.addJSON("s3/presign", anyUser, h.presign)
+	}
 	h.addJSON("serial_number/get", anyUser, h.serialNumber)
 	h.addJSON("region/identity", anyUser, h.regionIdentity)
 	h.addJSONMethod(http.MethodGet, "galaxy/info", anyUser, h.galaxyInfo)

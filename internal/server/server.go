@@ -222,6 +222,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Lifecycle:     lifecycle.NewService(metaStore),
 		LifecycleDay:  cfg.LifecycleDay,
 		CORS:          cors.NewService(metaStore),
+		ConsoleOrigin: s3Browser.AllowsOrigin,
 	})
 	copier := replication.NewCopier(replication.CopierConfig{
 		Objects: objects,
@@ -293,6 +294,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Objects:       objects,
 		Keys:          mapiKeys,
 		Region:        cfg.Region,
+		S3URL:         s3Browser.URL,
 		Serial:        serial,
 		Version:       cfg.Version,
 		AccessTTL:     cfg.AccessTokenTTL,
