@@ -92,6 +92,7 @@ func (h *Handler) register() {
 	h.addJSON("user/create", adminOnly, h.createUser)
 	h.addJSON("user/list", adminOnly, h.listUsers)
 	h.addJSON("user/delete", adminOnly, h.deleteUser)
+	h.addJSON("user/set_role", adminOnly, h.setUserRole)
 
 	if h.cfg.Settings != nil {
 		h.addJSON("serial_number/set", adminOnly, h.setSerialNumber)
