@@ -19,6 +19,8 @@ const (
 	// TokenPath is the OAuth token endpoint, where a Keycloak realm named
 	// vsp-object would have it.
 	TokenPath = "/ui/auth/realms/vsp-object/protocol/openid-connect/token"
+	// LogoutPath ends a login, as Keycloak's logout endpoint does.
+	LogoutPath = "/ui/auth/realms/vsp-object/protocol/openid-connect/logout"
 )
 
 // Route is one served method and path, with the name Observe reports.
@@ -65,6 +67,7 @@ type jsonFunc func(ctx context.Context, c *call) (any, error)
 
 func (h *Handler) register() {
 	h.addRaw(http.MethodPost, TokenPath, "token", h.serveToken)
+	h.addRaw(http.MethodPost, LogoutPath, "logout", h.serveLogout)
 	h.addRaw(http.MethodGet, basePath+"csrf", "csrf", h.serveCSRF)
 	h.addRaw(http.MethodGet, mirrorPath+"csrf", "csrf", h.serveCSRF)
 	h.addRaw(http.MethodGet, "/csrf", "csrf", h.serveCSRF)
@@ -80,6 +83,7 @@ func (h *Handler) register() {
 	h.addJSON("user/list_buckets", anyUser, h.listBuckets)
 	h.addJSON("s3/user/generate_credentials", anyUser, h.generateCredentials)
 	h.addJSON("user/revoke_credentials", anyUser, h.revokeCredentials)
+	h.addJSON("user/list_credentials", anyUser, h.listCredentials)
 	if h.cfg.S3URL != nil {
 		h.addJSON("s3/presign", anyUser, h.presign)
 	}
