@@ -2,6 +2,7 @@ package console
 
 import (
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"path"
@@ -115,18 +116,21 @@ func TestEveryFileHasItsTypeAndRevalidates(t *testing.T) {
 }
 
 func TestEveryEmbeddedFileIsServed(t *testing.T) {
-	entries, err := static.ReadDir("static")
-	if err != nil {
-		t.Fatal(err)
-	}
 	served := map[string]bool{}
 	for _, f := range New(Config{}).Files() {
 		served[f] = true
 	}
-	for _, e := range entries {
-		if !e.IsDir() && !served[e.Name()] {
-			t.Errorf("static/%s is embedded but not served: its extension %q has no content type", e.Name(), path.Ext(e.Name()))
+	err := fs.WalkDir(static, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
 		}
+		if name := strings.TrimPrefix(p, "static/"); !served[name] {
+			t.Errorf("%s is embedded but not served: its extension %q has no content type", p, path.Ext(p))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
