@@ -62,6 +62,8 @@ Every flag can also be set by the environment variable shown; a flag wins.`,
 	f.StringVar(&cfg.DebugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this address; off when empty")
 	f.StringVar(&cfg.Region, "region", "us-east-1", "region this server answers for")
 	f.StringVar(&cfg.S3Domain, "s3-domain", "", "domain for virtual-host-style addressing, BUCKET.DOMAIN")
+	f.StringVar(&cfg.S3PublicURL, "s3-public-url", "", "the S3 endpoint as browsers reach it, for the web console's presigned URLs (default: the console's host name, the S3 listener's port)")
+	f.StringSliceVar(&cfg.ConsoleOrigins, "console-origin", nil, "origins besides the management listener's own whose pages may call the S3 API (a console behind a proxy), comma-separated")
 	f.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM)")
 	f.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")
 	f.BoolVar(&cfg.TLSSelfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate kept in DATA/tls")

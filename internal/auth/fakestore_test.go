@@ -125,6 +125,16 @@ func (t *fakeTx) DeleteUser(id int64) error {
 	return nil
 }
 
+func (t *fakeTx) SetUserRole(id int64, role meta.Role) error {
+	u, ok := t.s.users[id]
+	if !ok {
+		return meta.ErrNotFound
+	}
+	u.Role = role
+	t.s.users[id] = u
+	return nil
+}
+
 func (t *fakeTx) CreateAccessKey(k *meta.AccessKey) error {
 	if t.s.failCreateKey != nil {
 		return t.s.failCreateKey

@@ -106,6 +106,16 @@ func (s *Service) RotateRefreshToken(ctx context.Context, id string, gen int64, 
 	return p, f, nil
 }
 
+// EndLogin deletes refresh family id (a logout): its refresh tokens stop
+// working on every node. A family already gone is no error.
+func (s *Service) EndLogin(ctx context.Context, id string) error {
+	err := s.store.Update(ctx, func(tx meta.Tx) error { return tx.DeleteRefreshFamily(id) })
+	if err != nil && !errors.Is(err, meta.ErrNotFound) {
+		return fmt.Errorf("auth: end login: %w", err)
+	}
+	return nil
+}
+
 func newFamilyID() (string, error) {
 	b := make([]byte, familyIDBytes)
 	if _, err := rand.Read(b); err != nil {

@@ -188,6 +188,37 @@ func (s *Service) DeleteUser(ctx context.Context, id int64) error {
 	})
 }
 
+// SetUserRole gives a user another role; ErrNoSuchUser when absent. The
+// MAPI reads the role on every call; the user's S3 keys act with the new
+// role on this node at once (on other nodes within keyCacheTTL). Setting
+// the role the user has changes and records nothing.
+func (s *Service) SetUserRole(ctx context.Context, id int64, role meta.Role) (*meta.User, error) {
+	defer s.keys.invalidateUser(id)
+	actor := events.ActorFrom(ctx)
+	var u *meta.User
+	err := s.store.Update(ctx, func(tx meta.Tx) error {
+		var err error
+		if u, err = getUser(tx, id); err != nil {
+			return err
+		}
+		if u.Role == role {
+			return nil
+		}
+		was := u.Role
+		if err := tx.SetUserRole(id, role); err != nil {
+			return fmt.Errorf("auth: set role of user %d: %w", id, err)
+		}
+		u.Role = role
+		return events.Append(tx, events.Event{Type: events.UserRoleChanged, Subject: "user/" + u.Username,
+			Message: fmt.Sprintf("user %s changed from %s to %s%s", u.Username, was, role, byActor(actor)),
+			Actor:   actor, OwnerID: u.ID, Time: s.now()})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
 // byActor is " by NAME", or nothing for the server itself.
 func byActor(a events.Actor) string {
 	if a.Name == "" {

@@ -50,8 +50,9 @@ var (
 	JobCancelRequested = Type{20104, "JOB_CANCEL_REQUESTED", CategoryJob, Info, false, "the actor cancelled a running job; it ends CANCELLED shortly (JOB_CANCELLED)"}
 	JobCancelled       = Type{20105, "JOB_CANCELLED", CategoryJob, Info, false, "a job ended CANCELLED; the actor is set when the cancel ended it at once"}
 
-	UserCreated = Type{20201, "USER_CREATED", CategoryUser, Info, true, "a user was created (by the actor; by none: the first-start admin)"}
-	UserDeleted = Type{20202, "USER_DELETED", CategoryUser, Info, true, "a user was deleted, with its keys and logins"}
+	UserCreated     = Type{20201, "USER_CREATED", CategoryUser, Info, true, "a user was created (by the actor; by none: the first-start admin)"}
+	UserDeleted     = Type{20202, "USER_DELETED", CategoryUser, Info, true, "a user was deleted, with its keys and logins"}
+	UserRoleChanged = Type{20203, "USER_ROLE_CHANGED", CategoryUser, Info, true, "a user's role changed (ADMIN or USER)"}
 
 	S3KeyCreated = Type{20301, "S3_KEY_CREATED", CategoryCredentials, Info, true, "an S3 access key was generated for the owner"}
 	S3KeyRevoked = Type{20302, "S3_KEY_REVOKED", CategoryCredentials, Info, true, "an S3 access key of the owner was revoked"}
@@ -91,7 +92,7 @@ var (
 func Types() []Type {
 	ts := []Type{
 		JobCreated, JobCompleted, JobFailed, JobCancelRequested, JobCancelled,
-		UserCreated, UserDeleted,
+		UserCreated, UserDeleted, UserRoleChanged,
 		S3KeyCreated, S3KeyRevoked,
 		TargetCreated, TargetDeleted, TargetAccessChanged,
 		NotificationTargetCreated, NotificationTargetDeleted, NotificationTargetAccessChanged,

@@ -2,9 +2,11 @@ package mapi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/quarrylabs/quarry/internal/auth"
@@ -21,6 +23,41 @@ func (h *Handler) generateCredentials(ctx context.Context, c *call) (any, error)
 		return nil, err
 	}
 	return map[string]string{"accessKey": accessKey, "secretKey": secretKey}, nil
+}
+
+// listCredentialsRequest is the body of user/list_credentials.
+type listCredentialsRequest struct {
+	ID userIDField `json:"id"`
+}
+
+// listCredentials lists one user's S3 access keys, never their secrets:
+// the caller's own without id, or (admins only) those of the user id
+// names, oldest first.
+func (h *Handler) listCredentials(ctx context.Context, c *call) (any, error) {
+	var req listCredentialsRequest
+	if err := decodeJSON(c.body, &req); err != nil {
+		return nil, err
+	}
+	subject, err := h.subjectUser(ctx, c.p, req.ID)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := h.cfg.Users.ListAccessKeys(ctx, subject.UserID)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(keys, func(a, b auth.AccessKeyInfo) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.AccessKey, b.AccessKey))
+	})
+	type keyJSON struct {
+		AccessKey    string `json:"accessKey"`
+		CreationTime string `json:"creationTime"`
+	}
+	out := make([]keyJSON, len(keys))
+	for i, k := range keys {
+		out[i] = keyJSON{AccessKey: k.AccessKey, CreationTime: rfc3339(k.CreatedAt)}
+	}
+	return map[string]any{"credentials": out}, nil
 }
 
 // revokeCredentialsRequest is the body of user/revoke_credentials. The

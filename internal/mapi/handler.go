@@ -10,6 +10,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
@@ -63,7 +64,12 @@ type Config struct {
 	// logins are recorded in it. A handler without it does not route
 	// system/events (404) and records no logins.
 	Events *events.Log
-	// Region is what region/identity answers.
+	// S3URL returns the S3 endpoint that a client which sent a MAPI
+	// request to host (its Host header) reaches: s3/presign signs URLs
+	// for it. A handler without it does not route s3/presign.
+	S3URL func(host string) *url.URL
+	// Region is what region/identity answers, and the region presigned
+	// URLs are signed for.
 	Region string
 	// Serial is what serial_number/get answers until serial_number/set
 	// stores another in Settings; from LoadSerial.

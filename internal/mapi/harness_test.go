@@ -142,6 +142,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	cfg := Config{Users: users, Jobs: engine, Objects: objects, Replication: repl, Notifications: notifications,
 		Certificates: certs, Storage: h.storage,
 		Settings: store, Keys: keys, Region: "eu-test-1", Version: "1.2.3-test",
+		S3URL:      func(string) *url.URL { return &url.URL{Scheme: "http", Host: "s3.test:9000"} },
 		Encryption: sse.NewService(store, sseKeys),
 		Events:     h.events,
 		Serial:     serial, Logger: logger, Now: h.clock.Now,

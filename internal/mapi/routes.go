@@ -19,6 +19,8 @@ const (
 	// TokenPath is the OAuth token endpoint, where a Keycloak realm named
 	// vsp-object would have it.
 	TokenPath = "/ui/auth/realms/vsp-object/protocol/openid-connect/token"
+	// LogoutPath ends a login, as Keycloak's logout endpoint does.
+	LogoutPath = "/ui/auth/realms/vsp-object/protocol/openid-connect/logout"
 )
 
 // Route is one served method and path, with the name Observe reports.
@@ -65,6 +67,7 @@ type jsonFunc func(ctx context.Context, c *call) (any, error)
 
 func (h *Handler) register() {
 	h.addRaw(http.MethodPost, TokenPath, "token", h.serveToken)
+	h.addRaw(http.MethodPost, LogoutPath, "logout", h.serveLogout)
 	h.addRaw(http.MethodGet, basePath+"csrf", "csrf", h.serveCSRF)
 	h.addRaw(http.MethodGet, mirrorPath+"csrf", "csrf", h.serveCSRF)
 	h.addRaw(http.MethodGet, "/csrf", "csrf", h.serveCSRF)
@@ -80,6 +83,10 @@ func (h *Handler) register() {
 	h.addJSON("user/list_buckets", anyUser, h.listBuckets)
 	h.addJSON("s3/user/generate_credentials", anyUser, h.generateCredentials)
 	h.addJSON("user/revoke_credentials", anyUser, h.revokeCredentials)
+	h.addJSON("user/list_credentials", anyUser, h.listCredentials)
+	if h.cfg.S3URL != nil {
+		h.addJSON("s3/presign", anyUser, h.presign)
+	}
 	h.addJSON("serial_number/get", anyUser, h.serialNumber)
 	h.addJSON("region/identity", anyUser, h.regionIdentity)
 	h.addJSONMethod(http.MethodGet, "galaxy/info", anyUser, h.galaxyInfo)
@@ -89,6 +96,7 @@ func (h *Handler) register() {
 	h.addJSON("user/create", adminOnly, h.createUser)
 	h.addJSON("user/list", adminOnly, h.listUsers)
 	h.addJSON("user/delete", adminOnly, h.deleteUser)
+	h.addJSON("user/set_role", adminOnly, h.setUserRole)
 
 	if h.cfg.Settings != nil {
 		h.addJSON("serial_number/set", adminOnly, h.setSerialNumber)

@@ -105,6 +105,67 @@ func (h *Handler) grant(r *http.Request, w http.ResponseWriter) (tokenPair, erro
 	}
 }
 
+// serveLogout ends the login a refresh token belongs to, as Keycloak's
+// logout endpoint does (form-encoded client_id and refresh_token, 204):
+// every refresh token of that login stops working on every node. Access
+// tokens already issued stay valid until they expire (AccessTTL), as
+// after a refresh; a client drops its own. A login already ended is
+// ended: 204 again. It needs no XSRF token: only the holder of the
+// refresh token can name the login.
+func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "no-store")
+	err := h.logout(w, r)
+	var oe *oauthError
+	switch {
+	case errors.As(err, &oe):
+		noteError(r.Context(), oe.Code, oe.Description)
+		writeJSON(w, oe.Status, oe)
+	case err != nil:
+		accessOf(r.Context()).err = err
+		noteError(r.Context(), "server_error", "")
+		writeJSON(w, http.StatusInternalServerError, &oauthError{Code: "server_error",
+			Description: "request id " + requestID(r.Context())})
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+	return nil
+}
+
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodySize)
+	if err := r.ParseForm(); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return &oauthError{Status: http.StatusRequestEntityTooLarge, Code: "invalid_request",
+				Description: "request body too large"}
+		}
+		return &oauthError{Status: http.StatusBadRequest, Code: "invalid_request", Description: "malformed form body"}
+	}
+	form := r.PostForm
+	clientID := form.Get("client_id")
+	if clientID == "" {
+		clientID, _, _ = r.BasicAuth()
+	}
+	if !tokenClients[clientID] {
+		return errInvalidClient
+	}
+	token := form.Get("refresh_token")
+	if token == "" {
+		return &oauthError{Status: http.StatusBadRequest, Code: "invalid_request", Description: "Missing form parameter: refresh_token"}
+	}
+	// An expired refresh token still names its login; ending it is what
+	// was asked, so only the signature and kind count here.
+	id, c, err := h.verifyToken(token, typRefresh)
+	if errors.Is(err, errTokenExpired) {
+		return nil // its login has ended already
+	}
+	if err != nil || c.Azp != clientID || c.Sid == "" {
+		return &oauthError{Status: http.StatusBadRequest, Code: "invalid_grant", Description: "Invalid refresh token"}
+	}
+	noteUser(r.Context(), auth.Principal{UserID: id, Username: c.PreferredUsername})
+	return h.cfg.Users.EndLogin(r.Context(), c.Sid)
+}
+
 // passwordGrant checks a password, unless the username or the client's
 // address must wait after failed logins (429, even for the right password:
 // that is what makes guessing slow), and starts a refresh token family.

@@ -98,6 +98,42 @@ func (h *Handler) listUsers(ctx context.Context, c *call) (any, error) {
 	return pageOf("users", out, next), nil
 }
 
+type setRoleRequest struct {
+	ID *struct {
+		ID *int64 `json:"id"`
+	} `json:"id"`
+	Role meta.Role `json:"role"`
+}
+
+// setUserRole gives another user the role asked for. An admin cannot
+// change its own role, so one admin always remains (as with user/delete).
+// The body is read strictly: a field it does not know (a password, a
+// name) would otherwise look changed when it was not.
+func (h *Handler) setUserRole(ctx context.Context, c *call) (any, error) {
+	var req setRoleRequest
+	if err := decodeStrictJSON(c.body, &req); err != nil {
+		return nil, err
+	}
+	switch {
+	case req.ID == nil || req.ID.ID == nil:
+		return nil, invalid("id.id is required")
+	case req.Role == "":
+		return nil, invalid("role is required: ADMIN or USER")
+	case req.Role != meta.RoleAdmin && req.Role != meta.RoleUser:
+		return nil, invalid("role %q is not valid; allowed: ADMIN, USER", req.Role)
+	case *req.ID.ID == c.p.UserID:
+		return nil, conflict("you cannot change your own role")
+	}
+	u, err := h.cfg.Users.SetUserRole(ctx, *req.ID.ID, req.Role)
+	if errors.Is(err, auth.ErrNoSuchUser) {
+		return nil, notFound("user %d does not exist", *req.ID.ID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"user": newUserJSON(u)}, nil
+}
+
 type deleteUserRequest struct {
 	ID *struct {
 		ID *int64 `json:"id"`

@@ -2,6 +2,7 @@ package mapi
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/quarrylabs/quarry/internal/auth"
@@ -176,5 +177,57 @@ func TestAUsernameDifferingOnlyInCaseIsAConflict(t *testing.T) {
 	wantOK(t, info)
 	if info.str("username") != "Dave" {
 		t.Fatalf("user/info after a login as DAVE: %s, want Dave", info.raw)
+	}
+}
+
+func TestAnAdminChangesAnotherUsersRoleAndTheNewRoleTakesEffectAtOnce(t *testing.T) {
+	h := newHarness(t)
+	alice := itoa(h.ids["alice"])
+	wantError(t, h.call("alice", "user/list", ""), 403, CodeForbidden)
+
+	r := h.call("admin", "user/set_role", `{"id":{"id":`+alice+`},"role":"ADMIN"}`)
+	wantOK(t, r)
+	if r.str("user", "role") != "ADMIN" || r.str("user", "username") != "alice" {
+		t.Fatalf("set_role answered %s", r.raw)
+	}
+	// Her token of before now acts as an admin's: the role is read per call.
+	wantOK(t, h.call("alice", "user/list", ""))
+	if r := h.call("alice", "user/info", ""); r.str("role") != "ADMIN" {
+		t.Errorf("user/info after the change: %s", r.raw)
+	}
+	items := eventItems(t, h.getEvents("admin", "system/events", "eventTypeId=20203"))
+	if len(items) != 1 || items[0]["subject"] != "user/alice" || items[0]["actor"] != "admin" ||
+		!strings.Contains(items[0]["message"].(string), "from USER to ADMIN") {
+		t.Errorf("USER_ROLE_CHANGED events: %v", items)
+	}
+
+	wantOK(t, h.call("alice", "user/set_role", `{"id":{"id":`+itoa(h.ids["bob"])+`},"role":"USER"}`))
+	if items := eventItems(t, h.getEvents("admin", "system/events", "eventTypeId=20203")); len(items) != 1 {
+		t.Errorf("setting the role a user has recorded an event: %v", items)
+	}
+	wantOK(t, h.call("admin", "user/set_role", `{"id":{"id":`+alice+`},"role":"USER"}`))
+	wantError(t, h.call("alice", "user/list", ""), 403, CodeForbidden)
+}
+
+func TestSetRoleRefusesWhatWouldLockAdminsOutOrIsNotARole(t *testing.T) {
+	h := newHarness(t)
+	admin, alice := itoa(h.ids["admin"]), itoa(h.ids["alice"])
+	for _, tt := range []struct {
+		user, body string
+		status     int
+		code, msg  string
+	}{
+		{"admin", `{"id":{"id":` + admin + `},"role":"USER"}`, 409, CodeConflict, "your own role"},
+		{"admin", `{"id":{"id":` + alice + `},"role":"ROOT"}`, 400, CodeInvalidRequest, `role "ROOT"`},
+		{"admin", `{"id":{"id":` + alice + `}}`, 400, CodeInvalidRequest, "role is required"},
+		{"admin", `{"role":"ADMIN"}`, 400, CodeInvalidRequest, "id.id is required"},
+		{"admin", `{"id":{"id":` + alice + `},"role":"ADMIN","password":"x"}`, 400, CodeInvalidRequest, `unknown field "password"`},
+		{"admin", `{"id":{"id":99999},"role":"ADMIN"}`, 404, CodeNotFound, "user 99999 does not exist"},
+		{"alice", `{"id":{"id":` + alice + `},"role":"ADMIN"}`, 403, CodeForbidden, "administrator"},
+	} {
+		wantError(t, h.call(tt.user, "user/set_role", tt.body), tt.status, tt.code, tt.msg)
+	}
+	if p := h.principal("alice"); p.Role != "USER" {
+		t.Errorf("alice is %s after refused calls", p.Role)
 	}
 }

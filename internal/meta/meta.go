@@ -383,6 +383,9 @@ type UserTx interface {
 	// DeleteUser removes the user, its access keys, its grants of
 	// replication and notification targets and its refresh token families.
 	DeleteUser(id int64) error
+	// SetUserRole changes the user's role; ErrNotFound if there is no
+	// such user.
+	SetUserRole(id int64, role Role) error
 	CreateAccessKey(k *AccessKey) error
 	GetAccessKey(accessKey string) (*AccessKey, error)
 	ListAccessKeys(userID int64) ([]AccessKey, error)

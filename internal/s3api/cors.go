@@ -124,6 +124,9 @@ func (h *Handler) preflight(w http.ResponseWriter, req *request) error {
 		return errorf(codeBadRequest, "Insufficient information. Origin request header needed.")
 	}
 	method := hdr.Get("Access-Control-Request-Method")
+	if h.fromConsole(req, origin) {
+		return h.consolePreflight(w, req, origin, method)
+	}
 	named := method
 	if named == "" {
 		named = http.MethodOptions
@@ -175,6 +178,10 @@ func (h *Handler) preflight(w http.ResponseWriter, req *request) error {
 // is the same as without an Origin.
 func (h *Handler) setCORSHeaders(req *request, hdr http.Header) {
 	origin := req.r.Header.Get("Origin")
+	if h.fromConsole(req, origin) {
+		setAllowanceHeaders(hdr, consoleAllowance(origin, nil))
+		return
+	}
 	if origin == "" || req.bucket == "" || h.cfg.CORS == nil {
 		return
 	}
@@ -211,4 +218,47 @@ func setAllowanceHeaders(hdr http.Header, a *cors.Allowance) {
 		hdr.Set("Access-Control-Max-Age", strconv.Itoa(*a.MaxAge))
 	}
 	hdr.Set("Vary", corsVary)
+}
+
+// consoleMethods and consoleExpose are what the web console's pages may
+// send and read: every method a presigned URL is made for, and the
+// headers the console shows (an upload's ETag and version).
+var (
+	consoleMethods = []string{"GET", "PUT", "POST", "DELETE", "HEAD"}
+	consoleExpose  = []string{"ETag", "x-amz-version-id", "x-amz-delete-marker", "x-amz-request-id",
+		"x-amz-replication-status", "Content-Length", "Content-Type", "Last-Modified"}
+	consoleMaxAge = 600
+)
+
+// fromConsole says whether a request carries the Origin of the web
+// console. Such requests are answered as if every bucket had a rule
+// allowing that origin: a browser sends S3 no ambient credentials (every
+// request is signed by its URL or headers), so letting the console's
+// scripts read the answers gives them nothing their signatures did not.
+func (h *Handler) fromConsole(req *request, origin string) bool {
+	return origin != "" && h.cfg.ConsoleOrigin != nil && h.cfg.ConsoleOrigin(origin, req.r.Host)
+}
+
+func consoleAllowance(origin string, headers []string) *cors.Allowance {
+	return &cors.Allowance{Origin: origin, Methods: consoleMethods, Headers: headers,
+		Expose: consoleExpose, MaxAge: &consoleMaxAge}
+}
+
+// consolePreflight answers the console's preflight: any of its methods,
+// with the headers it asks for.
+func (h *Handler) consolePreflight(w http.ResponseWriter, req *request, origin, method string) error {
+	if !cors.IsMethod(method) {
+		return errorf(codeBadRequest, "Invalid Access-Control-Request-Method: "+method)
+	}
+	headers, err := cors.ParseRequestHeaders(req.r.Header.Get("Access-Control-Request-Headers"))
+	if err != nil {
+		return errorf(codeBadRequest, err.Error())
+	}
+	for i, name := range headers {
+		headers[i] = strings.ToLower(name) // as a bucket rule's allowance names them
+	}
+	setAllowanceHeaders(w.Header(), consoleAllowance(origin, headers))
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(http.StatusOK)
+	return nil
 }

@@ -217,3 +217,57 @@ func mustRequest(method, url string) *http.Request {
 	}
 	return req
 }
+
+// The web console's origin may call every bucket, configured or not, and
+// no other origin gains anything by it.
+func TestTheConsolesOriginIsAllowedOnEveryBucket(t *testing.T) {
+	const consoleOrigin = "http://console.test:9001"
+	ts := newTestServer(t, func(c *Config) {
+		c.ConsoleOrigin = func(origin, host string) bool { return origin == consoleOrigin && host != "" }
+	})
+	ts.mustCreateBucket(ts.alice, "plain")
+	ts.mustPut(ts.alice, "plain", "k", "v")
+
+	preflight := func(origin, target, method, headers string) (int, http.Header, string) {
+		req, _ := http.NewRequest(http.MethodOptions, ts.srv.URL+target, nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", method)
+		if headers != "" {
+			req.Header.Set("Access-Control-Request-Headers", headers)
+		}
+		return ts.do(req)
+	}
+	for _, target := range []string{"/plain/k", "/no-such-bucket/k", "/plain"} {
+		status, hdr, body := preflight(consoleOrigin, target, "PUT", "Content-Type")
+		if status != 200 || hdr.Get("Access-Control-Allow-Origin") != consoleOrigin ||
+			hdr.Get("Access-Control-Allow-Methods") != "GET, PUT, POST, DELETE, HEAD" ||
+			hdr.Get("Access-Control-Allow-Headers") != "content-type" || hdr.Get("Access-Control-Allow-Credentials") != "" ||
+			!strings.Contains(hdr.Get("Access-Control-Expose-Headers"), "ETag") || hdr.Get("Vary") != corsVary {
+			t.Errorf("console preflight of PUT %s: %d %v %s", target, status, hdr, body)
+		}
+	}
+	if status, _, body := preflight(consoleOrigin, "/plain/k", "PATCH", ""); status != 400 || !strings.Contains(body, "BadRequest") {
+		t.Errorf("console preflight of PATCH: %d %s, want 400 BadRequest", status, body)
+	}
+	if status, hdr, body := preflight("http://elsewhere.test", "/plain/k", "PUT", ""); status != 403 || hdr.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("another origin's preflight on a bucket without rules: %d %s, want 403 without allowance", status, body)
+	}
+
+	get := ts.signedRequest(ts.alice, http.MethodGet, "/plain/k", nil)
+	get.Header.Set("Origin", consoleOrigin)
+	status, hdr, _ := ts.do(get)
+	if status != 200 || hdr.Get("Access-Control-Allow-Origin") != consoleOrigin || !strings.Contains(hdr.Get("Access-Control-Expose-Headers"), "x-amz-version-id") {
+		t.Errorf("console GET: %d, headers %v", status, hdr)
+	}
+	// An allowance changes nothing of what a request may do.
+	anon := mustRequest(http.MethodGet, ts.srv.URL+"/plain/k")
+	anon.Header.Set("Origin", consoleOrigin)
+	if status, hdr, _ := ts.do(anon); status != 403 || hdr.Get("Access-Control-Allow-Origin") != consoleOrigin {
+		t.Errorf("anonymous console GET: %d with Allow-Origin %q; want 403, readable", status, hdr.Get("Access-Control-Allow-Origin"))
+	}
+	other := ts.signedRequest(ts.alice, http.MethodGet, "/plain/k", nil)
+	other.Header.Set("Origin", "http://elsewhere.test")
+	if _, hdr, _ := ts.do(other); hdr.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("another origin got Allow-Origin %q on a bucket without rules", hdr.Get("Access-Control-Allow-Origin"))
+	}
+}

@@ -68,6 +68,11 @@ type Config struct {
 	// requests); nil answers the calls with NotImplemented and preflights
 	// as for a bucket without a configuration.
 	CORS BucketCORS
+	// ConsoleOrigin, when set, says whether a page of origin may call the
+	// API sent to host (its Host header): the web console's pages, served
+	// by the management listener, are another origin. Their requests get
+	// CORS allowances whatever the bucket's rules say (see consoleCORS).
+	ConsoleOrigin func(origin, host string) bool
 }
 
 // Handler serves the S3 API. It implements http.Handler.

@@ -69,7 +69,7 @@ type observation struct {
 	status int
 }
 
-func newTestServer(t *testing.T) *testServer {
+func newTestServer(t *testing.T, opts ...func(*Config)) *testServer {
 	t.Helper()
 	store, blobs := storetest.Open(t)
 	sealer := storetest.Sealer(t)
@@ -83,7 +83,7 @@ func newTestServer(t *testing.T) *testServer {
 	ts.objects = object.New(object.Config{Meta: store, Blobs: blobs, MinPartSize: testMinPartSize, Replication: ts.repl, Keys: keys})
 	ts.alice = createTestUser(t, users, "alice")
 	ts.bob = createTestUser(t, users, "bob")
-	h := New(Config{
+	cfg := Config{
 		Objects:     ts.objects,
 		Creds:       users,
 		Region:      "us-east-1",
@@ -96,8 +96,11 @@ func newTestServer(t *testing.T) *testServer {
 			defer ts.mu.Unlock()
 			ts.observed = append(ts.observed, observation{op, status})
 		},
-	})
-	ts.srv = httptest.NewServer(h)
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	ts.srv = httptest.NewServer(New(cfg))
 	t.Cleanup(ts.srv.Close)
 	return ts
 }

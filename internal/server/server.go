@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/auth"
+	"github.com/quarrylabs/quarry/internal/console"
 	"github.com/quarrylabs/quarry/internal/cors"
 	"github.com/quarrylabs/quarry/internal/events"
 	"github.com/quarrylabs/quarry/internal/job"
@@ -49,6 +50,14 @@ type Config struct {
 	TLSCert       string
 	TLSKey        string
 	TLSSelfSigned bool
+	// S3PublicURL is the S3 endpoint as browsers reach it, which the
+	// console's presigned URLs name; empty: the host name the console was
+	// loaded from, on the S3 listener's port.
+	S3PublicURL string
+	// ConsoleOrigins are origins, besides the management listener's own,
+	// from which the S3 API takes cross-origin requests (a console behind
+	// a proxy).
+	ConsoleOrigins []string
 	// KeyFile holds the key that seals S3 secrets and the key-encryption
 	// keys of encrypted objects at rest; DataDir/quarry.key when empty.
 	KeyFile string
@@ -162,6 +171,11 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("blob store: %w", err)
 	}
 
+	s3Browser, err := newBrowserS3(cfg.S3PublicURL, cfg.ConsoleOrigins, cfg.TLSCert != "" || cfg.TLSSelfSigned)
+	if err != nil {
+		return err
+	}
+
 	users := auth.NewService(metaStore, sealer)
 	root, err := users.Bootstrap(ctx, cfg.Root)
 	if err != nil {
@@ -208,6 +222,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Lifecycle:     lifecycle.NewService(metaStore),
 		LifecycleDay:  cfg.LifecycleDay,
 		CORS:          cors.NewService(metaStore),
+		ConsoleOrigin: s3Browser.AllowsOrigin,
 	})
 	copier := replication.NewCopier(replication.CopierConfig{
 		Objects: objects,
@@ -279,6 +294,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Objects:       objects,
 		Keys:          mapiKeys,
 		Region:        cfg.Region,
+		S3URL:         s3Browser.URL,
 		Serial:        serial,
 		Version:       cfg.Version,
 		AccessTTL:     cfg.AccessTokenTTL,
@@ -305,7 +321,9 @@ func Run(ctx context.Context, cfg Config) error {
 	} else {
 		scrape = management.AuthorizeMetrics(scrape)
 	}
-	handlers := []http.Handler{s3, mapiMux(management, scrape)}
+	s3Browser.listening(s3Lis.Addr(), mapiLis.Addr())
+	web := console.New(console.Config{S3Origin: s3Browser.Origin})
+	handlers := []http.Handler{s3, mapiMux(management, scrape, web)}
 	if cfg.DebugAddr != "" {
 		debugLis, err := listen(cfg.DebugAddr, nil)
 		if err != nil {

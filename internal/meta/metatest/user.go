@@ -101,6 +101,21 @@ func testUsers(t *testing.T, open func(t *testing.T) meta.Store) {
 		})
 	})
 
+	t.Run("a user's role changes and nothing else of it", func(t *testing.T) {
+		s := open(t)
+		a := createUser(t, s, "alice")
+		update(t, s, func(tx meta.Tx) error { return tx.SetUserRole(a.ID, meta.RoleAdmin) })
+		view(t, s, func(tx meta.Tx) error {
+			got, err := tx.GetUser(a.ID)
+			wantErr(t, "get", err, nil)
+			if got.Role != meta.RoleAdmin || got.Username != a.Username || got.PasswordHash != a.PasswordHash || !got.CreatedAt.Equal(a.CreatedAt) {
+				t.Errorf("after SetUserRole: %+v, want %+v as ADMIN", got, a)
+			}
+			return nil
+		})
+		wantErr(t, "set role of a missing user", s.Update(ctx(), func(tx meta.Tx) error { return tx.SetUserRole(12345, meta.RoleUser) }), meta.ErrNotFound)
+	})
+
 	t.Run("a deleted user's id is not reused", func(t *testing.T) {
 		s := open(t)
 		a := createUser(t, s, "alice")

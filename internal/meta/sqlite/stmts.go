@@ -33,7 +33,7 @@ var statements = []string{
 	qListUploadsAfter, qListUploadsAfterBounded,
 	qGetPart, qUpsertPart, qListParts,
 	// user.go
-	qCreateUser, qGetUser, qGetUserByName, qListUsers, qDeleteUserKeys, qDeleteUser,
+	qCreateUser, qGetUser, qGetUserByName, qListUsers, qDeleteUserKeys, qDeleteUser, qSetUserRole,
 	qCreateAccessKey, qGetAccessKey, qListAccessKeys, qDeleteAccessKey,
 	// trash.go
 	qTrashBlob, qListTrash, qRemoveTrash,

@@ -15,6 +15,7 @@ const (
 	qListUsers      = `SELECT ` + userCols + ` FROM users WHERE id > ? ORDER BY id LIMIT ?`
 	qDeleteUserKeys = `DELETE FROM access_keys WHERE user_id = ?`
 	qDeleteUser     = `DELETE FROM users WHERE id = ?`
+	qSetUserRole    = `UPDATE users SET role = ? WHERE id = ?`
 
 	keyCols          = `access_key, user_id, secret_enc, created_at`
 	qCreateAccessKey = `INSERT INTO access_keys (` + keyCols + `) VALUES (?, ?, ?, ?)`
@@ -89,6 +90,17 @@ func (t *tx) DeleteUser(id int64) error {
 	}
 	if !found {
 		return fmt.Errorf("delete user %d: %w", id, meta.ErrNotFound)
+	}
+	return nil
+}
+
+func (t *tx) SetUserRole(id int64, role meta.Role) error {
+	found, err := t.execOne(qSetUserRole, string(role), id)
+	if err != nil {
+		return fmt.Errorf("set role of user %d: %w", id, err)
+	}
+	if !found {
+		return fmt.Errorf("set role of user %d: %w", id, meta.ErrNotFound)
 	}
 	return nil
 }
