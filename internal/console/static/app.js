@@ -124,6 +124,8 @@ async function render() {
   } catch (err) {
     if (ticket === current) replace(main, errorBox(err));
   }
+  // Says which hash the page shows, once drawn (tests and scripts wait on it).
+  if (ticket === current) main.dataset.ready = location.hash;
   document.title = `Quarry · ${main.querySelector('h1') ? main.querySelector('h1').textContent : 'console'}`;
 }
 
