@@ -259,7 +259,131 @@ func TestTheWebConsoleInABrowser(t *testing.T) {
 		shown("the bucket filter", "bucket=big-seeded", 1)
 	})
 
+	t.Run("an admin creates users, changes a role and deletes a user", func(t *testing.T) {
+		admin := admin.as(t)
+		admin.open("#/users", "#user-create")
+		for _, u := range []string{"alice", "carol"} {
+			admin.typeInto("#new-username", u)
+			admin.typeInto("#new-password", "password-"+u+"-123")
+			admin.click("#user-submit")
+			admin.waitFor("user "+u, exists(`tr[data-username="`+u+`"]`), 10*time.Second)
+		}
+		admin.choose(`select[data-user="carol"]`, "ADMIN")
+		admin.waitFor("carol's new role", `(document.querySelector('#users-status') || {}).textContent === 'carol is now ADMIN.'`, 10*time.Second)
+		if got := roleOf(root, "carol"); got != "ADMIN" {
+			t.Errorf("carol is %q after the role change, want ADMIN", got)
+		}
+		admin.shot("users")
+		admin.click(`tr[data-username="carol"] button[data-action="delete"]`)
+		admin.click(`tr[data-username="carol"] button[data-action="delete"]`)
+		admin.waitFor("carol to go", "!("+exists(`tr[data-username="carol"]`)+")", 10*time.Second)
+		if got := roleOf(root, "carol"); got != "" {
+			t.Errorf("carol is still there (%s) after the delete", got)
+		}
+		if got := roleOf(root, "alice"); got != "USER" {
+			t.Errorf("alice is %q, want USER", got)
+		}
+		admin.open("#/targets", `tr[data-arn="`+arn+`"]`)
+	})
+
+	// An ordinary user in a browser context of its own.
+	alice := openTab(t, browserCtx, src, false)
+	alice.login("alice", "password-alice-123")
+	const aliceBucket = "alice-files"
+
+	t.Run("an ordinary user gets S3 credentials whose secret is shown once", func(t *testing.T) {
+		alice := alice.as(t)
+		alice.open("#/buckets", "#buckets")
+		if n := js[int](alice, `document.querySelectorAll('#buckets tbody tr[data-bucket]').length`); n != 0 {
+			t.Errorf("alice, who owns nothing, sees %d buckets", n)
+		}
+		alice.open("#/credentials", "#generate-credentials")
+		alice.click("#generate-credentials")
+		alice.waitFor("the new key", exists("#new-secret-key"), 10*time.Second)
+		ak, sk := alice.text("#new-access-key"), alice.text("#new-secret-key")
+		alice.waitFor("the key in the list", exists(`#credentials tr[data-key="`+ak+`"]`), 10*time.Second)
+		alice.shot("credentials-new")
+		alice.click("#dismiss-secret")
+		if strings.Contains(js[string](alice, "document.body.innerText"), sk) {
+			t.Error("the secret is still on the page after it was dismissed")
+		}
+		aliceS3 := s3Client(src.S3URL, ak, sk)
+		createBucketOn(t, aliceS3, aliceBucket)
+		for i := range 3 {
+			putObject(t, aliceS3, aliceBucket, fmt.Sprintf("f%d", i), []byte("alice's"))
+		}
+	})
+
+	t.Run("an ordinary user sees only its own buckets and jobs", func(t *testing.T) {
+		alice := alice.as(t)
+		alice.open("#/buckets", `tr[data-bucket="`+aliceBucket+`"]`)
+		if got := js[[]string](alice, `[...document.querySelectorAll('#buckets tbody tr[data-bucket]')].map((r) => r.dataset.bucket)`); len(got) != 1 {
+			t.Errorf("alice sees buckets %v, want only %s", got, aliceBucket)
+		}
+		if got := alice.number(`tr[data-bucket="` + aliceBucket + `"] [data-field="objects"]`); got != 3 {
+			t.Errorf("alice's bucket shows %d objects, want 3", got)
+		}
+		id := alice.startJob(aliceBucket, metricRecon, nil)
+		j := alice.watchJob(root, id, "COMPLETE", time.Minute)
+		if j.JobStats.Processed != 3 {
+			t.Errorf("alice's reconciliation processed %d, want 3", j.JobStats.Processed)
+		}
+		alice.open("#/jobs", "#job-list")
+		if got := js[[]string](alice, `[...document.querySelectorAll('#job-list tbody tr[data-job]')].map((r) => r.dataset.job + ' ' + r.cells[2].textContent)`); len(got) != 1 || got[0] != fmt.Sprintf("%d %s", id, aliceBucket) {
+			t.Errorf("alice's job list shows %v, want only her job %d", got, id)
+		}
+		// Another's job, bucket and the admin pages are not hers.
+		adminJob := root.listJobs(map[string]any{"bucketName": bucket})[0].ID()
+		alice.open(fmt.Sprintf("#/jobs/%d", adminJob), "#page .error")
+		if got := alice.text("#page .error"); !strings.Contains(got, "NOT_FOUND") {
+			t.Errorf("alice opening job %d of photos sees %q, want NOT_FOUND", adminJob, got)
+		}
+		alice.open("#/buckets/photos", "#objects .error")
+		if got := alice.text("#objects .error"); !strings.Contains(got, "AccessDenied") {
+			t.Errorf("alice browsing photos sees %q, want AccessDenied", got)
+		}
+		alice.open("#/users", "#page .error")
+		if got := alice.text("#page .error"); !strings.Contains(got, "administrator") {
+			t.Errorf("alice on the users page sees %q", got)
+		}
+		if js[bool](alice, exists("#nav-users")) {
+			t.Error("alice's header links to the users page")
+		}
+	})
+
+	t.Run("signing out ends the session", func(t *testing.T) {
+		for _, b := range []*tab{admin.as(t), alice.as(t)} {
+			b.click("#logout")
+			b.waitFor("the login page", exists("#login-username"), 10*time.Second)
+			// Without a session every page leads back to the login.
+			js[bool](b, `(location.hash = '#/jobs', true)`)
+			b.waitFor("the login again", `location.hash.startsWith('#/login') && `+pageReady+` && `+exists("#login-username"), 10*time.Second)
+		}
+		// Each sign-out ended its login on the server, not only in the page.
+		if n, _ := sumOf(scrapeWith(t, src, root.AccessToken), "quarry_mapi_requests_total", `operation="logout"`, `status="204"`); n != 2 {
+			t.Errorf("the server answered %v logouts, want 2 (one per sign-out)", n)
+		}
+	})
+
 	admin.wantNoProblems()
+	alice.wantNoProblems()
+}
+
+// roleOf is a user's role as user/list says, "" when there is no such user.
+func roleOf(c *mapiClient, name string) string {
+	var out struct {
+		Users []struct {
+			Username string `json:"username"`
+			Role     string `json:"role"`
+		} `json:"users"`
+	}
+	c.must("user/list", map[string]any{"pageSize": 1000}, &out)
+	for _, u := range out.Users {
+		if u.Username == name {
+			return u.Role
+		}
+	}
+	return ""
 }
 
 // startJob creates a job through the console's form and returns its id

@@ -105,6 +105,7 @@ async function render() {
   replace(root, route.open ? null : header(route.nav), main);
   if (route.admin && !api.isAdmin()) {
     replace(main, errorBox(new Error('Only an administrator may see this page.')));
+    main.dataset.ready = location.hash;
     return;
   }
   const ctx = {
