@@ -105,6 +105,7 @@ async function render() {
   replace(root, route.open ? null : header(route.nav), main);
   if (route.admin && !api.isAdmin()) {
     replace(main, errorBox(new Error('Only an administrator may see this page.')));
+    main.dataset.ready = location.hash;
     return;
   }
   const ctx = {
@@ -124,6 +125,8 @@ async function render() {
   } catch (err) {
     if (ticket === current) replace(main, errorBox(err));
   }
+  // Says which hash the page shows, once drawn (tests and scripts wait on it).
+  if (ticket === current) main.dataset.ready = location.hash;
   document.title = `Quarry · ${main.querySelector('h1') ? main.querySelector('h1').textContent : 'console'}`;
 }
 

@@ -69,22 +69,28 @@ async function showConfigurations(ctx, bucket, el) {
 
 function configCard(sub, label, doc) {
   const root = doc && doc.documentElement;
+  const top = root ? [...root.children] : [];
+  // Elements with children are the rules (Rule, CORSRule,
+  // QueueConfiguration); leaves beside them are settings (Role).
+  const rules = sub === 'versioning' ? [] : top.filter((c) => c.children.length > 0);
+  const settings = sub === 'versioning' ? [] : top.filter((c) => c.children.length === 0);
   let state;
   if (sub === 'versioning') {
     state = (root && s3.child(root, 'Status')) || 'Never enabled';
-  } else if (!root || root.children.length === 0) {
+  } else if (rules.length === 0) {
     state = 'None';
   } else {
-    const n = root.children.length;
-    const kind = root.children[0].localName;
-    state = `${n} ${kind}${n === 1 ? '' : 's'}`;
+    const kinds = new Map();
+    for (const r of rules) kinds.set(r.localName, (kinds.get(r.localName) || 0) + 1);
+    state = [...kinds].map(([kind, n]) => `${n} ${kind}${n === 1 ? '' : 's'}`).join(', ');
   }
-  const rules = root && sub !== 'versioning' ? [...root.children] : [];
+  const pair = ([k, v]) => h('li', null, h('span', { class: 'k' }, k), ' ', h('span', { class: 'v' }, v));
   return h('div', { class: 'card', 'data-config': sub },
     h('h3', null, label),
     h('p', { class: 'state', 'data-field': 'state' }, state),
+    settings.length ? h('ul', { class: 'settings' }, settings.map((c) => pair([c.localName, c.textContent]))) : null,
     rules.length ? h('ul', { class: 'rules' }, rules.map((r) => h('li', null, h('strong', null, r.localName),
-      h('ul', null, flatten(r, '').map(([k, v]) => h('li', null, h('span', { class: 'k' }, k), ' ', h('span', { class: 'v' }, v))))))) : null,
+      h('ul', null, flatten(r, '').map(pair))))) : null,
     root && root.children.length ? h('details', null, h('summary', null, 'Document'), h('pre', null, pretty(root, 0))) : null);
 }
 
