@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"NotificationTargets", testNotificationTargets},
 		{"BucketNotification", testBucketNotification},
 		{"Outbox", testOutbox},
+		{"ConcurrentClaims", testConcurrentClaims},
 		{"VersionReplication", testVersionReplication},
 		{"SSE", testSSE},
 		{"RefreshFamilies", testRefreshFamilies},
