@@ -165,6 +165,9 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("metadata store: %w", err)
 	}
 	defer metaStore.Close()
+	if err := auth.CheckKey(ctx, metaStore, sealer); err != nil {
+		return fmt.Errorf("secret key %s: %w", cfg.KeyFile, err)
+	}
 	storageSvc, err := openStorage(ctx, cfg, metaStore, sealer, blobRoot, log)
 	if err != nil {
 		return err
