@@ -21,8 +21,8 @@ type ingested struct {
 	BlobID string
 	// Inline: the body is Data, verified, for the version row to carry
 	// (meta.Version.Inline); no blob was written.
-	Inline bool
-	Data   []byte
+	Inline    bool
+	Data      []byte
 	Size      int64 // of the plaintext
 	MD5       []byte
 	Checksums map[string]string // nil when no algorithm was asked
