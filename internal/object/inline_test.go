@@ -137,11 +137,11 @@ func TestABadInlineBodyStoresNothing(t *testing.T) {
 	h.bucket("bkt", meta.VersioningOff)
 	wrongMD5 := md5.Sum([]byte("something else"))
 	for name, in := range map[string]PutInput{
-		"wrong Content-MD5": {Body: stringsReader("data"), Size: 4, ContentMD5: wrongMD5[:]},
-		"wrong checksum":    {Body: stringsReader("data"), Size: 4, Checksum: ChecksumInput{Algorithm: ChecksumCRC32C, Value: "AAAAAA=="}},
-		"short body":        {Body: stringsReader("dat"), Size: 4},
-		"long body":         {Body: stringsReader("datas"), Size: 4},
-		"failing body":      {Body: &failingReader{data: "da", err: errSignature}, Size: -1},
+		"wrong Content-MD5":  {Body: stringsReader("data"), Size: 4, ContentMD5: wrongMD5[:]},
+		"wrong checksum":     {Body: stringsReader("data"), Size: 4, Checksum: ChecksumInput{Algorithm: ChecksumCRC32C, Value: "AAAAAA=="}},
+		"short body":         {Body: stringsReader("dat"), Size: 4},
+		"long body":          {Body: stringsReader("datas"), Size: 4},
+		"failing body":       {Body: &failingReader{data: "da", err: errSignature}, Size: -1},
 		"failing known body": {Body: &failingReader{data: "da", err: errSignature}, Size: 4},
 	} {
 		t.Run(name, func(t *testing.T) {
