@@ -111,12 +111,21 @@ type Config struct {
 	// OutboxRetention is how long delivered outbox entries are kept (24 h
 	// when zero).
 	OutboxRetention time.Duration
+	// InlineMax is the size up to which an object's data is kept in the
+	// metadata store with its version rather than in a blob
+	// (object.Config.InlineMax); 0 never inlines. The flag defaults it to
+	// object.DefaultInlineMax; at most MaxInlineMax.
+	InlineMax int64
 	// Version is Quarry's version, reported by the MAPI's galaxy/info.
 	Version string
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// after a stop signal (30 s when zero).
 	ShutdownTimeout time.Duration
 }
+
+// MaxInlineMax bounds InlineMax: inline data is read into memory whole and
+// written into one metadata row, which suits small objects only.
+const MaxInlineMax = 16 << 20
 
 // blobDirsLogged is how many blob directories whose permissions were
 // restricted are logged one by one; the rest are counted.
@@ -141,6 +150,9 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 30 * time.Second
+	}
+	if cfg.InlineMax < 0 || cfg.InlineMax > MaxInlineMax {
+		return fmt.Errorf("inline max %d: want 0 (off) to %d bytes", cfg.InlineMax, MaxInlineMax)
 	}
 	if cfg.KeyFile == "" {
 		cfg.KeyFile = filepath.Join(cfg.DataDir, keyFile)
@@ -215,7 +227,7 @@ func Run(ctx context.Context, cfg Config) error {
 	})
 	var drainer *outbox.Drainer
 	objects := object.New(object.Config{Meta: metaStore, Blobs: blobs, Logger: log, Replication: repl,
-		Events: notifications, Notify: func() { drainer.Notify() }, Keys: sseKeys})
+		Events: notifications, Notify: func() { drainer.Notify() }, Keys: sseKeys, InlineMax: cfg.InlineMax})
 	s3 := s3api.New(s3api.Config{
 		Objects:       objects,
 		Creds:         users,
