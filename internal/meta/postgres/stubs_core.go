@@ -34,6 +34,8 @@ func (t *tx) GetVersionACL(_ string, _ string, _ string) (string, error) { retur
 
 // ObjectTx
 
+func (t *tx) GetInline(_ int64) ([]byte, error) { return nil, errNotWritten }
+
 func (t *tx) PutVersion(_ *meta.Version) error { return errNotWritten }
 func (t *tx) GetVersion(_ string, _ string, _ string) (*meta.Version, error) {
 	return nil, errNotWritten

@@ -1,6 +1,7 @@
 // Package pgtest gives tests a real, throwaway PostgreSQL database.
 //
-// A test package that uses it calls Main from its TestMain; the first DSN
+// A test package that uses it calls Main from its TestMain (or Stop after
+// m.Run); the first DSN
 // call then initdb's a temporary cluster and starts a server on a unix
 // socket only (no TCP port), and Main stops it and removes it when the
 // tests end. Each DSN call creates a new, empty database on that server.
@@ -25,6 +26,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -45,47 +47,77 @@ var server struct {
 	sockDir string
 	cmd     *exec.Cmd
 	err     error
-	skip    string
+	skip    bool // no server binaries
 	dbs     atomic.Int64
 }
 
 // Main runs the tests and then stops the server if one was started.
 func Main(m *testing.M) {
 	code := m.Run()
-	stop()
+	Stop()
 	os.Exit(code)
 }
+
+// ErrUnavailable is NewDatabase's error when PostgreSQL is not installed.
+var ErrUnavailable = errors.New("PostgreSQL server binaries (initdb, postgres) not found; install Debian's postgresql package")
 
 // DSN returns the connection string of a new, empty database, skipping (or
 // failing, see the package doc) the test when PostgreSQL is not installed.
 func DSN(t testing.TB) string {
 	t.Helper()
+	dsn, err := NewDatabase()
+	if errors.Is(err, ErrUnavailable) && os.Getenv("QUARRY_TEST_PG_REQUIRED") != "1" {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dsn
+}
+
+// NewDatabase is DSN for callers without a testing.TB (a TestMain): it
+// starts the server on first use and creates a new, empty database.
+func NewDatabase() (string, error) { return newDatabase("") }
+
+// CopyDatabase creates a new database holding a copy of the one dsn (a DSN
+// NewDatabase returned) names, which nothing may be connected to.
+func CopyDatabase(dsn string) (string, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return "", fmt.Errorf("parse DSN: %w", err)
+	}
+	return newDatabase(cfg.Database)
+}
+
+func newDatabase(template string) (string, error) {
 	base := os.Getenv("QUARRY_TEST_PG")
 	if base == "" {
 		server.once.Do(start)
-		if server.skip != "" {
-			if os.Getenv("QUARRY_TEST_PG_REQUIRED") == "1" {
-				t.Fatalf("PostgreSQL is required: %s", server.skip)
-			}
-			t.Skip(server.skip)
+		if server.skip {
+			return "", ErrUnavailable
 		}
 		if server.err != nil {
-			t.Fatalf("start PostgreSQL: %v", server.err)
+			return "", fmt.Errorf("start PostgreSQL: %w", server.err)
 		}
-		base = fmt.Sprintf("host=%s user=%s dbname=postgres sslmode=disable", server.sockDir, superuser)
+		base = (&url.URL{Scheme: "postgres", User: url.User(superuser), Path: "/postgres",
+			RawQuery: url.Values{"host": {server.sockDir}, "sslmode": {"disable"}}.Encode()}).String()
 	}
 	name := fmt.Sprintf("quarry_test_%d_%d", os.Getpid(), server.dbs.Add(1))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, base)
 	if err != nil {
-		t.Fatalf("connect to PostgreSQL: %v", err)
+		return "", fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
+	create := "CREATE DATABASE " + name
+	if template != "" {
+		create += " TEMPLATE " + pgx.Identifier{template}.Sanitize()
 	}
-	return withDatabase(base, name)
+	if _, err := conn.Exec(ctx, create); err != nil {
+		return "", fmt.Errorf("create database: %w", err)
+	}
+	return withDatabase(base, name), nil
 }
 
 // withDatabase returns dsn, a URL or a key=value string, naming database db.
@@ -100,9 +132,9 @@ func withDatabase(dsn, db string) string {
 
 // start initdb's a cluster in a new temporary directory and starts it.
 func start() {
-	bin, err := binDir()
-	if err != nil {
-		server.skip = err.Error()
+	bin, ok := binDir()
+	if !ok {
+		server.skip = true
 		return
 	}
 	dir, err := os.MkdirTemp("", "quarry-pg-")
@@ -168,8 +200,9 @@ func start() {
 	}
 }
 
-// stop stops the server (fast shutdown) and removes its directory.
-func stop() {
+// Stop stops the server, if one was started (fast shutdown), and removes
+// its directory. A TestMain that cannot use Main calls it after m.Run.
+func Stop() {
 	if server.cmd != nil && server.cmd.Process != nil {
 		_ = server.cmd.Process.Signal(syscall.SIGINT)
 		done := make(chan struct{})
@@ -187,31 +220,24 @@ func stop() {
 
 // binDir finds PostgreSQL's server binaries: pg_config's bindir, else the
 // newest Debian /usr/lib/postgresql/N/bin.
-func binDir() (string, error) {
+func binDir() (string, bool) {
 	if out, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
-		dir := string(trimSpace(out))
+		dir := strings.TrimSpace(string(out))
 		if _, err := os.Stat(filepath.Join(dir, "initdb")); err == nil {
-			return dir, nil
+			return dir, true
 		}
 	}
 	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
 	sort.Slice(matches, func(i, j int) bool { return version(matches[i]) > version(matches[j]) })
 	if len(matches) > 0 {
-		return filepath.Dir(matches[0]), nil
+		return filepath.Dir(matches[0]), true
 	}
-	return "", errors.New("PostgreSQL server binaries (initdb, postgres) not found; install Debian's postgresql package")
+	return "", false
 }
 
 func version(initdb string) int {
 	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(initdb))))
 	return n
-}
-
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == ' ') {
-		b = b[:len(b)-1]
-	}
-	return b
 }
 
 // credential is nil when the tests do not run as root; as root it is user
