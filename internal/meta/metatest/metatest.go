@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"BucketNotification", testBucketNotification},
 		{"Outbox", testOutbox},
 		{"ConcurrentClaims", testConcurrentClaims},
+		{"WorkText", testWorkText},
 		{"VersionReplication", testVersionReplication},
 		{"SSE", testSSE},
 		{"RefreshFamilies", testRefreshFamilies},

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -71,4 +72,34 @@ func textUpperBound(prefix string) (bound string, ok bool) {
 		return prefix[:end] + string(r), true
 	}
 	return "", false
+}
+
+// PostgreSQL refuses a text parameter that is not valid UTF-8 or holds a
+// NUL byte, and the refusal aborts the whole transaction. What callers look
+// up by (an ARN, a bucket, a fault domain id from a request) may be any
+// bytes: a string a text column cannot hold names no row, so lookups check
+// first and answer ErrNotFound (or nothing) with the transaction intact.
+
+// storable reports whether s can be a text parameter.
+func storable(s string) bool {
+	return utf8.ValidString(s) && !strings.Contains(s, "\x00")
+}
+
+// allStorable reports whether every one of ss can be a text parameter.
+func allStorable(ss ...string) bool {
+	for _, s := range ss {
+		if !storable(s) {
+			return false
+		}
+	}
+	return true
+}
+
+// freeText makes a message (an error text, which may quote what a remote
+// server sent) storable: invalid bytes and NULs become U+FFFD.
+func freeText(s string) string {
+	if storable(s) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }

@@ -36,7 +36,7 @@ const codeSequenceExhausted = "2200H"
 // in qCreateJob order.
 func jobStatsArgs(j *meta.Job) []any {
 	return []any{j.Stats.Processed, j.Stats.Failed, j.Stats.Total, j.Stats.Skipped, j.Stats.Bytes,
-		j.Result, j.Message, j.Cursor}
+		j.Result, freeText(j.Message), j.Cursor}
 }
 
 func (t *tx) CreateJob(j *meta.Job) error {

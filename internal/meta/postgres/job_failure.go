@@ -20,6 +20,7 @@ const (
 
 // AddJobFailure returns ErrNotFound when the job does not exist.
 func (t *tx) AddJobFailure(f *meta.JobFailure) error {
+	f.Reason = freeText(f.Reason) // may quote what a remote server answered
 	err := t.queryRow(qAddJobFailure, f.JobID, f.Key, f.VersionID, f.Reason, nanosOf(f.Time)).Scan(&f.ID)
 	if err != nil {
 		return fmt.Errorf("add failure of job %d for %q: %w", f.JobID, f.Key, classifyInsert(err))

@@ -24,6 +24,9 @@ const (
 )
 
 func (t *tx) ListJobs(f meta.JobFilter) ([]meta.Job, error) {
+	if !allStorable(f.Bucket, f.Type, string(f.State)) {
+		return nil, nil // no job has such a bucket, type or state
+	}
 	query := qListJobs
 	switch {
 	case f.Bucket != "":

@@ -48,6 +48,9 @@ func (t *tx) CreateNotificationTarget(nt *meta.NotificationTarget) error {
 }
 
 func (t *tx) GetNotificationTarget(arn string) (*meta.NotificationTarget, error) {
+	if !storable(arn) {
+		return nil, fmt.Errorf("get notification target %q: %w", arn, meta.ErrNotFound)
+	}
 	nt, err := scanNotificationTarget(t.queryRow(qGetNotificationTarget, arn))
 	if err != nil {
 		return nil, fmt.Errorf("get notification target %s: %w", arn, classify(err))
@@ -86,6 +89,9 @@ func (t *tx) ListNotificationTargets() ([]meta.NotificationTarget, error) {
 }
 
 func (t *tx) SetNotificationTargetAccess(arn string, allUsers bool, users []int64) error {
+	if !storable(arn) {
+		return fmt.Errorf("set access of notification target %q: %w", arn, meta.ErrNotFound)
+	}
 	found, err := t.execOne(qSetNotificationAllUsers, allUsers, arn)
 	if err != nil {
 		return fmt.Errorf("set access of notification target %s: %w", arn, err)
@@ -105,6 +111,9 @@ func (t *tx) SetNotificationTargetAccess(arn string, allUsers bool, users []int6
 // DeleteNotificationTarget deletes the target whether or not buckets name
 // it: refusing a target in use is the caller's rule (BucketsNotifyingTarget).
 func (t *tx) DeleteNotificationTarget(arn string) error {
+	if !storable(arn) {
+		return fmt.Errorf("delete notification target %q: %w", arn, meta.ErrNotFound)
+	}
 	found, err := t.execOne(qDeleteNotificationTarget, arn)
 	if err != nil {
 		return fmt.Errorf("delete notification target %s: %w", arn, err)
@@ -121,6 +130,9 @@ func (t *tx) DeleteNotificationTarget(arn string) error {
 // SetBucketNotification replaces the configuration and its target ARNs
 // together, so the two never disagree.
 func (t *tx) SetBucketNotification(bucket string, config []byte, targetARNs []string) error {
+	if !storable(bucket) {
+		return fmt.Errorf("set bucket %q notification: %w", bucket, meta.ErrNotFound)
+	}
 	var stored []byte // NULL unless there is a configuration
 	if len(config) > 0 {
 		stored = config
@@ -147,6 +159,9 @@ func (t *tx) SetBucketNotification(bucket string, config []byte, targetARNs []st
 }
 
 func (t *tx) BucketsNotifyingTarget(arn string) ([]string, error) {
+	if !storable(arn) {
+		return nil, nil
+	}
 	names, err := t.queryStrings(qBucketsNotifyingTarget, arn)
 	if err != nil {
 		return nil, fmt.Errorf("buckets notifying target %s: %w", arn, err)

@@ -90,6 +90,7 @@ func (t *tx) EnqueueOutbox(entries ...*meta.OutboxEntry) error {
 		if e.State == "" {
 			e.State = meta.OutboxPending
 		}
+		e.LastError = freeText(e.LastError)
 		err := t.queryRow(qEnqueueOutbox, e.Kind, e.Destination, e.Bucket, e.Key, e.VersionID, e.Payload,
 			string(e.State), e.Attempts, nanosOf(e.NextAttempt), e.LastError, e.LeaseOwner,
 			nanosOf(e.LeaseExpires), nanosOf(e.CreatedAt), nanosOf(e.UpdatedAt),
@@ -247,7 +248,8 @@ func (t *tx) LeaseOutbox(ids []int64, owner string, now, until time.Time) ([]met
 }
 
 func (t *tx) SettleOutbox(id int64, owner string, s meta.OutboxSettle) error {
-	found, err := t.execOne(qSettleOutbox, string(s.State), s.Attempts, nanosOf(s.NextAttempt), s.LastError,
+	// LastError may quote what a remote server answered.
+	found, err := t.execOne(qSettleOutbox, string(s.State), s.Attempts, nanosOf(s.NextAttempt), freeText(s.LastError),
 		nanosOf(s.At), id, owner)
 	if err != nil {
 		return fmt.Errorf("settle outbox entry %d: %w", id, err)

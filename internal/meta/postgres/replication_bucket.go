@@ -20,6 +20,9 @@ const (
 // configuration, like nil: the ARNs are ignored and the bucket left with
 // none.
 func (t *tx) SetBucketReplication(bucket string, config []byte, targetARNs []string) error {
+	if !storable(bucket) {
+		return fmt.Errorf("set bucket %q replication: %w", bucket, meta.ErrNotFound)
+	}
 	var stored []byte // NULL unless there is a configuration
 	if len(config) > 0 {
 		stored = config
@@ -46,6 +49,9 @@ func (t *tx) SetBucketReplication(bucket string, config []byte, targetARNs []str
 }
 
 func (t *tx) BucketsUsingTarget(arn string) ([]string, error) {
+	if !storable(arn) {
+		return nil, nil
+	}
 	names, err := t.queryStrings(qBucketsUsingTarget, arn)
 	if err != nil {
 		return nil, fmt.Errorf("buckets using target %s: %w", arn, err)

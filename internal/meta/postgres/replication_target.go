@@ -44,6 +44,9 @@ func (t *tx) CreateReplicationTarget(rt *meta.ReplicationTarget) error {
 }
 
 func (t *tx) GetReplicationTarget(arn string) (*meta.ReplicationTarget, error) {
+	if !storable(arn) {
+		return nil, fmt.Errorf("get replication target %q: %w", arn, meta.ErrNotFound)
+	}
 	rt, err := scanReplicationTarget(t.queryRow(qGetReplicationTarget, arn))
 	if err != nil {
 		return nil, fmt.Errorf("get replication target %s: %w", arn, classify(err))
@@ -85,6 +88,9 @@ func (t *tx) ListReplicationTargets() ([]meta.ReplicationTarget, error) {
 
 // SetReplicationTargetAccess replaces the flag and the grant rows together.
 func (t *tx) SetReplicationTargetAccess(arn string, allUsers bool, users []int64) error {
+	if !storable(arn) {
+		return fmt.Errorf("set access of replication target %q: %w", arn, meta.ErrNotFound)
+	}
 	found, err := t.execOne(qSetTargetAllUsers, allUsers, arn)
 	if err != nil {
 		return fmt.Errorf("set access of replication target %s: %w", arn, err)
@@ -105,6 +111,9 @@ func (t *tx) SetReplicationTargetAccess(arn string, allUsers bool, users []int64
 // buckets still name it: refusing a target in use is the caller's rule,
 // checked with BucketsUsingTarget in the same transaction.
 func (t *tx) DeleteReplicationTarget(arn string) error {
+	if !storable(arn) {
+		return fmt.Errorf("delete replication target %q: %w", arn, meta.ErrNotFound)
+	}
 	found, err := t.execOne(qDeleteReplicationTarget, arn)
 	if err != nil {
 		return fmt.Errorf("delete replication target %s: %w", arn, err)

@@ -37,6 +37,10 @@ func (t *tx) SetVersionReplication(r meta.VersionReplication) error {
 		return fmt.Errorf("set replication of %s/%s %s to %s: invalid status %q",
 			r.Bucket, r.Key, r.VersionID, r.TargetARN, r.Status)
 	}
+	if !allStorable(r.Bucket, r.Key, r.VersionID) {
+		return fmt.Errorf("set replication of %q/%q %q: %w", r.Bucket, r.Key, r.VersionID, meta.ErrNotFound)
+	}
+	r.Error = freeText(r.Error)
 	var exists bool
 	if err := t.queryRow(qReplicatedVersionExists, r.Bucket, r.Key, r.VersionID).Scan(&exists); err != nil {
 		return fmt.Errorf("set replication of %s/%s %s to %s: %w", r.Bucket, r.Key, r.VersionID, r.TargetARN, err)
@@ -56,6 +60,9 @@ func (t *tx) SetVersionReplication(r meta.VersionReplication) error {
 }
 
 func (t *tx) ListVersionReplication(bucket, key, versionID string) ([]meta.VersionReplication, error) {
+	if !allStorable(bucket, key, versionID) {
+		return nil, nil
+	}
 	rows, err := t.query(qListVersionReplication, bucket, key, versionID)
 	if err != nil {
 		return nil, fmt.Errorf("list replication of %s/%s %s: %w", bucket, key, versionID, err)

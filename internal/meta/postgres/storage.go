@@ -190,6 +190,9 @@ func (t *tx) CreateStorageFaultDomain(d *meta.StorageFaultDomain) error {
 }
 
 func (t *tx) GetStorageFaultDomain(id string) (*meta.StorageFaultDomain, error) {
+	if !storable(id) {
+		return nil, fmt.Errorf("get storage fault domain %q: %w", id, meta.ErrNotFound)
+	}
 	d, err := scanDomain(t.queryRow(qGetDomain, id))
 	if err != nil {
 		return nil, fmt.Errorf("get storage fault domain %s: %w", id, classify(err))
@@ -218,6 +221,9 @@ func (t *tx) ListStorageFaultDomains(afterID string, limit int) ([]meta.StorageF
 }
 
 func (t *tx) UpdateStorageFaultDomain(d *meta.StorageFaultDomain) error {
+	if !storable(d.ID) {
+		return fmt.Errorf("update storage fault domain %q: %w", d.ID, meta.ErrNotFound)
+	}
 	found, err := t.execOne(qUpdateDomain, d.Name, storageNameKey(d.Name), d.Tags, d.ID)
 	if err != nil {
 		return fmt.Errorf("update storage fault domain %s: %w", d.ID, err)

@@ -19,6 +19,9 @@ const qCountUsage = `SELECT
 	GROUP BY b.name`
 
 func (t *tx) CountUsage(bucket string) (meta.Usage, error) {
+	if !storable(bucket) {
+		return meta.Usage{}, fmt.Errorf("count bucket %q usage: %w", bucket, meta.ErrNotFound)
+	}
 	var u meta.Usage
 	err := t.queryRow(qCountUsage, bucket).Scan(&u.Objects, &u.Bytes, &u.Versions, &u.VersionBytes)
 	if err != nil {
@@ -36,6 +39,9 @@ const (
 )
 
 func (t *tx) CountVersions(bucket, prefix string) (int64, error) {
+	if !storable(bucket) {
+		return 0, fmt.Errorf("count versions of %q: %w", bucket, meta.ErrNotFound)
+	}
 	var exists bool
 	if err := t.queryRow(qCountBucketExists, bucket).Scan(&exists); err != nil {
 		return 0, fmt.Errorf("count versions of %q: %w", bucket, err)
