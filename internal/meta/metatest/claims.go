@@ -155,6 +155,63 @@ func testConcurrentClaims(t *testing.T, open func(t *testing.T) meta.Store) {
 		}
 	})
 
+	t.Run("ids set aside while others enqueue are never given to an entry", func(t *testing.T) {
+		s := open(t)
+		const (
+			rounds, block = 30, 20
+			enqueuers     = 4
+		)
+		var (
+			reserved [rounds]int64
+			entries  [enqueuers][]int64
+			errs     [enqueuers + 1]error
+		)
+		fns := []func(){func() {
+			for i := range rounds {
+				errs[0] = s.Update(ctx(), func(tx meta.Tx) error {
+					var err error
+					reserved[i], err = tx.ReserveOutboxIDs(block)
+					return err
+				})
+				if errs[0] != nil {
+					return
+				}
+			}
+		}}
+		for w := range enqueuers {
+			fns = append(fns, func() {
+				for i := range rounds {
+					e := entry("b", fmt.Sprintf("w%d/k%d", w, i), "arn:d", at(0))
+					errs[w+1] = s.Update(ctx(), func(tx meta.Tx) error { return tx.EnqueueOutbox(&e) })
+					if errs[w+1] != nil {
+						return
+					}
+					entries[w] = append(entries[w], e.ID)
+				}
+			})
+		}
+		race(fns...)
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("goroutine %d: %v", i, err)
+			}
+		}
+		for _, ids := range entries {
+			for _, id := range ids {
+				for _, first := range reserved {
+					if id >= first && id < first+block {
+						t.Fatalf("entry %d got an id of the block %d..%d set aside", id, first, first+block-1)
+					}
+				}
+			}
+		}
+		for i := 1; i < rounds; i++ {
+			if reserved[i] < reserved[i-1]+block {
+				t.Fatalf("block %d starts at %d, inside or before block %d at %d", i, reserved[i], i-1, reserved[i-1])
+			}
+		}
+	})
+
 	t.Run("owners claiming and settling at once carry a key's entries out one at a time, in order", func(t *testing.T) {
 		s := open(t)
 		const keys, perKey = 3, 5
