@@ -15,6 +15,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/job/jobtest"
 	"github.com/quarrylabs/quarry/internal/lifecycle"
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metatest"
 	"github.com/quarrylabs/quarry/internal/object"
 )
 
@@ -167,6 +168,32 @@ func TestLifecycleUpdateExpiresObjectsOfAnUnversionedBucketAndFreesTheirData(t *
 	if n != 5 {
 		t.Errorf("%d blobs left, want the 5 of keep/", n)
 	}
+}
+
+// TestLifecycleUpdateCountsEachBatchOnceWhenItsTransactionRunsTwice: the
+// metadata store may run a checkpoint's transaction again
+// (meta.Store.Update); the result must count what the committed run did,
+// not what both runs did.
+func TestLifecycleUpdateCountsEachBatchOnceWhenItsTransactionRunsTwice(t *testing.T) {
+	e := newEnv(t, meta.VersioningOff, func(c *job.Config) { c.Meta = metatest.Rerun(c.Meta) }, nil)
+	var size int64
+	for i := range 10 {
+		data := strings.Repeat("x", i+1)
+		size += int64(len(data))
+		e.put(fmt.Sprintf("old/%02d", i), data, nil)
+	}
+	e.put("keep", "kept", nil)
+	e.configure(lifecycle.Rule{ID: "old", Enabled: true, Filter: lifecycle.Filter{Prefix: "old/"}, Expiration: days(1)})
+
+	j, res := e.run(nil)
+	wantStats(t, j, meta.JobStats{Total: 11, Processed: 10, Skipped: 1})
+	if res.Expired != 10 || res.BytesFreed != size {
+		t.Errorf("result %+v, want 10 expired and %d bytes freed", res, size)
+	}
+	if got := e.versions(); len(got) != 1 {
+		t.Errorf("versions left %v, want keep only", got)
+	}
+	e.wantExactUsage()
 }
 
 func TestLifecycleUpdateInAVersionedBucketAddsMarkersThenRemovesNoncurrentVersionsAndExpiredMarkers(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metatest"
 )
 
 // fakePlanner replicates every version whose key starts with "r/" to two
@@ -344,4 +345,62 @@ func completeUpload(h *harness, key string, attrs ObjectAttrs) *meta.Version {
 		h.t.Fatalf("complete: %v", err)
 	}
 	return v
+}
+
+// firstPlanOnly replicates every version to destA, but only the first time
+// it is asked: as if the bucket's configuration had been removed by the
+// transaction that made the first attempt of a write fail.
+type firstPlanOnly struct{ asked int }
+
+func (f *firstPlanOnly) Plan(b *meta.Bucket, v *meta.Version) []meta.OutboxEntry {
+	f.asked++
+	if f.asked > 1 {
+		return nil
+	}
+	return []meta.OutboxEntry{replEntry(b, v, destA)}
+}
+
+func (f *firstPlanOnly) Notify() {}
+
+// TestPutRunTwiceKeepsNothingOfTheFirstRun: the metadata store may run a
+// write's transaction again (meta.Store.Update); the second run must not
+// inherit what the first decided (here, that the version replicates).
+func TestPutRunTwiceKeepsNothingOfTheFirstRun(t *testing.T) {
+	for _, op := range []string{"put", "copy"} {
+		t.Run(op, func(t *testing.T) {
+			planner := &firstPlanOnly{}
+			h := newHarness(t)
+			h.bucket("bkt", meta.VersioningEnabled)
+			h.put("bkt", "src", "source")
+			h = &harness{t: t, ctx: h.ctx, meta: h.meta, blobs: h.blobs, svc: New(Config{
+				Meta: metatest.Rerun(h.meta), Blobs: h.blobs, MinPartSize: 5, Replication: planner,
+			})}
+			var v *meta.Version
+			switch op {
+			case "put":
+				v = h.put("bkt", "k", "data")
+			case "copy":
+				res, err := h.svc.CopyObject(h.ctx, alice, CopyInput{SrcBucket: "bkt", SrcKey: "src", Bucket: "bkt", Key: "k"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				v = res.Version
+			}
+			if planner.asked != 2 {
+				t.Fatalf("planned %d times, want 2 (one per run)", planner.asked)
+			}
+			var stored *meta.Version
+			if err := h.meta.View(h.ctx, func(tx meta.Tx) error {
+				var err error
+				stored, err = tx.GetVersion("bkt", "k", v.VersionID)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if stored.ReplicationStatus != meta.ReplicationNone || v.ReplicationStatus != meta.ReplicationNone {
+				t.Errorf("replication status stored %q, returned %q; want none: the run that committed planned no replication",
+					stored.ReplicationStatus, v.ReplicationStatus)
+			}
+		})
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metatest"
 )
 
 func testService(t *testing.T) (*Service, meta.Store) {
@@ -186,6 +187,30 @@ func TestRotatingTheKeyRewrapsEveryDataKeyAndRetiresTheOldKey(t *testing.T) {
 	// A key wrapped before the rotation cannot be opened any more.
 	if _, err := s.keys.Unwrap(ctx, wrappedBy(t, before[0].ID)); !errors.Is(err, ErrNoKey) {
 		t.Errorf("a key wrapped by the retired key: %v, want ErrNoKey", err)
+	}
+}
+
+// TestRotatingRewrapsEveryDataKeyWhenEachTransactionRunsTwice: the
+// metadata store may run a transaction again (meta.Store.Update); a batch
+// whose first run was rolled back must be rewrapped by the second, not
+// skipped, or its data keys would be left under the key the rotation
+// deletes.
+func TestRotatingRewrapsEveryDataKeyWhenEachTransactionRunsTwice(t *testing.T) {
+	store := testStore(t)
+	s := NewService(metatest.Rerun(store), testKeyring(t, store))
+	keys := sealedFixture(t, s, store, rewrapBatch+3, rewrapBatch+2)
+	if _, err := s.RotateKey(context.Background(), "admin"); err != nil {
+		t.Fatalf("rotate: %v", err)
+	}
+	after := listKeys(t, store)
+	stored := storedKeys(t, store)
+	if len(after) != 1 || len(stored) != len(keys) {
+		t.Fatalf("%d keys and %d sealed data keys after rotation, want 1 and %d", len(after), len(stored), len(keys))
+	}
+	for id, wrapped := range stored {
+		if kid, err := WrappingKeyID(wrapped); err != nil || kid != after[0].ID {
+			t.Fatalf("%s is wrapped by key %d (%v), want the new key %d", id, kid, err, after[0].ID)
+		}
 	}
 }
 
