@@ -59,10 +59,15 @@ func (s *Service) CompleteUpload(ctx context.Context, p auth.Principal, in Compl
 		if err != nil {
 			return err
 		}
-		// Evaluated here, in the transaction that makes the object: of
-		// two conditional completions of one key, the second sees the
-		// first's object.
-		if err := checkWriteConditionsTx(c.tx, bucket, key, in.Cond); err != nil {
+		// Read once: for the conditions and as the version the object
+		// replaces. Evaluated here, in the transaction that makes the
+		// object: of two conditional completions of one key, the second
+		// sees the first's object.
+		cur, err := latestVersion(c.tx, bucket, key)
+		if err != nil {
+			return err
+		}
+		if err := checkWriteConditions(cur, in.Cond); err != nil {
 			return err
 		}
 		stored, err := allParts(c.tx, in.UploadID)
@@ -84,7 +89,7 @@ func (s *Service) CompleteUpload(ctx context.Context, p auth.Principal, in Compl
 		if err := discardUpload(c, in.UploadID, keep); err != nil {
 			return err
 		}
-		return c.putVersionWithACL(b, v, acl.Canned(u.ACL), EventCompleteMultipartUpload)
+		return c.replaceLatestWithACL(b, v, cur, acl.Canned(u.ACL), EventCompleteMultipartUpload)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("complete %s/%s: %w", bucket, key, err)
