@@ -114,7 +114,11 @@ func printResults(w io.Writer, r Results) {
 		}
 		fmt.Fprintln(tw, head)
 		for _, c := range cmp {
-			line := fmt.Sprintf("%s\t%s\t%d\t%.0f\t%s\t%s\t", c.Op, humanBytes(c.Size), c.Concurrency, c.Quarry,
+			size := "-"
+			if c.Size > 0 {
+				size = humanBytes(c.Size)
+			}
+			line := fmt.Sprintf("%s\t%s\t%d\t%.0f\t%s\t%s\t", c.Op, size, c.Concurrency, c.Quarry,
 				rateCell(c.Baseline), ratioCell(c.Quarry, c.Baseline))
 			if r.Peer != "" {
 				line += peerCells(c.Peer)
@@ -333,7 +337,7 @@ func peerSummary(r Results) []string {
 		}
 	}
 	for _, c := range compareOps(r.Ops, r.Peer) {
-		judged(fmt.Sprintf("%s %s c%d", c.Op, humanBytes(c.Size), c.Concurrency), c.Peer)
+		judged(fmt.Sprintf("%s %s c%d", c.Op, humanBytes(c.Size), c.Concurrency), c.Peer) // only PUT and GET have targets
 	}
 	for _, t := range r.Throughput {
 		judged(fmt.Sprintf("%s %s c%d", t.Op, humanBytes(t.ObjectSize), t.Concurrency), t.Peer)
