@@ -44,6 +44,18 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, p auth.Principal,
 // trashed, and the upload is gone, in the same transaction. A refused
 // completion changes nothing: the upload can be completed again.
 func (s *Service) CompleteUpload(ctx context.Context, p auth.Principal, in CompleteInput) (*meta.Version, error) {
+	res, err := s.Complete(ctx, p, in)
+	if err != nil {
+		return nil, err
+	}
+	return res.Version, nil
+}
+
+// Complete is CompleteUpload returning also the bucket as the commit read
+// it, so that a caller answering the request (the version id and
+// x-amz-expiration headers) need not read the bucket again. The commit
+// reads the bucket and the key's latest version once each.
+func (s *Service) Complete(ctx context.Context, p auth.Principal, in CompleteInput) (*PutResult, error) {
 	bucket, key, parts := in.Bucket, in.Key, in.Parts
 	if len(parts) == 0 {
 		return nil, fmt.Errorf("complete %s/%s: no parts listed: %w", bucket, key, ErrMalformedXML)
@@ -54,8 +66,11 @@ func (s *Service) CompleteUpload(ctx context.Context, p auth.Principal, in Compl
 		}
 	}
 	var v *meta.Version
+	var b *meta.Bucket
 	err := s.commit(ctx, bucket, func(c *Change) error {
-		b, u, err := usableUpload(c.tx, p, bucket, key, in.UploadID)
+		var u *meta.Upload
+		var err error
+		b, u, err = usableUpload(c.tx, p, bucket, key, in.UploadID)
 		if err != nil {
 			return err
 		}
@@ -94,7 +109,7 @@ func (s *Service) CompleteUpload(ctx context.Context, p auth.Principal, in Compl
 	if err != nil {
 		return nil, fmt.Errorf("complete %s/%s: %w", bucket, key, err)
 	}
-	return v, nil
+	return &PutResult{Version: v, Bucket: b}, nil
 }
 
 // assemble checks the listed parts against the stored ones and builds the
