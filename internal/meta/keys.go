@@ -1,5 +1,7 @@
 package meta
 
+import "strings"
+
 // PrefixUpperBound returns the smallest string that sorts (byte-wise) after
 // every string starting with prefix, so that "key starts with prefix" can be
 // asked of an index as the range key >= prefix AND key < bound instead of a
@@ -18,4 +20,73 @@ func PrefixUpperBound(prefix string) (bound string, ok bool) {
 		}
 	}
 	return "", false
+}
+
+// KeyRange is the range of keys a listing scans, as one index range: a
+// lower end (from the prefix inclusive, or after the position exclusive,
+// whichever is later) and an upper end from PrefixUpperBound. Both SQL
+// stores turn it into a WHERE clause.
+type KeyRange struct {
+	Lower     string
+	Exclusive bool // Lower itself is excluded
+	Upper     string
+	Bounded   bool // keys must sort below Upper
+	Empty     bool // nothing can match
+}
+
+// RangeFor returns the keys that start with prefix and sort after `after`
+// (an empty after means from the start).
+func RangeFor(prefix, after string) KeyRange {
+	r := KeyRange{Lower: prefix}
+	if after != "" && after >= prefix {
+		r.Lower, r.Exclusive = after, true
+	}
+	r.Upper, r.Bounded = PrefixUpperBound(prefix)
+	if r.Bounded && r.Lower >= r.Upper {
+		r.Empty = true
+	}
+	return r
+}
+
+// Pick chooses among the four forms of a listing's query for r (lower end
+// inclusive or exclusive, upper end or none) and returns it with the
+// range's arguments, in the order lower, upper.
+func (r KeyRange) Pick(from, fromBounded, after, afterBounded string) (query string, args []any) {
+	switch {
+	case r.Exclusive && r.Bounded:
+		return afterBounded, []any{r.Lower, r.Upper}
+	case r.Exclusive:
+		return after, []any{r.Lower}
+	case r.Bounded:
+		return fromBounded, []any{r.Lower, r.Upper}
+	default:
+		return from, []any{r.Lower}
+	}
+}
+
+// ResumeRange plans a page of a listing ordered by key and then by a second
+// column (versions by Seq, uploads by id), resuming after a position in key
+// afterKey. inKey says the position is inside afterKey (a Seq or id was
+// given): the rest of afterKey's rows come first, from the key alone, when
+// restOfKey is true; then the keys of rest, which are strictly after
+// afterKey. Reading two plain index ranges beats one OR that a planner may
+// not serve from the index.
+func ResumeRange(prefix, afterKey string, inKey bool) (restOfKey bool, rest KeyRange) {
+	restOfKey = inKey && strings.HasPrefix(afterKey, prefix)
+	rest = RangeFor(prefix, afterKey)
+	if inKey && afterKey == "" && prefix == "" {
+		// Position ("", x): the rows of the empty key are done.
+		rest.Exclusive = true
+	}
+	return restOfKey, rest
+}
+
+// Remaining is the limit left for the next part of a page once n rows are
+// read: a limit of zero or less means no limit, and stays so. Callers stop
+// before asking when n has reached limit, since 0 would mean no limit.
+func Remaining(limit, n int) int {
+	if limit <= 0 {
+		return limit
+	}
+	return limit - n
 }
