@@ -79,3 +79,32 @@ func TestResumeRange(t *testing.T) {
 		t.Errorf("no position: rest of key %v, range %+v; want neither", rest, r)
 	}
 }
+
+func TestTextRangeHoldsTheSameKeys(t *testing.T) {
+	keys := []string{"a", "a\u007f", "a\u0080", "a\u07ff", "ab", "b", "é", "éa", "ê", "\ud7ff", "\ue000", "\U0010ffff", "\U0010ffffa", "z"}
+	ends := []string{"", "a", "a\x7f", "a\x80", "a\xc3", "a\xff", "\x00", "a\x00b", "é", "\xc3", "\xc3\xbf", "\xed\xa0\x80", "\xf4\x8f\xbf\xbf", "\xf4\x90", "\xff", "\xff\xff"}
+	for _, p := range ends {
+		for _, after := range ends {
+			r := RangeFor(p, after)
+			tr := r.Text()
+			if !tr.Empty && (!ValidText(tr.Lower) || tr.Bounded && !ValidText(tr.Upper)) {
+				t.Fatalf("RangeFor(%q, %q).Text() = %+v: an end is not valid text", p, after, tr)
+			}
+			for _, k := range keys {
+				if in(r, k) != in(tr, k) {
+					t.Errorf("prefix %q after %q: key %q in %+v = %v, in %+v = %v", p, after, k, r, in(r, k), tr, in(tr, k))
+				}
+			}
+		}
+	}
+}
+
+func in(r KeyRange, k string) bool {
+	if r.Empty {
+		return false
+	}
+	if r.Exclusive && k <= r.Lower || !r.Exclusive && k < r.Lower {
+		return false
+	}
+	return !r.Bounded || k < r.Upper
+}

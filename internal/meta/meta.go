@@ -4,7 +4,10 @@
 // object exists when its version row is committed, never before.
 //
 // Keys and names are compared byte-wise (S3 lists in UTF-8 binary order);
-// backends must use a binary collation.
+// backends must use a binary collation. Stored keys and names are valid
+// UTF-8 without NUL bytes (package object checks keys), which a backend may
+// rely on; what a client asks for (a prefix, a marker, a version id) may be
+// any bytes, and names no row when it could not be stored.
 package meta
 
 import (
