@@ -3,7 +3,8 @@
 // A test package that uses it calls Main from its TestMain; the first DSN
 // call then initdb's a temporary cluster and starts a server on a unix
 // socket only (no TCP port), and Main stops it and removes it when the
-// tests end. Each DSN call creates a new, empty database on that server.
+// tests end. Each DSN call creates a new, empty database on that server;
+// each DSNFrom call a copy of a template database set up once.
 //
 // Set QUARRY_TEST_PG to a connection string of an existing server (whose
 // user may create databases) to use it instead. Without PostgreSQL's server
@@ -32,6 +33,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // superuser is the cluster's superuser role, which the tests connect as.
@@ -47,6 +49,9 @@ var server struct {
 	err     error
 	skip    string
 	dbs     atomic.Int64
+
+	mu        sync.Mutex
+	templates map[string]*templateDB
 }
 
 // Main runs the tests and then stops the server if one was started.
@@ -60,32 +65,103 @@ func Main(m *testing.M) {
 // failing, see the package doc) the test when PostgreSQL is not installed.
 func DSN(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv("QUARRY_TEST_PG")
-	if base == "" {
-		server.once.Do(start)
-		if server.skip != "" {
-			if os.Getenv("QUARRY_TEST_PG_REQUIRED") == "1" {
-				t.Fatalf("PostgreSQL is required: %s", server.skip)
-			}
-			t.Skip(server.skip)
-		}
-		if server.err != nil {
-			t.Fatalf("start PostgreSQL: %v", server.err)
-		}
-		base = fmt.Sprintf("host=%s user=%s dbname=postgres sslmode=disable", server.sockDir, superuser)
+	base := baseDSN(t)
+	name := newName()
+	if err := createDatabase(base, name, ""); err != nil {
+		t.Fatalf("create database: %v", err)
 	}
-	name := fmt.Sprintf("quarry_test_%d_%d", os.Getpid(), server.dbs.Add(1))
+	return withDatabase(base, name)
+}
+
+// DSNFrom is DSN for a database that starts as a copy of a template:
+// prepare sets the template up (runs the migrations, say) once per test
+// binary and template name, and each call copies it, which is much faster
+// than preparing every database. prepare must close its connections
+// before it returns: PostgreSQL copies a database no one is connected to.
+func DSNFrom(t testing.TB, template string, prepare func(dsn string) error) string {
+	t.Helper()
+	base := baseDSN(t)
+	server.mu.Lock()
+	tpl, ok := server.templates[template]
+	if !ok {
+		tpl = &templateDB{}
+		if server.templates == nil {
+			server.templates = map[string]*templateDB{}
+		}
+		server.templates[template] = tpl
+	}
+	server.mu.Unlock()
+	tpl.once.Do(func() {
+		tpl.name = fmt.Sprintf("quarry_template_%d_%s", os.Getpid(), template)
+		if tpl.err = createDatabase(base, tpl.name, ""); tpl.err != nil {
+			return
+		}
+		tpl.err = prepare(withDatabase(base, tpl.name))
+	})
+	if tpl.err != nil {
+		t.Fatalf("prepare template database %s: %v", template, tpl.err)
+	}
+	name := newName()
+	if err := createDatabase(base, name, tpl.name); err != nil {
+		t.Fatalf("create database from %s: %v", template, err)
+	}
+	return withDatabase(base, name)
+}
+
+// templateDB is a template database, prepared once.
+type templateDB struct {
+	once sync.Once
+	name string
+	err  error
+}
+
+// baseDSN returns the connection string of the server's postgres
+// database, starting the server first if need be.
+func baseDSN(t testing.TB) string {
+	t.Helper()
+	if base := os.Getenv("QUARRY_TEST_PG"); base != "" {
+		return base
+	}
+	server.once.Do(start)
+	if server.skip != "" {
+		if os.Getenv("QUARRY_TEST_PG_REQUIRED") == "1" {
+			t.Fatalf("PostgreSQL is required: %s", server.skip)
+		}
+		t.Skip(server.skip)
+	}
+	if server.err != nil {
+		t.Fatalf("start PostgreSQL: %v", server.err)
+	}
+	return fmt.Sprintf("host=%s user=%s dbname=postgres sslmode=disable", server.sockDir, superuser)
+}
+
+func newName() string {
+	return fmt.Sprintf("quarry_test_%d_%d", os.Getpid(), server.dbs.Add(1))
+}
+
+// createDatabase creates database name, a copy of template if one is
+// named. A template's last session may still be ending when the copy
+// starts (SQLSTATE 55006), so that is tried again for a while.
+func createDatabase(base, name, template string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, base)
 	if err != nil {
-		t.Fatalf("connect to PostgreSQL: %v", err)
+		return fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
+	stmt := "CREATE DATABASE " + name
+	if template != "" {
+		stmt += " TEMPLATE " + template
 	}
-	return withDatabase(base, name)
+	for {
+		_, err := conn.Exec(ctx, stmt)
+		var pgErr *pgconn.PgError
+		if err == nil || !errors.As(err, &pgErr) || pgErr.Code != "55006" || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // withDatabase returns dsn, a URL or a key=value string, naming database db.
