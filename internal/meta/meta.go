@@ -181,6 +181,19 @@ type Version struct {
 	// under (SSEAES256), or empty for plaintext; each segment then carries
 	// its sealed data key.
 	SSE string
+	// Inline reports that the store itself holds the version's data (an
+	// inline version: a small object kept with its metadata, so that
+	// writing it costs one commit and no blob). An inline version has no
+	// Segments, and is never encrypted (SSE is empty: an object stored
+	// under SSE always goes to a blob) nor multipart. Every read (GetVersion,
+	// GetLatest, NewestVersion and the lists) returns the flag; none
+	// returns the data, which GetInline reads, so that lists and HEAD never
+	// load it.
+	Inline bool
+	// InlineData is the data of an inline version, Size bytes (nil is
+	// empty). PutVersion stores it, in the same transaction as the row,
+	// when Inline is set, and ignores it otherwise. Reads leave it nil.
+	InlineData []byte
 }
 
 // SSEAES256 is SSE-S3: data encrypted at rest with AES-256-GCM under keys
@@ -208,7 +221,8 @@ type Upload struct {
 	SSE string
 }
 
-// Part is an uploaded part of a multipart upload.
+// Part is an uploaded part of a multipart upload. A part's data is always
+// in a blob: parts are never inline (see Version.Inline).
 type Part struct {
 	UploadID     string
 	Number       int
@@ -314,7 +328,10 @@ type AccessTx interface {
 // ObjectTx reads and writes object versions.
 type ObjectTx interface {
 	// PutVersion inserts v and sets v.Seq. ErrExists if (bucket, key,
-	// version id) exists. It does not touch other versions' IsLatest.
+	// version id) exists. It does not touch other versions' IsLatest: a
+	// key has at most one latest version, so a caller putting a latest
+	// version clears the key's old one first (SetLatest with an empty id),
+	// and a store may refuse a second one.
 	PutVersion(v *Version) error
 	// GetVersion returns ErrNotFound when absent.
 	GetVersion(bucket, key, versionID string) (*Version, error)
@@ -324,7 +341,12 @@ type ObjectTx interface {
 	// NewestVersion returns the version of key with the highest Seq,
 	// whatever its IsLatest flag; ErrNotFound when the key has none.
 	NewestVersion(bucket, key string) (*Version, error)
-	// DeleteVersion removes one version row; ErrNotFound when absent.
+	// GetInline returns the data of the inline version whose Seq is seq
+	// (see Version.Inline), Size bytes, never nil; ErrNotFound when no
+	// version with that Seq is inline (or none exists).
+	GetInline(seq int64) ([]byte, error)
+	// DeleteVersion removes one version row, and an inline version's data
+	// with it; ErrNotFound when absent.
 	DeleteVersion(bucket, key, versionID string) error
 	// SetLatest marks versionID as the latest of key and every other
 	// version of key as not latest. An empty versionID clears the flag on

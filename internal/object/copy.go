@@ -63,7 +63,9 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 	if algorithm == "" {
 		algorithm = checksumAlgorithmOf(src)
 	}
-	body, err := s.copyData(ctx, src, 0, src.Size, algorithm, MaxObjectSize, encryption != "")
+	body, err := s.copyData(ctx, src, 0, src.Size, copyTarget{
+		algorithm: algorithm, maxSize: MaxObjectSize, encrypt: encryption != "", inlineMax: s.cfg.InlineMax,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("copy %s/%s to %s/%s: %w", in.SrcBucket, in.SrcKey, in.Bucket, in.Key, err)
 	}
@@ -82,7 +84,7 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 		if err := recheckWriteConditions(in.Bucket, in.Key, cur, in.Cond); err != nil {
 			return err
 		}
-		if v.Segments[0].SealedKey, err = s.wrapKey(c.tx, body); err != nil {
+		if err := s.sealSegment(c.tx, v, body); err != nil {
 			return err
 		}
 		return c.replaceLatestWithACL(b, v, cur, in.Attrs.ACL, EventCopy)
@@ -108,6 +110,9 @@ func copySource(tx meta.Tx, p auth.Principal, bucket, key, versionID string, con
 	}
 	if err := checkCopySourceConditions(src, cond); err != nil {
 		return nil, err
+	}
+	if err := loadInline(tx, src); err != nil {
+		return nil, fmt.Errorf("copy source: %w", err)
 	}
 	return src, nil
 }
@@ -162,17 +167,28 @@ func checksumAlgorithmOf(v *meta.Version) string {
 	return algs[0]
 }
 
-// copyData streams bytes offset..offset+length of src into a new blob,
+// copyTarget is what a copy's data becomes: its checksum algorithm, its
+// size limit, whether it is encrypted, and up to what size it is inline.
+type copyTarget struct {
+	algorithm string
+	maxSize   int64
+	encrypt   bool
+	inlineMax int64
+}
+
+// copyData streams bytes offset..offset+length of src (its blobs, or its
+// inline data, which copySource loaded) into a new blob or an inline body,
 // decrypting the source and encrypting the copy as each is stored.
-func (s *Service) copyData(ctx context.Context, src *meta.Version, offset, length int64, algorithm string, maxSize int64, encrypt bool) (*ingested, error) {
-	r, err := s.openRange(ctx, src.Segments, offset, length)
+func (s *Service) copyData(ctx context.Context, src *meta.Version, offset, length int64, to copyTarget) (*ingested, error) {
+	r, err := s.openVersion(ctx, src, offset, length)
 	if err != nil {
 		return nil, fmt.Errorf("open copy source: %w", err)
 	}
 	defer r.Close()
 	return s.ingest(ctx, ingestRequest{
-		Body: r, Size: length, MaxSize: maxSize,
-		Checksum: ChecksumInput{Algorithm: algorithm},
-		Encrypt:  encrypt,
+		Body: r, Size: length, MaxSize: to.maxSize,
+		Checksum:  ChecksumInput{Algorithm: to.algorithm},
+		Encrypt:   to.encrypt,
+		InlineMax: to.inlineMax,
 	})
 }

@@ -18,11 +18,11 @@ const openAttempts = 3
 // GetObject returns an object's data and attributes. The caller closes Body.
 func (s *Service) GetObject(ctx context.Context, p auth.Principal, in GetInput) (*GetOutput, error) {
 	for attempt := 1; ; attempt++ {
-		out, err := s.lookup(ctx, p, in)
+		out, err := s.lookup(ctx, p, in, true)
 		if err != nil {
 			return out, err
 		}
-		out.Body, err = s.openRange(ctx, out.Version.Segments, out.Offset, out.Length)
+		out.Body, err = s.openVersion(ctx, out.Version, out.Offset, out.Length)
 		if errors.Is(err, blob.ErrNotFound) && attempt < openAttempts {
 			continue
 		}
@@ -33,15 +33,17 @@ func (s *Service) GetObject(ctx context.Context, p auth.Principal, in GetInput) 
 	}
 }
 
-// HeadObject is GetObject without a body.
+// HeadObject is GetObject without a body: it never reads an inline
+// object's data.
 func (s *Service) HeadObject(ctx context.Context, p auth.Principal, in GetInput) (*GetOutput, error) {
-	return s.lookup(ctx, p, in)
+	return s.lookup(ctx, p, in, false)
 }
 
 // lookup finds the addressed version, applies the preconditions and selects
 // the bytes to serve. With ErrNotModified it returns the output too, for the
-// headers of the 304.
-func (s *Service) lookup(ctx context.Context, p auth.Principal, in GetInput) (*GetOutput, error) {
+// headers of the 304. withData also reads an inline version's data, in the
+// same transaction as the version, so that the two always agree.
+func (s *Service) lookup(ctx context.Context, p auth.Principal, in GetInput, withData bool) (*GetOutput, error) {
 	if in.PartNumber != 0 && in.Range != nil {
 		return nil, fmt.Errorf("both a range and a part number: %w", ErrInvalidRequest)
 	}
@@ -57,7 +59,10 @@ func (s *Service) lookup(ctx context.Context, p auth.Principal, in GetInput) (*G
 	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
 		var err error
 		b, v, err = objectAllowing(tx, p, in.Bucket, in.Key, in.VersionID, acl.Read)
-		return err
+		if err != nil || !withData || checkReadConditions(v, in.Cond) != nil {
+			return err // a GET that fails its conditions sends no data
+		}
+		return loadInline(tx, v)
 	})
 	if err != nil {
 		return nil, err

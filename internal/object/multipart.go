@@ -200,7 +200,10 @@ func (s *Service) UploadPartCopy(ctx context.Context, p auth.Principal, in PartC
 	if length > MaxPartSize {
 		return nil, nil, fmt.Errorf("part of %d bytes (max %d): %w", length, int64(MaxPartSize), ErrEntityTooLarge)
 	}
-	body, err := s.copyData(ctx, src, offset, length, u.ChecksumAlgorithm, MaxPartSize, u.SSE != "")
+	// A part is never inline, whatever its source.
+	body, err := s.copyData(ctx, src, offset, length, copyTarget{
+		algorithm: u.ChecksumAlgorithm, maxSize: MaxPartSize, encrypt: u.SSE != "",
+	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("copy part %d from %s/%s: %w", in.Number, in.SrcBucket, in.SrcKey, err)
 	}

@@ -46,6 +46,7 @@ func (s *Service) Put(ctx context.Context, p auth.Principal, in PutInput) (*PutR
 	body, err := s.ingest(ctx, ingestRequest{
 		Body: in.Body, Size: in.Size, MaxSize: MaxObjectSize,
 		ContentMD5: in.ContentMD5, Checksum: in.Checksum, Encrypt: encryption != "",
+		InlineMax: s.cfg.InlineMax,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("put %s/%s: %w", in.Bucket, in.Key, err)
@@ -67,7 +68,7 @@ func (s *Service) Put(ctx context.Context, p auth.Principal, in PutInput) (*PutR
 		}
 		v.OwnerID = ownerOfWrite(p, b)
 		markReplica(v, replicaAllowed(p, b, in.Replica || in.Attrs.Replica))
-		if v.Segments[0].SealedKey, err = s.wrapKey(c.tx, body); err != nil {
+		if err := s.sealSegment(c.tx, v, body); err != nil {
 			return err
 		}
 		return c.replaceLatestWithACL(b, v, cur, in.Attrs.ACL, putEvent(in))
@@ -128,10 +129,11 @@ func recheckWriteConditions(bucket, key string, cur *meta.Version, cond Conditio
 	return err
 }
 
-// newVersion is the version row for a stored single-segment body; the
-// commit wraps an encrypted body's data key into its segment.
+// newVersion is the version row for a stored single-segment body, or for
+// an inline one; the commit wraps an encrypted body's data key into its
+// segment (sealSegment).
 func (s *Service) newVersion(p auth.Principal, key string, attrs ObjectAttrs, body *ingested, encryption string) *meta.Version {
-	return &meta.Version{
+	v := &meta.Version{
 		Key:          key,
 		Size:         body.Size,
 		ETag:         body.ETag(),
@@ -145,6 +147,22 @@ func (s *Service) newVersion(p auth.Principal, key string, attrs ObjectAttrs, bo
 		OwnerID:      p.UserID,
 		SSE:          encryption,
 	}
+	if body.Inline {
+		v.Segments, v.Inline, v.InlineData = nil, true, body.Data
+	}
+	return v
+}
+
+// sealSegment wraps, in the commit's transaction, the data key of an
+// encrypted body into the segment of its version; an inline body (never
+// encrypted) has no segment.
+func (s *Service) sealSegment(tx meta.Tx, v *meta.Version, body *ingested) error {
+	if body.Inline {
+		return nil
+	}
+	var err error
+	v.Segments[0].SealedKey, err = s.wrapKey(tx, body)
+	return err
 }
 
 // putEvent is the event a PutObject reports.

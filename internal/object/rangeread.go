@@ -1,6 +1,7 @@
 package object
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -77,6 +78,36 @@ func (s *Service) openRange(ctx context.Context, segs []meta.Segment, offset, le
 		return s.openPiece(ctx, ps[0])
 	}
 	return &segmentReader{open: func(pc piece) (io.ReadCloser, error) { return s.openPiece(ctx, pc) }, pieces: ps}, nil
+}
+
+// openVersion returns a reader of bytes offset..offset+length of version
+// v: of its inline data (which loadInline put in v), or of its blobs.
+func (s *Service) openVersion(ctx context.Context, v *meta.Version, offset, length int64) (io.ReadCloser, error) {
+	if !v.Inline {
+		return s.openRange(ctx, v.Segments, offset, length)
+	}
+	if v.InlineData == nil || offset < 0 || length < 0 || offset+length > int64(len(v.InlineData)) {
+		return nil, fmt.Errorf("bytes %d+%d of inline %s/%s %s: %d bytes loaded",
+			offset, length, v.Bucket, v.Key, v.VersionID, len(v.InlineData))
+	}
+	return io.NopCloser(bytes.NewReader(v.InlineData[offset : offset+length])), nil
+}
+
+// loadInline reads the data of an inline version into v.InlineData, in
+// the transaction that read v; a version that is not inline is left alone.
+func loadInline(tx meta.Tx, v *meta.Version) error {
+	if !v.Inline || v.InlineData != nil {
+		return nil
+	}
+	data, err := tx.GetInline(v.Seq)
+	if err != nil {
+		return fmt.Errorf("inline data of %s/%s %s: %w", v.Bucket, v.Key, v.VersionID, err)
+	}
+	if int64(len(data)) != v.Size {
+		return fmt.Errorf("inline data of %s/%s %s: %d bytes, the version says %d", v.Bucket, v.Key, v.VersionID, len(data), v.Size)
+	}
+	v.InlineData = data
+	return nil
 }
 
 // segmentReader reads pieces of several blobs one after the other.

@@ -37,7 +37,16 @@ type Config struct {
 	// the service cannot encrypt (a write that must be encrypted fails
 	// with ErrNotImplemented).
 	Keys *sse.Keyring
+	// InlineMax is the size up to which a PUT or a copy keeps the data in
+	// the metadata store, committed with its version (meta.Version.Inline),
+	// instead of writing and syncing a blob: a small write then costs one
+	// durable commit. 0 (or less) never inlines. Encrypted objects and
+	// multipart parts are never inlined.
+	InlineMax int64
 }
+
+// DefaultInlineMax is the InlineMax the server uses unless told otherwise.
+const DefaultInlineMax = 128 << 10
 
 // Service carries out bucket and object operations for a principal.
 type Service struct {

@@ -24,7 +24,6 @@ import (
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/lifecycle"
 	"github.com/quarrylabs/quarry/internal/mapi"
-	"github.com/quarrylabs/quarry/internal/meta/sqlite"
 	"github.com/quarrylabs/quarry/internal/metrics"
 	"github.com/quarrylabs/quarry/internal/notify"
 	"github.com/quarrylabs/quarry/internal/notify/webhook"
@@ -66,6 +65,10 @@ type Config struct {
 	// Empty: the storage component in service, else the local disk under
 	// DataDir.
 	Blob string
+	// Meta names the metadata store: empty for the SQLite file in
+	// DataDir, or a postgres:// URL of a database nodes share (see
+	// openMeta).
+	Meta string
 	// BlobAccessKey and BlobSecretKey are the credentials of Blob's
 	// endpoint.
 	BlobAccessKey string
@@ -108,12 +111,21 @@ type Config struct {
 	// OutboxRetention is how long delivered outbox entries are kept (24 h
 	// when zero).
 	OutboxRetention time.Duration
+	// InlineMax is the size up to which an object's data is kept in the
+	// metadata store with its version rather than in a blob
+	// (object.Config.InlineMax); 0 never inlines. The flag defaults it to
+	// object.DefaultInlineMax; at most MaxInlineMax.
+	InlineMax int64
 	// Version is Quarry's version, reported by the MAPI's galaxy/info.
 	Version string
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// after a stop signal (30 s when zero).
 	ShutdownTimeout time.Duration
 }
+
+// MaxInlineMax bounds InlineMax: inline data is read into memory whole and
+// written into one metadata row, which suits small objects only.
+const MaxInlineMax = 16 << 20
 
 // blobDirsLogged is how many blob directories whose permissions were
 // restricted are logged one by one; the rest are counted.
@@ -139,6 +151,9 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 30 * time.Second
 	}
+	if cfg.InlineMax < 0 || cfg.InlineMax > MaxInlineMax {
+		return fmt.Errorf("inline max %d: want 0 (off) to %d bytes", cfg.InlineMax, MaxInlineMax)
+	}
 	if cfg.KeyFile == "" {
 		cfg.KeyFile = filepath.Join(cfg.DataDir, keyFile)
 	}
@@ -157,11 +172,14 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("secret key: %w", err)
 	}
-	metaStore, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, metaFile))
+	metaStore, err := openMeta(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("metadata store: %w", err)
 	}
 	defer metaStore.Close()
+	if err := auth.CheckKey(ctx, metaStore, sealer); err != nil {
+		return fmt.Errorf("secret key %s: %w", cfg.KeyFile, err)
+	}
 	storageSvc, err := openStorage(ctx, cfg, metaStore, sealer, blobRoot, log)
 	if err != nil {
 		return err
@@ -209,7 +227,7 @@ func Run(ctx context.Context, cfg Config) error {
 	})
 	var drainer *outbox.Drainer
 	objects := object.New(object.Config{Meta: metaStore, Blobs: blobs, Logger: log, Replication: repl,
-		Events: notifications, Notify: func() { drainer.Notify() }, Keys: sseKeys})
+		Events: notifications, Notify: func() { drainer.Notify() }, Keys: sseKeys, InlineMax: cfg.InlineMax})
 	s3 := s3api.New(s3api.Config{
 		Objects:       objects,
 		Creds:         users,

@@ -444,3 +444,34 @@ func TestTheOrphanSearchReportsItsProgressInTheResult(t *testing.T) {
 		}
 	}
 }
+
+func TestVerifyDataCountsInlineObjectsAsPresent(t *testing.T) {
+	h := newHarness(t)
+	h.Objects = object.New(object.Config{Meta: h.Meta, Blobs: h.Blobs, InlineMax: 16})
+	h.Bucket(alice, "photos")
+	for i := range 4 {
+		h.Put("photos", fmt.Sprintf("small%d", i), "twelve bytes") // inline
+	}
+	big := h.Put("photos", "big", "more than sixteen bytes") // in a blob
+	if len(big.Segments) != 1 {
+		t.Fatalf("big: segments %v, want a blob", big.Segments)
+	}
+	if small, err := h.Objects.HeadObject(h.Ctx, alice, object.GetInput{Bucket: "photos", Key: "small0"}); err != nil || !small.Version.Inline {
+		t.Fatalf("small0 is not inline: %+v %v", small, err)
+	}
+	e := h.reconEngine()
+	j, res := h.reconcile(e, "photos", map[string]string{usage.ParamVerifyData: "true", usage.ParamCleanOrphans: "true"})
+	if j.Stats.Processed != 5 || j.Stats.Failed != 0 || j.Stats.Skipped != 0 || j.Stats.Total != 5 {
+		t.Fatalf("stats %+v", j.Stats)
+	}
+	if res.OrphansFound != 0 || res.OrphansRemoved != 0 {
+		t.Fatalf("orphans %+v", res)
+	}
+	if err := h.Blobs.Delete(h.Ctx, big.Segments[0].BlobID); err != nil {
+		t.Fatal(err)
+	}
+	j, _ = h.reconcile(e, "photos", map[string]string{usage.ParamVerifyData: "true"})
+	if j.Stats.Processed != 4 || j.Stats.Failed != 1 || j.Stats.Processed+j.Stats.Failed+j.Stats.Skipped != j.Stats.Total {
+		t.Fatalf("after the big blob went: stats %+v", j.Stats)
+	}
+}

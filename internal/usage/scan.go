@@ -83,7 +83,9 @@ func (rc *reconciliation) judge(ctx context.Context, page []meta.Version) (meta.
 // checkData returns why v's data is not as its metadata says ("" if it
 // is): a segment's blob missing or of another size. An encrypted segment's
 // blob holds the sealed stream of its plaintext, whose length follows from
-// the plaintext size the segment records.
+// the plaintext size the segment records. An inline version has no
+// segments: its data is in the metadata store, written in the version's own
+// transaction, so it is present whenever the version is.
 func (rc *reconciliation) checkData(ctx context.Context, v *meta.Version) (string, error) {
 	for i, seg := range v.Segments {
 		want := seg.Size

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"VersionACL", testVersionACL},
 		{"UploadACL", testUploadACL},
 		{"Versions", testVersions},
+		{"InlineVersions", testInlineVersions},
 		{"ListLatest", testListLatest},
 		{"ListVersions", testListVersions},
 		{"Uploads", testUploads},

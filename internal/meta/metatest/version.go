@@ -279,7 +279,8 @@ func assertVersion(t *testing.T, got, want meta.Version) {
 		got.ContentType == want.ContentType && maps.Equal(got.Headers, want.Headers) &&
 		maps.Equal(got.UserMeta, want.UserMeta) && maps.Equal(got.Checksums, want.Checksums) &&
 		maps.Equal(got.Tags, want.Tags) && slices.EqualFunc(got.Segments, want.Segments, sameSegment) && got.OwnerID == want.OwnerID &&
-		got.ReplicationStatus == want.ReplicationStatus && got.SSE == want.SSE
+		got.ReplicationStatus == want.ReplicationStatus && got.SSE == want.SSE &&
+		got.Inline == want.Inline
 	if !same {
 		t.Errorf("version =\n  %+v\nwant\n  %+v", got, want)
 	}

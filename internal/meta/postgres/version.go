@@ -28,11 +28,13 @@ import (
 
 const (
 	versionCols = `seq, bucket, object_key, version_id, is_latest, delete_marker, size, etag,
-		last_modified, content_type, headers, user_meta, checksums, tags, segments, owner_id, replication_status, sse`
+		last_modified, content_type, headers, user_meta, checksums, tags, segments, owner_id, replication_status, sse, is_inline`
 
 	qPutVersion = `INSERT INTO versions (bucket, object_key, version_id, is_latest, delete_marker, size, etag,
-		last_modified, content_type, headers, user_meta, checksums, tags, segments, owner_id, replication_status, sse)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING seq`
+		last_modified, content_type, headers, user_meta, checksums, tags, segments, owner_id, replication_status, sse,
+		is_inline) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING seq`
+	qPutInline  = `INSERT INTO version_inline (seq, data) VALUES ($1, $2)`
+	qGetInline  = `SELECT data FROM version_inline WHERE seq = $1`
 	qGetVersion = `SELECT ` + versionCols + ` FROM versions
 		WHERE bucket = $1 AND object_key = $2 AND version_id = $3`
 	// versions_one_latest keeps this to one row.
@@ -77,7 +79,7 @@ func (t *tx) PutVersion(v *meta.Version) error {
 	}
 	err = t.queryRow(qPutVersion, v.Bucket, v.Key, v.VersionID, v.IsLatest, v.DeleteMarker,
 		v.Size, v.ETag, metasql.Nanos(v.LastModified), v.ContentType, maps[0], maps[1], maps[2], maps[3], segs, v.OwnerID,
-		string(v.ReplicationStatus), v.SSE,
+		string(v.ReplicationStatus), v.SSE, v.Inline,
 	).Scan(&v.Seq)
 	if latestTaken(err) {
 		return fmt.Errorf("put version %s/%s %s: another version of the key is latest: %w", v.Bucket, v.Key, v.VersionID, err)
@@ -85,7 +87,21 @@ func (t *tx) PutVersion(v *meta.Version) error {
 	if err != nil {
 		return fmt.Errorf("put version %s/%s %s: %w", v.Bucket, v.Key, v.VersionID, classifyInsert(err))
 	}
+	if v.Inline {
+		// NOT NULL: an empty inline object is zero bytes.
+		if _, err := t.exec(qPutInline, v.Seq, notNull(v.InlineData)); err != nil {
+			return fmt.Errorf("put version %s/%s %s: inline data: %w", v.Bucket, v.Key, v.VersionID, err)
+		}
+	}
 	return nil
+}
+
+func (t *tx) GetInline(seq int64) ([]byte, error) {
+	var data []byte
+	if err := t.queryRow(qGetInline, seq).Scan(&data); err != nil {
+		return nil, fmt.Errorf("get inline data of version %d: %w", seq, classify(err))
+	}
+	return notNull(data), nil
 }
 
 func (t *tx) GetVersion(bucket, key, versionID string) (*meta.Version, error) {
@@ -234,7 +250,7 @@ func scanVersion(s scanner) (*meta.Version, error) {
 		replication                        string
 	)
 	err := s.Scan(&v.Seq, &v.Bucket, &v.Key, &v.VersionID, &v.IsLatest, &v.DeleteMarker, &v.Size, &v.ETag,
-		&modified, &v.ContentType, &headers, &userMeta, &checksums, &tags, &segments, &v.OwnerID, &replication, &v.SSE)
+		&modified, &v.ContentType, &headers, &userMeta, &checksums, &tags, &segments, &v.OwnerID, &replication, &v.SSE, &v.Inline)
 	if err != nil {
 		return nil, err
 	}

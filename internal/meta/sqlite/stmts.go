@@ -20,7 +20,7 @@ var statements = []string{
 	qSetBucketACL, qSetBucketCORS, qSetVersionACL, qGetVersionACL,
 	qListBucketsFrom, qListBucketsFromBounded, qListBucketsAfter, qListBucketsAfterBounded,
 	// version.go
-	qPutVersion, qGetVersion, qGetLatest, qNewestVersion, qDeleteVersion,
+	qPutVersion, qPutInline, qGetInline, qGetVersion, qGetLatest, qNewestVersion, qDeleteVersion,
 	qMarkLatest, qUnmarkOthers, qUnmarkAll, qSetVersionTags, qHasVersions,
 	// list.go
 	qListLatestFrom, qListLatestFromBounded, qListLatestAfter, qListLatestAfterBounded,

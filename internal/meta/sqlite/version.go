@@ -11,11 +11,14 @@ import (
 
 const (
 	versionCols = `seq, bucket, object_key, version_id, is_latest, delete_marker, size, etag,
-		last_modified, content_type, headers, user_meta, checksums, tags, segments, owner_id, replication_status, sse`
+		last_modified, content_type, headers, user_meta, checksums, tags, segments, owner_id, replication_status, sse, is_inline`
 
 	qPutVersion = `INSERT INTO versions (bucket, object_key, version_id, is_latest, delete_marker, size, etag,
-		last_modified, content_type, headers, user_meta, checksums, tags, segments, owner_id, replication_status, sse)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`
+		last_modified, content_type, headers, user_meta, checksums, tags, segments, owner_id, replication_status, sse,
+		is_inline)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`
+	qPutInline  = `INSERT INTO version_inline (seq, data) VALUES (?, ?)`
+	qGetInline  = `SELECT data FROM version_inline WHERE seq = ?`
 	qGetVersion = `SELECT ` + versionCols + ` FROM versions
 		WHERE bucket = ? AND object_key = ? AND version_id = ?`
 	// Normally one version is latest; should a caller leave two marked
@@ -46,12 +49,32 @@ func (t *tx) PutVersion(v *meta.Version) error {
 	}
 	err = t.queryRow(qPutVersion, v.Bucket, v.Key, v.VersionID, boolInt(v.IsLatest), boolInt(v.DeleteMarker),
 		v.Size, v.ETag, metasql.Nanos(v.LastModified), v.ContentType, maps[0], maps[1], maps[2], maps[3], segs, v.OwnerID,
-		string(v.ReplicationStatus), v.SSE,
+		string(v.ReplicationStatus), v.SSE, boolInt(v.Inline),
 	).Scan(&v.Seq)
 	if err != nil {
 		return fmt.Errorf("put version %s/%s %s: %w", v.Bucket, v.Key, v.VersionID, classifyInsert(err))
 	}
+	if v.Inline {
+		data := v.InlineData
+		if data == nil {
+			data = []byte{} // NOT NULL: an empty inline object is zero bytes
+		}
+		if _, err := t.exec(qPutInline, v.Seq, data); err != nil {
+			return fmt.Errorf("put version %s/%s %s: inline data: %w", v.Bucket, v.Key, v.VersionID, err)
+		}
+	}
 	return nil
+}
+
+func (t *tx) GetInline(seq int64) ([]byte, error) {
+	var data []byte
+	if err := t.queryRow(qGetInline, seq).Scan(&data); err != nil {
+		return nil, fmt.Errorf("get inline data of version %d: %w", seq, classify(err))
+	}
+	if data == nil {
+		data = []byte{}
+	}
+	return data, nil
 }
 
 func (t *tx) GetVersion(bucket, key, versionID string) (*meta.Version, error) {
@@ -152,12 +175,14 @@ func scanVersion(s scanner) (*meta.Version, error) {
 		headers, userMeta, checksums, tags sql.NullString
 		segments                           sql.NullString
 		replication                        string
+		inline                             int
 	)
 	err := s.Scan(&v.Seq, &v.Bucket, &v.Key, &v.VersionID, &latest, &marker, &v.Size, &v.ETag,
-		&modified, &v.ContentType, &headers, &userMeta, &checksums, &tags, &segments, &v.OwnerID, &replication, &v.SSE)
+		&modified, &v.ContentType, &headers, &userMeta, &checksums, &tags, &segments, &v.OwnerID, &replication, &v.SSE, &inline)
 	if err != nil {
 		return nil, err
 	}
+	v.Inline = inline != 0
 	v.ReplicationStatus = meta.ReplicationStatus(replication)
 	v.IsLatest = latest != 0
 	v.DeleteMarker = marker != 0

@@ -1,10 +1,11 @@
 // Package pgtest gives tests a real, throwaway PostgreSQL database.
 //
-// A test package that uses it calls Main from its TestMain; the first DSN
+// A test package that uses it calls Main from its TestMain (or Stop after
+// m.Run); the first DSN
 // call then initdb's a temporary cluster and starts a server on a unix
 // socket only (no TCP port), and Main stops it and removes it when the
 // tests end. Each DSN call creates a new, empty database on that server;
-// each DSNFrom call a copy of a template database set up once.
+// each DSNFrom call a copy of a template database prepared once.
 //
 // Set QUARRY_TEST_PG to a connection string of an existing server (whose
 // user may create databases) to use it instead. Without PostgreSQL's server
@@ -26,6 +27,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -47,121 +49,134 @@ var server struct {
 	sockDir string
 	cmd     *exec.Cmd
 	err     error
-	skip    string
+	skip    bool // no server binaries
 	dbs     atomic.Int64
-
-	mu        sync.Mutex
-	templates map[string]*templateDB
 }
 
 // Main runs the tests and then stops the server if one was started.
 func Main(m *testing.M) {
 	code := m.Run()
-	stop()
+	Stop()
 	os.Exit(code)
 }
+
+// ErrUnavailable is NewDatabase's error when PostgreSQL is not installed.
+var ErrUnavailable = errors.New("PostgreSQL server binaries (initdb, postgres) not found; install Debian's postgresql package")
 
 // DSN returns the connection string of a new, empty database, skipping (or
 // failing, see the package doc) the test when PostgreSQL is not installed.
 func DSN(t testing.TB) string {
 	t.Helper()
-	base := baseDSN(t)
-	name := newName()
-	if err := createDatabase(base, name, ""); err != nil {
-		t.Fatalf("create database: %v", err)
+	dsn, err := NewDatabase()
+	if errors.Is(err, ErrUnavailable) && os.Getenv("QUARRY_TEST_PG_REQUIRED") != "1" {
+		t.Skip(err)
 	}
-	return withDatabase(base, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dsn
 }
 
-// DSNFrom is DSN for a database that starts as a copy of a template:
-// prepare sets the template up (runs the migrations, say) once per test
-// binary and template name, and each call copies it, which is much faster
-// than preparing every database. prepare must close its connections
-// before it returns: PostgreSQL copies a database no one is connected to.
-func DSNFrom(t testing.TB, template string, prepare func(dsn string) error) string {
-	t.Helper()
-	base := baseDSN(t)
-	server.mu.Lock()
-	tpl, ok := server.templates[template]
-	if !ok {
-		tpl = &templateDB{}
-		if server.templates == nil {
-			server.templates = map[string]*templateDB{}
+// NewDatabase is DSN for callers without a testing.TB (a TestMain): it
+// starts the server on first use and creates a new, empty database.
+func NewDatabase() (string, error) { return newDatabase("") }
+
+// CopyDatabase creates a new database holding a copy of the one dsn (a DSN
+// NewDatabase returned) names, which nothing may be connected to.
+func CopyDatabase(dsn string) (string, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return "", fmt.Errorf("parse DSN: %w", err)
+	}
+	return newDatabase(cfg.Database)
+}
+
+func newDatabase(template string) (string, error) {
+	base := os.Getenv("QUARRY_TEST_PG")
+	if base == "" {
+		server.once.Do(start)
+		if server.skip {
+			return "", ErrUnavailable
 		}
-		server.templates[template] = tpl
-	}
-	server.mu.Unlock()
-	tpl.once.Do(func() {
-		tpl.name = fmt.Sprintf("quarry_template_%d_%s", os.Getpid(), template)
-		if tpl.err = createDatabase(base, tpl.name, ""); tpl.err != nil {
-			return
+		if server.err != nil {
+			return "", fmt.Errorf("start PostgreSQL: %w", server.err)
 		}
-		tpl.err = prepare(withDatabase(base, tpl.name))
-	})
-	if tpl.err != nil {
-		t.Fatalf("prepare template database %s: %v", template, tpl.err)
+		base = (&url.URL{Scheme: "postgres", User: url.User(superuser), Path: "/postgres",
+			RawQuery: url.Values{"host": {server.sockDir}, "sslmode": {"disable"}}.Encode()}).String()
 	}
-	name := newName()
-	if err := createDatabase(base, name, tpl.name); err != nil {
-		t.Fatalf("create database from %s: %v", template, err)
-	}
-	return withDatabase(base, name)
-}
-
-// templateDB is a template database, prepared once.
-type templateDB struct {
-	once sync.Once
-	name string
-	err  error
-}
-
-// baseDSN returns the connection string of the server's postgres
-// database, starting the server first if need be.
-func baseDSN(t testing.TB) string {
-	t.Helper()
-	if base := os.Getenv("QUARRY_TEST_PG"); base != "" {
-		return base
-	}
-	server.once.Do(start)
-	if server.skip != "" {
-		if os.Getenv("QUARRY_TEST_PG_REQUIRED") == "1" {
-			t.Fatalf("PostgreSQL is required: %s", server.skip)
-		}
-		t.Skip(server.skip)
-	}
-	if server.err != nil {
-		t.Fatalf("start PostgreSQL: %v", server.err)
-	}
-	return fmt.Sprintf("host=%s user=%s dbname=postgres sslmode=disable", server.sockDir, superuser)
-}
-
-func newName() string {
-	return fmt.Sprintf("quarry_test_%d_%d", os.Getpid(), server.dbs.Add(1))
-}
-
-// createDatabase creates database name, a copy of template if one is
-// named. A template's last session may still be ending when the copy
-// starts (SQLSTATE 55006), so that is tried again for a while.
-func createDatabase(base, name, template string) error {
+	name := fmt.Sprintf("quarry_test_%d_%d", os.Getpid(), server.dbs.Add(1))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, base)
 	if err != nil {
-		return fmt.Errorf("connect to PostgreSQL: %w", err)
+		return "", fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
 	defer conn.Close(ctx)
-	stmt := "CREATE DATABASE " + name
+	create := "CREATE DATABASE " + name
 	if template != "" {
-		stmt += " TEMPLATE " + template
+		create += " TEMPLATE " + pgx.Identifier{template}.Sanitize()
 	}
+	// A template's last session may still be ending when the copy starts
+	// (SQLSTATE 55006, the source database is being accessed): try again.
 	for {
-		_, err := conn.Exec(ctx, stmt)
+		_, err := conn.Exec(ctx, create)
+		if err == nil {
+			break
+		}
 		var pgErr *pgconn.PgError
-		if err == nil || !errors.As(err, &pgErr) || pgErr.Code != "55006" || ctx.Err() != nil {
-			return err
+		if template == "" || !errors.As(err, &pgErr) || pgErr.Code != "55006" || ctx.Err() != nil {
+			return "", fmt.Errorf("create database: %w", err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	return withDatabase(base, name), nil
+}
+
+// DSNFrom is DSN for a database that starts as a copy of a template:
+// prepare sets the template up (runs the migrations, say) once per test
+// binary and template name, and each call copies it, which saves each test
+// what prepare costs. prepare must close its connections before it
+// returns, since PostgreSQL copies only a database no one is connected to.
+func DSNFrom(t testing.TB, template string, prepare func(dsn string) error) string {
+	t.Helper()
+	templates.mu.Lock()
+	tpl, ok := templates.byName[template]
+	if !ok {
+		tpl = &templateDB{}
+		if templates.byName == nil {
+			templates.byName = map[string]*templateDB{}
+		}
+		templates.byName[template] = tpl
+	}
+	templates.mu.Unlock()
+	tpl.once.Do(func() {
+		if tpl.dsn, tpl.err = NewDatabase(); tpl.err == nil {
+			tpl.err = prepare(tpl.dsn)
+		}
+	})
+	if errors.Is(tpl.err, ErrUnavailable) && os.Getenv("QUARRY_TEST_PG_REQUIRED") != "1" {
+		t.Skip(tpl.err)
+	}
+	if tpl.err != nil {
+		t.Fatalf("prepare template database %s: %v", template, tpl.err)
+	}
+	dsn, err := CopyDatabase(tpl.dsn)
+	if err != nil {
+		t.Fatalf("copy template database %s: %v", template, err)
+	}
+	return dsn
+}
+
+// templates are DSNFrom's template databases, by name, each prepared once.
+var templates struct {
+	mu     sync.Mutex
+	byName map[string]*templateDB
+}
+
+type templateDB struct {
+	once sync.Once
+	dsn  string
+	err  error
 }
 
 // withDatabase returns dsn, a URL or a key=value string, naming database db.
@@ -176,9 +191,9 @@ func withDatabase(dsn, db string) string {
 
 // start initdb's a cluster in a new temporary directory and starts it.
 func start() {
-	bin, err := binDir()
-	if err != nil {
-		server.skip = err.Error()
+	bin, ok := binDir()
+	if !ok {
+		server.skip = true
 		return
 	}
 	dir, err := os.MkdirTemp("", "quarry-pg-")
@@ -244,8 +259,9 @@ func start() {
 	}
 }
 
-// stop stops the server (fast shutdown) and removes its directory.
-func stop() {
+// Stop stops the server, if one was started (fast shutdown), and removes
+// its directory. A TestMain that cannot use Main calls it after m.Run.
+func Stop() {
 	if server.cmd != nil && server.cmd.Process != nil {
 		_ = server.cmd.Process.Signal(syscall.SIGINT)
 		done := make(chan struct{})
@@ -263,31 +279,24 @@ func stop() {
 
 // binDir finds PostgreSQL's server binaries: pg_config's bindir, else the
 // newest Debian /usr/lib/postgresql/N/bin.
-func binDir() (string, error) {
+func binDir() (string, bool) {
 	if out, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
-		dir := string(trimSpace(out))
+		dir := strings.TrimSpace(string(out))
 		if _, err := os.Stat(filepath.Join(dir, "initdb")); err == nil {
-			return dir, nil
+			return dir, true
 		}
 	}
 	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
 	sort.Slice(matches, func(i, j int) bool { return version(matches[i]) > version(matches[j]) })
 	if len(matches) > 0 {
-		return filepath.Dir(matches[0]), nil
+		return filepath.Dir(matches[0]), true
 	}
-	return "", errors.New("PostgreSQL server binaries (initdb, postgres) not found; install Debian's postgresql package")
+	return "", false
 }
 
 func version(initdb string) int {
 	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(initdb))))
 	return n
-}
-
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == ' ') {
-		b = b[:len(b)-1]
-	}
-	return b
 }
 
 // credential is nil when the tests do not run as root; as root it is user
