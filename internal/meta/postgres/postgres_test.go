@@ -12,13 +12,23 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
+// openTemp opens a store on a new database, a copy of one migrated once.
 func openTemp(t testing.TB) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), pgtest.DSN(t))
+	s, err := Open(context.Background(), pgtest.DSNFrom(t, "migrated", migrated))
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
 	return s
+}
+
+// migrated brings a template database's schema up to date.
+func migrated(dsn string) error {
+	s, err := Open(context.Background(), dsn)
+	if err != nil {
+		return err
+	}
+	return s.Close()
 }
 
 func TestConformance(t *testing.T) {
