@@ -69,6 +69,7 @@ Every flag can also be set by the environment variable shown; a flag wins.`,
 	f.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")
 	f.BoolVar(&cfg.TLSSelfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate kept in DATA/tls")
 	f.StringVar(&cfg.KeyFile, "key-file", "", "file holding the key that encrypts S3 secrets at rest (default DATA/quarry.key)")
+	f.StringVar(&cfg.Meta, "meta", "", "metadata store: sqlite (DATA/meta.db, the default) or a postgres://USER@HOST/DB URL that many nodes share (prefer the environment, QUARRY_META, to keep a password off the command line)")
 	f.StringVar(&cfg.Blob, "blob", "", "where object data is kept: s3://BUCKET?endpoint=https://HOST:PORT&region=R&prefix=P&path_style=true&insecure=false&part_size=16MiB (default: the active storage component, else DATA/blobs)")
 	f.StringVar(&cfg.BlobAccessKey, "blob-access-key", "", "access key of the --blob endpoint (default $AWS_ACCESS_KEY_ID)")
 	f.StringVar(&cfg.BlobSecretKey, "blob-secret-key", "", "secret key of the --blob endpoint (default $AWS_SECRET_ACCESS_KEY; prefer the environment to the command line)")

@@ -24,7 +24,6 @@ import (
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/lifecycle"
 	"github.com/quarrylabs/quarry/internal/mapi"
-	"github.com/quarrylabs/quarry/internal/meta/sqlite"
 	"github.com/quarrylabs/quarry/internal/metrics"
 	"github.com/quarrylabs/quarry/internal/notify"
 	"github.com/quarrylabs/quarry/internal/notify/webhook"
@@ -66,6 +65,10 @@ type Config struct {
 	// Empty: the storage component in service, else the local disk under
 	// DataDir.
 	Blob string
+	// Meta names the metadata store: empty for the SQLite file in
+	// DataDir, or a postgres:// URL of a database nodes share (see
+	// openMeta).
+	Meta string
 	// BlobAccessKey and BlobSecretKey are the credentials of Blob's
 	// endpoint.
 	BlobAccessKey string
@@ -169,11 +172,14 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("secret key: %w", err)
 	}
-	metaStore, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, metaFile))
+	metaStore, err := openMeta(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("metadata store: %w", err)
 	}
 	defer metaStore.Close()
+	if err := auth.CheckKey(ctx, metaStore, sealer); err != nil {
+		return fmt.Errorf("secret key %s: %w", cfg.KeyFile, err)
+	}
 	storageSvc, err := openStorage(ctx, cfg, metaStore, sealer, blobRoot, log)
 	if err != nil {
 		return err

@@ -80,6 +80,7 @@ var privateFiles = []string{"meta.db", "meta.db-wal", "meta.db-shm", "quarry.key
 	"tls/cert.pem", "tls/key.pem", "blobs", "blobs/tmp"}
 
 func TestDataDirIsPrivateFromTheFirstStart(t *testing.T) {
+	sqliteOnly(t) // the metadata files are among those checked
 	t.Parallel()
 	srv := startServer(t, serverOptions{NoRootEnv: true, TLS: true})
 	putSomething(t, srv)
@@ -87,6 +88,7 @@ func TestDataDirIsPrivateFromTheFirstStart(t *testing.T) {
 }
 
 func TestDataDirOfAnEarlierVersionIsTightenedAtStart(t *testing.T) {
+	sqliteOnly(t) // the metadata files are among those checked
 	t.Parallel()
 	srv := startServer(t, serverOptions{NoRootEnv: true, TLS: true})
 	putSomething(t, srv)

@@ -72,6 +72,7 @@ func runMain(m *testing.M) int {
 	}
 	sharedSrv = srv
 	code := m.Run()
+	defer stopMetaServer()
 	if err := srv.stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: stop shared server:", err)
 		code = 1
@@ -110,6 +111,10 @@ type serverOptions struct {
 	TLS bool
 	// Args are extra command-line flags.
 	Args []string
+	// Meta is the --meta flag; empty: the SQLite file in the data
+	// directory, or under QUARRY_TEST_META=postgres a PostgreSQL database
+	// of the data directory's own (see metaFor).
+	Meta string
 }
 
 // server is a running (or stopped) quarry process.
@@ -172,6 +177,13 @@ func launch(opts serverOptions, dataDir string) (*server, error) {
 }
 
 func launchOnce(opts serverOptions, dataDir string) (*server, error) {
+	if opts.Meta == "" {
+		dsn, err := metaFor(dataDir)
+		if err != nil {
+			return nil, err
+		}
+		opts.Meta = dsn
+	}
 	s3Addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -224,6 +236,9 @@ func (s *server) start() error {
 	}
 	if s.opts.TLS {
 		args = append(args, "--tls-self-signed")
+	}
+	if s.opts.Meta != "" {
+		args = append(args, "--meta", s.opts.Meta)
 	}
 	args = append(args, s.opts.Args...)
 	cmd := exec.Command(binaryPath, args...)

@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/blob"
 	"github.com/quarrylabs/quarry/internal/meta"
-	"github.com/quarrylabs/quarry/internal/meta/sqlite"
 )
 
 // Direct access to a running server's DATA/meta.db for the job tests: to
@@ -24,7 +22,7 @@ const seedBatch = 5000
 // openMeta opens srv's meta.db; it is closed when the test ends.
 func openMeta(t *testing.T, srv *server) meta.Store {
 	t.Helper()
-	st, err := sqlite.Open(t.Context(), filepath.Join(srv.DataDir, "meta.db"))
+	st, err := openStoreAt(t.Context(), srv.DataDir)
 	if err != nil {
 		t.Fatalf("open meta.db: %v", err)
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/quarrylabs/quarry/internal/meta"
-	"github.com/quarrylabs/quarry/internal/meta/sqlite"
 )
 
 // The long-job tests (crash, lease takeover, cancel, concurrent writes)
@@ -53,6 +52,9 @@ func bigDataDir(t *testing.T) (string, meta.Usage) {
 	if err := copyDir(bigTemplate.dir, dir); err != nil {
 		t.Fatalf("copy the big bucket template: %v", err)
 	}
+	if err := copyMeta(bigTemplate.dir, dir); err != nil {
+		t.Fatalf("copy the big bucket template's metadata: %v", err)
+	}
 	return dir, bigTemplate.usage
 }
 
@@ -72,7 +74,7 @@ func makeBigTemplate(ctx context.Context, dir string) (meta.Usage, error) {
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bigBucket)}); err != nil {
 		return meta.Usage{}, fmt.Errorf("create bucket: %w", err)
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "meta.db"))
+	st, err := openStoreAt(ctx, dir)
 	if err != nil {
 		return meta.Usage{}, err
 	}

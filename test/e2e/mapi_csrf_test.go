@@ -15,7 +15,6 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/mapi"
-	"github.com/quarrylabs/quarry/internal/meta/sqlite"
 )
 
 // The server has no flag for the XSRF token lifetime (12h), so the expired
@@ -45,7 +44,7 @@ func serverCSRFKey(t *testing.T, srv *server) []byte {
 	if err != nil {
 		t.Fatalf("new sealer: %v", err)
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(srv.DataDir, "meta.db"))
+	st, err := openStoreAt(ctx, srv.DataDir)
 	if err != nil {
 		t.Fatalf("open meta.db: %v", err)
 	}

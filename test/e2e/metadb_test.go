@@ -6,7 +6,6 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/meta"
-	"github.com/quarrylabs/quarry/internal/meta/sqlite"
 )
 
 // createUser adds a user with an access key directly in the server's
@@ -23,7 +22,7 @@ func createUser(t *testing.T, srv *server, name string, role meta.Role) (accessK
 	if err != nil {
 		t.Fatalf("new sealer: %v", err)
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(srv.DataDir, "meta.db"))
+	st, err := openStoreAt(ctx, srv.DataDir)
 	if err != nil {
 		t.Fatalf("open meta.db: %v", err)
 	}
@@ -44,7 +43,7 @@ func createUser(t *testing.T, srv *server, name string, role meta.Role) (accessK
 func readUsage(t *testing.T, srv *server, bucket string) meta.Usage {
 	t.Helper()
 	ctx := t.Context()
-	st, err := sqlite.Open(ctx, filepath.Join(srv.DataDir, "meta.db"))
+	st, err := openStoreAt(ctx, srv.DataDir)
 	if err != nil {
 		t.Fatalf("open meta.db: %v", err)
 	}

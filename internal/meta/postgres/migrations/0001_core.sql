@@ -1,0 +1,7 @@
+-- Quarry PostgreSQL metadata schema, version 1: buckets, usage, versions,
+-- uploads, users and keys, trash, settings, and the SSE, refresh token,
+-- certificate and event tables.
+--
+-- Conventions shared with the SQLite schema: times are BIGINT unix
+-- nanoseconds, maps and segment lists JSON TEXT, booleans BOOLEAN, binary
+-- BYTEA, keys and names compared byte-wise (COLLATE "C").

@@ -1,0 +1,3 @@
+-- Quarry PostgreSQL metadata schema, version 2: jobs and their failures,
+-- replication and notification targets and their grants, the outbox and
+-- storage components.

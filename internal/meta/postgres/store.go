@@ -1,0 +1,110 @@
+// Package postgres is Quarry's metadata store for scale-out: meta.Store on a
+// PostgreSQL database, through jackc/pgx. Many Quarry nodes share one
+// database; it is what coordinates them (job and outbox claims, leases, the
+// one latest version of a key), so the nodes themselves keep no state.
+//
+// Update transactions run at SERIALIZABLE isolation, so the contract that
+// Update transactions are serialisable with respect to each other holds
+// across nodes as it does in SQLite's single writer. PostgreSQL may abort
+// one of two conflicting transactions (SQLSTATE 40001) or a deadlock victim
+// (40P01); Update then runs fn again on a fresh transaction, as meta.Store
+// allows, so fn must have no effects outside its transaction.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/quarrylabs/quarry/internal/meta"
+)
+
+// maxAttempts bounds how often Update re-runs fn after serialisation
+// failures: enough to ride out a burst of writers on one key, few enough
+// that a livelock surfaces as an error instead of a hang.
+const maxAttempts = 20
+
+// Store is a meta.Store on a PostgreSQL database.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ meta.Store = (*Store)(nil)
+
+// Open connects to the database named by dsn (a postgres:// URL or a
+// key=value connection string) and brings its schema up to date. Nodes
+// opening the same database at once migrate it once between them.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// The parse error may quote the DSN, password included.
+		return nil, errors.New("open metadata: the PostgreSQL connection string does not parse")
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open metadata on %s: %w", cfg.ConnConfig.Host, err)
+	}
+	if err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open metadata on %s: %w", cfg.ConnConfig.Host, err)
+	}
+	return &Store{pool: pool}, nil
+}
+
+// View runs fn in a read-only transaction on one snapshot of the database.
+func (s *Store) View(ctx context.Context, fn func(meta.Tx) error) error {
+	return s.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
+}
+
+// Update runs fn in a SERIALIZABLE read-write transaction, committed if fn
+// returns nil and rolled back otherwise; fn's own error is returned as is.
+// When PostgreSQL aborts the transaction for a serialisation failure or a
+// deadlock, fn runs again on a new transaction after a short random pause,
+// up to maxAttempts times.
+func (s *Store) Update(ctx context.Context, fn func(meta.Tx) error) error {
+	opts := pgx.TxOptions{IsoLevel: pgx.Serializable, AccessMode: pgx.ReadWrite}
+	pause := time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := s.run(ctx, opts, fn)
+		if err == nil || !retryable(err) || attempt == maxAttempts {
+			return err
+		}
+		t := time.NewTimer(pause/2 + rand.N(pause))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		pause = min(2*pause, 100*time.Millisecond)
+	}
+}
+
+// run begins a transaction, runs fn and commits only if fn succeeded.
+func (s *Store) run(ctx context.Context, opts pgx.TxOptions, fn func(meta.Tx) error) error {
+	pgTx, err := s.pool.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	// Rolls back if fn fails or panics; a no-op after a commit.
+	defer func() { _ = pgTx.Rollback(context.WithoutCancel(ctx)) }()
+
+	if err := fn(&tx{ctx: ctx, tx: pgTx}); err != nil {
+		return err
+	}
+	if err := pgTx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
