@@ -4,7 +4,10 @@
 // object exists when its version row is committed, never before.
 //
 // Keys and names are compared byte-wise (S3 lists in UTF-8 binary order);
-// backends must use a binary collation.
+// backends must use a binary collation. Stored keys and names are valid
+// UTF-8 without NUL bytes (package object checks keys), which a backend may
+// rely on; what a client asks for (a prefix, a marker, a version id) may be
+// any bytes, and names no row when it could not be stored.
 package meta
 
 import (
@@ -335,7 +338,10 @@ type AccessTx interface {
 // ObjectTx reads and writes object versions.
 type ObjectTx interface {
 	// PutVersion inserts v and sets v.Seq. ErrExists if (bucket, key,
-	// version id) exists. It does not touch other versions' IsLatest.
+	// version id) exists. It does not touch other versions' IsLatest: a
+	// key has at most one latest version, so a caller putting a latest
+	// version clears the key's old one first (SetLatest with an empty id),
+	// and a store may refuse a second one.
 	PutVersion(v *Version) error
 	// GetVersion returns ErrNotFound when absent.
 	GetVersion(bucket, key, versionID string) (*Version, error)

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/quarrylabs/quarry/internal/meta"
 )
 
 // How the work tables' values sit in columns: times as BIGINT unix
@@ -74,16 +76,8 @@ func textUpperBound(prefix string) (bound string, ok bool) {
 	return "", false
 }
 
-// PostgreSQL refuses a text parameter that is not valid UTF-8 or holds a
-// NUL byte, and the refusal aborts the whole transaction. What callers look
-// up by (an ARN, a bucket, a fault domain id from a request) may be any
-// bytes: a string a text column cannot hold names no row, so lookups check
-// first and answer ErrNotFound (or nothing) with the transaction intact.
-
-// storable reports whether s can be a text parameter.
-func storable(s string) bool {
-	return utf8.ValidString(s) && !strings.Contains(s, "\x00")
-}
+// storable reports whether s can be a text parameter (see text.go).
+func storable(s string) bool { return meta.ValidText(s) }
 
 // allStorable reports whether every one of ss can be a text parameter.
 func allStorable(ss ...string) bool {

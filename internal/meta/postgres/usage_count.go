@@ -49,6 +49,9 @@ func (t *tx) CountVersions(bucket, prefix string) (int64, error) {
 	if !exists {
 		return 0, fmt.Errorf("count versions of %q: %w", bucket, meta.ErrNotFound)
 	}
+	if !storable(prefix) {
+		return 0, nil // keys are text: none starts with this prefix
+	}
 	q, args := qCountVersionsFrom, []any{bucket, prefix}
 	if upper, ok := textUpperBound(prefix); ok {
 		q, args = qCountVersionsBounded, []any{bucket, prefix, upper}

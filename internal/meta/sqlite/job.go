@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 var _ meta.JobTx = (*tx)(nil)
@@ -43,7 +44,7 @@ func (t *tx) CreateJob(j *meta.Job) error {
 	if !j.State.Valid() || j.State.Terminal() {
 		return fmt.Errorf("create %s job on %q: state %q is not an active job state", j.Type, j.Bucket, j.State)
 	}
-	params, err := encodeMap(j.Params)
+	params, err := metasql.EncodeMap(j.Params)
 	if err != nil {
 		return fmt.Errorf("create %s job on %q: encode params: %w", j.Type, j.Bucket, err)
 	}
@@ -57,7 +58,7 @@ func (t *tx) CreateJob(j *meta.Job) error {
 
 	args := []any{last + 1, j.Type, j.Bucket, j.OwnerID, j.UserID, params, string(j.State)}
 	args = append(args, jobStatsArgs(j)...)
-	args = append(args, toNanos(j.CreatedAt))
+	args = append(args, metasql.Nanos(j.CreatedAt))
 	var id int32
 	err = t.queryRow(qCreateJob, args...).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -121,10 +122,10 @@ func scanJob(s scanner) (*meta.Job, error) {
 	}
 	j.State = meta.JobState(state)
 	j.CancelRequested = cancel != 0
-	j.CreatedAt = fromNanos(created)
-	j.CompletedAt = fromNanos(completed)
-	j.LeaseExpires = fromNanos(leaseExpr)
-	if j.Params, err = decodeMap(params); err != nil {
+	j.CreatedAt = metasql.Time(created)
+	j.CompletedAt = metasql.Time(completed)
+	j.LeaseExpires = metasql.Time(leaseExpr)
+	if j.Params, err = metasql.DecodeMap(params); err != nil {
 		return nil, fmt.Errorf("job %d params: %w", j.ID, err)
 	}
 	return &j, nil
