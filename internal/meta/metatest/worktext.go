@@ -1,6 +1,8 @@
 package metatest
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/quarrylabs/quarry/internal/meta"
@@ -52,6 +54,47 @@ func testWorkText(t *testing.T, open func(t *testing.T) meta.Store) {
 			return tx.CreateReplicationTarget(&rt)
 		})
 		getTarget(t, s, "arn:quarry:replication:r:1:ok")
+	})
+
+	t.Run("prefixes and positions that are no text still select by bytes", func(t *testing.T) {
+		s := open(t)
+		e := enqueue(t, s, entry("b", "k\u00e9", "arn:d", at(0))) // "k\xc3\xa9"
+		enqueue(t, s, entry("b", "kz", "arn:d", at(0)))
+		for _, d := range []string{"a1", "b1"} {
+			update(t, s, func(tx meta.Tx) error {
+				return tx.CreateStorageFaultDomain(&meta.StorageFaultDomain{ID: d, Name: d, CreatedAt: at(0)})
+			})
+		}
+		view(t, s, func(tx meta.Tx) error {
+			for prefix, want := range map[string][]int64{"k\xc3": {e.ID}, "k\xff": nil, "\xff": nil} {
+				for _, bucket := range []string{"", "b"} {
+					got, err := tx.ListOutbox(meta.OutboxFilter{Kind: "test", Bucket: bucket, Prefix: prefix})
+					wantErr(t, "list outbox", err, nil)
+					assertEntryIDs(t, fmt.Sprintf("entries of bucket %q under %q", bucket, prefix), got, want...)
+					n, err := tx.CountOutbox(meta.OutboxFilter{Kind: "test", Bucket: bucket, Prefix: prefix})
+					wantErr(t, "count outbox", err, nil)
+					if n != int64(len(want)) {
+						t.Errorf("count of bucket %q under %q = %d, want %d", bucket, prefix, n, len(want))
+					}
+				}
+			}
+			got, err := tx.ListOutbox(meta.OutboxFilter{Kind: "test", Bucket: "b\x00"})
+			if err != nil || len(got) != 0 {
+				t.Errorf("entries of a bucket no row can have: %v, %v; want none", got, err)
+			}
+			for after, want := range map[string][]string{"a\xff": {"b1"}, "\xff": nil, "a": {"a1", "b1"}} {
+				ds, err := tx.ListStorageFaultDomains(after, 0)
+				wantErr(t, "list fault domains", err, nil)
+				var ids []string
+				for _, d := range ds {
+					ids = append(ids, d.ID)
+				}
+				if !slices.Equal(ids, want) {
+					t.Errorf("fault domains after %q = %v, want %v", after, ids, want)
+				}
+			}
+			return nil
+		})
 	})
 
 	t.Run("error texts with any bytes are stored with the outcome they explain", func(t *testing.T) {

@@ -1,82 +1,17 @@
 package postgres
 
 import (
-	"encoding/json"
 	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
-// How the work tables' values sit in columns: times as BIGINT unix
-// nanoseconds (the zero time as 0, since time.Time{}.UnixNano() is out of
-// range), string maps as JSON text (NULL for none).
+// The work tables keep values as the core tables do (package metasql):
+// times BIGINT unix nanoseconds, string maps JSON text. What follows is
+// about text parameters, which PostgreSQL takes only as valid UTF-8
+// without NUL (see text.go).
 
-func nanosOf(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-func timeOf(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
-
-// jsonMap encodes m as JSON text, or NULL for a nil map so that "none" and
-// "empty" stay distinct.
-func jsonMap(m map[string]string) (any, error) {
-	if m == nil {
-		return nil, nil
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
-	return string(b), nil
-}
-
-// mapOf decodes what jsonMap stored.
-func mapOf(s *string) (map[string]string, error) {
-	if s == nil {
-		return nil, nil
-	}
-	m := map[string]string{}
-	if err := json.Unmarshal([]byte(*s), &m); err != nil {
-		return nil, err
-	}
-	return m, nil
-}
-
-// textUpperBound is meta.PrefixUpperBound for text columns: the smallest
-// valid UTF-8 string sorting (byte-wise, as COLLATE "C" does) after every
-// string that starts with prefix. PostgreSQL refuses a text parameter that
-// is not valid UTF-8, which the byte-wise bound may be ("\x7f" becomes
-// "\x80"), so this increments the last code point instead: UTF-8 sorts
-// byte-wise in code point order, so the two bounds select the same valid
-// keys. ok is false when no bound exists (an empty prefix, or one made only
-// of U+10FFFF).
-func textUpperBound(prefix string) (bound string, ok bool) {
-	for end := len(prefix); end > 0; {
-		r, size := utf8.DecodeLastRuneInString(prefix[:end])
-		end -= size
-		if r == utf8.MaxRune || r == utf8.RuneError && size == 1 {
-			continue
-		}
-		r++
-		if r >= 0xD800 && r <= 0xDFFF { // surrogates are not characters
-			r = 0xE000
-		}
-		return prefix[:end] + string(r), true
-	}
-	return "", false
-}
-
-// storable reports whether s can be a text parameter (see text.go).
+// storable reports whether s can be a text parameter.
 func storable(s string) bool { return meta.ValidText(s) }
 
 // allStorable reports whether every one of ss can be a text parameter.
@@ -96,4 +31,20 @@ func freeText(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
+// prefixRange is the range of keys that start with prefix, as ends a text
+// parameter can hold (meta.KeyRange.Text): from lower inclusive to upper
+// exclusive, upper nil when unbounded; empty when no key can start with
+// prefix. A prefix that is not text itself may still begin keys (one that
+// ends inside a character's encoding), so it is moved, not refused.
+func prefixRange(prefix string) (lower string, upper *string, empty bool) {
+	r := meta.RangeFor(prefix, "").Text()
+	if r.Empty {
+		return "", nil, true
+	}
+	if r.Bounded {
+		upper = &r.Upper
+	}
+	return r.Lower, upper, false
 }

@@ -1,12 +1,14 @@
 package postgres
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 var _ meta.JobTx = (*tx)(nil)
@@ -43,7 +45,7 @@ func (t *tx) CreateJob(j *meta.Job) error {
 	if !j.State.Valid() || j.State.Terminal() {
 		return fmt.Errorf("create %s job on %q: state %q is not an active job state", j.Type, j.Bucket, j.State)
 	}
-	params, err := jsonMap(j.Params)
+	params, err := metasql.EncodeMap(j.Params)
 	if err != nil {
 		return fmt.Errorf("create %s job on %q: encode params: %w", j.Type, j.Bucket, err)
 	}
@@ -52,7 +54,7 @@ func (t *tx) CreateJob(j *meta.Job) error {
 	}
 	args := []any{j.Type, j.Bucket, j.OwnerID, j.UserID, params, string(j.State)}
 	args = append(args, jobStatsArgs(j)...)
-	args = append(args, nanosOf(j.CreatedAt))
+	args = append(args, metasql.Nanos(j.CreatedAt))
 	var id int32
 	err = t.queryRow(qCreateJob, args...).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -115,7 +117,7 @@ func (t *tx) queryJobs(query string, args ...any) ([]meta.Job, error) {
 func scanJob(s pgx.Row) (*meta.Job, error) {
 	var (
 		j                             meta.Job
-		params                        *string
+		params                        sql.NullString
 		state                         string
 		created, completed, leaseExpr int64
 	)
@@ -127,10 +129,10 @@ func scanJob(s pgx.Row) (*meta.Job, error) {
 		return nil, err
 	}
 	j.State = meta.JobState(state)
-	j.CreatedAt = timeOf(created)
-	j.CompletedAt = timeOf(completed)
-	j.LeaseExpires = timeOf(leaseExpr)
-	if j.Params, err = mapOf(params); err != nil {
+	j.CreatedAt = metasql.Time(created)
+	j.CompletedAt = metasql.Time(completed)
+	j.LeaseExpires = metasql.Time(leaseExpr)
+	if j.Params, err = metasql.DecodeMap(params); err != nil {
 		return nil, fmt.Errorf("job %d params: %w", j.ID, err)
 	}
 	return &j, nil

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 const (
@@ -21,7 +22,7 @@ const (
 // AddJobFailure returns ErrNotFound when the job does not exist.
 func (t *tx) AddJobFailure(f *meta.JobFailure) error {
 	f.Reason = freeText(f.Reason) // may quote what a remote server answered
-	err := t.queryRow(qAddJobFailure, f.JobID, f.Key, f.VersionID, f.Reason, nanosOf(f.Time)).Scan(&f.ID)
+	err := t.queryRow(qAddJobFailure, f.JobID, f.Key, f.VersionID, f.Reason, metasql.Nanos(f.Time)).Scan(&f.ID)
 	if err != nil {
 		return fmt.Errorf("add failure of job %d for %q: %w", f.JobID, f.Key, classifyInsert(err))
 	}
@@ -43,7 +44,7 @@ func (t *tx) ListJobFailures(jobID int32, afterID int64, limit int) ([]meta.JobF
 		if err := rows.Scan(&f.ID, &f.JobID, &f.Key, &f.VersionID, &f.Reason, &at); err != nil {
 			return nil, fmt.Errorf("list failures of job %d: %w", jobID, err)
 		}
-		f.Time = timeOf(at)
+		f.Time = metasql.Time(at)
 		out = append(out, f)
 	}
 	if err := rows.Err(); err != nil {
@@ -53,7 +54,7 @@ func (t *tx) ListJobFailures(jobID int32, afterID int64, limit int) ([]meta.JobF
 }
 
 func (t *tx) DeleteJobsBefore(before time.Time) (int, error) {
-	tag, err := t.exec(qDeleteEndedJobs, nanosOf(before))
+	tag, err := t.exec(qDeleteEndedJobs, metasql.Nanos(before))
 	if err != nil {
 		return 0, fmt.Errorf("delete jobs ended before %s: %w", before, err)
 	}

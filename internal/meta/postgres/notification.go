@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 var _ meta.NotificationTx = (*tx)(nil)
@@ -37,7 +38,7 @@ func (t *tx) CreateNotificationTarget(nt *meta.NotificationTarget) error {
 		return errors.New("create notification target: ARN, name and type are required")
 	}
 	_, err := t.exec(qCreateNotificationTarget, nt.ARN, nt.Name, nt.Type, nt.Endpoint, nt.SecretEnc,
-		nt.InsecureSkipVerify, nt.OwnerID, nt.AllUsers, nanosOf(nt.CreatedAt))
+		nt.InsecureSkipVerify, nt.OwnerID, nt.AllUsers, metasql.Nanos(nt.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("create notification target %s (%q): %w", nt.ARN, nt.Name, classify(err))
 	}
@@ -179,6 +180,6 @@ func scanNotificationTarget(s pgx.Row) (*meta.NotificationTarget, error) {
 	if err != nil {
 		return nil, err
 	}
-	nt.CreatedAt = timeOf(created)
+	nt.CreatedAt = metasql.Time(created)
 	return &nt, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 var _ meta.OutboxTx = (*tx)(nil)
@@ -92,8 +93,8 @@ func (t *tx) EnqueueOutbox(entries ...*meta.OutboxEntry) error {
 		}
 		e.LastError = freeText(e.LastError)
 		err := t.queryRow(qEnqueueOutbox, e.Kind, e.Destination, e.Bucket, e.Key, e.VersionID, e.Payload,
-			string(e.State), e.Attempts, nanosOf(e.NextAttempt), e.LastError, e.LeaseOwner,
-			nanosOf(e.LeaseExpires), nanosOf(e.CreatedAt), nanosOf(e.UpdatedAt),
+			string(e.State), e.Attempts, metasql.Nanos(e.NextAttempt), e.LastError, e.LeaseOwner,
+			metasql.Nanos(e.LeaseExpires), metasql.Nanos(e.CreatedAt), metasql.Nanos(e.UpdatedAt),
 		).Scan(&e.ID)
 		if err != nil {
 			return fmt.Errorf("enqueue %s of %s/%s to %s: %w", e.Kind, e.Bucket, e.Key, e.Destination, classify(err))
@@ -221,7 +222,7 @@ func (t *tx) outboxDestinations() ([]string, error) {
 }
 
 func (t *tx) claimDestination(c meta.OutboxClaim, dest string, n int) ([]meta.OutboxEntry, error) {
-	rows, err := t.query(qClaimOutboxDestination, c.Owner, nanosOf(c.Until), dest, nanosOf(c.Now), sqlLimit(n))
+	rows, err := t.query(qClaimOutboxDestination, c.Owner, metasql.Nanos(c.Until), dest, metasql.Nanos(c.Now), sqlLimit(n))
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +235,7 @@ func (t *tx) LeaseOutbox(ids []int64, owner string, now, until time.Time) ([]met
 	}
 	var out []meta.OutboxEntry
 	for _, id := range ids {
-		e, err := scanOutbox(t.queryRow(qLeaseOutbox, owner, nanosOf(until), id, nanosOf(now)))
+		e, err := scanOutbox(t.queryRow(qLeaseOutbox, owner, metasql.Nanos(until), id, metasql.Nanos(now)))
 		if errors.Is(err, pgx.ErrNoRows) {
 			continue // done, gone, or leased by another owner
 		}
@@ -249,8 +250,8 @@ func (t *tx) LeaseOutbox(ids []int64, owner string, now, until time.Time) ([]met
 
 func (t *tx) SettleOutbox(id int64, owner string, s meta.OutboxSettle) error {
 	// LastError may quote what a remote server answered.
-	found, err := t.execOne(qSettleOutbox, string(s.State), s.Attempts, nanosOf(s.NextAttempt), freeText(s.LastError),
-		nanosOf(s.At), id, owner)
+	found, err := t.execOne(qSettleOutbox, string(s.State), s.Attempts, metasql.Nanos(s.NextAttempt), freeText(s.LastError),
+		metasql.Nanos(s.At), id, owner)
 	if err != nil {
 		return fmt.Errorf("settle outbox entry %d: %w", id, err)
 	}
@@ -277,7 +278,7 @@ func (t *tx) GetOutbox(id int64) (*meta.OutboxEntry, error) {
 
 // outboxArgs are the arguments of the list and count queries for f, the
 // bucket last when f names one. A filter without states matches every
-// state; one without a prefix bound every key from the prefix on.
+// state; one without a prefix every key.
 func outboxArgs(f meta.OutboxFilter) ([]any, error) {
 	if f.Kind == "" {
 		return nil, errors.New("an outbox filter needs a kind")
@@ -293,19 +294,26 @@ func outboxArgs(f meta.OutboxFilter) ([]any, error) {
 	for i, st := range states {
 		in[i] = string(st)
 	}
-	var upper *string
-	if u, ok := textUpperBound(f.Prefix); ok {
-		upper = &u
+	lower, upper, empty := prefixRange(f.Prefix)
+	if empty || !allStorable(f.Kind, f.Bucket) {
+		return nil, errNoEntries
 	}
-	args := []any{f.Kind, f.AfterID, f.Prefix, upper, in[0], in[1], in[2]}
+	args := []any{f.Kind, f.AfterID, lower, upper, in[0], in[1], in[2]}
 	if f.Bucket != "" {
 		args = append(args, f.Bucket)
 	}
 	return args, nil
 }
 
+// errNoEntries says that a filter selects no entry: a prefix no key can
+// have, or a kind or bucket no entry can have.
+var errNoEntries = errors.New("the filter selects no entry")
+
 func (t *tx) ListOutbox(f meta.OutboxFilter) ([]meta.OutboxEntry, error) {
 	args, err := outboxArgs(f)
+	if errors.Is(err, errNoEntries) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list outbox entries: %w", err)
 	}
@@ -326,6 +334,9 @@ func (t *tx) ListOutbox(f meta.OutboxFilter) ([]meta.OutboxEntry, error) {
 
 func (t *tx) CountOutbox(f meta.OutboxFilter) (int64, error) {
 	args, err := outboxArgs(f)
+	if errors.Is(err, errNoEntries) {
+		return 0, nil
+	}
 	if err != nil {
 		return 0, fmt.Errorf("count outbox entries: %w", err)
 	}
@@ -341,7 +352,7 @@ func (t *tx) CountOutbox(f meta.OutboxFilter) (int64, error) {
 }
 
 func (t *tx) PurgeOutbox(before time.Time, limit int) (int, error) {
-	tag, err := t.exec(qPurgeOutbox, nanosOf(before), sqlLimit(limit))
+	tag, err := t.exec(qPurgeOutbox, metasql.Nanos(before), sqlLimit(limit))
 	if err != nil {
 		return 0, fmt.Errorf("purge outbox: %w", err)
 	}
@@ -374,9 +385,9 @@ func scanOutbox(s pgx.Row) (*meta.OutboxEntry, error) {
 		return nil, err
 	}
 	e.State = meta.OutboxState(state)
-	e.NextAttempt = timeOf(next)
-	e.LeaseExpires = timeOf(leaseExpires)
-	e.CreatedAt = timeOf(created)
-	e.UpdatedAt = timeOf(updated)
+	e.NextAttempt = metasql.Time(next)
+	e.LeaseExpires = metasql.Time(leaseExpires)
+	e.CreatedAt = metasql.Time(created)
+	e.UpdatedAt = metasql.Time(updated)
 	return &e, nil
 }

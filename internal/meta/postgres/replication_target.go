@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 var _ meta.ReplicationTx = (*tx)(nil)
@@ -33,7 +34,7 @@ func (t *tx) CreateReplicationTarget(rt *meta.ReplicationTarget) error {
 		return errors.New("create replication target: ARN and name are required")
 	}
 	_, err := t.exec(qCreateReplicationTarget, rt.ARN, rt.Name, rt.Endpoint, rt.Region, rt.Bucket,
-		rt.AccessKey, rt.SecretEnc, rt.InsecureSkipVerify, rt.OwnerID, rt.AllUsers, nanosOf(rt.CreatedAt))
+		rt.AccessKey, rt.SecretEnc, rt.InsecureSkipVerify, rt.OwnerID, rt.AllUsers, metasql.Nanos(rt.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("create replication target %s (%q): %w", rt.ARN, rt.Name, classify(err))
 	}
@@ -190,6 +191,6 @@ func scanReplicationTarget(s pgx.Row) (*meta.ReplicationTarget, error) {
 	if err != nil {
 		return nil, err
 	}
-	rt.CreatedAt = timeOf(created)
+	rt.CreatedAt = metasql.Time(created)
 	return &rt, nil
 }

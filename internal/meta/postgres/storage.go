@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 var _ meta.StorageTx = (*tx)(nil)
@@ -36,7 +37,9 @@ const (
 	qCreateDomain = `INSERT INTO storage_fault_domains (id, name, name_key, tags, created_at) VALUES ($1, $2, $3, $4, $5)`
 	qGetDomain    = `SELECT ` + domainCols + ` FROM storage_fault_domains WHERE id = $1`
 	qListDomains  = `SELECT ` + domainCols + ` FROM storage_fault_domains WHERE id > $1 ORDER BY id LIMIT $2`
-	qUpdateDomain = `UPDATE storage_fault_domains SET name = $1, name_key = $2, tags = $3 WHERE id = $4`
+	// From a position that no id can be: from the first text after it.
+	qListDomainsFrom = `SELECT ` + domainCols + ` FROM storage_fault_domains WHERE id >= $1 ORDER BY id LIMIT $2`
+	qUpdateDomain    = `UPDATE storage_fault_domains SET name = $1, name_key = $2, tags = $3 WHERE id = $4`
 )
 
 // storageNameKey is the form storage names and labels are compared in: the
@@ -55,7 +58,7 @@ func nonNilBytes(b []byte) []byte {
 func (t *tx) CreateStorageComponent(c *meta.StorageComponent) error {
 	err := t.queryRow(qCreateComponent, c.Label, storageNameKey(c.Label), c.StorageType, string(c.State),
 		c.State.InService(), c.Verified, c.ClassID, c.FaultDomainID, nonNilBytes(c.Config),
-		nonNilBytes(c.SecretsEnc), nonNilBytes(c.CustomMetadata), nanosOf(c.CreatedAt), nanosOf(c.UpdatedAt)).Scan(&c.ID)
+		nonNilBytes(c.SecretsEnc), nonNilBytes(c.CustomMetadata), metasql.Nanos(c.CreatedAt), metasql.Nanos(c.UpdatedAt)).Scan(&c.ID)
 	if err != nil {
 		return fmt.Errorf("create storage component %q: %w", c.Label, classify(err))
 	}
@@ -93,7 +96,7 @@ func (t *tx) ListStorageComponents() ([]meta.StorageComponent, error) {
 func (t *tx) UpdateStorageComponent(c *meta.StorageComponent) error {
 	found, err := t.execOne(qUpdateComponent, c.Label, storageNameKey(c.Label), c.StorageType, string(c.State),
 		c.State.InService(), c.Verified, c.ClassID, c.FaultDomainID, nonNilBytes(c.Config),
-		nonNilBytes(c.SecretsEnc), nonNilBytes(c.CustomMetadata), nanosOf(c.UpdatedAt), c.ID)
+		nonNilBytes(c.SecretsEnc), nonNilBytes(c.CustomMetadata), metasql.Nanos(c.UpdatedAt), c.ID)
 	if err != nil {
 		return fmt.Errorf("update storage component %d: %w", c.ID, err)
 	}
@@ -115,13 +118,13 @@ func scanComponent(s pgx.Row) (*meta.StorageComponent, error) {
 		return nil, err
 	}
 	c.State = meta.StorageState(state)
-	c.CreatedAt, c.UpdatedAt = timeOf(created), timeOf(updated)
+	c.CreatedAt, c.UpdatedAt = metasql.Time(created), metasql.Time(updated)
 	return &c, nil
 }
 
 func (t *tx) CreateStorageClass(c *meta.StorageClass) error {
 	err := t.queryRow(qCreateClass, c.Name, storageNameKey(c.Name), c.DataCount, c.ParityCount, c.Default,
-		nanosOf(c.CreatedAt)).Scan(&c.ID)
+		metasql.Nanos(c.CreatedAt)).Scan(&c.ID)
 	if err != nil {
 		return fmt.Errorf("create storage class %q: %w", c.Name, classify(err))
 	}
@@ -175,7 +178,7 @@ func scanClass(s pgx.Row) (*meta.StorageClass, error) {
 	if err := s.Scan(&c.ID, &c.Name, &c.DataCount, &c.ParityCount, &c.Default, &created); err != nil {
 		return nil, err
 	}
-	c.CreatedAt = timeOf(created)
+	c.CreatedAt = metasql.Time(created)
 	return &c, nil
 }
 
@@ -183,7 +186,7 @@ func (t *tx) CreateStorageFaultDomain(d *meta.StorageFaultDomain) error {
 	if d.ID == "" {
 		return fmt.Errorf("create storage fault domain %q: an id is required", d.Name)
 	}
-	if _, err := t.exec(qCreateDomain, d.ID, d.Name, storageNameKey(d.Name), d.Tags, nanosOf(d.CreatedAt)); err != nil {
+	if _, err := t.exec(qCreateDomain, d.ID, d.Name, storageNameKey(d.Name), d.Tags, metasql.Nanos(d.CreatedAt)); err != nil {
 		return fmt.Errorf("create storage fault domain %q: %w", d.Name, classify(err))
 	}
 	return nil
@@ -201,7 +204,15 @@ func (t *tx) GetStorageFaultDomain(id string) (*meta.StorageFaultDomain, error) 
 }
 
 func (t *tx) ListStorageFaultDomains(afterID string, limit int) ([]meta.StorageFaultDomain, error) {
-	rows, err := t.query(qListDomains, afterID, sqlLimit(limit))
+	query := qListDomains
+	if !storable(afterID) {
+		ceil, ok := meta.TextCeil(afterID)
+		if !ok {
+			return nil, nil // no id sorts after afterID
+		}
+		query, afterID = qListDomainsFrom, ceil
+	}
+	rows, err := t.query(query, afterID, sqlLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("list storage fault domains: %w", err)
 	}
@@ -242,6 +253,6 @@ func scanDomain(s pgx.Row) (*meta.StorageFaultDomain, error) {
 	if err := s.Scan(&d.ID, &d.Name, &d.Tags, &created); err != nil {
 		return nil, err
 	}
-	d.CreatedAt = timeOf(created)
+	d.CreatedAt = metasql.Time(created)
 	return &d, nil
 }

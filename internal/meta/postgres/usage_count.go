@@ -49,12 +49,13 @@ func (t *tx) CountVersions(bucket, prefix string) (int64, error) {
 	if !exists {
 		return 0, fmt.Errorf("count versions of %q: %w", bucket, meta.ErrNotFound)
 	}
-	if !storable(prefix) {
-		return 0, nil // keys are text: none starts with this prefix
+	lower, upper, empty := prefixRange(prefix)
+	if empty {
+		return 0, nil
 	}
-	q, args := qCountVersionsFrom, []any{bucket, prefix}
-	if upper, ok := textUpperBound(prefix); ok {
-		q, args = qCountVersionsBounded, []any{bucket, prefix, upper}
+	q, args := qCountVersionsFrom, []any{bucket, lower}
+	if upper != nil {
+		q, args = qCountVersionsBounded, []any{bucket, lower, *upper}
 	}
 	var n int64
 	if err := t.queryRow(q, args...).Scan(&n); err != nil {
