@@ -244,6 +244,16 @@ type Store interface {
 	View(ctx context.Context, fn func(Tx) error) error
 	// Update runs fn in a read-write transaction, committed if fn returns
 	// nil and rolled back otherwise. The error fn returns is returned as is.
+	//
+	// Update may run fn more than once: a store whose writers run
+	// concurrently (PostgreSQL) rolls back a transaction that lost a
+	// serialisation conflict or was picked as a deadlock victim and runs
+	// fn again on a new one. So fn must have no effects outside the
+	// transaction (no blobs written or deleted, no messages sent, no
+	// metrics counted, no state of the caller changed for good), and
+	// whatever it records for the caller (results, slices it appends to)
+	// must be reset at its start. Effects that depend on the commit belong
+	// after Update returns nil.
 	Update(ctx context.Context, fn func(Tx) error) error
 	Close() error
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/quarrylabs/quarry/internal/meta"
@@ -32,9 +31,6 @@ func migrated(dsn string) error {
 }
 
 func TestConformance(t *testing.T) {
-	if stubbed && os.Getenv("QUARRY_PG_CONFORMANCE") != "1" {
-		t.Skip("the PostgreSQL store is not complete yet (stubs.go)")
-	}
 	metatest.Run(t, func(t *testing.T) meta.Store { return openTemp(t) })
 }
 

@@ -17,16 +17,17 @@ const (
 		processed, failed, total, skipped, bytes, result, message, cursor,
 		cancel_requested, created_at, completed_at, lease_owner, lease_expires, attempts`
 
-	// qLastJobID is the highest id AUTOINCREMENT has handed out, deleted
-	// jobs included; sqlite_sequence exists since migration 0001.
-	qLastJobID = `SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'jobs'`
+	// qLastJobID is the highest id handed out, deleted jobs included
+	// (migration 0015); qSetLastJobID moves it on once a job took the next.
+	qLastJobID    = `SELECT last FROM job_id_seq`
+	qSetLastJobID = `UPDATE job_id_seq SET last = ?`
 	// DO NOTHING (without a target) skips the insert on the one-active-job
 	// index, so the conflict leaves the transaction usable (PostgreSQL
 	// would abort it on a raised unique violation) and RETURNING gives no
 	// row.
-	qCreateJob = `INSERT INTO jobs (type, bucket, owner_id, user_id, params, state, active,
+	qCreateJob = `INSERT INTO jobs (id, type, bucket, owner_id, user_id, params, state, active,
 		processed, failed, total, skipped, bytes, result, message, cursor, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING RETURNING id`
 	qActiveJobID = `SELECT id FROM jobs WHERE bucket = ? AND type = ? AND active = 1`
 	qGetJob      = `SELECT ` + jobCols + ` FROM jobs WHERE id = ?`
@@ -55,7 +56,7 @@ func (t *tx) CreateJob(j *meta.Job) error {
 		return fmt.Errorf("create %s job on %q: job ids are exhausted (last id %d, ids are int32)", j.Type, j.Bucket, last)
 	}
 
-	args := []any{j.Type, j.Bucket, j.OwnerID, j.UserID, params, string(j.State)}
+	args := []any{last + 1, j.Type, j.Bucket, j.OwnerID, j.UserID, params, string(j.State)}
 	args = append(args, jobStatsArgs(j)...)
 	args = append(args, metasql.Nanos(j.CreatedAt))
 	var id int32
@@ -69,6 +70,10 @@ func (t *tx) CreateJob(j *meta.Job) error {
 	}
 	if err != nil {
 		return fmt.Errorf("create %s job on %q: %w", j.Type, j.Bucket, classify(err))
+	}
+	// The single writer makes read, insert and bump one step.
+	if _, err := t.exec(qSetLastJobID, id); err != nil {
+		return fmt.Errorf("create %s job on %q: move the id counter on: %w", j.Type, j.Bucket, err)
 	}
 	j.ID = id
 	return nil
