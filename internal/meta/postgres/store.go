@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +30,12 @@ import (
 // failures: enough to ride out a burst of writers on one key, few enough
 // that a livelock surfaces as an error instead of a hang.
 const maxAttempts = 20
+
+// defaultPoolConns is a node's pool size unless the DSN sets
+// pool_max_conns: pgx's default, max(4, cores), would queue a node's S3
+// requests behind a handful of connections while most of them wait on the
+// database's commit, not on the node's CPU.
+const defaultPoolConns = 16
 
 // Store is a meta.Store on a PostgreSQL database.
 type Store struct {
@@ -49,6 +56,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		// The parse error may quote the DSN, password included.
 		return nil, errors.New("open metadata: the PostgreSQL connection string does not parse")
+	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		cfg.MaxConns = defaultPoolConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
