@@ -64,6 +64,9 @@ func (t *tx) ListCertificates() ([]meta.Certificate, error) {
 }
 
 func (t *tx) DeleteCertificate(dnKey string) error {
+	if err := noText("delete certificate", dnKey); err != nil {
+		return err
+	}
 	found, err := t.execOne(qDeleteCertificate, dnKey)
 	if err != nil {
 		return fmt.Errorf("delete certificate %s: %w", dnKey, err)

@@ -49,6 +49,9 @@ func (t *tx) GetRefreshFamily(id string) (*meta.RefreshFamily, error) {
 }
 
 func (t *tx) RotateRefreshFamily(id string, from int64, expires time.Time) error {
+	if err := noText("rotate refresh family", id); err != nil {
+		return err
+	}
 	found, err := t.execOne(qRotateRefreshFamily, metasql.Nanos(expires), id, from)
 	if err != nil {
 		return fmt.Errorf("rotate refresh family: %w", err)
@@ -60,6 +63,9 @@ func (t *tx) RotateRefreshFamily(id string, from int64, expires time.Time) error
 }
 
 func (t *tx) DeleteRefreshFamily(id string) error {
+	if err := noText("delete refresh family", id); err != nil {
+		return err
+	}
 	found, err := t.execOne(qDeleteRefreshFamily, id)
 	if err != nil {
 		return fmt.Errorf("delete refresh family: %w", err)

@@ -16,6 +16,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,9 +31,19 @@ import (
 // that a livelock surfaces as an error instead of a hang.
 const maxAttempts = 20
 
+// defaultPoolConns is a node's pool size unless the DSN sets
+// pool_max_conns: pgx's default, max(4, cores), would queue a node's S3
+// requests behind a handful of connections while most of them wait on the
+// database's commit, not on the node's CPU.
+const defaultPoolConns = 16
+
 // Store is a meta.Store on a PostgreSQL database.
 type Store struct {
 	pool *pgxpool.Pool
+	// shards hands each transaction the next bucket_usage shard, from a
+	// random start, so that the transactions in flight on one node add to
+	// different shards and those of different nodes rarely meet.
+	shards atomic.Uint64
 }
 
 var _ meta.Store = (*Store)(nil)
@@ -45,6 +57,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		// The parse error may quote the DSN, password included.
 		return nil, errors.New("open metadata: the PostgreSQL connection string does not parse")
 	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		cfg.MaxConns = defaultPoolConns
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open metadata on %s: %w", cfg.ConnConfig.Host, err)
@@ -53,7 +68,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open metadata on %s: %w", cfg.ConnConfig.Host, err)
 	}
-	return &Store{pool: pool}, nil
+	s := &Store{pool: pool}
+	s.shards.Store(rand.Uint64())
+	return s, nil
 }
 
 // View runs fn in a read-only transaction on one snapshot of the database.
@@ -94,7 +111,7 @@ func (s *Store) run(ctx context.Context, opts pgx.TxOptions, fn func(meta.Tx) er
 	// Rolls back if fn fails or panics; a no-op after a commit.
 	defer func() { _ = pgTx.Rollback(context.WithoutCancel(ctx)) }()
 
-	if err := fn(&tx{ctx: ctx, tx: pgTx}); err != nil {
+	if err := fn(&tx{ctx: ctx, tx: pgTx, shard: int(s.shards.Add(1) % usageShards)}); err != nil {
 		return err
 	}
 	if err := pgTx.Commit(ctx); err != nil {

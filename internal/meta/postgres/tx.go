@@ -16,8 +16,8 @@ import (
 type tx struct {
 	ctx context.Context
 	tx  pgx.Tx
-	// shard is the bucket_usage shard this transaction adds to, plus one;
-	// 0 until AddUsage first picks one (see usage.go).
+	// shard is the bucket_usage shard this transaction adds to (see
+	// usage.go and Store.shards).
 	shard int
 }
 

@@ -2,15 +2,15 @@ package postgres
 
 import (
 	"fmt"
-	"math/rand/v2"
 
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
 // usageShards is how many counter rows a bucket's usage is spread over. A
-// transaction adds to one of them, so concurrent writers of a bucket meet
-// on a row (and one of them runs again) about once in usageShards; reads
-// sum 16 rows of one index range, which costs little.
+// transaction adds to one of them, the next in turn on its node (see
+// Store.shards), so concurrent writers of a bucket seldom update the same
+// row, which under SERIALIZABLE makes one of them run again; reads sum 16
+// rows of one index range, which costs little.
 const usageShards = 16
 
 const (
@@ -38,14 +38,11 @@ func (t *tx) GetUsage(bucket string) (meta.Usage, error) {
 	return u, nil
 }
 
-// AddUsage adds to the shard this transaction picked at random on its
-// first AddUsage, so that one transaction's changes to a bucket touch one
-// row however many objects it changes.
+// AddUsage adds to the shard the store gave this transaction, so that one
+// transaction's changes to a bucket touch one row however many objects it
+// changes, and transactions in flight together touch different rows.
 func (t *tx) AddUsage(bucket string, d meta.Usage) error {
-	if t.shard == 0 {
-		t.shard = 1 + rand.N(usageShards)
-	}
-	found, err := t.execOne(qAddUsage, d.Objects, d.Bytes, d.Versions, d.VersionBytes, bucket, t.shard-1)
+	found, err := t.execOne(qAddUsage, d.Objects, d.Bytes, d.Versions, d.VersionBytes, bucket, t.shard)
 	if err != nil {
 		return fmt.Errorf("add bucket %q usage: %w", bucket, err)
 	}

@@ -226,7 +226,7 @@ func start() {
 	// test kills Quarry, not PostgreSQL.
 	server.cmd = exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-k", sock,
 		"-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off",
-		"-c", "full_page_writes=off", "-c", "max_connections=300",
+		"-c", "full_page_writes=off", "-c", "max_connections=800",
 		"-c", "shared_buffers=64MB")
 	server.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true}
 	log, err := os.Create(filepath.Join(dir, "postgres.log"))
