@@ -9,6 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/quarrylabs/quarry/bench/internal/oprate"
 )
 
 // listPage is the max-keys of every LIST: the page size S3 clients browsing a
@@ -100,25 +102,23 @@ func (b *bench) runOps(ctx context.Context) ([]OpsResult, error) {
 func (b *bench) measure(ctx context.Context, op string, conc int, fn func(ctx context.Context, w, n int) error) OpsResult {
 	progress("ops: %s at concurrency %d", op, conc)
 	before := sampleCPU(b.serverPID)
-	st := measureOps(ctx, conc, b.cfg.dur, b.cfg.opsCount, fn)
+	st := oprate.Measure(ctx, conc, b.cfg.dur, b.cfg.opsCount, fn)
 	serverCores, clientCores := sampleCPU(b.serverPID).coresSince(before)
 	r := OpsResult{
 		Op:          op,
 		ObjectSize:  b.cfg.smallSize,
 		Concurrency: conc,
-		Ops:         st.ok,
-		Errors:      st.errors,
-		Seconds:     st.elapsed.Seconds(),
-		P50Ms:       ms(percentile(st.latencies, 0.50)),
-		P99Ms:       ms(percentile(st.latencies, 0.99)),
+		Ops:         st.OK,
+		Errors:      st.Errors,
+		Seconds:     st.Elapsed.Seconds(),
+		OpsPerSec:   st.PerSecond(),
+		P50Ms:       ms(oprate.Percentile(st.Latencies, 0.50)),
+		P99Ms:       ms(oprate.Percentile(st.Latencies, 0.99)),
 		ServerCores: serverCores,
 		ClientCores: clientCores,
 	}
-	if st.elapsed > 0 {
-		r.OpsPerSec = float64(st.ok) / st.elapsed.Seconds()
-	}
-	if st.firstErr != nil {
-		r.FirstError = st.firstErr.Error()
+	if st.FirstErr != nil {
+		r.FirstError = st.FirstErr.Error()
 	}
 	return r
 }
