@@ -21,6 +21,8 @@ type benchCase struct {
 	count  int
 	size   int64
 	target float64 // the target for replication / baseline
+	// rcloneTarget is the target for replication / rclone copy, 0 for none.
+	rcloneTarget float64
 	// perObject: the rate is objects/s (small objects); otherwise MB/s.
 	perObject bool
 }
@@ -38,10 +40,13 @@ type result struct {
 	examining time.Duration
 }
 
-// caseResult is a case measured both ways.
+// caseResult is a case measured every way: the client loop (baseline),
+// rclone copy (when hasRclone) and BATCH_REPLICATE.
 type caseResult struct {
 	benchCase
 	baseline, replication result
+	rclone                result
+	hasRclone             bool
 }
 
 // rate is objects/s or MB/s (10^6 bytes/s) of a run of c.
@@ -59,6 +64,15 @@ func (c benchCase) rate(elapsed time.Duration) float64 {
 func (r caseResult) ratio() float64 {
 	base := r.rate(r.baseline.elapsed)
 	if base == 0 {
+		return 0
+	}
+	return r.rate(r.replication.elapsed) / base
+}
+
+// rcloneRatio is the replication rate over the rclone copy's rate.
+func (r caseResult) rcloneRatio() float64 {
+	base := r.rate(r.rclone.elapsed)
+	if !r.hasRclone || base == 0 {
 		return 0
 	}
 	return r.rate(r.replication.elapsed) / base
@@ -98,7 +112,30 @@ func (b *bench) runCase(ctx context.Context, c benchCase) (caseResult, error) {
 		if err != nil {
 			return out, fmt.Errorf("%s baseline: %w", c.name, err)
 		}
+		if err := checkCopied(ctx, b.dstS3, "client copy loop", baseBucket, c.count); err != nil {
+			return out, err
+		}
 		progress("%s rep %d: client copy loop %v (%.1f %s)", c.name, rep+1, base.elapsed.Round(time.Millisecond), c.rate(base.elapsed), c.unit())
+
+		if b.cfg.rclone != "" {
+			rcloneBucket := fmt.Sprintf("%s-rclone-%d", c.name, rep)
+			if err := createBucket(ctx, b.dstS3, rcloneBucket, false); err != nil {
+				return out, err
+			}
+			rc, err := b.measure(ctx, func(ctx context.Context) (time.Duration, error) {
+				return 0, rcloneCopy(ctx, b.cfg.rclone, b.src.S3URL, srcBucket, b.dst.S3URL, rcloneBucket, b.cfg.rcloneTransfers)
+			})
+			if err != nil {
+				return out, fmt.Errorf("%s rclone copy: %w", c.name, err)
+			}
+			if err := checkCopied(ctx, b.dstS3, "rclone copy", rcloneBucket, c.count); err != nil {
+				return out, err
+			}
+			progress("%s rep %d: rclone copy --transfers %d %v (%.1f %s)", c.name, rep+1, b.cfg.rcloneTransfers, rc.elapsed.Round(time.Millisecond), c.rate(rc.elapsed), c.unit())
+			if !out.hasRclone || rc.elapsed < out.rclone.elapsed {
+				out.rclone, out.hasRclone = rc, true
+			}
+		}
 
 		dstBucket := fmt.Sprintf("%s-repl-%d", c.name, rep)
 		if err := createBucket(ctx, b.dstS3, dstBucket, false); err != nil {
@@ -116,6 +153,9 @@ func (b *bench) runCase(ctx context.Context, c benchCase) (caseResult, error) {
 		})
 		if err != nil {
 			return out, fmt.Errorf("%s BATCH_REPLICATE: %w", c.name, err)
+		}
+		if err := checkCopied(ctx, b.dstS3, "BATCH_REPLICATE", dstBucket, c.count); err != nil {
+			return out, err
 		}
 		progress("%s rep %d: BATCH_REPLICATE %v (%.1f %s)", c.name, rep+1, repl.elapsed.Round(time.Millisecond), c.rate(repl.elapsed), c.unit())
 

@@ -103,3 +103,35 @@ func TestBaselineConcurrencyIsTheBatchJobsConcurrency(t *testing.T) {
 		t.Errorf("batchConcurrency = %d, but BATCH_REPLICATE copies %d at once: update the baseline's default", batchConcurrency, replication.DefaultBatchConcurrency)
 	}
 }
+
+func TestRcloneRatioIsReplicationOverRcloneAndZeroWithoutRclone(t *testing.T) {
+	c := benchCase{count: 1000, size: 4096, perObject: true, rcloneTarget: 1.5}
+	r := caseResult{benchCase: c, replication: result{elapsed: 2 * time.Second}, rclone: result{elapsed: 4 * time.Second}, hasRclone: true}
+	if got := r.rcloneRatio(); got != 2 {
+		t.Errorf("rcloneRatio = %v, want 2", got)
+	}
+	if got := rcloneTargetCell(r); got != "PASS >=1.5x" {
+		t.Errorf("rcloneTargetCell = %q, want PASS >=1.5x", got)
+	}
+	r.hasRclone = false
+	if got := r.rcloneRatio(); got != 0 {
+		t.Errorf("rcloneRatio without rclone = %v, want 0", got)
+	}
+}
+
+func TestRcloneRemoteIsAnS3RemoteOfTheEndpointWithTheRootKeys(t *testing.T) {
+	env := strings.Join(rcloneRemote("SRC", "http://127.0.0.1:9000"), "\n")
+	for _, want := range []string{"RCLONE_CONFIG_SRC_TYPE=s3", "RCLONE_CONFIG_SRC_PROVIDER=Other",
+		"RCLONE_CONFIG_SRC_ENDPOINT=http://127.0.0.1:9000", "RCLONE_CONFIG_SRC_ACCESS_KEY_ID=" + rootAccessKey,
+		"RCLONE_CONFIG_SRC_SECRET_ACCESS_KEY=" + rootSecretKey} {
+		if !strings.Contains(env, want) {
+			t.Errorf("remote environment lacks %s:\n%s", want, env)
+		}
+	}
+	t.Setenv("AWS_CA_BUNDLE", "/nonexistent.pem")
+	for _, kv := range environWithoutAWS() {
+		if strings.HasPrefix(kv, "AWS_") {
+			t.Errorf("rclone's environment keeps %s", kv)
+		}
+	}
+}

@@ -26,18 +26,28 @@ const (
 	maxObjectsPerWindow = 256
 )
 
-// bench is one benchmark run's shared state: the client, the bucket, the
+// bench is one benchmark run's shared state: the servers measured, the
 // random data that bodies are cut from, and where baseline files go.
 type bench struct {
 	cfg         config
-	client      *s3.Client
-	serverPID   int
-	serverData  string
+	quarry      *side
+	peer        *side // nil without -peer
 	baselineDir string
 	data        []byte
+	// debugAddr is the quarry server's --debug-addr, when -server-profile
+	// asked for one.
+	debugAddr string
 }
 
-func newBench(ctx context.Context, cfg config, srv *quarryproc.Server, baselineDir string) (*bench, error) {
+// side is one S3 server measured: Quarry, or the peer it is compared with.
+type side struct {
+	name    string
+	client  *s3.Client
+	pid     int
+	dataDir string
+}
+
+func newBench(ctx context.Context, cfg config, srv *quarryproc.Server, peer *peerProc, baselineDir string) (*bench, error) {
 	if err := os.MkdirAll(baselineDir, 0o755); err != nil {
 		return nil, fmt.Errorf("baseline dir: %w", err)
 	}
@@ -48,19 +58,38 @@ func newBench(ctx context.Context, cfg config, srv *quarryproc.Server, baselineD
 		return nil, fmt.Errorf("random data: %w", err)
 	}
 	b := &bench{
-		cfg:         cfg,
-		client:      newS3Client(srv.S3URL, cfg.maxConcurrency()),
-		serverPID:   srv.PID(),
-		serverData:  srv.DataDir,
+		cfg: cfg,
+		quarry: &side{name: "quarry", client: newS3Client(srv.S3URL, cfg.maxConcurrency()),
+			pid: srv.PID(), dataDir: srv.DataDir},
 		baselineDir: baselineDir,
 		data:        data,
 	}
-	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if _, err := b.client.CreateBucket(cctx, &s3.CreateBucketInput{Bucket: aws.String(bucketName)}); err != nil {
-		return nil, fmt.Errorf("create bucket %s: %w", bucketName, err)
+	if peer != nil {
+		b.peer = &side{name: peer.name, client: newS3Client(peer.s3URL, cfg.maxConcurrency()),
+			pid: peer.pid(), dataDir: peer.dataDir}
+	}
+	for _, s := range b.sides(0) {
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		_, err := s.client.CreateBucket(cctx, &s3.CreateBucketInput{Bucket: aws.String(bucketName)})
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("%s: create bucket %s: %w", s.name, bucketName, err)
+		}
 	}
 	return b, nil
+}
+
+// sides are the servers measured, in the order repetition rep measures
+// them: with a peer, who goes first alternates, so that a moment of other
+// load on the machine does not always fall on the same side.
+func (b *bench) sides(rep int) []*side {
+	if b.peer == nil {
+		return []*side{b.quarry}
+	}
+	if rep%2 == 1 {
+		return []*side{b.peer, b.quarry}
+	}
+	return []*side{b.quarry, b.peer}
 }
 
 // body returns the bytes of object i of the given size: a window of the

@@ -18,6 +18,11 @@ type config struct {
 	cpuProfile string
 	keep       bool
 	timeout    time.Duration
+	// peer, when set, is a second server (MinIO) measured in the same run.
+	peer *peerSpec
+	// serverProfile, when set, gets a CPU profile of the quarry server
+	// taken during the small PUTs at the highest concurrency.
+	serverProfile string
 
 	reps   int
 	large  sizeCase
@@ -51,6 +56,15 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&cfg.dir, "dir", "", "parent directory for the server data and baseline files (default: os.TempDir())")
 	fs.StringVar(&cfg.jsonPath, "json", "", "also write the results as JSON to this file (- for stdout)")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the benchmark client to this file")
+	fs.Func("peer", "also measure this server in the same run: minio=PATH to a minio binary", func(v string) error {
+		spec, err := parsePeer(v)
+		if err != nil {
+			return err
+		}
+		cfg.peer = &spec
+		return nil
+	})
+	fs.StringVar(&cfg.serverProfile, "server-profile", "", "write a CPU profile of the quarry server during the small PUTs at the highest concurrency to this file")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the work directory instead of removing it")
 	fs.DurationVar(&cfg.timeout, "timeout", benchTimeout, "abort the whole run after this long")
 	fs.IntVar(&cfg.reps, "reps", 2, "repetitions of each throughput measurement; each side's best is reported")
@@ -106,6 +120,15 @@ func (c config) maxConcurrency() int {
 		for _, n := range list {
 			m = max(m, n)
 		}
+	}
+	return m
+}
+
+// maxSmallConc is the highest concurrency of the small-object operations.
+func (c config) maxSmallConc() int {
+	m := 0
+	for _, n := range c.smallConcs {
+		m = max(m, n)
 	}
 	return m
 }

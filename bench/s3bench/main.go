@@ -22,7 +22,7 @@ import (
 func main() { benchcmd.Main("s3bench", parseFlags, run) }
 
 // run owns every resource of one benchmark run and releases them in reverse
-// order whatever happens: profile, work dir, server.
+// order whatever happens: profile, work dir, server, peer.
 func run(cfg config) (err error) {
 	ctx, cancel := benchcmd.Context(cfg.timeout)
 	defer cancel()
@@ -49,16 +49,32 @@ func run(cfg config) (err error) {
 	res := Results{Machine: describeMachine(workDir.Path)}
 	printHeader(os.Stdout, res.Machine)
 
-	srv, err := startServer(ctx, bin, filepath.Join(workDir.Path, "quarry-data"))
+	var debugAddr string
+	if cfg.serverProfile != "" {
+		if debugAddr, err = freeLoopbackAddr(); err != nil {
+			return err
+		}
+	}
+	srv, err := startServer(ctx, bin, filepath.Join(workDir.Path, "quarry-data"), debugAddr)
 	if err != nil {
 		return err
 	}
 	defer benchcmd.Release(&err, srv.Stop)
 
-	b, err := newBench(ctx, cfg, srv, filepath.Join(workDir.Path, "baseline"))
+	var peer *peerProc
+	if cfg.peer != nil {
+		if peer, err = startPeer(ctx, *cfg.peer, filepath.Join(workDir.Path, cfg.peer.kind+"-data")); err != nil {
+			return err
+		}
+		defer benchcmd.Release(&err, peer.stop)
+		res.Peer = cfg.peer.kind
+	}
+
+	b, err := newBench(ctx, cfg, srv, peer, filepath.Join(workDir.Path, "baseline"))
 	if err != nil {
 		return err
 	}
+	b.debugAddr = debugAddr
 	if res.Throughput, err = b.runThroughput(ctx); err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,8 +23,11 @@ const listPage = 100
 var errNoObjects = errors.New("no objects were written to read back")
 
 // OpsResult is the rate and latency of one small-object operation at one
-// concurrency.
+// concurrency on one server (or on the baseline's plain files).
 type OpsResult struct {
+	// Server is "quarry", the peer's name ("minio"), or "baseline" for the
+	// same operation on plain files: a write+fsync per PUT, a read per GET.
+	Server      string  `json:"server"`
 	Op          string  `json:"op"`
 	ObjectSize  int64   `json:"object_size"`
 	Concurrency int     `json:"concurrency"`
@@ -39,58 +44,85 @@ type OpsResult struct {
 	FirstError  string  `json:"first_error,omitempty"`
 }
 
+// serverBaseline names the baseline's rows among the servers'.
+const serverBaseline = "baseline"
+
 // runOps measures PUT, GET, HEAD and LIST of small objects at each
-// concurrency level. GET and HEAD read the objects the PUT phase wrote; LIST
-// pages through a prefix of cfg.listKeys keys written beforehand, untimed.
+// concurrency level, on Quarry and on the peer when there is one, and PUT
+// and GET of plain files as the baseline. GET and HEAD read the objects the
+// PUT phase wrote on the same side; LIST pages through a prefix of
+// cfg.listKeys keys written beforehand, untimed.
 func (b *bench) runOps(ctx context.Context) ([]OpsResult, error) {
 	size := b.cfg.smallSize
-	listKeys, err := b.prepareListPrefix(ctx)
-	if err != nil {
-		return nil, err
+	listKeys := make([]string, b.cfg.listKeys)
+	for i := range listKeys {
+		listKeys[i] = fmt.Sprintf("list/%08d", i)
+	}
+	for _, s := range b.sides(0) {
+		if err := b.prepareListPrefix(ctx, s, listKeys); err != nil {
+			return nil, err
+		}
 	}
 	var out []OpsResult
-	for _, conc := range b.cfg.smallConcs {
+	for ci, conc := range b.cfg.smallConcs {
+		basePut, baseGet, err := b.baselineOps(ctx, conc)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, basePut, baseGet)
+		sides := b.sides(ci)
 		// Each worker appends only to its own slice, so no lock is needed.
-		written := make([][]string, conc)
-		put := b.measure(ctx, "PUT", conc, func(ctx context.Context, w, n int) error {
-			key := fmt.Sprintf("ops/c%d/w%03d/%08d", conc, w, n)
-			if err := b.putSmall(ctx, key, w+n*conc); err != nil {
-				return err
+		written := map[*side][][]string{}
+		for _, s := range sides {
+			written[s] = make([][]string, conc)
+			out = append(out, b.measure(ctx, s, "PUT", conc, func(ctx context.Context, w, n int) error {
+				key := fmt.Sprintf("ops/c%d/w%03d/%08d", conc, w, n)
+				if err := b.putSmall(ctx, s, key, w+n*conc); err != nil {
+					return err
+				}
+				written[s][w] = append(written[s][w], key)
+				return nil
+			}))
+		}
+		keys := map[*side][]string{}
+		for _, s := range sides {
+			for _, ks := range written[s] {
+				keys[s] = append(keys[s], ks...)
 			}
-			written[w] = append(written[w], key)
-			return nil
-		})
-		var keys []string
-		for _, ks := range written {
-			keys = append(keys, ks...)
 		}
 		// Worker w's n-th read goes to a key spread over all that were
 		// written, so that workers do not read the same object in lockstep.
-		pick := func(w, n int) (string, error) {
-			if len(keys) == 0 {
+		pick := func(s *side, w, n int) (string, error) {
+			if len(keys[s]) == 0 {
 				return "", errNoObjects
 			}
-			return keys[(w+n*conc)%len(keys)], nil
+			return keys[s][(w+n*conc)%len(keys[s])], nil
 		}
-		get := b.measure(ctx, "GET", conc, func(ctx context.Context, w, n int) error {
-			key, err := pick(w, n)
-			if err != nil {
-				return err
-			}
-			return b.getObject(ctx, key, size)
-		})
-		head := b.measure(ctx, "HEAD", conc, func(ctx context.Context, w, n int) error {
-			key, err := pick(w, n)
-			if err != nil {
-				return err
-			}
-			return b.headObject(ctx, key, size)
-		})
-		list := b.measure(ctx, "LIST", conc, func(ctx context.Context, w, n int) error {
-			return b.listPage(ctx, listKeys, w+n*conc)
-		})
-		list.ObjectSize = 0
-		out = append(out, put, get, head, list)
+		for _, s := range sides {
+			out = append(out, b.measure(ctx, s, "GET", conc, func(ctx context.Context, w, n int) error {
+				key, err := pick(s, w, n)
+				if err != nil {
+					return err
+				}
+				return b.getObject(ctx, s, key, size)
+			}))
+		}
+		for _, s := range sides {
+			out = append(out, b.measure(ctx, s, "HEAD", conc, func(ctx context.Context, w, n int) error {
+				key, err := pick(s, w, n)
+				if err != nil {
+					return err
+				}
+				return b.headObject(ctx, s, key, size)
+			}))
+		}
+		for _, s := range sides {
+			list := b.measure(ctx, s, "LIST", conc, func(ctx context.Context, w, n int) error {
+				return b.listPage(ctx, s, listKeys, w+n*conc)
+			})
+			list.ObjectSize = 0
+			out = append(out, list)
+		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -98,13 +130,61 @@ func (b *bench) runOps(ctx context.Context) ([]OpsResult, error) {
 	return out, nil
 }
 
-// measure runs one operation-rate measurement and turns it into a result.
-func (b *bench) measure(ctx context.Context, op string, conc int, fn func(ctx context.Context, w, n int) error) OpsResult {
-	progress("ops: %s at concurrency %d", op, conc)
-	before := sampleCPU(b.serverPID)
+// baselineOps measures what the filesystem does for small PUTs and GETs at
+// conc: create, write, fsync and close a file of the small size per PUT,
+// then read the files back, each for the same duration or count as the
+// servers' operations.
+func (b *bench) baselineOps(ctx context.Context, conc int) (put, get OpsResult, err error) {
+	dir := filepath.Join(b.baselineDir, fmt.Sprintf("ops-c%d", conc))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return put, get, fmt.Errorf("baseline dir: %w", err)
+	}
+	size := b.cfg.smallSize
+	written := make([][]string, conc)
+	put = b.measure(ctx, nil, "PUT", conc, func(ctx context.Context, w, n int) error {
+		path := filepath.Join(dir, fmt.Sprintf("w%03d-%08d", w, n))
+		if err := writeFileSync(ctx, path, b.body(size, w+n*conc)); err != nil {
+			return err
+		}
+		written[w] = append(written[w], path)
+		return nil
+	})
+	var files []string
+	for _, fs := range written {
+		files = append(files, fs...)
+	}
+	get = b.measure(ctx, nil, "GET", conc, func(ctx context.Context, w, n int) error {
+		if len(files) == 0 {
+			return errNoObjects
+		}
+		return readFileDiscard(ctx, files[(w+n*conc)%len(files)], size)
+	})
+	return put, get, nil
+}
+
+// measure runs one operation-rate measurement on side s (nil for the
+// baseline's files) and turns it into a result.
+func (b *bench) measure(ctx context.Context, s *side, op string, conc int, fn func(ctx context.Context, w, n int) error) OpsResult {
+	server, pid := serverBaseline, 0
+	if s != nil {
+		server, pid = s.name, s.pid
+	}
+	progress("ops: %s %s at concurrency %d", server, op, conc)
+	var stopProfile func()
+	if s == b.quarry && op == "PUT" && conc == b.cfg.maxSmallConc() {
+		stopProfile = b.profileServer(ctx)
+	}
+	before := sampleCPU(pid)
 	st := oprate.Measure(ctx, conc, b.cfg.dur, b.cfg.opsCount, fn)
-	serverCores, clientCores := sampleCPU(b.serverPID).coresSince(before)
+	serverCores, clientCores := sampleCPU(pid).coresSince(before)
+	if stopProfile != nil {
+		stopProfile()
+	}
+	if s == nil {
+		serverCores = 0 // no server: the files are written by this process
+	}
 	r := OpsResult{
+		Server:      server,
 		Op:          op,
 		ObjectSize:  b.cfg.smallSize,
 		Concurrency: conc,
@@ -123,27 +203,21 @@ func (b *bench) measure(ctx context.Context, op string, conc int, fn func(ctx co
 	return r
 }
 
-// prepareListPrefix writes the keys LIST pages through and returns them in
-// lexical order.
-func (b *bench) prepareListPrefix(ctx context.Context) ([]string, error) {
-	n := b.cfg.listKeys
-	progress("ops: writing %d keys for LIST", n)
-	keys := make([]string, n)
-	for i := range keys {
-		keys[i] = fmt.Sprintf("list/%08d", i)
-	}
-	_, err := runN(ctx, n, b.cfg.maxConcurrency(), func(ctx context.Context, i int) error {
-		return b.putSmall(ctx, keys[i], i)
+// prepareListPrefix writes the keys LIST pages through to side s.
+func (b *bench) prepareListPrefix(ctx context.Context, s *side, keys []string) error {
+	progress("ops: writing %d keys for LIST to %s", len(keys), s.name)
+	_, err := runN(ctx, len(keys), b.cfg.maxConcurrency(), func(ctx context.Context, i int) error {
+		return b.putSmall(ctx, s, keys[i], i)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("write keys for LIST: %w", err)
+		return fmt.Errorf("%s: write keys for LIST: %w", s.name, err)
 	}
-	return keys, nil
+	return nil
 }
 
-func (b *bench) putSmall(ctx context.Context, key string, i int) error {
+func (b *bench) putSmall(ctx context.Context, s *side, key string, i int) error {
 	size := b.cfg.smallSize
-	_, err := b.client.PutObject(ctx, &s3.PutObjectInput{
+	_, err := s.client.PutObject(ctx, &s3.PutObjectInput{
 		Bucket:        aws.String(bucketName),
 		Key:           aws.String(key),
 		Body:          bytes.NewReader(b.body(size, i)),
@@ -152,8 +226,8 @@ func (b *bench) putSmall(ctx context.Context, key string, i int) error {
 	return err
 }
 
-func (b *bench) headObject(ctx context.Context, key string, want int64) error {
-	out, err := b.client.HeadObject(ctx, &s3.HeadObjectInput{
+func (b *bench) headObject(ctx context.Context, s *side, key string, want int64) error {
+	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{
 		Bucket: aws.String(bucketName),
 		Key:    aws.String(key),
 	})
@@ -168,7 +242,7 @@ func (b *bench) headObject(ctx context.Context, key string, want int64) error {
 
 // listPage lists page i (cycling) of the LIST prefix, starting after the
 // last key of the page before, and checks it is full.
-func (b *bench) listPage(ctx context.Context, keys []string, i int) error {
+func (b *bench) listPage(ctx context.Context, s *side, keys []string, i int) error {
 	page := i % (len(keys) / listPage)
 	in := &s3.ListObjectsV2Input{
 		Bucket:  aws.String(bucketName),
@@ -178,7 +252,7 @@ func (b *bench) listPage(ctx context.Context, keys []string, i int) error {
 	if page > 0 {
 		in.StartAfter = aws.String(keys[page*listPage-1])
 	}
-	out, err := b.client.ListObjectsV2(ctx, in)
+	out, err := s.client.ListObjectsV2(ctx, in)
 	if err != nil {
 		return err
 	}

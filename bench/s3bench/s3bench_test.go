@@ -126,7 +126,11 @@ func TestSummaryJudgesTheWorstLargeRatio(t *testing.T) {
 			{Op: "GET", Target: largeTarget, Ratio: 0.7},
 			{Op: "GET", Ratio: 0.1}, // no target: not judged
 		},
-		Ops: []OpsResult{{Op: "GET", Concurrency: 1, OpsPerSec: 100}, {Op: "GET", Concurrency: 16, OpsPerSec: 300}},
+		Ops: []OpsResult{
+			{Server: "quarry", Op: "GET", Concurrency: 1, OpsPerSec: 100},
+			{Server: "quarry", Op: "GET", Concurrency: 16, OpsPerSec: 300},
+			{Server: serverBaseline, Op: "GET", Concurrency: 16, OpsPerSec: 9000}, // not a best Quarry rate
+		},
 	}
 	s := summarize(r)
 	for _, want := range []string{"large PUT 0.50x of baseline BELOW", "large GET 0.70x of baseline PASS", "GET 300/s@c16"} {
@@ -153,5 +157,66 @@ func TestEvictTreeWalksNestedFiles(t *testing.T) {
 	}
 	if err := evictTree(filepath.Join(root, "missing")); err != nil {
 		t.Fatalf("a tree that vanished should not be an error: %v", err)
+	}
+}
+
+func TestParsePeerTakesMinIOAndAPath(t *testing.T) {
+	got, err := parsePeer("minio=/usr/local/bin/minio")
+	if err != nil || got.kind != "minio" || got.bin != "/usr/local/bin/minio" {
+		t.Fatalf("parsePeer = %+v, %v; want minio at /usr/local/bin/minio", got, err)
+	}
+	for _, bad := range []string{"minio", "minio=", "versitygw=/bin/x", "=/bin/minio"} {
+		if _, err := parsePeer(bad); err == nil {
+			t.Errorf("parsePeer(%q) succeeded; want an error", bad)
+		}
+	}
+	cfg, err := parseFlags([]string{"-peer", "minio=/opt/minio"})
+	if err != nil || cfg.peer == nil || cfg.peer.bin != "/opt/minio" {
+		t.Fatalf("parseFlags -peer = %+v, %v", cfg.peer, err)
+	}
+	if cfg, err := parseFlags(nil); err != nil || cfg.peer != nil {
+		t.Fatalf("no -peer gave %+v, %v; want no peer", cfg.peer, err)
+	}
+}
+
+func TestCompareOpsJudgesQuarryAgainstTheBaselineAndThePeer(t *testing.T) {
+	ops := []OpsResult{
+		{Server: serverBaseline, Op: "PUT", ObjectSize: 4096, Concurrency: 16, OpsPerSec: 2000},
+		{Server: "quarry", Op: "PUT", ObjectSize: 4096, Concurrency: 16, OpsPerSec: 1000},
+		{Server: "minio", Op: "PUT", ObjectSize: 4096, Concurrency: 16, OpsPerSec: 1000},
+		{Server: "quarry", Op: "PUT", ObjectSize: 4096, Concurrency: 1, OpsPerSec: 300},
+		{Server: "minio", Op: "PUT", ObjectSize: 4096, Concurrency: 1, OpsPerSec: 200},
+		{Server: "quarry", Op: "HEAD", ObjectSize: 4096, Concurrency: 1, OpsPerSec: 500},
+		{Server: "minio", Op: "HEAD", ObjectSize: 4096, Concurrency: 1, OpsPerSec: 0, Errors: 3, FirstError: "refused"},
+	}
+	got := compareOps(ops, "minio")
+	if len(got) != 3 {
+		t.Fatalf("%d comparisons, want 3: %+v", len(got), got)
+	}
+	c16, c1, head := got[0], got[1], got[2]
+	if c16.Baseline != 2000 || c16.Peer.Ratio != 1 || c16.Peer.Target != 1.2 || c16.Peer.Verdict != "BELOW" {
+		t.Errorf("PUT c16 = %+v, peer %+v; want baseline 2000, 1.00x of minio BELOW the 1.2 target", c16, *c16.Peer)
+	}
+	if c1.Baseline != 0 || c1.Peer.Ratio != 1.5 || c1.Peer.Verdict != "PASS" {
+		t.Errorf("PUT c1 peer %+v; want 1.50x PASS and no baseline", *c1.Peer)
+	}
+	if head.Peer.Error == "" || head.Peer.Ratio != 0 || head.Peer.Verdict != "" {
+		t.Errorf("HEAD against a failed peer = %+v; want an error and no ratio", *head.Peer)
+	}
+	if got := compareOps(ops, ""); len(got) != 1 || got[0].Peer != nil {
+		t.Errorf("without a peer: %+v; want only the row with a baseline", got)
+	}
+}
+
+func TestKeepBestKeepsEachSidesBestRate(t *testing.T) {
+	r := ThroughputResult{QuarryMBps: 100, BaselineMBps: 300, Peer: &PeerFigures{Name: "minio", MBps: 200}}
+	r.keepBest(ThroughputResult{QuarryMBps: 150, BaselineMBps: 250, Peer: &PeerFigures{Name: "minio", MBps: 180, Error: "boom"}})
+	if r.QuarryMBps != 150 || r.BaselineMBps != 300 || r.Peer.MBps != 200 || r.Peer.Error != "boom" {
+		t.Fatalf("keepBest = %+v, peer %+v", r, *r.Peer)
+	}
+	r.Peer.Error, r.Peer.Target = "", peerLargeTarget
+	r.Peer.judge(r.QuarryMBps, r.Error)
+	if r.Peer.Ratio != 0.75 || r.Peer.Verdict != "BELOW" {
+		t.Fatalf("judge = %+v; want 0.75 BELOW", *r.Peer)
 	}
 }

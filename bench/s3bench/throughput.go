@@ -44,6 +44,42 @@ type ThroughputResult struct {
 	ServerCores float64 `json:"server_cores,omitempty"`
 	ClientCores float64 `json:"client_cores,omitempty"`
 	Error       string  `json:"error,omitempty"`
+	// Peer is the same measurement on the -peer server, when there is one.
+	Peer *PeerFigures `json:"peer,omitempty"`
+}
+
+// PeerFigures is a measurement on the -peer server and how Quarry compares.
+type PeerFigures struct {
+	Name        string  `json:"name"`
+	MBps        float64 `json:"mb_per_s,omitempty"`
+	OpsPerSec   float64 `json:"ops_per_s,omitempty"`
+	ServerCores float64 `json:"server_cores,omitempty"`
+	ClientCores float64 `json:"client_cores,omitempty"`
+	// Ratio is Quarry's rate over the peer's.
+	Ratio   float64 `json:"ratio,omitempty"`
+	Target  float64 `json:"target,omitempty"`
+	Verdict string  `json:"verdict,omitempty"`
+	Error   string  `json:"error,omitempty"`
+}
+
+// peerLargeTarget is the issue's goal against the peer for 1 MiB and 64 MiB
+// objects, each way: Quarry at least as fast.
+const peerLargeTarget = 1.0
+
+// judge computes Quarry's ratio to the peer from quarry's rate and, when
+// there is a target, the verdict.
+func (p *PeerFigures) judge(quarry float64, quarryErr string) {
+	rate := max(p.MBps, p.OpsPerSec)
+	if p.Error != "" || quarryErr != "" || rate <= 0 {
+		return
+	}
+	p.Ratio = quarry / rate
+	if p.Target > 0 {
+		p.Verdict = "BELOW"
+		if p.Ratio >= p.Target {
+			p.Verdict = "PASS"
+		}
+	}
 }
 
 func (b *bench) runThroughput(ctx context.Context) ([]ThroughputResult, error) {
@@ -64,6 +100,10 @@ func (b *bench) runThroughput(ctx context.Context) ([]ThroughputResult, error) {
 			for i := range rs {
 				rs[i].Target = c.target
 				rs[i].judge()
+				if p := rs[i].Peer; p != nil {
+					p.Target = peerLargeTarget
+					p.judge(rs[i].QuarryMBps, rs[i].Error)
+				}
 			}
 			out = append(out, rs...)
 		}
@@ -94,8 +134,9 @@ func (b *bench) throughputCase(ctx context.Context, size int64, count, conc int)
 	return best, nil
 }
 
-// throughputRep is one repetition: baseline write, Quarry PUT, baseline read,
-// Quarry GET, and (where the page cache can be dropped) both reads again cold.
+// throughputRep is one repetition: baseline write, Quarry (and peer) PUT,
+// baseline read, Quarry (and peer) GET, and (where the page cache can be
+// dropped) all reads again cold.
 func (b *bench) throughputRep(ctx context.Context, size int64, count, conc, rep int) ([]ThroughputResult, error) {
 	label := fmt.Sprintf("%s-c%d-r%d", sizeLabel(size), conc, rep)
 	dir := filepath.Join(b.baselineDir, label)
@@ -106,7 +147,11 @@ func (b *bench) throughputRep(ctx context.Context, size int64, count, conc, rep 
 	key := func(i int) string { return fmt.Sprintf("tp/%s/%06d", label, i) }
 	total := size * int64(count)
 	newResult := func(op string) ThroughputResult {
-		return ThroughputResult{Op: op, ObjectSize: size, Objects: count, Concurrency: conc}
+		r := ThroughputResult{Op: op, ObjectSize: size, Objects: count, Concurrency: conc}
+		if b.peer != nil {
+			r.Peer = &PeerFigures{Name: b.peer.name}
+		}
+		return r
 	}
 	results := []ThroughputResult{newResult(opPut), newResult(opGet)}
 	if canEvict {
@@ -124,27 +169,40 @@ func (b *bench) throughputRep(ctx context.Context, size int64, count, conc, rep 
 	}
 	writeFiles := func(ctx context.Context, i int) error { return writeFileSync(ctx, file(i), b.body(size, i)) }
 	readFiles := func(ctx context.Context, i int) error { return readFileDiscard(ctx, file(i), size) }
-	getObjects := func(ctx context.Context, i int) error { return b.getObject(ctx, key(i), size) }
-	putObjects := func(ctx context.Context, i int) error {
-		_, err := b.client.PutObject(ctx, &s3.PutObjectInput{
-			Bucket:        aws.String(bucketName),
-			Key:           aws.String(key(i)),
-			Body:          bytes.NewReader(b.body(size, i)),
-			ContentLength: aws.Int64(size),
-		})
-		return err
+	getObjects := func(s *side) func(context.Context, int) error {
+		return func(ctx context.Context, i int) error { return b.getObject(ctx, s, key(i), size) }
+	}
+	putObjects := func(s *side) func(context.Context, int) error {
+		return func(ctx context.Context, i int) error {
+			_, err := s.client.PutObject(ctx, &s3.PutObjectInput{
+				Bucket:        aws.String(bucketName),
+				Key:           aws.String(key(i)),
+				Body:          bytes.NewReader(b.body(size, i)),
+				ContentLength: aws.Int64(size),
+			})
+			return err
+		}
+	}
+	// Each side reads back only what it wrote in full.
+	putOK := map[*side]bool{}
+	measureSides := func(r *ThroughputResult, fn func(*side) func(context.Context, int) error) {
+		for _, s := range b.sides(rep) {
+			if r.Op == opPut {
+				putOK[s] = b.measureSide(ctx, s, r, total, count, conc, fn(s))
+			} else if putOK[s] {
+				b.measureSide(ctx, s, r, total, count, conc, fn(s))
+			}
+		}
 	}
 
 	if err := baseline(put, "write", writeFiles); err != nil {
 		return nil, err
 	}
-	putOK := b.measureQuarry(ctx, put, total, count, conc, putObjects)
+	measureSides(put, putObjects)
 	if err := baseline(get, "read", readFiles); err != nil {
 		return nil, err
 	}
-	if putOK {
-		b.measureQuarry(ctx, get, total, count, conc, getObjects)
-	}
+	measureSides(get, getObjects)
 	if canEvict {
 		cold := &results[2]
 		if err := b.evictAll(dir); err != nil {
@@ -153,25 +211,30 @@ func (b *bench) throughputRep(ctx context.Context, size int64, count, conc, rep 
 		if err := baseline(cold, "cold read", readFiles); err != nil {
 			return nil, err
 		}
-		if putOK {
-			b.measureQuarry(ctx, cold, total, count, conc, getObjects)
-		}
+		measureSides(cold, getObjects)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if !putOK {
-		for i := 1; i < len(results); i++ {
+	for i := 1; i < len(results); i++ {
+		if !putOK[b.quarry] {
 			results[i].Error = "not measured: PUT failed"
+		}
+		if b.peer != nil && !putOK[b.peer] {
+			results[i].Peer.Error = "not measured: PUT failed"
 		}
 	}
 	return results, nil
 }
 
 // evictAll drops from the page cache the baseline files of this repetition
-// and everything under the server's data directory.
+// and everything under the data directories of the servers measured.
 func (b *bench) evictAll(baselineFiles string) error {
-	for _, root := range []string{baselineFiles, b.serverData} {
+	roots := []string{baselineFiles}
+	for _, s := range b.sides(0) {
+		roots = append(roots, s.dataDir)
+	}
+	for _, root := range roots {
 		if err := evictTree(root); err != nil {
 			return fmt.Errorf("drop page cache: %w", err)
 		}
@@ -179,16 +242,26 @@ func (b *bench) evictAll(baselineFiles string) error {
 	return nil
 }
 
-// measureQuarry runs fn as one throughput measurement against the server and
-// records its rate and CPU use in r, or its error. It reports success.
-func (b *bench) measureQuarry(ctx context.Context, r *ThroughputResult, total int64, count, conc int, fn func(context.Context, int) error) bool {
-	before := sampleCPU(b.serverPID)
+// measureSide runs fn as one throughput measurement against side s and
+// records its rate and CPU use in r (in r.Peer for the peer), or its error.
+// It reports success.
+func (b *bench) measureSide(ctx context.Context, s *side, r *ThroughputResult, total int64, count, conc int, fn func(context.Context, int) error) bool {
+	before := sampleCPU(s.pid)
 	elapsed, err := runN(ctx, count, conc, fn)
+	serverCores, clientCores := sampleCPU(s.pid).coresSince(before)
+	if s != b.quarry {
+		if err != nil {
+			r.Peer.Error = err.Error()
+			return false
+		}
+		r.Peer.MBps, r.Peer.ServerCores, r.Peer.ClientCores = mbps(total, elapsed), serverCores, clientCores
+		return true
+	}
 	if err != nil {
 		r.Error = err.Error()
 		return false
 	}
-	r.ServerCores, r.ClientCores = sampleCPU(b.serverPID).coresSince(before)
+	r.ServerCores, r.ClientCores = serverCores, clientCores
 	r.QuarryMBps = mbps(total, elapsed)
 	return true
 }
@@ -202,6 +275,14 @@ func (r *ThroughputResult) keepBest(o ThroughputResult) {
 	r.BaselineMBps = max(r.BaselineMBps, o.BaselineMBps)
 	if r.Error == "" {
 		r.Error = o.Error
+	}
+	if r.Peer != nil && o.Peer != nil {
+		if o.Peer.MBps > r.Peer.MBps {
+			r.Peer.MBps, r.Peer.ServerCores, r.Peer.ClientCores = o.Peer.MBps, o.Peer.ServerCores, o.Peer.ClientCores
+		}
+		if r.Peer.Error == "" {
+			r.Peer.Error = o.Peer.Error
+		}
 	}
 }
 
@@ -219,9 +300,9 @@ func (r *ThroughputResult) judge() {
 	}
 }
 
-// getObject reads key to its end and checks its length.
-func (b *bench) getObject(ctx context.Context, key string, want int64) error {
-	out, err := b.client.GetObject(ctx, &s3.GetObjectInput{
+// getObject reads key from side s to its end and checks its length.
+func (b *bench) getObject(ctx context.Context, s *side, key string, want int64) error {
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{
 		Bucket: aws.String(bucketName),
 		Key:    aws.String(key),
 	})

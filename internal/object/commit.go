@@ -87,19 +87,10 @@ func (c *Change) Finish() error {
 	return nil
 }
 
-// putVersionWithACL is putVersion for a version that gets an ACL: a
+// replaceLatestWithACL is replaceLatest for a version that gets an ACL: a
 // version is written private, so anything else is set right after, in the
-// same transaction.
-func (c *Change) putVersionWithACL(b *meta.Bucket, v *meta.Version, a acl.Canned, name EventName) error {
-	old, err := latestVersion(c.tx, b.Name, v.Key)
-	if err != nil {
-		return err
-	}
-	return c.replaceLatestWithACL(b, v, old, a, name)
-}
-
-// replaceLatestWithACL is putVersionWithACL for a caller that already read
-// the key's latest version (old, nil when none) in the change's transaction.
+// same transaction. The caller has read the key's latest version (old, nil
+// when none) in the change's transaction.
 func (c *Change) replaceLatestWithACL(b *meta.Bucket, v, old *meta.Version, a acl.Canned, name EventName) error {
 	if err := c.replaceLatest(b, v, old, name); err != nil {
 		return err

@@ -44,6 +44,18 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, p auth.Principal,
 // trashed, and the upload is gone, in the same transaction. A refused
 // completion changes nothing: the upload can be completed again.
 func (s *Service) CompleteUpload(ctx context.Context, p auth.Principal, in CompleteInput) (*meta.Version, error) {
+	res, err := s.Complete(ctx, p, in)
+	if err != nil {
+		return nil, err
+	}
+	return res.Version, nil
+}
+
+// Complete is CompleteUpload returning also the bucket as the commit read
+// it, so that a caller answering the request (the version id and
+// x-amz-expiration headers) need not read the bucket again. The commit
+// reads the bucket and the key's latest version once each.
+func (s *Service) Complete(ctx context.Context, p auth.Principal, in CompleteInput) (*PutResult, error) {
 	bucket, key, parts := in.Bucket, in.Key, in.Parts
 	if len(parts) == 0 {
 		return nil, fmt.Errorf("complete %s/%s: no parts listed: %w", bucket, key, ErrMalformedXML)
@@ -54,15 +66,23 @@ func (s *Service) CompleteUpload(ctx context.Context, p auth.Principal, in Compl
 		}
 	}
 	var v *meta.Version
+	var b *meta.Bucket
 	err := s.commit(ctx, bucket, func(c *Change) error {
-		b, u, err := usableUpload(c.tx, p, bucket, key, in.UploadID)
+		var u *meta.Upload
+		var err error
+		b, u, err = usableUpload(c.tx, p, bucket, key, in.UploadID)
 		if err != nil {
 			return err
 		}
-		// Evaluated here, in the transaction that makes the object: of
-		// two conditional completions of one key, the second sees the
-		// first's object.
-		if err := checkWriteConditionsTx(c.tx, bucket, key, in.Cond); err != nil {
+		// Read once: for the conditions and as the version the object
+		// replaces. Evaluated here, in the transaction that makes the
+		// object: of two conditional completions of one key, the second
+		// sees the first's object.
+		cur, err := latestVersion(c.tx, bucket, key)
+		if err != nil {
+			return err
+		}
+		if err := checkWriteConditions(cur, in.Cond); err != nil {
 			return err
 		}
 		stored, err := allParts(c.tx, in.UploadID)
@@ -84,12 +104,12 @@ func (s *Service) CompleteUpload(ctx context.Context, p auth.Principal, in Compl
 		if err := discardUpload(c, in.UploadID, keep); err != nil {
 			return err
 		}
-		return c.putVersionWithACL(b, v, acl.Canned(u.ACL), EventCompleteMultipartUpload)
+		return c.replaceLatestWithACL(b, v, cur, acl.Canned(u.ACL), EventCompleteMultipartUpload)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("complete %s/%s: %w", bucket, key, err)
 	}
-	return v, nil
+	return &PutResult{Version: v, Bucket: b}, nil
 }
 
 // assemble checks the listed parts against the stored ones and builds the

@@ -112,10 +112,13 @@ func (h *Handler) completeMultipartUpload(w http.ResponseWriter, req *request) e
 	for i, p := range doc.Parts {
 		in.Parts[i] = object.CompletePart{Number: p.PartNumber, ETag: p.ETag, Checksums: p.checksumFields.asMap()}
 	}
-	v, err := h.cfg.Objects.CompleteUpload(req.ctx(), req.principal, in)
+	res, err := h.cfg.Objects.Complete(req.ctx(), req.principal, in)
 	if err != nil {
 		return err
 	}
+	// The headers the bucket decides come from the bucket the commit read.
+	v := res.Version
+	req.bucketInfo = res.Bucket
 	h.setObjectHeadersOf(req, w.Header(), v)
 	setSSEHeader(w.Header(), v.SSE)
 	return writeXML(w, completeMultipartUploadResult{

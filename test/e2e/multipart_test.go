@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -303,4 +304,33 @@ func TestCompleteMultipartUploadRefusesBadPartLists(t *testing.T) {
 	wantErr(t, "Complete with a non-last part under 5 MiB", err, http.StatusBadRequest, "EntityTooSmall")
 	_, err = c.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("small")})
 	wantErr(t, "HeadObject after a refused completion", err, http.StatusNotFound, "")
+}
+
+// The completion's x-amz-expiration comes from the bucket its commit read,
+// as PutObject's does: the rule that will expire the new object, and none
+// for an object no rule selects.
+func TestCompleteMultipartUploadAnnouncesTheRuleThatWillExpireTheObject(t *testing.T) {
+	t.Parallel()
+	c := rootClient()
+	bucket := newBucket(t, c)
+	putLifecycle(t, c, bucket, expireRule("mp-rule", "tmp/", 30))
+	exp := regexp.MustCompile(`^expiry-date="[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT", rule-id="mp-rule"$`)
+	for _, tt := range []struct {
+		key     string
+		expires bool
+	}{{"tmp/mp", true}, {"keep/mp", false}} {
+		id := createUpload(t, c, bucket, tt.key)
+		part := uploadPart(t, c, bucket, tt.key, id, 1, []byte("part"))
+		done, err := complete(t, c, bucket, tt.key, id, []types.CompletedPart{part})
+		if err != nil {
+			t.Fatalf("CompleteMultipartUpload %s: %v", tt.key, err)
+		}
+		got := aws.ToString(done.Expiration)
+		if tt.expires && !exp.MatchString(got) {
+			t.Errorf("%s: x-amz-expiration %q, want rule mp-rule's", tt.key, got)
+		}
+		if !tt.expires && done.Expiration != nil {
+			t.Errorf("%s: x-amz-expiration %q, want none", tt.key, got)
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/quarrylabs/quarry/internal/blob"
 )
@@ -29,6 +30,10 @@ var ErrInvalidID = errors.New("disk: invalid blob id")
 // Store is a blob.Store on a local directory. It is safe for concurrent use.
 type Store struct {
 	dir string
+	// bufs recycles Put's copy buffers: a fresh 1 MiB buffer per PUT,
+	// however small, was a fifth of a small PUT's CPU in garbage
+	// collection.
+	bufs sync.Pool
 }
 
 var _ blob.Store = (*Store)(nil)
@@ -37,6 +42,7 @@ var _ blob.Store = (*Store)(nil)
 // files that a crash left behind.
 func New(dir string) (*Store, error) {
 	s := &Store{dir: dir}
+	s.bufs.New = func() any { b := make([]byte, copyBufferSize); return &b }
 	if err := os.MkdirAll(s.tmpDir(), dirMode); err != nil {
 		return nil, fmt.Errorf("disk: create %s: %w", s.tmpDir(), err)
 	}

@@ -33,7 +33,9 @@ func (s *Store) Put(ctx context.Context, id string, r io.Reader) (n int64, err e
 		}
 	}()
 
-	n, err = copyWithContext(ctx, f, r)
+	buf := s.bufs.Get().(*[]byte)
+	n, err = copyWithContext(ctx, f, r, *buf)
+	s.bufs.Put(buf)
 	if err != nil {
 		return 0, fmt.Errorf("disk: put %s: %w", id, err)
 	}
@@ -54,12 +56,11 @@ func (s *Store) Put(ctx context.Context, id string, r io.Reader) (n int64, err e
 	return n, nil
 }
 
-// copyWithContext copies r to f through a 1 MiB buffer and checks ctx before
+// copyWithContext copies r to f through buf and checks ctx before
 // every write. Both ends are wrapped so that io.CopyBuffer takes the buffered
 // path: *os.File's ReaderFrom (or r's WriterTo) would bypass the buffer and
 // the cancellation checks.
-func copyWithContext(ctx context.Context, f *os.File, r io.Reader) (int64, error) {
-	buf := make([]byte, copyBufferSize)
+func copyWithContext(ctx context.Context, f *os.File, r io.Reader, buf []byte) (int64, error) {
 	return io.CopyBuffer(&ctxWriter{ctx: ctx, f: f}, readerOnly{r}, buf)
 }
 
