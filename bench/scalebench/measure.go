@@ -49,6 +49,10 @@ type Phase struct {
 	// Jobs is how many reconciliation jobs shared the objects.
 	Jobs int       `json:"jobs,omitempty"`
 	CPU  []ProcCPU `json:"cpu"`
+	// OtherCPU is the CPU seconds the rest of the machine used meanwhile
+	// (all CPUs' busy time less the processes in CPU): on a shared
+	// machine, how much the measurement had to share.
+	OtherCPU *float64 `json:"otherCpuSeconds,omitempty"`
 	// PGWriteTx is how many transactions PostgreSQL committed that wrote
 	// something; nil on SQLite.
 	PGWriteTx  *int64 `json:"pgWriteTx,omitempty"`
@@ -170,7 +174,7 @@ func (b *bench) getPhase(ctx context.Context, d *deployment, clients []*s3.Clien
 func opsPhase(op string, st oprate.Stats, u usage) Phase {
 	p := Phase{Op: op, Unit: "ops/s", Count: st.OK, Errors: st.Errors, Seconds: st.Elapsed.Seconds(), Rate: st.PerSecond(),
 		P50ms: ms(oprate.Percentile(st.Latencies, 0.50)), P99ms: ms(oprate.Percentile(st.Latencies, 0.99)),
-		CPU: u.cpu, PGWriteTx: u.pgWriteTx}
+		CPU: u.cpu, OtherCPU: u.other, PGWriteTx: u.pgWriteTx}
 	if st.FirstErr != nil {
 		p.FirstError = st.FirstErr.Error()
 		progress("%s: %d errors, the first: %v", op, st.Errors, st.FirstErr)
@@ -239,7 +243,7 @@ func (b *bench) reconPhase(ctx context.Context, d *deployment, clients []*s3.Cli
 	}
 	p.Count, p.Seconds = per*buckets, elapsed.Seconds()
 	p.Rate = float64(p.Count) / p.Seconds
-	p.CPU, p.PGWriteTx = u.cpu, u.pgWriteTx
+	p.CPU, p.OtherCPU, p.PGWriteTx = u.cpu, u.other, u.pgWriteTx
 	return p, nil
 }
 
@@ -251,15 +255,18 @@ type watcher struct {
 }
 
 type reading struct {
-	cpu    []time.Duration
-	ok     []bool
-	xid    int64
-	xidErr error
+	machine   time.Duration
+	machineOK bool
+	cpu       []time.Duration
+	ok        []bool
+	xid       int64
+	xidErr    error
 }
 
 // usage is what the processes spent during a phase.
 type usage struct {
 	cpu       []ProcCPU
+	other     *float64
 	pgWriteTx *int64
 }
 
@@ -292,6 +299,7 @@ func (d *deployment) procs() ([]string, []func() (time.Duration, bool)) {
 func (d *deployment) read(ctx context.Context) reading {
 	_, reads := d.procs()
 	r := reading{cpu: make([]time.Duration, len(reads)), ok: make([]bool, len(reads))}
+	r.machine, r.machineOK = quarryproc.MachineCPU()
 	for i, read := range reads {
 		r.cpu[i], r.ok[i] = read()
 	}
@@ -311,10 +319,20 @@ func (w *watcher) done(ctx context.Context) usage {
 	end := w.d.read(ctx)
 	names, _ := w.d.procs()
 	var u usage
+	allOurs, ours := true, 0.0
 	for i, name := range names {
 		if w.start.ok[i] && end.ok[i] {
-			u.cpu = append(u.cpu, ProcCPU{Name: name, Seconds: (end.cpu[i] - w.start.cpu[i]).Seconds()})
+			c := ProcCPU{Name: name, Seconds: (end.cpu[i] - w.start.cpu[i]).Seconds()}
+			u.cpu = append(u.cpu, c)
+			ours += c.Seconds
+		} else {
+			allOurs = false
 		}
+	}
+	if allOurs && w.start.machineOK && end.machineOK {
+		// The readings are not atomic: a slightly negative rest is none.
+		other := max(0, (end.machine-w.start.machine).Seconds()-ours)
+		u.other = &other
 	}
 	if w.d.probe != nil && w.start.xidErr == nil && end.xidErr == nil {
 		n := end.xid - w.start.xid

@@ -35,15 +35,16 @@ func printResults(w io.Writer, r *Results) {
 		compare(w, one, many, "1 node", fmt.Sprintf("%d nodes", r.Nodes), many != nil)
 	}
 
-	fmt.Fprintf(w, "\nWHERE THE TIME GOES (CPU seconds each process used during the measurement; %d CPUs give %d CPU-seconds per wall second)\n", r.NumCPU, r.NumCPU)
+	fmt.Fprintf(w, "\nWHERE THE TIME GOES (CPU seconds each process used during the measurement; cores used: all of them over the wall time, of %d;\n"+
+		"other work: the cores the rest of the machine used meanwhile; pg write tx/op: PostgreSQL transactions that wrote, per operation or object)\n", r.NumCPU)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "run\top\tcount\terrors\twall s\trate\tp50 ms\tp99 ms\tnodes CPU s\tcomponent\tpostgres\tclients\tcores used\tpg write tx/op\t")
+	fmt.Fprintln(tw, "run\top\tcount\terrors\twall s\trate\tp50 ms\tp99 ms\tnodes CPU s\tcomponent\tpostgres\tclients\tcores used\tother work\tpg write tx/op\t")
 	for _, m := range r.Runs {
 		for _, p := range m.Phases {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.2f\t%.0f %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.2f\t%.0f %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
 				m.Name, p.Op, p.Count, p.Errors, p.Seconds, p.Rate, p.Unit, latency(p.P50ms), latency(p.P99ms),
 				nodesCPU(p.CPU), cpuOf(p.CPU, "component"), cpuOf(p.CPU, "postgres"), cpuOf(p.CPU, "clients"),
-				coresUsed(p), writeTxPerOp(p))
+				coresUsed(p), otherCores(p), writeTxPerOp(p))
 		}
 	}
 	tw.Flush()
@@ -140,6 +141,14 @@ func coresUsed(p Phase) string {
 		total += c.Seconds
 	}
 	return fmt.Sprintf("%.2f", total/p.Seconds)
+}
+
+// otherCores is the CPU the rest of the machine used over the wall time.
+func otherCores(p Phase) string {
+	if p.OtherCPU == nil || p.Seconds <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", *p.OtherCPU/p.Seconds)
 }
 
 func writeTxPerOp(p Phase) string {

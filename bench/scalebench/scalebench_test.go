@@ -52,8 +52,9 @@ func TestClientsAreSpreadRoundRobinOverTheNodes(t *testing.T) {
 }
 
 func phases(put, get, recon float64, cpu []ProcCPU, wtx *int64) []Phase {
+	other := 3.5
 	return []Phase{
-		{Op: "PUT", Unit: "ops/s", Count: int(put * 5), Seconds: 5, Rate: put, P50ms: 3, P99ms: 9, CPU: cpu, PGWriteTx: wtx},
+		{Op: "PUT", Unit: "ops/s", Count: int(put * 5), Seconds: 5, Rate: put, P50ms: 3, P99ms: 9, CPU: cpu, OtherCPU: &other, PGWriteTx: wtx},
 		{Op: "GET", Unit: "ops/s", Count: int(get * 5), Seconds: 5, Rate: get, CPU: cpu},
 		{Op: "RECON", Unit: "objects/s", Count: 1000, Seconds: 1000 / recon, Rate: recon, Jobs: 1, CPU: cpu},
 	}

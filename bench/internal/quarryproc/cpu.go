@@ -130,3 +130,37 @@ func parseStat(line string) (stat, bool) {
 	toDur := func(t int64) time.Duration { return time.Duration(t) * time.Second / clockTicks }
 	return stat{ppid: ppid, cpu: toDur(ticks[0] + ticks[1]), childrenCPU: toDur(ticks[2] + ticks[3])}, true
 }
+
+// MachineCPU is the CPU time all the machine's CPUs have been busy (not
+// idle nor waiting for I/O) since boot, from /proc/stat: less what the
+// benchmark's own processes used over the same time, it is what other work
+// on a shared machine took.
+func MachineCPU() (time.Duration, bool) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, false
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return parseMachineCPU(line)
+}
+
+// parseMachineCPU reads the aggregate "cpu" line of /proc/stat: user nice
+// system idle iowait irq softirq steal ..., in clock ticks. Guest time is
+// already counted in user and nice.
+func parseMachineCPU(line string) (time.Duration, bool) {
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, false
+	}
+	var busy int64
+	for i, s := range f[1:9] {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		if i != 3 && i != 4 { // idle, iowait
+			busy += n
+		}
+	}
+	return time.Duration(busy) * time.Second / clockTicks, true
+}

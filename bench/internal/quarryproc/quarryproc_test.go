@@ -206,6 +206,19 @@ func TestTreeCPUCountsAChildThatExited(t *testing.T) {
 	}
 }
 
+func TestParseMachineCPUCountsBusyTicksOnly(t *testing.T) {
+	// user 100, nice 10, system 50, idle 9000, iowait 40, irq 5, softirq 5, steal 30
+	got, ok := parseMachineCPU("cpu  100 10 50 9000 40 5 5 30 0 0")
+	if want := 2 * time.Second; !ok || got != want {
+		t.Errorf("parseMachineCPU = %v, %v; want %v", got, ok, want)
+	}
+	for _, bad := range []string{"cpu0 1 2 3 4 5 6 7 8", "cpu 1 2 3", "cpu 1 2 3 x 5 6 7 8"} {
+		if _, ok := parseMachineCPU(bad); ok {
+			t.Errorf("parseMachineCPU(%q) succeeded", bad)
+		}
+	}
+}
+
 func TestBinaryUsesTheGivenBinaryWithoutBuilding(t *testing.T) {
 	got, err := Binary(context.Background(), "/opt/quarry", t.TempDir(), func(string, ...any) {
 		t.Error("Binary built although a binary was given")
