@@ -46,6 +46,26 @@ type Store interface {
 	Walk(ctx context.Context, fn func(Info) error) error
 }
 
+// Gate is implemented by a Store that refuses operations for a while (a
+// storage component made read-only or paused). Object data kept outside
+// the store (small objects inline in the metadata store) obeys the same
+// gate, so that a read-only server takes no new object data whatever its
+// size, and a paused one serves none.
+type Gate interface {
+	// Allow returns nil, or an error wrapping ErrUnavailable when the
+	// store refuses writes now (write), or reads.
+	Allow(write bool) error
+}
+
+// Allow asks s's Gate, if it has one, whether it takes writes (write) or
+// reads now.
+func Allow(s Store, write bool) error {
+	if g, ok := s.(Gate); ok {
+		return g.Allow(write)
+	}
+	return nil
+}
+
 // NewID returns a new random blob id: 32 lower-case hex digits.
 func NewID() string {
 	var b [16]byte

@@ -262,11 +262,14 @@ func (up *update) step(ctx context.Context, cur updateCursor) error {
 			} else {
 				b.res.BytesFreed += b.partBytes
 			}
-			prev.add(b.res)
+			// prev stays as the last checkpoint left it: Update may run
+			// this again, which must not add the batch twice.
+			total := prev
+			total.add(b.res)
 			cp.Delta = b.stats
 			cp.Delta.Bytes = b.res.BytesFreed
 			cp.Cursor = next.encode()
-			cp.Result = mustJSON(prev)
+			cp.Result = mustJSON(total)
 			return nil
 		},
 	})

@@ -51,7 +51,8 @@ type JobStats struct {
 
 // Job is a durable batch job on a bucket.
 type Job struct {
-	// ID is an int32, unique and never reused (MAPI's jobId.id).
+	// ID is an int32, unique and never reused (MAPI's jobId.id); see
+	// CreateJob.
 	ID     int32
 	Type   string
 	Bucket string
@@ -119,6 +120,13 @@ type JobTx interface {
 	// CreateJob inserts j (not terminal) and sets j.ID. When a job of the
 	// same type is active (not terminal) on the bucket it returns an
 	// *ActiveJobError naming that job.
+	//
+	// Ids come from a counter of the store's own (a sequence in
+	// PostgreSQL), not from the jobs present: they are positive int32s,
+	// larger than every id handed out before, and never reused, even once
+	// the jobs that had them were deleted or the transactions that drew
+	// them rolled back (so ids may have gaps). Past the last int32 it
+	// fails rather than reuse one.
 	CreateJob(j *Job) error
 	// GetJob returns ErrNotFound when absent.
 	GetJob(id int32) (*Job, error)
@@ -127,6 +135,13 @@ type JobTx interface {
 	// ClaimJob takes the oldest non-terminal job that no engine holds, or
 	// whose lease expired before now: it sets LeaseOwner = owner,
 	// LeaseExpires = until and increments Attempts. ErrNotFound when none.
+	//
+	// Claims made at once, by engines on one database in their own Update
+	// transactions, never both win a job: each job is claimed by one of
+	// them, the others take another job or get ErrNotFound. A store whose
+	// writers run concurrently passes over a job another claimer is taking
+	// rather than waiting for it (PostgreSQL: FOR UPDATE SKIP LOCKED), so
+	// "oldest" is the oldest not being claimed at that moment.
 	ClaimJob(owner string, now, until time.Time) (*Job, error)
 	// RenewLease extends the lease owner holds on the job and returns the
 	// job as stored (to see CancelRequested); ErrLeaseLost when owner no

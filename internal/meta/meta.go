@@ -4,7 +4,10 @@
 // object exists when its version row is committed, never before.
 //
 // Keys and names are compared byte-wise (S3 lists in UTF-8 binary order);
-// backends must use a binary collation.
+// backends must use a binary collation. Stored keys and names are valid
+// UTF-8 without NUL bytes (package object checks keys), which a backend may
+// rely on; what a client asks for (a prefix, a marker, a version id) may be
+// any bytes, and names no row when it could not be stored.
 package meta
 
 import (
@@ -241,6 +244,16 @@ type Store interface {
 	View(ctx context.Context, fn func(Tx) error) error
 	// Update runs fn in a read-write transaction, committed if fn returns
 	// nil and rolled back otherwise. The error fn returns is returned as is.
+	//
+	// Update may run fn more than once: a store whose writers run
+	// concurrently (PostgreSQL) rolls back a transaction that lost a
+	// serialisation conflict or was picked as a deadlock victim and runs
+	// fn again on a new one. So fn must have no effects outside the
+	// transaction (no blobs written or deleted, no messages sent, no
+	// metrics counted, no state of the caller changed for good), and
+	// whatever it records for the caller (results, slices it appends to)
+	// must be reset at its start. Effects that depend on the commit belong
+	// after Update returns nil.
 	Update(ctx context.Context, fn func(Tx) error) error
 	Close() error
 }
@@ -325,7 +338,10 @@ type AccessTx interface {
 // ObjectTx reads and writes object versions.
 type ObjectTx interface {
 	// PutVersion inserts v and sets v.Seq. ErrExists if (bucket, key,
-	// version id) exists. It does not touch other versions' IsLatest.
+	// version id) exists. It does not touch other versions' IsLatest: a
+	// key has at most one latest version, so a caller putting a latest
+	// version clears the key's old one first (SetLatest with an empty id),
+	// and a store may refuse a second one.
 	PutVersion(v *Version) error
 	// GetVersion returns ErrNotFound when absent.
 	GetVersion(bucket, key, versionID string) (*Version, error)

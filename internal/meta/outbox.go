@@ -116,6 +116,13 @@ type OutboxFilter struct {
 //     destinations that have claimable entries, so that a flood for one
 //     destination (a dead one, say) never keeps the others waiting. Within a
 //     destination, the most overdue entries go first (NextAttempt, then ID).
+//
+// Claims made at once, in separate Update transactions, never lease one
+// entry to two owners, and never lease a key's newer entry while an older
+// one is PENDING, whoever holds it. "Older" is by ID among the entries a
+// claim can see: entries written by transactions still running are not
+// there yet; writers of one key serialise on that key's version rows, so
+// their entries' IDs follow the order they committed in.
 type OutboxTx interface {
 	// EnqueueOutbox inserts the entries in order and sets their ID (and
 	// State PENDING when empty); every other field is stored as given
@@ -128,7 +135,8 @@ type OutboxTx interface {
 	// they sort after the ids of the entries enqueued before (committed or
 	// not) and before those of the entries enqueued after, so that events
 	// sent without an entry (a back-fill) order with those that have one.
-	// PostgreSQL: advance the id sequence by n.
+	// PostgreSQL: advance the id sequence by n, with inserts held off
+	// meanwhile (sequences are not transactional).
 	ReserveOutboxIDs(n int) (first int64, err error)
 	// ClaimOutbox leases up to c.Limit entries under the claim rules
 	// above, and no more of one destination than c.PerDestination minus

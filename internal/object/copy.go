@@ -69,8 +69,10 @@ func (s *Service) CopyObject(ctx context.Context, p auth.Principal, in CopyInput
 	if err != nil {
 		return nil, fmt.Errorf("copy %s/%s to %s/%s: %w", in.SrcBucket, in.SrcKey, in.Bucket, in.Key, err)
 	}
-	v := s.newVersion(p, in.Key, copiedAttrs(in, src), body, encryption)
+	var v *meta.Version
 	err = s.commit(ctx, in.Bucket, func(c *Change) error {
+		// A new version each attempt, as in PutObject.
+		v = s.newVersion(p, in.Key, copiedAttrs(in, src), body, encryption)
 		b, err := bucketAllowing(c.tx, p, in.Bucket, acl.Write)
 		if err != nil {
 			return err

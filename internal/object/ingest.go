@@ -74,6 +74,11 @@ func (s *Service) ingest(ctx context.Context, req ingestRequest) (*ingested, err
 	}
 	var src io.Reader = h
 	if req.InlineMax > 0 && !req.Encrypt && req.Size <= req.InlineMax {
+		// No blob is written, but a store that takes no data now
+		// takes no inline data either.
+		if err := blob.Allow(s.cfg.Blobs, true); err != nil {
+			return nil, fmt.Errorf("store body: %w", err)
+		}
 		data, err := readInline(h, req.Size, req.InlineMax)
 		switch {
 		case err != nil:

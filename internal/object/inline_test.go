@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"crypto/md5"
 	"errors"
+	"fmt"
 	"testing"
 
+	"github.com/quarrylabs/quarry/internal/blob"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
@@ -380,4 +382,44 @@ func TestReadInlineStopsOneBytePastTheLimit(t *testing.T) {
 	if _, err := readInline(&failingReader{data: "ab", err: errSignature}, -1, 10); !errors.Is(err, errSignature) {
 		t.Errorf("a failing body read with %v", err)
 	}
+}
+
+// gatedStore is a blob store whose gate refuses what its flags say, as a
+// read-only or paused storage component's does.
+type gatedStore struct {
+	blob.Store
+	noWrites, noReads bool
+}
+
+func (g *gatedStore) Allow(write bool) error {
+	if write && g.noWrites || !write && g.noReads {
+		return fmt.Errorf("gated: %w", blob.ErrUnavailable)
+	}
+	return nil
+}
+
+func TestInlineDataObeysTheBlobStoresGate(t *testing.T) {
+	var gate *gatedStore
+	h := newHarness(t, withInline(testInlineMax), func(c *Config) {
+		gate = &gatedStore{Store: c.Blobs}
+		c.Blobs = gate
+	})
+	h.bucket("bkt", meta.VersioningOff)
+	h.putSized("bkt", "k", "small", 5)
+
+	gate.noWrites = true // read-only
+	_, err := h.svc.PutObject(h.ctx, alice, PutInput{Bucket: "bkt", Key: "k2", Body: stringsReader("tiny"), Size: 4})
+	wantErr(t, err, blob.ErrUnavailable)
+	if got := h.mustGet("bkt", "k", ""); got != "small" {
+		t.Fatalf("a read-only store serves %q", got)
+	}
+	gate.noReads = true // paused
+	_, _, err = h.get(GetInput{Bucket: "bkt", Key: "k"})
+	wantErr(t, err, blob.ErrUnavailable)
+	gate.noWrites, gate.noReads = false, false
+	if got := h.mustGet("bkt", "k", ""); got != "small" {
+		t.Fatalf("after the gate opened: %q", got)
+	}
+	_, _, err = h.get(GetInput{Bucket: "bkt", Key: "k2"})
+	wantErr(t, err, ErrNoSuchKey)
 }

@@ -46,6 +46,8 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, p auth.Principal, b
 		ACL:               string(attrs.ACL),
 	}
 	err = s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
+		// Update may run this again: the replica mark is decided afresh.
+		u.Headers = cloneMap(attrs.Headers)
 		b, err := bucketAllowing(tx, p, bucket, acl.Write)
 		if err != nil {
 			return err

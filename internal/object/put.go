@@ -51,9 +51,15 @@ func (s *Service) Put(ctx context.Context, p auth.Principal, in PutInput) (*PutR
 	if err != nil {
 		return nil, fmt.Errorf("put %s/%s: %w", in.Bucket, in.Key, err)
 	}
-	v := s.newVersion(p, in.Key, in.Attrs, body, encryption)
-	var b *meta.Bucket
+	var (
+		v *meta.Version
+		b *meta.Bucket
+	)
 	err = s.commit(ctx, in.Bucket, func(c *Change) error {
+		// A new version each attempt: the commit may run this again
+		// (meta.Store.Update), and the last attempt's marks (replication
+		// status, version id) must not carry over.
+		v = s.newVersion(p, in.Key, in.Attrs, body, encryption)
 		var err error
 		b, err = bucketAllowing(c.tx, p, in.Bucket, acl.Write)
 		if err != nil {

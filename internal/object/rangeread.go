@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/quarrylabs/quarry/internal/blob"
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
@@ -85,6 +86,9 @@ func (s *Service) openRange(ctx context.Context, segs []meta.Segment, offset, le
 func (s *Service) openVersion(ctx context.Context, v *meta.Version, offset, length int64) (io.ReadCloser, error) {
 	if !v.Inline {
 		return s.openRange(ctx, v.Segments, offset, length)
+	}
+	if err := blob.Allow(s.cfg.Blobs, false); err != nil {
+		return nil, err // a paused store serves no object data, inline or not
 	}
 	if v.InlineData == nil || offset < 0 || length < 0 || offset+length > int64(len(v.InlineData)) {
 		return nil, fmt.Errorf("bytes %d+%d of inline %s/%s %s: %d bytes loaded",

@@ -85,9 +85,11 @@ func (s *Service) rewrapParts(ctx context.Context) (int, error) {
 	total := 0
 	afterUpload, afterNumber := "", 0
 	for {
-		n, done := 0, false
+		// The cursor moves on only once the batch committed: Update may
+		// run fn again, which must rewrap the same batch.
+		n, done, nextUpload, nextNumber := 0, false, afterUpload, afterNumber
 		err := s.meta.Update(ctx, func(tx meta.Tx) error {
-			n = 0
+			n, nextUpload, nextNumber = 0, afterUpload, afterNumber
 			parts, err := tx.ListSealedParts(afterUpload, afterNumber, rewrapBatch)
 			if err != nil {
 				return fmt.Errorf("sse: list sealed parts: %w", err)
@@ -113,12 +115,13 @@ func (s *Service) rewrapParts(ctx context.Context) (int, error) {
 				}
 			}
 			last := parts[len(parts)-1]
-			afterUpload, afterNumber = last.UploadID, last.Number
+			nextUpload, nextNumber = last.UploadID, last.Number
 			return nil
 		})
 		if err != nil {
 			return total, err
 		}
+		afterUpload, afterNumber = nextUpload, nextNumber
 		total += n
 		if done {
 			return total, nil
@@ -131,9 +134,10 @@ func (s *Service) rewrapParts(ctx context.Context) (int, error) {
 func (s *Service) rewrapVersions(ctx context.Context) (versions, keys int, err error) {
 	var after int64
 	for {
-		nv, nk, done := 0, 0, false
+		// As in rewrapParts, the cursor moves on once the batch committed.
+		nv, nk, done, next := 0, 0, false, after
 		err := s.meta.Update(ctx, func(tx meta.Tx) error {
-			nv, nk = 0, 0
+			nv, nk, next = 0, 0, after
 			list, err := tx.ListSealedVersions(after, rewrapBatch)
 			if err != nil {
 				return fmt.Errorf("sse: list sealed versions: %w", err)
@@ -169,12 +173,13 @@ func (s *Service) rewrapVersions(ctx context.Context) (versions, keys int, err e
 					nv++
 				}
 			}
-			after = list[len(list)-1].Seq
+			next = list[len(list)-1].Seq
 			return nil
 		})
 		if err != nil {
 			return versions, keys, err
 		}
+		after = next
 		versions += nv
 		keys += nk
 		if done {

@@ -258,7 +258,10 @@ func (s *Service) UpdateComponent(ctx context.Context, id int64, sp Spec) (*Comp
 	} else if connChanged {
 		c.Verified, c.State = false, meta.StorageUnverified
 	}
+	want := c
 	err = s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
+		// Update may run this again: start from the request each time.
+		c = want
 		cur, err := getComponent(tx, id)
 		if err != nil {
 			return err
@@ -383,6 +386,7 @@ func (s *Service) TestComponent(ctx context.Context, id int64, sp *Spec) (*TestR
 		return res, nil
 	}
 	err = s.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
+		res.State = old.State // Update may run this again
 		cur, err := getComponent(tx, id)
 		if err != nil {
 			return err

@@ -92,6 +92,12 @@ func (c *routed) refuse(write bool) error {
 	return nil
 }
 
+// Allow says whether the store in use takes writes (write) or reads now
+// (blob.Gate): ErrUnavailable when its state forbids them.
+func (r *Router) Allow(write bool) error { return r.current().refuse(write) }
+
+var _ blob.Gate = (*Router)(nil)
+
 // Put writes to the store in use.
 func (r *Router) Put(ctx context.Context, id string, src io.Reader) (int64, error) {
 	r.mu.RLock()

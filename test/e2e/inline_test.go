@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -190,5 +192,37 @@ func wantObjects(t *testing.T, c *s3.Client, bucket string, objects map[string][
 			IfNoneMatch: aws.String(quoted(md5Hex(body)))}); err == nil {
 			t.Errorf("%s/%s: GET If-None-Match its ETag succeeded; want 304", bucket, key)
 		}
+	}
+}
+
+func TestAnInlineMaxOutOfRangeStopsTheServerAtStart(t *testing.T) {
+	t.Parallel()
+	for name, how := range map[string]struct{ args, env []string }{
+		"a negative flag":             {args: []string{"--inline-max", "-1"}},
+		"more than 16 MiB by the env": {env: []string{"QUARRY_INLINE_MAX=16777217"}},
+		"not a number by the env":     {env: []string{"QUARRY_INLINE_MAX=lots"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s3Addr, err := freeAddr()
+			if err != nil {
+				t.Fatal(err)
+			}
+			mapiAddr, err := freeAddr()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			args := append([]string{"server", "--data", t.TempDir(), "--s3-addr", s3Addr, "--mapi-addr", mapiAddr}, how.args...)
+			cmd := exec.CommandContext(ctx, binaryPath, args...)
+			cmd.Env = append(serverEnv(false), how.env...)
+			out, err := cmd.CombinedOutput()
+			if err == nil || ctx.Err() != nil {
+				t.Fatalf("the server did not stop at start (%v, %v):\n%s", err, ctx.Err(), out)
+			}
+			if !strings.Contains(string(out), "inline") {
+				t.Errorf("the error does not name the inline maximum:\n%s", out)
+			}
+		})
 	}
 }

@@ -23,6 +23,10 @@ const sseChunk = 64 << 10
 
 // marked is n bytes of lines that each carry marker and their own number,
 // so that any stretch of them found in a blob file is recognisable.
+// aboveInlineMax is a size the server's default --inline-max keeps out of
+// the metadata store: an object of it is stored in a blob.
+const aboveInlineMax = 128<<10 + 1
+
 func marked(marker string, n int) []byte {
 	var b bytes.Buffer
 	for i := 0; b.Len() < n; i++ {
@@ -208,9 +212,10 @@ func TestSSES3ObjectsRoundTripAndNeverReachTheDiskInClear(t *testing.T) {
 	wantSSE(t, "GET of a default-encrypted object", out.ServerSideEncryption)
 
 	// The control: an object stored in plaintext is found by the search,
-	// so the search would find the encrypted ones were they in clear.
+	// so the search would find the encrypted ones were they in clear. It
+	// is larger than --inline-max, so that it is stored in a blob.
 	const control = "QUARRY-SSE-CONTROL"
-	putObject(t, c, bucket, "control", marked(control, 4096))
+	putObject(t, c, bucket, "control", marked(control, aboveInlineMax))
 	if files := blobFilesHolding(t, sharedSrv, control); len(files) != 1 {
 		t.Fatalf("the plaintext control is in %d blob files, want 1: the search does not work", len(files))
 	}
@@ -249,7 +254,7 @@ func TestTheMultipartPartsAreEncryptedOnDisk(t *testing.T) {
 	if files := blobFilesHolding(t, srv, secret); len(files) != 0 {
 		t.Fatalf("part plaintext on disk in %v", files)
 	}
-	putObject(t, c, bucket, "control", marked(secret, 100))
+	putObject(t, c, bucket, "control", marked(secret, aboveInlineMax))
 	if files := blobFilesHolding(t, srv, secret); len(files) != 1 {
 		t.Fatalf("the plaintext control is in %d blob files, want 1", len(files))
 	}
@@ -378,7 +383,7 @@ func TestS3EncryptionModeAndKeyRotationThroughTheMAPI(t *testing.T) {
 	}
 
 	admin.must("s3_encryption/set", map[string]string{"encryptionMode": "NONE"}, &info)
-	control := marked("QUARRY-SSE-NONE", 1000)
+	control := marked("QUARRY-SSE-NONE", aboveInlineMax)
 	if out := putObject(t, c, bucket, "plain", control); out.ServerSideEncryption != "" {
 		t.Errorf("a PUT under NONE answers encryption %q", out.ServerSideEncryption)
 	}

@@ -98,7 +98,7 @@ func TestVendorStorageComponentCallsPutAServerOnAnotherQuarrysBucket(t *testing.
 	if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("after")}); err != nil {
 		t.Fatal(err)
 	}
-	data := marked("stored-on-the-component", 50_000)
+	data := marked("stored-on-the-component", aboveInlineMax) // in a blob, not inline
 	if _, err := c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String("after"), Key: aws.String("k"), Body: bytes.NewReader(data)}); err != nil {
 		t.Fatal(err)
 	}

@@ -176,7 +176,8 @@ func TestVersionListingPaginatesWithinAKey(t *testing.T) {
 
 func TestDeletedDataLeavesTheDisk(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t, serverOptions{})
+	// Small objects in blobs: the test is about blob files.
+	srv := startServer(t, serverOptions{Args: []string{"--inline-max", "0"}})
 	c := s3Client(srv.S3URL, srv.AccessKey, srv.SecretKey)
 	ctx := t.Context()
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("gc-bucket")}); err != nil {

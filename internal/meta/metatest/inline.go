@@ -79,7 +79,8 @@ func testInlineVersions(t *testing.T, open func(t *testing.T) meta.Store) {
 		createBucket(t, s, "b")
 		for _, n := range []int{128 << 10, 128<<10 + 1, 1 << 20} {
 			data := inlineData(n)
-			v := put(t, s, inlineVersion("b", "big", fmt.Sprint("v", n), data))
+			// A key of its own each: a key has one latest version.
+			v := put(t, s, inlineVersion("b", fmt.Sprint("big", n), "v", data))
 			view(t, s, func(tx meta.Tx) error {
 				got, err := tx.GetInline(v.Seq)
 				wantErr(t, "get inline", err, nil)
@@ -140,7 +141,9 @@ func testInlineVersions(t *testing.T, open func(t *testing.T) meta.Store) {
 	t.Run("deleting an inline version removes its data", func(t *testing.T) {
 		s := open(t)
 		createBucket(t, s, "b")
-		v := put(t, s, inlineVersion("b", "k", "v1", inlineData(10)))
+		older := inlineVersion("b", "k", "v1", inlineData(10))
+		older.IsLatest = false // a key has one latest version
+		v := put(t, s, older)
 		keep := put(t, s, inlineVersion("b", "k", "v2", inlineData(20)))
 		update(t, s, func(tx meta.Tx) error { return tx.DeleteVersion("b", "k", "v1") })
 		view(t, s, func(tx meta.Tx) error {

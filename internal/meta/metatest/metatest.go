@@ -61,6 +61,8 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"NotificationTargets", testNotificationTargets},
 		{"BucketNotification", testBucketNotification},
 		{"Outbox", testOutbox},
+		{"ConcurrentClaims", testConcurrentClaims},
+		{"WorkText", testWorkText},
 		{"VersionReplication", testVersionReplication},
 		{"SSE", testSSE},
 		{"RefreshFamilies", testRefreshFamilies},

@@ -79,7 +79,9 @@ func testCountVersions(t *testing.T, open func(t *testing.T) meta.Store) {
 		{Key: "a/1", VersionID: "1", Size: 10},
 		{Key: "a/1", VersionID: "2", Size: 20, IsLatest: true},
 		{Key: "a/2", VersionID: "m", DeleteMarker: true, IsLatest: true},
-		{Key: "a\xff", VersionID: meta.NullVersion, Size: 1, IsLatest: true},
+		// Keys are valid UTF-8; U+10FFFF is the last rune, past which a
+		// prefix of it has no text bound.
+		{Key: "a\U0010ffff", VersionID: meta.NullVersion, Size: 1, IsLatest: true},
 		{Key: "b", VersionID: meta.NullVersion, Size: 7, IsLatest: true},
 	} {
 		v.Bucket = "b"
@@ -89,7 +91,7 @@ func testCountVersions(t *testing.T, open func(t *testing.T) meta.Store) {
 	for _, tt := range []struct {
 		prefix string
 		want   int64
-	}{{"", 5}, {"a", 4}, {"a/", 3}, {"a/1", 2}, {"a\xff", 1}, {"c", 0}} {
+	}{{"", 5}, {"a", 4}, {"a/", 3}, {"a/1", 2}, {"a\U0010ffff", 1}, {"a\xff", 0}, {"c", 0}} {
 		n, err := countVersions(s, "b", tt.prefix)
 		wantErr(t, "count versions", err, nil)
 		if n != tt.want {

@@ -58,8 +58,13 @@ func isForeignKey(err error) bool {
 }
 
 // retryable reports whether err is PostgreSQL aborting a transaction that
-// may succeed when run again: a serialisation failure or a deadlock.
+// may succeed when run again: a serialisation failure, a deadlock, or a
+// second latest version of a key, which only a concurrent writer of the
+// key can cause (see latestTaken).
 func retryable(err error) bool {
+	if latestTaken(err) {
+		return true
+	}
 	switch code(err) {
 	case codeSerializationFailure, codeDeadlockDetected:
 		return true

@@ -16,6 +16,9 @@ import (
 type tx struct {
 	ctx context.Context
 	tx  pgx.Tx
+	// shard is the bucket_usage shard this transaction adds to, plus one;
+	// 0 until AddUsage first picks one (see usage.go).
+	shard int
 }
 
 func (t *tx) exec(query string, args ...any) (pgconn.CommandTag, error) {

@@ -71,11 +71,11 @@ func (t *tx) GetVersionACL(bucket, key, versionID string) (string, error) {
 }
 
 func (t *tx) ListBucketsAfter(ownerID int64, prefix, after string, limit int) ([]meta.Bucket, error) {
-	r := rangeFor(prefix, after)
-	if r.empty {
+	r := meta.RangeFor(prefix, after)
+	if r.Empty {
 		return nil, nil
 	}
-	q, rangeArgs := r.pick(qListBucketsFrom, qListBucketsFromBounded, qListBucketsAfter, qListBucketsAfterBounded)
+	q, rangeArgs := r.Pick(qListBucketsFrom, qListBucketsFromBounded, qListBucketsAfter, qListBucketsAfterBounded)
 	args := append([]any{ownerID, ownerID}, rangeArgs...)
 	args = append(args, sqlLimit(limit))
 	rows, err := t.query(q, args...)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 const (
@@ -32,7 +33,7 @@ const (
 )
 
 func (t *tx) CreateBucket(b *meta.Bucket) error {
-	tags, err := encodeMap(b.Tags)
+	tags, err := metasql.EncodeMap(b.Tags)
 	if err != nil {
 		return fmt.Errorf("create bucket %q: encode tags: %w", b.Name, err)
 	}
@@ -40,7 +41,7 @@ func (t *tx) CreateBucket(b *meta.Bucket) error {
 	if err := t.queryRow(qNextBucketID).Scan(&id); err != nil {
 		return fmt.Errorf("create bucket %q: number it: %w", b.Name, err)
 	}
-	if _, err := t.exec(qCreateBucket, b.Name, id, b.OwnerID, toNanos(b.CreatedAt), string(b.Versioning), tags, b.ACL); err != nil {
+	if _, err := t.exec(qCreateBucket, b.Name, id, b.OwnerID, metasql.Nanos(b.CreatedAt), string(b.Versioning), tags, b.ACL); err != nil {
 		return fmt.Errorf("create bucket %q: %w", b.Name, classify(err))
 	}
 	if _, err := t.exec(qCreateUsage, b.Name); err != nil {
@@ -119,7 +120,7 @@ func (t *tx) SetBucketVersioning(name string, v meta.Versioning) error {
 }
 
 func (t *tx) SetBucketTags(name string, tags map[string]string) error {
-	enc, err := encodeMap(tags)
+	enc, err := metasql.EncodeMap(tags)
 	if err != nil {
 		return fmt.Errorf("set bucket %q tags: encode: %w", name, err)
 	}
@@ -214,10 +215,10 @@ func scanBucket(s scanner) (*meta.Bucket, error) {
 		&b.ACL, &b.CORS); err != nil {
 		return nil, err
 	}
-	b.CreatedAt = fromNanos(created)
+	b.CreatedAt = metasql.Time(created)
 	b.Versioning = meta.Versioning(versioning)
 	var err error
-	if b.Tags, err = decodeMap(tags); err != nil {
+	if b.Tags, err = metasql.DecodeMap(tags); err != nil {
 		return nil, fmt.Errorf("bucket %q tags: %w", b.Name, err)
 	}
 	return &b, nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 var _ meta.CertificateTx = (*tx)(nil)
@@ -25,8 +26,8 @@ func (t *tx) PutCertificate(c *meta.Certificate) error {
 	if c.DNKey == "" {
 		return errors.New("put certificate: DNKey is required")
 	}
-	_, err := t.exec(qPutCertificate, c.DNKey, c.SubjectDN, c.IssuerDN, toNanos(c.NotBefore), toNanos(c.NotAfter),
-		c.ChainPEM, c.KeyEnc, toNanos(c.CreatedAt))
+	_, err := t.exec(qPutCertificate, c.DNKey, c.SubjectDN, c.IssuerDN, metasql.Nanos(c.NotBefore), metasql.Nanos(c.NotAfter),
+		c.ChainPEM, c.KeyEnc, metasql.Nanos(c.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("put certificate %s: %w", c.DNKey, classify(err))
 	}
@@ -81,6 +82,6 @@ func scanCertificate(s scanner) (*meta.Certificate, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.NotBefore, c.NotAfter, c.CreatedAt = fromNanos(notBefore), fromNanos(notAfter), fromNanos(crt)
+	c.NotBefore, c.NotAfter, c.CreatedAt = metasql.Time(notBefore), metasql.Time(notAfter), metasql.Time(crt)
 	return &c, nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 var _ meta.EventTx = (*tx)(nil)
@@ -35,7 +36,7 @@ func (t *tx) AppendEvent(e *meta.Event) error {
 	if e.Count <= 0 {
 		e.Count = 1
 	}
-	err := t.queryRow(qAppendEvent, toNanos(e.Time), e.TypeID, e.Category, e.Severity, boolInt(e.GMS),
+	err := t.queryRow(qAppendEvent, metasql.Nanos(e.Time), e.TypeID, e.Category, e.Severity, boolInt(e.GMS),
 		e.Subject, e.Message, e.ActorID, e.ActorName, e.OwnerID, e.Count).Scan(&e.ID)
 	if err != nil {
 		return fmt.Errorf("append event %d about %q: %w", e.TypeID, e.Subject, err)
@@ -65,7 +66,7 @@ func (t *tx) ListEvents(f meta.EventFilter) ([]meta.Event, error) {
 			&e.ActorID, &e.ActorName, &e.OwnerID, &e.Count); err != nil {
 			return nil, fmt.Errorf("list events: %w", err)
 		}
-		e.Time, e.GMS = fromNanos(at), gms != 0
+		e.Time, e.GMS = metasql.Time(at), gms != 0
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
@@ -75,7 +76,7 @@ func (t *tx) ListEvents(f meta.EventFilter) ([]meta.Event, error) {
 }
 
 func (t *tx) DeleteEventsBefore(before time.Time, limit int) (int, error) {
-	res, err := t.exec(qDeleteEventsBefore, toNanos(before), sqlLimit(limit))
+	res, err := t.exec(qDeleteEventsBefore, metasql.Nanos(before), sqlLimit(limit))
 	if err != nil {
 		return 0, fmt.Errorf("delete events before %s: %w", before, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 var _ meta.JobTx = (*tx)(nil)
@@ -16,16 +17,17 @@ const (
 		processed, failed, total, skipped, bytes, result, message, cursor,
 		cancel_requested, created_at, completed_at, lease_owner, lease_expires, attempts`
 
-	// qLastJobID is the highest id AUTOINCREMENT has handed out, deleted
-	// jobs included; sqlite_sequence exists since migration 0001.
-	qLastJobID = `SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'jobs'`
+	// qLastJobID is the highest id handed out, deleted jobs included
+	// (migration 0015); qSetLastJobID moves it on once a job took the next.
+	qLastJobID    = `SELECT last FROM job_id_seq`
+	qSetLastJobID = `UPDATE job_id_seq SET last = ?`
 	// DO NOTHING (without a target) skips the insert on the one-active-job
 	// index, so the conflict leaves the transaction usable (PostgreSQL
 	// would abort it on a raised unique violation) and RETURNING gives no
 	// row.
-	qCreateJob = `INSERT INTO jobs (type, bucket, owner_id, user_id, params, state, active,
+	qCreateJob = `INSERT INTO jobs (id, type, bucket, owner_id, user_id, params, state, active,
 		processed, failed, total, skipped, bytes, result, message, cursor, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING RETURNING id`
 	qActiveJobID = `SELECT id FROM jobs WHERE bucket = ? AND type = ? AND active = 1`
 	qGetJob      = `SELECT ` + jobCols + ` FROM jobs WHERE id = ?`
@@ -42,7 +44,7 @@ func (t *tx) CreateJob(j *meta.Job) error {
 	if !j.State.Valid() || j.State.Terminal() {
 		return fmt.Errorf("create %s job on %q: state %q is not an active job state", j.Type, j.Bucket, j.State)
 	}
-	params, err := encodeMap(j.Params)
+	params, err := metasql.EncodeMap(j.Params)
 	if err != nil {
 		return fmt.Errorf("create %s job on %q: encode params: %w", j.Type, j.Bucket, err)
 	}
@@ -54,9 +56,9 @@ func (t *tx) CreateJob(j *meta.Job) error {
 		return fmt.Errorf("create %s job on %q: job ids are exhausted (last id %d, ids are int32)", j.Type, j.Bucket, last)
 	}
 
-	args := []any{j.Type, j.Bucket, j.OwnerID, j.UserID, params, string(j.State)}
+	args := []any{last + 1, j.Type, j.Bucket, j.OwnerID, j.UserID, params, string(j.State)}
 	args = append(args, jobStatsArgs(j)...)
-	args = append(args, toNanos(j.CreatedAt))
+	args = append(args, metasql.Nanos(j.CreatedAt))
 	var id int32
 	err = t.queryRow(qCreateJob, args...).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -68,6 +70,10 @@ func (t *tx) CreateJob(j *meta.Job) error {
 	}
 	if err != nil {
 		return fmt.Errorf("create %s job on %q: %w", j.Type, j.Bucket, classify(err))
+	}
+	// The single writer makes read, insert and bump one step.
+	if _, err := t.exec(qSetLastJobID, id); err != nil {
+		return fmt.Errorf("create %s job on %q: move the id counter on: %w", j.Type, j.Bucket, err)
 	}
 	j.ID = id
 	return nil
@@ -116,10 +122,10 @@ func scanJob(s scanner) (*meta.Job, error) {
 	}
 	j.State = meta.JobState(state)
 	j.CancelRequested = cancel != 0
-	j.CreatedAt = fromNanos(created)
-	j.CompletedAt = fromNanos(completed)
-	j.LeaseExpires = fromNanos(leaseExpr)
-	if j.Params, err = decodeMap(params); err != nil {
+	j.CreatedAt = metasql.Time(created)
+	j.CompletedAt = metasql.Time(completed)
+	j.LeaseExpires = metasql.Time(leaseExpr)
+	if j.Params, err = metasql.DecodeMap(params); err != nil {
 		return nil, fmt.Errorf("job %d params: %w", j.ID, err)
 	}
 	return &j, nil

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 const (
@@ -22,7 +23,7 @@ const (
 
 // AddJobFailure returns ErrNotFound when the job does not exist.
 func (t *tx) AddJobFailure(f *meta.JobFailure) error {
-	err := t.queryRow(qAddJobFailure, f.JobID, f.Key, f.VersionID, f.Reason, toNanos(f.Time)).Scan(&f.ID)
+	err := t.queryRow(qAddJobFailure, f.JobID, f.Key, f.VersionID, f.Reason, metasql.Nanos(f.Time)).Scan(&f.ID)
 	if err != nil {
 		return fmt.Errorf("add failure of job %d for %q: %w", f.JobID, f.Key, classifyInsert(err))
 	}
@@ -44,7 +45,7 @@ func (t *tx) ListJobFailures(jobID int32, afterID int64, limit int) ([]meta.JobF
 		if err := rows.Scan(&f.ID, &f.JobID, &f.Key, &f.VersionID, &f.Reason, &at); err != nil {
 			return nil, fmt.Errorf("list failures of job %d: %w", jobID, err)
 		}
-		f.Time = fromNanos(at)
+		f.Time = metasql.Time(at)
 		out = append(out, f)
 	}
 	if err := rows.Err(); err != nil {
@@ -56,7 +57,7 @@ func (t *tx) ListJobFailures(jobID int32, afterID int64, limit int) ([]meta.JobF
 // DeleteJobsBefore deletes the failures itself rather than trusting the
 // cascade, so the store behaves the same with foreign keys off.
 func (t *tx) DeleteJobsBefore(before time.Time) (int, error) {
-	cutoff := toNanos(before)
+	cutoff := metasql.Nanos(before)
 	if _, err := t.exec(qDeleteEndedJobFailures, cutoff); err != nil {
 		return 0, fmt.Errorf("delete failures of jobs ended before %s: %w", before, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 // A lease is free when no engine holds it (lease_owner empty) or when it
@@ -39,7 +40,7 @@ func (t *tx) ClaimJob(owner string, now, until time.Time) (*meta.Job, error) {
 	if owner == "" {
 		return nil, errors.New("claim job: an engine needs a non-empty owner name")
 	}
-	j, err := scanJob(t.queryRow(qClaimJob, owner, toNanos(until), toNanos(now)))
+	j, err := scanJob(t.queryRow(qClaimJob, owner, metasql.Nanos(until), metasql.Nanos(now)))
 	if err != nil {
 		return nil, fmt.Errorf("claim job for %s: %w", owner, classify(err))
 	}
@@ -51,7 +52,7 @@ func (t *tx) RenewLease(id int32, owner string, until time.Time) (*meta.Job, err
 		// An empty owner would match every job no engine holds.
 		return nil, fmt.Errorf("renew lease of job %d: %w", id, meta.ErrLeaseLost)
 	}
-	j, err := scanJob(t.queryRow(qRenewLease, toNanos(until), id, owner))
+	j, err := scanJob(t.queryRow(qRenewLease, metasql.Nanos(until), id, owner))
 	if err != nil {
 		return nil, fmt.Errorf("renew lease of job %d for %s: %w", id, owner, t.leaseError(id, classify(err)))
 	}
@@ -68,13 +69,13 @@ func (t *tx) SaveJob(j *meta.Job, owner string) error {
 	// A terminal job leaves the one-active-job rule and the claim queue,
 	// and no engine holds it any more.
 	var active any = 1
-	leaseOwner, leaseExpires := j.LeaseOwner, toNanos(j.LeaseExpires)
+	leaseOwner, leaseExpires := j.LeaseOwner, metasql.Nanos(j.LeaseExpires)
 	if j.State.Terminal() {
 		active, leaseOwner, leaseExpires = nil, "", 0
 	}
 	args := []any{string(j.State), active}
 	args = append(args, jobStatsArgs(j)...)
-	args = append(args, toNanos(j.CompletedAt), leaseOwner, leaseExpires, j.ID, owner)
+	args = append(args, metasql.Nanos(j.CompletedAt), leaseOwner, leaseExpires, j.ID, owner)
 	found, err := t.execOne(qSaveJob, args...)
 	if err != nil {
 		return fmt.Errorf("save job %d: %w", j.ID, err)
@@ -100,7 +101,7 @@ func (t *tx) leaseError(id int32, err error) error {
 }
 
 func (t *tx) CancelJob(id int32, now time.Time) (*meta.Job, error) {
-	j, err := scanJob(t.queryRow(qCancelFreeJob, toNanos(now), id, toNanos(now)))
+	j, err := scanJob(t.queryRow(qCancelFreeJob, metasql.Nanos(now), id, metasql.Nanos(now)))
 	if err == nil {
 		return j, nil
 	}

@@ -23,8 +23,8 @@ func TestCreateJobStopsAtTheLastInt32ID(t *testing.T) {
 	if _, err := create("a"); err != nil {
 		t.Fatalf("first create: %v", err)
 	}
-	// Jump the AUTOINCREMENT counter to just below the limit.
-	if _, err := s.writer.ExecContext(ctx, `UPDATE sqlite_sequence SET seq = ? WHERE name = 'jobs'`, math.MaxInt32-1); err != nil {
+	// Jump the id counter to just below the limit.
+	if _, err := s.writer.ExecContext(ctx, `UPDATE job_id_seq SET last = ?`, math.MaxInt32-1); err != nil {
 		t.Fatalf("move the sequence: %v", err)
 	}
 	id, err := create("b")

@@ -2,15 +2,13 @@ package sqlite
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
-// Listings turn "starts with prefix, after a position" into one index range:
-// a lower end (inclusive from the prefix, or exclusive after the position,
-// whichever is later) and an upper end from meta.PrefixUpperBound. Each
-// combination is its own constant query so that all of them are prepared.
+// Listings turn "starts with prefix, after a position" into one index range
+// (meta.KeyRange). Each of its four forms is its own constant query so that
+// all of them are prepared.
 const (
 	currentWhere = `FROM versions WHERE bucket = ? AND is_latest = 1 AND delete_marker = 0 AND object_key `
 
@@ -36,49 +34,12 @@ const (
 	qListVersionsAfterBounded = `SELECT ` + versionCols + ` ` + versionsWhere + `> ? AND object_key < ?` + versionsOrder
 )
 
-// keyRange is the range of keys a listing scans.
-type keyRange struct {
-	lower     string
-	exclusive bool // lower itself is excluded
-	upper     string
-	bounded   bool // keys must sort below upper
-	empty     bool // nothing can match
-}
-
-// rangeFor returns the keys that start with prefix and sort after `after`
-// (an empty after means from the start).
-func rangeFor(prefix, after string) keyRange {
-	r := keyRange{lower: prefix}
-	if after != "" && after >= prefix {
-		r.lower, r.exclusive = after, true
-	}
-	r.upper, r.bounded = meta.PrefixUpperBound(prefix)
-	if r.bounded && r.lower >= r.upper {
-		r.empty = true
-	}
-	return r
-}
-
-// pick chooses among the four queries of a listing for r.
-func (r keyRange) pick(from, fromBounded, after, afterBounded string) (query string, args []any) {
-	switch {
-	case r.exclusive && r.bounded:
-		return afterBounded, []any{r.lower, r.upper}
-	case r.exclusive:
-		return after, []any{r.lower}
-	case r.bounded:
-		return fromBounded, []any{r.lower, r.upper}
-	default:
-		return from, []any{r.lower}
-	}
-}
-
 func (t *tx) ListLatest(bucket, prefix, after string, limit int) ([]meta.Version, error) {
-	r := rangeFor(prefix, after)
-	if r.empty {
+	r := meta.RangeFor(prefix, after)
+	if r.Empty {
 		return nil, nil
 	}
-	q, args := r.pick(qListLatestFrom, qListLatestFromBounded, qListLatestAfter, qListLatestAfterBounded)
+	q, args := r.Pick(qListLatestFrom, qListLatestFromBounded, qListLatestAfter, qListLatestAfterBounded)
 	out, err := t.listVersions(nil, q, bucket, args, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list latest %s prefix %q after %q: %w", bucket, prefix, after, err)
@@ -87,11 +48,11 @@ func (t *tx) ListLatest(bucket, prefix, after string, limit int) ([]meta.Version
 }
 
 func (t *tx) ListLatestKeys(bucket, prefix, after string, limit int) ([]string, error) {
-	r := rangeFor(prefix, after)
-	if r.empty {
+	r := meta.RangeFor(prefix, after)
+	if r.Empty {
 		return nil, nil
 	}
-	q, args := r.pick(qListLatestKeysFrom, qListLatestKeysFromBounded, qListLatestKeysAfter, qListLatestKeysAfterBounded)
+	q, args := r.Pick(qListLatestKeysFrom, qListLatestKeysFromBounded, qListLatestKeysAfter, qListLatestKeysAfterBounded)
 	rows, err := t.query(q, append(append([]any{bucket}, args...), sqlLimit(limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("list latest keys %s prefix %q after %q: %w", bucket, prefix, after, err)
@@ -112,12 +73,12 @@ func (t *tx) ListLatestKeys(bucket, prefix, after string, limit int) ([]string, 
 }
 
 // ListVersions reads the rest of afterKey's versions first, then the keys
-// after it: two plain index ranges instead of one OR the planner might not
-// serve from the index.
+// after it (meta.ResumeRange).
 func (t *tx) ListVersions(bucket, prefix, afterKey string, afterSeq int64, limit int) ([]meta.Version, error) {
 	var out []meta.Version
 	var err error
-	if afterSeq > 0 && strings.HasPrefix(afterKey, prefix) {
+	restOfKey, r := meta.ResumeRange(prefix, afterKey, afterSeq > 0)
+	if restOfKey {
 		out, err = t.listVersions(out, qListKeyVersionsBefore, bucket, []any{afterKey, afterSeq}, limit)
 		if err != nil {
 			return nil, fmt.Errorf("list versions %s of %q before %d: %w", bucket, afterKey, afterSeq, err)
@@ -126,20 +87,11 @@ func (t *tx) ListVersions(bucket, prefix, afterKey string, afterSeq int64, limit
 			return out, nil
 		}
 	}
-	r := rangeFor(prefix, afterKey)
-	if afterSeq > 0 && afterKey == "" && prefix == "" {
-		// Position ("", seq): the versions of the empty key are done.
-		r.exclusive = true
-	}
-	if r.empty {
+	if r.Empty {
 		return out, nil
 	}
-	rest := limit
-	if limit > 0 {
-		rest = limit - len(out)
-	}
-	q, args := r.pick(qListVersionsFrom, qListVersionsFromBounded, qListVersionsAfter, qListVersionsAfterBounded)
-	out, err = t.listVersions(out, q, bucket, args, rest)
+	q, args := r.Pick(qListVersionsFrom, qListVersionsFromBounded, qListVersionsAfter, qListVersionsAfterBounded)
+	out, err = t.listVersions(out, q, bucket, args, meta.Remaining(limit, len(out)))
 	if err != nil {
 		return nil, fmt.Errorf("list versions %s prefix %q after %q/%d: %w", bucket, prefix, afterKey, afterSeq, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 var _ meta.NotificationTx = (*tx)(nil)
@@ -36,7 +37,7 @@ func (t *tx) CreateNotificationTarget(nt *meta.NotificationTarget) error {
 		return errors.New("create notification target: ARN, name and type are required")
 	}
 	_, err := t.exec(qCreateNotificationTarget, nt.ARN, nt.Name, nt.Type, nt.Endpoint, nt.SecretEnc,
-		boolInt(nt.InsecureSkipVerify), nt.OwnerID, boolInt(nt.AllUsers), toNanos(nt.CreatedAt))
+		boolInt(nt.InsecureSkipVerify), nt.OwnerID, boolInt(nt.AllUsers), metasql.Nanos(nt.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("create notification target %s (%q): %w", nt.ARN, nt.Name, classify(err))
 	}
@@ -179,6 +180,6 @@ func scanNotificationTarget(s scanner) (*meta.NotificationTarget, error) {
 	}
 	nt.InsecureSkipVerify = insecure != 0
 	nt.AllUsers = allUsers != 0
-	nt.CreatedAt = fromNanos(created)
+	nt.CreatedAt = metasql.Time(created)
 	return &nt, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 var _ meta.OutboxTx = (*tx)(nil)
@@ -76,8 +77,8 @@ func (t *tx) EnqueueOutbox(entries ...*meta.OutboxEntry) error {
 			e.State = meta.OutboxPending
 		}
 		err := t.queryRow(qEnqueueOutbox, e.Kind, e.Destination, e.Bucket, e.Key, e.VersionID, e.Payload,
-			string(e.State), e.Attempts, toNanos(e.NextAttempt), e.LastError, e.LeaseOwner,
-			toNanos(e.LeaseExpires), toNanos(e.CreatedAt), toNanos(e.UpdatedAt),
+			string(e.State), e.Attempts, metasql.Nanos(e.NextAttempt), e.LastError, e.LeaseOwner,
+			metasql.Nanos(e.LeaseExpires), metasql.Nanos(e.CreatedAt), metasql.Nanos(e.UpdatedAt),
 		).Scan(&e.ID)
 		if err != nil {
 			return fmt.Errorf("enqueue %s of %s/%s to %s: %w", e.Kind, e.Bucket, e.Key, e.Destination, classify(err))
@@ -205,8 +206,8 @@ func (t *tx) outboxDestinations() ([]string, error) {
 }
 
 func (t *tx) claimDestination(c meta.OutboxClaim, dest string, n int) ([]meta.OutboxEntry, error) {
-	now := toNanos(c.Now)
-	rows, err := t.query(qClaimOutboxDestination, c.Owner, toNanos(c.Until), dest, now, now, sqlLimit(n), now)
+	now := metasql.Nanos(c.Now)
+	rows, err := t.query(qClaimOutboxDestination, c.Owner, metasql.Nanos(c.Until), dest, now, now, sqlLimit(n), now)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +221,7 @@ func (t *tx) LeaseOutbox(ids []int64, owner string, now, until time.Time) ([]met
 	}
 	var out []meta.OutboxEntry
 	for _, id := range ids {
-		e, err := scanOutbox(t.queryRow(qLeaseOutbox, owner, toNanos(until), id, owner, toNanos(now)))
+		e, err := scanOutbox(t.queryRow(qLeaseOutbox, owner, metasql.Nanos(until), id, owner, metasql.Nanos(now)))
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // done, gone, or leased by another owner
 		}
@@ -234,8 +235,8 @@ func (t *tx) LeaseOutbox(ids []int64, owner string, now, until time.Time) ([]met
 }
 
 func (t *tx) SettleOutbox(id int64, owner string, s meta.OutboxSettle) error {
-	found, err := t.execOne(qSettleOutbox, string(s.State), s.Attempts, toNanos(s.NextAttempt), s.LastError,
-		toNanos(s.At), id, owner)
+	found, err := t.execOne(qSettleOutbox, string(s.State), s.Attempts, metasql.Nanos(s.NextAttempt), s.LastError,
+		metasql.Nanos(s.At), id, owner)
 	if err != nil {
 		return fmt.Errorf("settle outbox entry %d: %w", id, err)
 	}
@@ -328,7 +329,7 @@ func (t *tx) CountOutbox(f meta.OutboxFilter) (int64, error) {
 }
 
 func (t *tx) PurgeOutbox(before time.Time, limit int) (int, error) {
-	res, err := t.exec(qPurgeOutbox, toNanos(before), sqlLimit(limit))
+	res, err := t.exec(qPurgeOutbox, metasql.Nanos(before), sqlLimit(limit))
 	if err != nil {
 		return 0, fmt.Errorf("purge outbox: %w", err)
 	}
@@ -367,9 +368,9 @@ func scanOutbox(s scanner) (*meta.OutboxEntry, error) {
 		return nil, err
 	}
 	e.State = meta.OutboxState(state)
-	e.NextAttempt = fromNanos(next)
-	e.LeaseExpires = fromNanos(leaseExpires)
-	e.CreatedAt = fromNanos(created)
-	e.UpdatedAt = fromNanos(updated)
+	e.NextAttempt = metasql.Time(next)
+	e.LeaseExpires = metasql.Time(leaseExpires)
+	e.CreatedAt = metasql.Time(created)
+	e.UpdatedAt = metasql.Time(updated)
 	return &e, nil
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 const (
@@ -24,7 +25,7 @@ const (
 
 func (t *tx) CreateRefreshFamily(f *meta.RefreshFamily) error {
 	_, err := t.exec(qCreateRefreshFamily, f.ID, f.UserID, f.ClientID, f.Generation,
-		toNanos(f.CreatedAt), toNanos(f.ExpiresAt))
+		metasql.Nanos(f.CreatedAt), metasql.Nanos(f.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("create refresh family of user %d: %w", f.UserID, classifyInsert(err))
 	}
@@ -40,12 +41,12 @@ func (t *tx) GetRefreshFamily(id string) (*meta.RefreshFamily, error) {
 	if err != nil {
 		return nil, fmt.Errorf("get refresh family: %w", classify(err))
 	}
-	f.CreatedAt, f.ExpiresAt = fromNanos(created), fromNanos(expires)
+	f.CreatedAt, f.ExpiresAt = metasql.Time(created), metasql.Time(expires)
 	return &f, nil
 }
 
 func (t *tx) RotateRefreshFamily(id string, from int64, expires time.Time) error {
-	found, err := t.execOne(qRotateRefreshFamily, toNanos(expires), id, from)
+	found, err := t.execOne(qRotateRefreshFamily, metasql.Nanos(expires), id, from)
 	if err != nil {
 		return fmt.Errorf("rotate refresh family: %w", err)
 	}
@@ -67,7 +68,7 @@ func (t *tx) DeleteRefreshFamily(id string) error {
 }
 
 func (t *tx) DeleteExpiredRefreshFamilies(now time.Time, limit int) (int, error) {
-	res, err := t.exec(qDeleteExpiredRefreshFamilies, toNanos(now), sqlLimit(limit))
+	res, err := t.exec(qDeleteExpiredRefreshFamilies, metasql.Nanos(now), sqlLimit(limit))
 	if err != nil {
 		return 0, fmt.Errorf("delete expired refresh families: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 var _ meta.ReplicationTx = (*tx)(nil)
@@ -32,7 +33,7 @@ func (t *tx) CreateReplicationTarget(rt *meta.ReplicationTarget) error {
 		return errors.New("create replication target: ARN and name are required")
 	}
 	_, err := t.exec(qCreateReplicationTarget, rt.ARN, rt.Name, rt.Endpoint, rt.Region, rt.Bucket,
-		rt.AccessKey, rt.SecretEnc, boolInt(rt.InsecureSkipVerify), rt.OwnerID, boolInt(rt.AllUsers), toNanos(rt.CreatedAt))
+		rt.AccessKey, rt.SecretEnc, boolInt(rt.InsecureSkipVerify), rt.OwnerID, boolInt(rt.AllUsers), metasql.Nanos(rt.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("create replication target %s (%q): %w", rt.ARN, rt.Name, classify(err))
 	}
@@ -190,6 +191,6 @@ func scanReplicationTarget(s scanner) (*meta.ReplicationTarget, error) {
 	}
 	rt.InsecureSkipVerify = insecure != 0
 	rt.AllUsers = allUsers != 0
-	rt.CreatedAt = fromNanos(created)
+	rt.CreatedAt = metasql.Time(created)
 	return &rt, nil
 }

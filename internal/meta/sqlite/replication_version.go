@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 const (
@@ -42,7 +43,7 @@ func (t *tx) SetVersionReplication(r meta.VersionReplication) error {
 		return fmt.Errorf("set replication of %s/%s %s to %s: %w", r.Bucket, r.Key, r.VersionID, r.TargetARN, classify(err))
 	}
 	_, err := t.exec(qUpsertVersionReplication, r.Bucket, r.Key, r.VersionID, r.TargetARN,
-		string(r.Status), r.Error, toNanos(r.Updated))
+		string(r.Status), r.Error, metasql.Nanos(r.Updated))
 	if err != nil {
 		return fmt.Errorf("set replication of %s/%s %s to %s: %w", r.Bucket, r.Key, r.VersionID, r.TargetARN, classify(err))
 	}
@@ -69,7 +70,7 @@ func (t *tx) ListVersionReplication(bucket, key, versionID string) ([]meta.Versi
 			return nil, fmt.Errorf("list replication of %s/%s %s: %w", bucket, key, versionID, err)
 		}
 		r.Status = meta.ReplicationStatus(status)
-		r.Updated = fromNanos(updated)
+		r.Updated = metasql.Time(updated)
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {

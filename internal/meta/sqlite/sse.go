@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 const (
@@ -24,17 +25,8 @@ const (
 	qSetPartSealedKey = `UPDATE parts SET sealed_key = ? WHERE upload_id = ? AND number = ?`
 )
 
-// nullBytes stores an empty byte slice as NULL, so that "none" has one
-// spelling in the table.
-func nullBytes(b []byte) any {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
-}
-
 func (t *tx) AddSSEKey(k *meta.SSEKey) error {
-	if err := t.queryRow(qAddSSEKey, k.Sealed, toNanos(k.CreatedAt)).Scan(&k.ID); err != nil {
+	if err := t.queryRow(qAddSSEKey, k.Sealed, metasql.Nanos(k.CreatedAt)).Scan(&k.ID); err != nil {
 		return fmt.Errorf("add sse key: %w", classifyInsert(err))
 	}
 	return nil
@@ -53,7 +45,7 @@ func (t *tx) SSEKeys() ([]meta.SSEKey, error) {
 		if err := rows.Scan(&k.ID, &k.Sealed, &created); err != nil {
 			return nil, fmt.Errorf("list sse keys: %w", err)
 		}
-		k.CreatedAt = fromNanos(created)
+		k.CreatedAt = metasql.Time(created)
 		out = append(out, k)
 	}
 	if err := rows.Err(); err != nil {
@@ -74,7 +66,7 @@ func (t *tx) DeleteSSEKey(id int64) error {
 }
 
 func (t *tx) AddSSEEvent(e *meta.SSEEvent) error {
-	err := t.queryRow(qAddSSEEvent, e.User, toNanos(e.Time), e.Code, e.Message).Scan(&e.ID)
+	err := t.queryRow(qAddSSEEvent, e.User, metasql.Nanos(e.Time), e.Code, e.Message).Scan(&e.ID)
 	if err != nil {
 		return fmt.Errorf("add sse event %s: %w", e.Code, classifyInsert(err))
 	}
@@ -94,7 +86,7 @@ func (t *tx) ListSSEEvents(limit int) ([]meta.SSEEvent, error) {
 		if err := rows.Scan(&e.ID, &e.User, &at, &e.Code, &e.Message); err != nil {
 			return nil, fmt.Errorf("list sse events: %w", err)
 		}
-		e.Time = fromNanos(at)
+		e.Time = metasql.Time(at)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
@@ -116,7 +108,7 @@ func (t *tx) ListSealedVersions(afterSeq int64, limit int) ([]meta.SealedVersion
 		if err := rows.Scan(&v.Seq, &v.Bucket, &v.Key, &v.VersionID, &segs); err != nil {
 			return nil, fmt.Errorf("list sealed versions: %w", err)
 		}
-		if v.Segments, err = decodeSegments(segs); err != nil {
+		if v.Segments, err = metasql.DecodeSegments(segs); err != nil {
 			return nil, fmt.Errorf("version %s/%s %s segments: %w", v.Bucket, v.Key, v.VersionID, err)
 		}
 		out = append(out, v)
@@ -128,7 +120,7 @@ func (t *tx) ListSealedVersions(afterSeq int64, limit int) ([]meta.SealedVersion
 }
 
 func (t *tx) SetVersionSegments(bucket, key, versionID string, segs []meta.Segment) error {
-	enc, err := encodeSegments(segs)
+	enc, err := metasql.EncodeSegments(segs)
 	if err != nil {
 		return fmt.Errorf("set segments %s/%s %s: encode: %w", bucket, key, versionID, err)
 	}
@@ -163,7 +155,7 @@ func (t *tx) ListSealedParts(afterUploadID string, afterNumber, limit int) ([]me
 }
 
 func (t *tx) SetPartSealedKey(uploadID string, number int, sealedKey []byte) error {
-	found, err := t.execOne(qSetPartSealedKey, nullBytes(sealedKey), uploadID, number)
+	found, err := t.execOne(qSetPartSealedKey, metasql.NullBytes(sealedKey), uploadID, number)
 	if err != nil {
 		return fmt.Errorf("set sealed key of part %s #%d: %w", uploadID, number, err)
 	}

@@ -40,7 +40,7 @@ var statements = []string{
 	// setting.go
 	qGetSetting, qPutSetting,
 	// job.go, job_list.go, job_lease.go, job_failure.go
-	qLastJobID, qCreateJob, qActiveJobID, qGetJob,
+	qLastJobID, qSetLastJobID, qCreateJob, qActiveJobID, qGetJob,
 	qListJobs, qListJobsByBucket, qListJobsByOwner, qListJobsByState,
 	qClaimJob, qRenewLease, qSaveJob, qJobExists, qCancelFreeJob, qRequestCancel,
 	qAddJobFailure, qListJobFailures, qDeleteEndedJobFailures, qDeleteEndedJobs, qCountJobs,

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 var _ meta.StorageTx = (*tx)(nil)
@@ -50,7 +51,7 @@ func nonNil(b []byte) []byte {
 func (t *tx) CreateStorageComponent(c *meta.StorageComponent) error {
 	err := t.queryRow(qCreateComponent, c.Label, nameKey(c.Label), c.StorageType, string(c.State),
 		boolInt(c.State.InService()), boolInt(c.Verified), c.ClassID, c.FaultDomainID, nonNil(c.Config),
-		nonNil(c.SecretsEnc), nonNil(c.CustomMetadata), toNanos(c.CreatedAt), toNanos(c.UpdatedAt)).Scan(&c.ID)
+		nonNil(c.SecretsEnc), nonNil(c.CustomMetadata), metasql.Nanos(c.CreatedAt), metasql.Nanos(c.UpdatedAt)).Scan(&c.ID)
 	if err != nil {
 		return fmt.Errorf("create storage component %q: %w", c.Label, classify(err))
 	}
@@ -88,7 +89,7 @@ func (t *tx) ListStorageComponents() ([]meta.StorageComponent, error) {
 func (t *tx) UpdateStorageComponent(c *meta.StorageComponent) error {
 	found, err := t.execOne(qUpdateComponent, c.Label, nameKey(c.Label), c.StorageType, string(c.State),
 		boolInt(c.State.InService()), boolInt(c.Verified), c.ClassID, c.FaultDomainID, nonNil(c.Config),
-		nonNil(c.SecretsEnc), nonNil(c.CustomMetadata), toNanos(c.UpdatedAt), c.ID)
+		nonNil(c.SecretsEnc), nonNil(c.CustomMetadata), metasql.Nanos(c.UpdatedAt), c.ID)
 	if err != nil {
 		return fmt.Errorf("update storage component %d: %w", c.ID, classify(err))
 	}
@@ -111,13 +112,13 @@ func scanComponent(s scanner) (*meta.StorageComponent, error) {
 		return nil, err
 	}
 	c.State, c.Verified = meta.StorageState(state), verified != 0
-	c.CreatedAt, c.UpdatedAt = fromNanos(created), fromNanos(updated)
+	c.CreatedAt, c.UpdatedAt = metasql.Time(created), metasql.Time(updated)
 	return &c, nil
 }
 
 func (t *tx) CreateStorageClass(c *meta.StorageClass) error {
 	err := t.queryRow(qCreateClass, c.Name, nameKey(c.Name), c.DataCount, c.ParityCount, boolInt(c.Default),
-		toNanos(c.CreatedAt)).Scan(&c.ID)
+		metasql.Nanos(c.CreatedAt)).Scan(&c.ID)
 	if err != nil {
 		return fmt.Errorf("create storage class %q: %w", c.Name, classify(err))
 	}
@@ -172,7 +173,7 @@ func scanClass(s scanner) (*meta.StorageClass, error) {
 	if err := s.Scan(&c.ID, &c.Name, &c.DataCount, &c.ParityCount, &def, &created); err != nil {
 		return nil, err
 	}
-	c.Default, c.CreatedAt = def != 0, fromNanos(created)
+	c.Default, c.CreatedAt = def != 0, metasql.Time(created)
 	return &c, nil
 }
 
@@ -180,7 +181,7 @@ func (t *tx) CreateStorageFaultDomain(d *meta.StorageFaultDomain) error {
 	if d.ID == "" {
 		return fmt.Errorf("create storage fault domain %q: an id is required", d.Name)
 	}
-	if _, err := t.exec(qCreateDomain, d.ID, d.Name, nameKey(d.Name), d.Tags, toNanos(d.CreatedAt)); err != nil {
+	if _, err := t.exec(qCreateDomain, d.ID, d.Name, nameKey(d.Name), d.Tags, metasql.Nanos(d.CreatedAt)); err != nil {
 		return fmt.Errorf("create storage fault domain %q: %w", d.Name, classify(err))
 	}
 	return nil
@@ -233,6 +234,6 @@ func scanDomain(s scanner) (*meta.StorageFaultDomain, error) {
 	if err := s.Scan(&d.ID, &d.Name, &d.Tags, &created); err != nil {
 		return nil, err
 	}
-	d.CreatedAt = fromNanos(created)
+	d.CreatedAt = metasql.Time(created)
 	return &d, nil
 }

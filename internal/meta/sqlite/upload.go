@@ -4,9 +4,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 const (
@@ -37,11 +37,11 @@ const (
 )
 
 func (t *tx) CreateUpload(u *meta.Upload) error {
-	maps, err := encodeMaps(u.Headers, u.UserMeta, u.Tags)
+	maps, err := metasql.EncodeMaps(u.Headers, u.UserMeta, u.Tags)
 	if err != nil {
 		return fmt.Errorf("create upload %s: encode: %w", u.ID, err)
 	}
-	_, err = t.exec(qCreateUpload, u.ID, u.Bucket, u.Key, toNanos(u.Initiated), u.OwnerID, u.ContentType,
+	_, err = t.exec(qCreateUpload, u.ID, u.Bucket, u.Key, metasql.Nanos(u.Initiated), u.OwnerID, u.ContentType,
 		maps[0], maps[1], maps[2], u.ChecksumAlgorithm, u.ChecksumType, u.SSE, u.ACL)
 	if err != nil {
 		return fmt.Errorf("create upload %s for %s/%s: %w", u.ID, u.Bucket, u.Key, classifyInsert(err))
@@ -78,7 +78,8 @@ func (t *tx) DeleteUpload(id string) error {
 func (t *tx) ListUploads(bucket, prefix, afterKey, afterID string, limit int) ([]meta.Upload, error) {
 	var out []meta.Upload
 	var err error
-	if afterID != "" && strings.HasPrefix(afterKey, prefix) {
+	restOfKey, r := meta.ResumeRange(prefix, afterKey, afterID != "")
+	if restOfKey {
 		out, err = t.listUploads(out, qListKeyUploadsAfter, bucket, []any{afterKey, afterID}, limit)
 		if err != nil {
 			return nil, fmt.Errorf("list uploads %s of %q after %s: %w", bucket, afterKey, afterID, err)
@@ -87,19 +88,11 @@ func (t *tx) ListUploads(bucket, prefix, afterKey, afterID string, limit int) ([
 			return out, nil
 		}
 	}
-	r := rangeFor(prefix, afterKey)
-	if afterID != "" && afterKey == "" && prefix == "" {
-		r.exclusive = true // the uploads of the empty key are done
-	}
-	if r.empty {
+	if r.Empty {
 		return out, nil
 	}
-	rest := limit
-	if limit > 0 {
-		rest = limit - len(out)
-	}
-	q, args := r.pick(qListUploadsFrom, qListUploadsFromBounded, qListUploadsAfter, qListUploadsAfterBounded)
-	out, err = t.listUploads(out, q, bucket, args, rest)
+	q, args := r.Pick(qListUploadsFrom, qListUploadsFromBounded, qListUploadsAfter, qListUploadsAfterBounded)
+	out, err = t.listUploads(out, q, bucket, args, meta.Remaining(limit, len(out)))
 	if err != nil {
 		return nil, fmt.Errorf("list uploads %s prefix %q after %q/%s: %w", bucket, prefix, afterKey, afterID, err)
 	}
@@ -133,12 +126,12 @@ func (t *tx) PutPart(p *meta.Part) (*meta.Part, error) {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("put part %s #%d: read old part: %w", p.UploadID, p.Number, err)
 	}
-	checksums, err := encodeMap(p.Checksums)
+	checksums, err := metasql.EncodeMap(p.Checksums)
 	if err != nil {
 		return nil, fmt.Errorf("put part %s #%d: encode checksums: %w", p.UploadID, p.Number, err)
 	}
-	_, err = t.exec(qUpsertPart, p.UploadID, p.Number, p.Size, p.ETag, p.BlobID, toNanos(p.LastModified), checksums,
-		nullBytes(p.SealedKey))
+	_, err = t.exec(qUpsertPart, p.UploadID, p.Number, p.Size, p.ETag, p.BlobID, metasql.Nanos(p.LastModified), checksums,
+		metasql.NullBytes(p.SealedKey))
 	if err != nil {
 		return nil, fmt.Errorf("put part %s #%d: %w", p.UploadID, p.Number, classifyInsert(err))
 	}
@@ -176,14 +169,14 @@ func scanUpload(s scanner) (*meta.Upload, error) {
 	if err != nil {
 		return nil, err
 	}
-	u.Initiated = fromNanos(initiated)
-	if u.Headers, err = decodeMap(headers); err != nil {
+	u.Initiated = metasql.Time(initiated)
+	if u.Headers, err = metasql.DecodeMap(headers); err != nil {
 		return nil, fmt.Errorf("upload %s headers: %w", u.ID, err)
 	}
-	if u.UserMeta, err = decodeMap(userMeta); err != nil {
+	if u.UserMeta, err = metasql.DecodeMap(userMeta); err != nil {
 		return nil, fmt.Errorf("upload %s user metadata: %w", u.ID, err)
 	}
-	if u.Tags, err = decodeMap(tags); err != nil {
+	if u.Tags, err = metasql.DecodeMap(tags); err != nil {
 		return nil, fmt.Errorf("upload %s tags: %w", u.ID, err)
 	}
 	return &u, nil
@@ -199,9 +192,9 @@ func scanPart(s scanner) (*meta.Part, error) {
 	if err := s.Scan(&p.UploadID, &p.Number, &p.Size, &p.ETag, &p.BlobID, &modified, &checksums, &p.SealedKey); err != nil {
 		return nil, err
 	}
-	p.LastModified = fromNanos(modified)
+	p.LastModified = metasql.Time(modified)
 	var err error
-	if p.Checksums, err = decodeMap(checksums); err != nil {
+	if p.Checksums, err = metasql.DecodeMap(checksums); err != nil {
 		return nil, fmt.Errorf("part %s #%d checksums: %w", p.UploadID, p.Number, err)
 	}
 	return &p, nil

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 const (
@@ -25,7 +26,7 @@ const (
 )
 
 func (t *tx) CreateUser(u *meta.User) error {
-	err := t.queryRow(qCreateUser, u.Username, u.PasswordHash, string(u.Role), toNanos(u.CreatedAt)).Scan(&u.ID)
+	err := t.queryRow(qCreateUser, u.Username, u.PasswordHash, string(u.Role), metasql.Nanos(u.CreatedAt)).Scan(&u.ID)
 	if err != nil {
 		return fmt.Errorf("create user %q: %w", u.Username, classify(err))
 	}
@@ -111,7 +112,7 @@ func (t *tx) CreateAccessKey(k *meta.AccessKey) error {
 	if secret == nil {
 		secret = []byte{}
 	}
-	if _, err := t.exec(qCreateAccessKey, k.AccessKey, k.UserID, secret, toNanos(k.CreatedAt)); err != nil {
+	if _, err := t.exec(qCreateAccessKey, k.AccessKey, k.UserID, secret, metasql.Nanos(k.CreatedAt)); err != nil {
 		return fmt.Errorf("create access key %s: %w", k.AccessKey, classifyInsert(err))
 	}
 	return nil
@@ -166,7 +167,7 @@ func scanUser(s scanner) (*meta.User, error) {
 		return nil, err
 	}
 	u.Role = meta.Role(role)
-	u.CreatedAt = fromNanos(created)
+	u.CreatedAt = metasql.Time(created)
 	return &u, nil
 }
 
@@ -178,6 +179,6 @@ func scanAccessKey(s scanner) (*meta.AccessKey, error) {
 	if err := s.Scan(&k.AccessKey, &k.UserID, &k.SecretEnc, &created); err != nil {
 		return nil, err
 	}
-	k.CreatedAt = fromNanos(created)
+	k.CreatedAt = metasql.Time(created)
 	return &k, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 const (
@@ -38,16 +39,16 @@ const (
 )
 
 func (t *tx) PutVersion(v *meta.Version) error {
-	maps, err := encodeMaps(v.Headers, v.UserMeta, v.Checksums, v.Tags)
+	maps, err := metasql.EncodeMaps(v.Headers, v.UserMeta, v.Checksums, v.Tags)
 	if err != nil {
 		return fmt.Errorf("put version %s/%s %s: encode: %w", v.Bucket, v.Key, v.VersionID, err)
 	}
-	segs, err := encodeSegments(v.Segments)
+	segs, err := metasql.EncodeSegments(v.Segments)
 	if err != nil {
 		return fmt.Errorf("put version %s/%s %s: encode segments: %w", v.Bucket, v.Key, v.VersionID, err)
 	}
 	err = t.queryRow(qPutVersion, v.Bucket, v.Key, v.VersionID, boolInt(v.IsLatest), boolInt(v.DeleteMarker),
-		v.Size, v.ETag, toNanos(v.LastModified), v.ContentType, maps[0], maps[1], maps[2], maps[3], segs, v.OwnerID,
+		v.Size, v.ETag, metasql.Nanos(v.LastModified), v.ContentType, maps[0], maps[1], maps[2], maps[3], segs, v.OwnerID,
 		string(v.ReplicationStatus), v.SSE, boolInt(v.Inline),
 	).Scan(&v.Seq)
 	if err != nil {
@@ -140,7 +141,7 @@ func (t *tx) SetLatest(bucket, key, versionID string) error {
 }
 
 func (t *tx) SetVersionTags(bucket, key, versionID string, tags map[string]string) error {
-	enc, err := encodeMap(tags)
+	enc, err := metasql.EncodeMap(tags)
 	if err != nil {
 		return fmt.Errorf("set tags %s/%s %s: encode: %w", bucket, key, versionID, err)
 	}
@@ -185,20 +186,20 @@ func scanVersion(s scanner) (*meta.Version, error) {
 	v.ReplicationStatus = meta.ReplicationStatus(replication)
 	v.IsLatest = latest != 0
 	v.DeleteMarker = marker != 0
-	v.LastModified = fromNanos(modified)
-	if v.Headers, err = decodeMap(headers); err != nil {
+	v.LastModified = metasql.Time(modified)
+	if v.Headers, err = metasql.DecodeMap(headers); err != nil {
 		return nil, fmt.Errorf("version %s/%s %s headers: %w", v.Bucket, v.Key, v.VersionID, err)
 	}
-	if v.UserMeta, err = decodeMap(userMeta); err != nil {
+	if v.UserMeta, err = metasql.DecodeMap(userMeta); err != nil {
 		return nil, fmt.Errorf("version %s/%s %s user metadata: %w", v.Bucket, v.Key, v.VersionID, err)
 	}
-	if v.Checksums, err = decodeMap(checksums); err != nil {
+	if v.Checksums, err = metasql.DecodeMap(checksums); err != nil {
 		return nil, fmt.Errorf("version %s/%s %s checksums: %w", v.Bucket, v.Key, v.VersionID, err)
 	}
-	if v.Tags, err = decodeMap(tags); err != nil {
+	if v.Tags, err = metasql.DecodeMap(tags); err != nil {
 		return nil, fmt.Errorf("version %s/%s %s tags: %w", v.Bucket, v.Key, v.VersionID, err)
 	}
-	if v.Segments, err = decodeSegments(segments); err != nil {
+	if v.Segments, err = metasql.DecodeSegments(segments); err != nil {
 		return nil, fmt.Errorf("version %s/%s %s segments: %w", v.Bucket, v.Key, v.VersionID, err)
 	}
 	return &v, nil

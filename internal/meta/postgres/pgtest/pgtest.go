@@ -4,7 +4,8 @@
 // m.Run); the first DSN
 // call then initdb's a temporary cluster and starts a server on a unix
 // socket only (no TCP port), and Main stops it and removes it when the
-// tests end. Each DSN call creates a new, empty database on that server.
+// tests end. Each DSN call creates a new, empty database on that server;
+// each DSNFrom call a copy of a template database prepared once.
 //
 // Set QUARRY_TEST_PG to a connection string of an existing server (whose
 // user may create databases) to use it instead. Without PostgreSQL's server
@@ -34,6 +35,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // superuser is the cluster's superuser role, which the tests connect as.
@@ -114,10 +116,67 @@ func newDatabase(template string) (string, error) {
 	if template != "" {
 		create += " TEMPLATE " + pgx.Identifier{template}.Sanitize()
 	}
-	if _, err := conn.Exec(ctx, create); err != nil {
-		return "", fmt.Errorf("create database: %w", err)
+	// A template's last session may still be ending when the copy starts
+	// (SQLSTATE 55006, the source database is being accessed): try again.
+	for {
+		_, err := conn.Exec(ctx, create)
+		if err == nil {
+			break
+		}
+		var pgErr *pgconn.PgError
+		if template == "" || !errors.As(err, &pgErr) || pgErr.Code != "55006" || ctx.Err() != nil {
+			return "", fmt.Errorf("create database: %w", err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	return withDatabase(base, name), nil
+}
+
+// DSNFrom is DSN for a database that starts as a copy of a template:
+// prepare sets the template up (runs the migrations, say) once per test
+// binary and template name, and each call copies it, which saves each test
+// what prepare costs. prepare must close its connections before it
+// returns, since PostgreSQL copies only a database no one is connected to.
+func DSNFrom(t testing.TB, template string, prepare func(dsn string) error) string {
+	t.Helper()
+	templates.mu.Lock()
+	tpl, ok := templates.byName[template]
+	if !ok {
+		tpl = &templateDB{}
+		if templates.byName == nil {
+			templates.byName = map[string]*templateDB{}
+		}
+		templates.byName[template] = tpl
+	}
+	templates.mu.Unlock()
+	tpl.once.Do(func() {
+		if tpl.dsn, tpl.err = NewDatabase(); tpl.err == nil {
+			tpl.err = prepare(tpl.dsn)
+		}
+	})
+	if errors.Is(tpl.err, ErrUnavailable) && os.Getenv("QUARRY_TEST_PG_REQUIRED") != "1" {
+		t.Skip(tpl.err)
+	}
+	if tpl.err != nil {
+		t.Fatalf("prepare template database %s: %v", template, tpl.err)
+	}
+	dsn, err := CopyDatabase(tpl.dsn)
+	if err != nil {
+		t.Fatalf("copy template database %s: %v", template, err)
+	}
+	return dsn
+}
+
+// templates are DSNFrom's template databases, by name, each prepared once.
+var templates struct {
+	mu     sync.Mutex
+	byName map[string]*templateDB
+}
+
+type templateDB struct {
+	once sync.Once
+	dsn  string
+	err  error
 }
 
 // withDatabase returns dsn, a URL or a key=value string, naming database db.
