@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,9 +47,11 @@ type Phase struct {
 	Rate    float64 `json:"rate"`
 	P50ms   float64 `json:"p50Ms,omitempty"`
 	P99ms   float64 `json:"p99Ms,omitempty"`
-	// Jobs is how many reconciliation jobs shared the objects.
-	Jobs int       `json:"jobs,omitempty"`
-	CPU  []ProcCPU `json:"cpu"`
+	// Jobs is how many reconciliation jobs shared the objects, and
+	// SeedSeconds how long seeding their buckets took (untimed).
+	Jobs        int       `json:"jobs,omitempty"`
+	SeedSeconds float64   `json:"seedSeconds,omitempty"`
+	CPU         []ProcCPU `json:"cpu"`
 	// OtherCPU is the CPU seconds the rest of the machine used meanwhile
 	// (all CPUs' busy time less the processes in CPU): on a shared
 	// machine, how much the measurement had to share.
@@ -98,8 +101,11 @@ func (b *bench) measure(ctx context.Context, d *deployment, reconBuckets int) (M
 		return m, fmt.Errorf("%s: create bucket %s: %w", d.name, s3Bucket, err)
 	}
 	put, keys := b.putPhase(ctx, d, clients)
-	m.Phases = append(m.Phases, put)
-	m.Phases = append(m.Phases, b.getPhase(ctx, d, clients, keys))
+	get := b.getPhase(ctx, d, clients, keys)
+	m.Phases = append(m.Phases, put, get)
+	if put.Errors+get.Errors > 0 {
+		showServerErrors(d)
+	}
 	recon, err := b.reconPhase(ctx, d, clients, reconBuckets)
 	if err != nil {
 		return m, fmt.Errorf("%s: reconciliation: %w", d.name, err)
@@ -182,6 +188,18 @@ func opsPhase(op string, st oprate.Stats, u usage) Phase {
 	return p
 }
 
+// showServerErrors prints the error lines of every node's log, for a
+// measurement that saw failed requests: the client only sees a 500.
+func showServerErrors(d *deployment) {
+	for _, n := range d.nodes {
+		for line := range strings.Lines(n.Output()) {
+			if strings.Contains(line, "level=ERROR") || strings.Contains(line, "level=WARN") {
+				progress("%s: %s", n.Name, strings.TrimSpace(line))
+			}
+		}
+	}
+}
+
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // reconPhase seeds buckets buckets with cfg.objects versions in all
@@ -193,6 +211,7 @@ func (b *bench) reconPhase(ctx context.Context, d *deployment, clients []*s3.Cli
 	p := Phase{Op: "RECON", Unit: "objects/s", Jobs: buckets}
 	per := b.cfg.objects / buckets
 	names := make([]string, buckets)
+	seedStart := time.Now()
 	for i := range names {
 		names[i] = fmt.Sprintf("recon-%d", i)
 		if _, err := clientOf(clients, i).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(names[i])}); err != nil {
@@ -202,6 +221,7 @@ func (b *bench) reconPhase(ctx context.Context, d *deployment, clients []*s3.Cli
 			return p, err
 		}
 	}
+	p.SeedSeconds = time.Since(seedStart).Seconds()
 	mapis := make([]*mapicall.Client, len(d.nodes))
 	for i, n := range d.nodes {
 		hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: buckets}, Timeout: 2 * time.Minute}

@@ -49,6 +49,11 @@ func printResults(w io.Writer, r *Results) {
 	}
 	tw.Flush()
 	for _, m := range r.Runs {
+		if p := m.phase("RECON"); p.SeedSeconds > 0 {
+			fmt.Fprintf(w, "%s: seeding %d versions into %d bucket(s) through the metadata store took %.1f s (untimed)\n", m.Name, p.Count, p.Jobs, p.SeedSeconds)
+		}
+	}
+	for _, m := range r.Runs {
 		for _, p := range m.Phases {
 			if p.FirstError != "" {
 				fmt.Fprintf(w, "%s %s: %d errors, the first: %s\n", m.Name, p.Op, p.Errors, p.FirstError)
