@@ -22,7 +22,7 @@
 // the metadata store and never touch the blob store; -inline-max 0 puts
 // every body in the blob store (the local disk or the component).
 //
-//	go run ./bench/scalebench [-objects 100000] [-duration 5s] [-clients 16] [-nodes 3] [-pg DSN] [-bin ./quarry] [-inline-max N] [-json out.json]
+//	go run ./bench/scalebench [-objects 30000] [-duration 5s] [-clients 16] [-nodes 3] [-pg DSN] [-bin ./quarry] [-inline-max N] [-json out.json]
 package main
 
 import (
@@ -59,7 +59,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.dir, "dir", os.TempDir(), "where to make the throwaway data directory")
 	fs.StringVar(&c.pg, "pg", "", "connection string of an existing PostgreSQL server whose user may create databases (default: start a throwaway one)")
 	fs.BoolVar(&c.skipPG, "skip-pg", false, "measure the SQLite node only (no PostgreSQL)")
-	fs.IntVar(&c.objects, "objects", 100_000, "versions seeded for each reconciliation")
+	fs.IntVar(&c.objects, "objects", 30_000, "versions seeded for each reconciliation")
 	fs.IntVar(&c.seedBatch, "seed-batch", 10_000, "versions per seeding transaction")
 	fs.DurationVar(&c.duration, "duration", 5*time.Second, "how long each PUT and GET measurement runs")
 	fs.IntVar(&c.clients, "clients", 16, "concurrent S3 clients")

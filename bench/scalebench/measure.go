@@ -217,9 +217,19 @@ func (b *bench) reconPhase(ctx context.Context, d *deployment, clients []*s3.Cli
 		if _, err := clientOf(clients, i).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(names[i])}); err != nil {
 			return p, fmt.Errorf("create bucket %s: %w", names[i], err)
 		}
-		if err := metaseed.Versions(ctx, d.store, names[i], "obj/", per, b.cfg.seedBatch, progress); err != nil {
-			return p, err
-		}
+	}
+	// The buckets are seeded at once: on PostgreSQL a seeding transaction
+	// waits mostly on round trips, which several connections overlap.
+	seedErrs := make([]error, buckets)
+	var seeding sync.WaitGroup
+	for i, name := range names {
+		seeding.Go(func() {
+			seedErrs[i] = metaseed.Versions(ctx, d.store, name, "obj/", per, b.cfg.seedBatch, progress)
+		})
+	}
+	seeding.Wait()
+	if err := errors.Join(seedErrs...); err != nil {
+		return p, err
 	}
 	p.SeedSeconds = time.Since(seedStart).Seconds()
 	mapis := make([]*mapicall.Client, len(d.nodes))
