@@ -43,6 +43,7 @@ type config struct {
 	skipPG    bool
 	objects   int
 	seedBatch int
+	reconReps int
 	duration  time.Duration
 	clients   int
 	nodes     int
@@ -61,6 +62,7 @@ func parseFlags(args []string) (config, error) {
 	fs.BoolVar(&c.skipPG, "skip-pg", false, "measure the SQLite node only (no PostgreSQL)")
 	fs.IntVar(&c.objects, "objects", 30_000, "versions seeded for each reconciliation")
 	fs.IntVar(&c.seedBatch, "seed-batch", 10_000, "versions per seeding transaction")
+	fs.IntVar(&c.reconReps, "recon-reps", 3, "reconciliations of the same buckets; the fastest is reported")
 	fs.DurationVar(&c.duration, "duration", 5*time.Second, "how long each PUT and GET measurement runs")
 	fs.IntVar(&c.clients, "clients", 16, "concurrent S3 clients")
 	fs.IntVar(&c.nodes, "nodes", 3, "nodes of the scale-out measurement")
@@ -74,8 +76,8 @@ func parseFlags(args []string) (config, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
-	if c.objects < 1 || c.seedBatch < 1 || c.clients < 1 || c.duration <= 0 {
-		return c, errors.New("-objects, -seed-batch, -clients and -duration must be positive")
+	if c.objects < 1 || c.seedBatch < 1 || c.reconReps < 1 || c.clients < 1 || c.duration <= 0 {
+		return c, errors.New("-objects, -seed-batch, -recon-reps, -clients and -duration must be positive")
 	}
 	if c.nodes < 2 {
 		return c, errors.New("-nodes must be at least 2: the scale-out run compares it with one node")

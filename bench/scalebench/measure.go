@@ -203,10 +203,10 @@ func showServerErrors(d *deployment) {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // reconPhase seeds buckets buckets with cfg.objects versions in all
-// through the metadata store (untimed), then creates one
-// METRIC_RECONCILIATION job per bucket, job i on node i (round-robin), all
-// at once, and times them from the first create until every one is seen
-// COMPLETE.
+// through the metadata store (untimed), then reconciles them
+// cfg.reconReps times and keeps the fastest pass: the job only reads the
+// versions (their counters are right), so every pass does the same work,
+// and the fastest is the one a shared machine disturbed least.
 func (b *bench) reconPhase(ctx context.Context, d *deployment, clients []*s3.Client, buckets int) (Phase, error) {
 	p := Phase{Op: "RECON", Unit: "objects/s", Jobs: buckets}
 	per := b.cfg.objects / buckets
@@ -240,10 +240,29 @@ func (b *bench) reconPhase(ctx context.Context, d *deployment, clients []*s3.Cli
 			return p, fmt.Errorf("log in to %s: %w", n.Name, err)
 		}
 	}
-	progress("%s: %s of %d versions in %d bucket(s), one job each", d.name, reconJob, per*buckets, buckets)
+	for rep := range b.cfg.reconReps {
+		pass, err := b.reconPass(ctx, d, mapis, names, per)
+		if err != nil {
+			return p, err
+		}
+		progress("%s: pass %d: %d versions in %.2f s", d.name, rep+1, pass.Count, pass.Seconds)
+		if rep == 0 || pass.Seconds < p.Seconds {
+			pass.Jobs, pass.SeedSeconds = p.Jobs, p.SeedSeconds
+			p = pass
+		}
+	}
+	return p, nil
+}
+
+// reconPass creates one job per bucket, job i on node i (round-robin),
+// all at once, and times them from the first create until every one is
+// seen COMPLETE with exact stats.
+func (b *bench) reconPass(ctx context.Context, d *deployment, mapis []*mapicall.Client, names []string, per int) (Phase, error) {
+	p := Phase{Op: "RECON", Unit: "objects/s"}
+	progress("%s: %s of %d versions in %d bucket(s), one job each", d.name, reconJob, per*len(names), len(names))
 	w := newWatcher(ctx, d)
 	start := time.Now()
-	ids := make([]int32, buckets)
+	ids := make([]int32, len(names))
 	for i, name := range names {
 		created, err := mapis[i%len(mapis)].CreateJob(ctx, reconJob, name)
 		if err != nil {
@@ -251,8 +270,8 @@ func (b *bench) reconPhase(ctx context.Context, d *deployment, clients []*s3.Cli
 		}
 		ids[i] = created.JobID.ID
 	}
-	finals := make([]mapicall.JobStatus, buckets)
-	errs := make([]error, buckets)
+	finals := make([]mapicall.JobStatus, len(names))
+	errs := make([]error, len(names))
 	var wg sync.WaitGroup
 	for i := range ids {
 		wg.Go(func() {
@@ -271,7 +290,7 @@ func (b *bench) reconPhase(ctx context.Context, d *deployment, clients []*s3.Cli
 			return p, fmt.Errorf("job %d on %s ended %s (%s) with %+v; want COMPLETE with processed = total = %d", ids[i], names[i], j.JobState, j.Message, s, per)
 		}
 	}
-	p.Count, p.Seconds = per*buckets, elapsed.Seconds()
+	p.Count, p.Seconds = per*len(names), elapsed.Seconds()
 	p.Rate = float64(p.Count) / p.Seconds
 	p.CPU, p.OtherCPU, p.PGWriteTx = u.cpu, u.other, u.pgWriteTx
 	return p, nil

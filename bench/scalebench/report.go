@@ -10,8 +10,8 @@ import (
 func printResults(w io.Writer, r *Results) {
 	fmt.Fprintf(w, "quarry scalebench  %s  %s/%s  %d CPUs  %s\n", r.Date, r.GOOS, r.GOARCH, r.NumCPU, r.GoVersion)
 	fmt.Fprintf(w, "load average at start %s, at end %s\n", r.LoadStart, r.LoadEnd)
-	fmt.Fprintf(w, "PUT, GET: %d B objects from %d clients for %s each; RECON: %s of %d versions seeded through the metadata store\n",
-		objectSize, r.Clients, r.Duration, reconJob, r.Objects)
+	fmt.Fprintf(w, "PUT, GET: %d B objects from %d clients for %s each; RECON: %s of %d versions seeded through the metadata store, fastest of %d passes\n",
+		objectSize, r.Clients, r.Duration, reconJob, r.Objects, r.ReconReps)
 	switch {
 	case r.InlineMax < 0:
 		fmt.Fprintf(w, "the nodes' --inline-max is the server's default: 4 KiB bodies are kept in the metadata store, not the blob store\n")

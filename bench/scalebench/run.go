@@ -26,6 +26,7 @@ type Results struct {
 	Clients   int    `json:"clients"`
 	Nodes     int    `json:"nodes"`
 	Duration  string `json:"duration"`
+	ReconReps int    `json:"reconReps"`
 	// InlineMax is the nodes' --inline-max, -1 for the server's default.
 	InlineMax int64 `json:"inlineMax"`
 	// PostgreSQL describes the server the PostgreSQL runs used.
@@ -57,7 +58,7 @@ func run(cfg config) (err error) {
 		Date: time.Now().UTC().Format(time.RFC3339), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
 		NumCPU: runtime.NumCPU(), GoVersion: runtime.Version(), LoadStart: benchcmd.LoadAverage("unknown"),
 		Objects: cfg.objects, Clients: cfg.clients, Nodes: cfg.nodes, Duration: cfg.duration.String(),
-		InlineMax: cfg.inlineMax,
+		InlineMax: cfg.inlineMax, ReconReps: cfg.reconReps,
 	}
 	err = b.measureAll(ctx, res)
 	res.LoadEnd = benchcmd.LoadAverage("unknown")

@@ -29,7 +29,7 @@ func TestParseFlagsDefaultsAreShortAndNonsenseIsRefused(t *testing.T) {
 		t.Errorf("parseFlags = %+v, %v", c, err)
 	}
 	for _, args := range [][]string{
-		{"-objects", "0"}, {"-clients", "0"}, {"-duration", "0s"}, {"-seed-batch", "0"},
+		{"-objects", "0"}, {"-recon-reps", "0"}, {"-clients", "0"}, {"-duration", "0s"}, {"-seed-batch", "0"},
 		{"-nodes", "1"}, {"-objects", "2", "-nodes", "3"}, {"-pg", "postgres://x", "-skip-pg"}, {"extra"},
 	} {
 		if _, err := parseFlags(args); err == nil {
