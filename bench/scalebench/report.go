@@ -75,21 +75,45 @@ func pick(runs []Measurement, meta, blob string, n int) *Measurement {
 
 var ops = []string{"PUT", "GET", "RECON"}
 
-// compare prints a's and b's rates and b / a; without b (not measured) its
-// columns say so.
+// compare prints a's and b's rates and b / a, then the same per CPU-second
+// the measured processes used: on a machine shared with other work, a
+// deployment of more processes gets a larger share of the CPUs, and the
+// rate per CPU-second says what it did with them. Without b (not
+// measured) its columns say so.
 func compare(w io.Writer, a, b *Measurement, aName, bName string, haveB bool) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "op\tunit\t%s\t%s\t%s / %s\t\n", aName, bName, bName, aName)
+	fmt.Fprintf(tw, "op\tunit\t%s\t%s\t%s / %s\tper CPU-second: %s\t%s\t%s / %s\t\n", aName, bName, bName, aName, aName, bName, bName, aName)
 	for _, op := range ops {
 		pa := a.phase(op)
 		if !haveB {
-			fmt.Fprintf(tw, "%s\t%s\t%.0f\tnot measured\t-\t\n", op, pa.Unit, pa.Rate)
+			fmt.Fprintf(tw, "%s\t%s\t%.0f\tnot measured\t-\t%s\t-\t-\t\n", op, pa.Unit, pa.Rate, perCPU(pa))
 			continue
 		}
 		pb := b.phase(op)
-		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.0f\t%s\t\n", op, pa.Unit, pa.Rate, pb.Rate, ratio(pb.Rate, pa.Rate))
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.0f\t%s\t%s\t%s\t%s\t\n", op, pa.Unit, pa.Rate, pb.Rate, ratio(pb.Rate, pa.Rate),
+			perCPU(pa), perCPU(pb), ratio(pb.perCPU(), pa.perCPU()))
 	}
 	tw.Flush()
+}
+
+// perCPU is the operations (or objects) per CPU-second of every measured
+// process: nodes, component, PostgreSQL and the clients.
+func (p Phase) perCPU() float64 {
+	var total float64
+	for _, c := range p.CPU {
+		total += c.Seconds
+	}
+	if total <= 0 {
+		return 0
+	}
+	return float64(p.Count) / total
+}
+
+func perCPU(p Phase) string {
+	if p.perCPU() == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", p.perCPU())
 }
 
 func ratio(num, den float64) string {
