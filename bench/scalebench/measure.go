@@ -56,8 +56,9 @@ type Phase struct {
 	// (all CPUs' busy time less the processes in CPU): on a shared
 	// machine, how much the measurement had to share.
 	OtherCPU *float64 `json:"otherCpuSeconds,omitempty"`
-	// PGWriteTx is how many transactions PostgreSQL committed that wrote
-	// something; nil on SQLite.
+	// PGWriteTx is how many transactions that wrote PostgreSQL ran,
+	// committed or rolled back (each retry of a serialisation failure
+	// counts); nil on SQLite.
 	PGWriteTx  *int64 `json:"pgWriteTx,omitempty"`
 	FirstError string `json:"firstError,omitempty"`
 }

@@ -129,8 +129,10 @@ func (p *pgProbe) cpu() (time.Duration, bool) {
 
 // nextXID is the next transaction id the server will assign: the
 // difference of two readings is the number of transactions that wrote
-// something in between (read-only transactions take no id), on every
-// database of the server. Reading it takes none.
+// something in between, committed or rolled back (read-only transactions
+// take no id), on every database of the server: a transaction the store
+// runs again after a serialisation failure counts once per attempt.
+// Reading it takes none.
 func (p *pgProbe) nextXID(ctx context.Context) (int64, error) {
 	var xid int64
 	err := p.conn.QueryRow(ctx, `SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint`).Scan(&xid)

@@ -36,7 +36,8 @@ func printResults(w io.Writer, r *Results) {
 	}
 
 	fmt.Fprintf(w, "\nWHERE THE TIME GOES (CPU seconds each process used during the measurement; cores used: all of them over the wall time, of %d;\n"+
-		"other work: the cores the rest of the machine used meanwhile; pg write tx/op: PostgreSQL transactions that wrote, per operation or object)\n", r.NumCPU)
+		"other work: the cores the rest of the machine used meanwhile; pg write tx/op: PostgreSQL transactions that wrote, committed or not, per operation or object:\n"+
+		"above 1 per PUT, the store re-ran transactions PostgreSQL aborted for serialisation failures)\n", r.NumCPU)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "run\top\tcount\terrors\twall s\trate\tp50 ms\tp99 ms\tnodes CPU s\tcomponent\tpostgres\tclients\tcores used\tother work\tpg write tx/op\t")
 	for _, m := range r.Runs {
