@@ -22,7 +22,7 @@
 // the metadata store and never touch the blob store; -inline-max 0 puts
 // every body in the blob store (the local disk or the component).
 //
-//	go run ./bench/scalebench [-objects 30000] [-duration 5s] [-clients 16] [-nodes 3] [-pg DSN] [-bin ./quarry] [-inline-max N] [-json out.json]
+//	go run ./bench/scalebench [-objects 20000] [-duration 5s] [-clients 16] [-nodes 3] [-pg DSN] [-bin ./quarry] [-inline-max N] [-json out.json]
 package main
 
 import (
@@ -60,7 +60,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.dir, "dir", os.TempDir(), "where to make the throwaway data directory")
 	fs.StringVar(&c.pg, "pg", "", "connection string of an existing PostgreSQL server whose user may create databases (default: start a throwaway one)")
 	fs.BoolVar(&c.skipPG, "skip-pg", false, "measure the SQLite node only (no PostgreSQL)")
-	fs.IntVar(&c.objects, "objects", 30_000, "versions seeded for each reconciliation")
+	fs.IntVar(&c.objects, "objects", 20_000, "versions seeded for each reconciliation")
 	fs.IntVar(&c.seedBatch, "seed-batch", 10_000, "versions per seeding transaction")
 	fs.IntVar(&c.reconReps, "recon-reps", 3, "reconciliations of the same buckets; the fastest is reported")
 	fs.DurationVar(&c.duration, "duration", 5*time.Second, "how long each PUT and GET measurement runs")

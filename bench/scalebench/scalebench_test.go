@@ -21,8 +21,8 @@ func TestParseFlagsDefaultsAreShortAndNonsenseIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.objects != 30_000 || c.clients != 16 || c.nodes != 3 || c.duration != 5*time.Second || c.pg != "" || c.skipPG {
-		t.Errorf("defaults = %+v; want 30,000 objects, 16 clients, 3 nodes, 5s, a throwaway PostgreSQL", c)
+	if c.objects != 20_000 || c.clients != 16 || c.nodes != 3 || c.duration != 5*time.Second || c.pg != "" || c.skipPG {
+		t.Errorf("defaults = %+v; want 20,000 objects, 16 clients, 3 nodes, 5s, a throwaway PostgreSQL", c)
 	}
 	c, err = parseFlags([]string{"-objects", "900", "-nodes", "2", "-clients", "4", "-duration", "1s", "-pg", "postgres://x/y", "-bin", "/q"})
 	if err != nil || c.objects != 900 || c.nodes != 2 || c.clients != 4 || c.duration != time.Second || c.pg != "postgres://x/y" || c.bin != "/q" {
