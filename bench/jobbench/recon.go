@@ -2,14 +2,13 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"net/url"
 	"path/filepath"
 	"time"
 
+	"github.com/quarrylabs/quarry/bench/internal/metaseed"
 	"github.com/quarrylabs/quarry/bench/internal/quarryproc"
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
@@ -59,7 +58,7 @@ func benchRecon(ctx context.Context, cfg config, srv *quarryproc.Server, st meta
 	}
 	bucket := names[0]
 	start := time.Now()
-	if err := seed(ctx, st, bucket, cfg.objects, cfg.batch); err != nil {
+	if err := metaseed.Versions(ctx, st, bucket, "obj/", cfg.objects, cfg.batch, progress); err != nil {
 		return res, err
 	}
 	res.SeedSeconds = time.Since(start).Seconds()
@@ -96,48 +95,6 @@ func benchRecon(ctx context.Context, cfg config, srv *quarryproc.Server, st meta
 	res.ObjectsPerSecond = float64(cfg.objects) / res.JobSeconds
 	res.Ratio = res.ObjectsPerSecond / res.BaselineRowsPerSecond
 	return res, nil
-}
-
-// seed inserts n one-version objects (sizes 1..4096) into bucket, batch per
-// transaction, with the usage counters kept exact as the object service
-// keeps them.
-func seed(ctx context.Context, st meta.Store, bucket string, n, batch int) error {
-	now := time.Now().UTC()
-	for lo := 0; lo < n; lo += batch {
-		hi := min(n, lo+batch)
-		err := st.Update(ctx, func(tx meta.Tx) error {
-			b, err := tx.GetBucket(bucket)
-			if err != nil {
-				return err
-			}
-			var u meta.Usage
-			for i := lo; i < hi; i++ {
-				size := int64(1 + (i*7919)%4096)
-				v := &meta.Version{Bucket: bucket, Key: fmt.Sprintf("obj/%08d", i), VersionID: meta.NullVersion,
-					IsLatest: true, Size: size, ETag: fmt.Sprintf("%032x", i), LastModified: now,
-					ContentType: "application/octet-stream", OwnerID: b.OwnerID,
-					Segments: []meta.Segment{{BlobID: blobID(), Size: size}}}
-				if err := tx.PutVersion(v); err != nil {
-					return err
-				}
-				u = u.Add(meta.Usage{Objects: 1, Bytes: size, Versions: 1, VersionBytes: size})
-			}
-			return tx.AddUsage(bucket, u)
-		})
-		if err != nil {
-			return fmt.Errorf("seed versions %d..%d: %w", lo, hi, err)
-		}
-		progress("seeded %d/%d versions", hi, n)
-	}
-	return nil
-}
-
-// blobID is an id in the blob store's format; the blob itself is never
-// written (the reconciliation does not read data without verifyData).
-func blobID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 // baseline times `SELECT count(*), sum(size)` over the bucket's version

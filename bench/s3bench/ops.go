@@ -11,6 +11,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/quarrylabs/quarry/bench/internal/oprate"
 )
 
 // listPage is the max-keys of every LIST: the page size S3 clients browsing a
@@ -173,7 +175,7 @@ func (b *bench) measure(ctx context.Context, s *side, op string, conc int, fn fu
 		stopProfile = b.profileServer(ctx)
 	}
 	before := sampleCPU(pid)
-	st := measureOps(ctx, conc, b.cfg.dur, b.cfg.opsCount, fn)
+	st := oprate.Measure(ctx, conc, b.cfg.dur, b.cfg.opsCount, fn)
 	serverCores, clientCores := sampleCPU(pid).coresSince(before)
 	if stopProfile != nil {
 		stopProfile()
@@ -186,19 +188,17 @@ func (b *bench) measure(ctx context.Context, s *side, op string, conc int, fn fu
 		Op:          op,
 		ObjectSize:  b.cfg.smallSize,
 		Concurrency: conc,
-		Ops:         st.ok,
-		Errors:      st.errors,
-		Seconds:     st.elapsed.Seconds(),
-		P50Ms:       ms(percentile(st.latencies, 0.50)),
-		P99Ms:       ms(percentile(st.latencies, 0.99)),
+		Ops:         st.OK,
+		Errors:      st.Errors,
+		Seconds:     st.Elapsed.Seconds(),
+		OpsPerSec:   st.PerSecond(),
+		P50Ms:       ms(oprate.Percentile(st.Latencies, 0.50)),
+		P99Ms:       ms(oprate.Percentile(st.Latencies, 0.99)),
 		ServerCores: serverCores,
 		ClientCores: clientCores,
 	}
-	if st.elapsed > 0 {
-		r.OpsPerSec = float64(st.ok) / st.elapsed.Seconds()
-	}
-	if st.firstErr != nil {
-		r.FirstError = st.firstErr.Error()
+	if st.FirstErr != nil {
+		r.FirstError = st.FirstErr.Error()
 	}
 	return r
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 )
 
 func TestParseSize(t *testing.T) {
@@ -63,31 +62,6 @@ func TestParseFlagsRejectsAListPrefixThatIsNotWholePages(t *testing.T) {
 	}
 }
 
-func TestPercentileIsNearestRank(t *testing.T) {
-	var lat []time.Duration
-	for i := 1; i <= 100; i++ {
-		lat = append(lat, time.Duration(i)*time.Millisecond)
-	}
-	tests := []struct {
-		name   string
-		sorted []time.Duration
-		p      float64
-		want   time.Duration
-	}{
-		{"the median of 1..100 ms is 50 ms", lat, 0.50, 50 * time.Millisecond},
-		{"the 99th percentile of 1..100 ms is 99 ms", lat, 0.99, 99 * time.Millisecond},
-		{"one sample is every percentile", lat[:1], 0.99, time.Millisecond},
-		{"no samples give zero", nil, 0.5, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := percentile(tt.sorted, tt.p); got != tt.want {
-				t.Fatalf("got %v, want %v", got, tt.want)
-			}
-		})
-	}
-}
-
 func TestRunNCallsEveryIndexOnce(t *testing.T) {
 	seen := make([]atomic.Int32, 50)
 	if _, err := runN(context.Background(), 50, 7, func(_ context.Context, i int) error {
@@ -118,32 +92,6 @@ func TestRunNStopsAtTheFirstError(t *testing.T) {
 	}
 	if calls.Load() != 4 {
 		t.Fatalf("%d calls after the failure point; want 4", calls.Load())
-	}
-}
-
-func TestMeasureOpsCountsSuccessesAndFailuresSeparately(t *testing.T) {
-	st := measureOps(context.Background(), 4, time.Minute, 100, func(_ context.Context, w, n int) error {
-		if n%10 == 9 {
-			return errors.New("every tenth fails")
-		}
-		return nil
-	})
-	if st.ok+st.errors != 100 {
-		t.Fatalf("ok %d + errors %d; want 100 operations in all", st.ok, st.errors)
-	}
-	if st.errors == 0 || st.firstErr == nil || len(st.latencies) != st.ok {
-		t.Fatalf("errors %d, firstErr %v, %d latencies for %d ok", st.errors, st.firstErr, len(st.latencies), st.ok)
-	}
-}
-
-func TestMeasureOpsStopsWhenTheDurationIsOver(t *testing.T) {
-	start := time.Now()
-	st := measureOps(context.Background(), 2, 50*time.Millisecond, 0, func(ctx context.Context, w, n int) error {
-		time.Sleep(time.Millisecond)
-		return nil
-	})
-	if took := time.Since(start); took > 2*time.Second || st.ok == 0 {
-		t.Fatalf("took %v with %d ops; want about 50ms and some ops", took, st.ok)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"slices"
@@ -166,6 +167,55 @@ func TestParseStatCPUCountsFieldsAfterTheCommandName(t *testing.T) {
 				t.Errorf("parseStatCPU = %v, %v; want %v, %v", got, ok, tt.want, tt.wantOK)
 			}
 		})
+	}
+}
+
+func TestParseStatReadsTheParentAndTheReapedChildrensTime(t *testing.T) {
+	st, ok := parseStat("1234 (postgres) S 77 1234 1234 0 -1 4194560 100 0 0 0 250 50 300 100 20 0 12 0 100 1000 10")
+	want := stat{ppid: 77, cpu: 3 * time.Second, childrenCPU: 4 * time.Second}
+	if !ok || st != want {
+		t.Errorf("parseStat = %+v, %v; want %+v", st, ok, want)
+	}
+}
+
+func TestTreeCPUCountsAChildThatExited(t *testing.T) {
+	if _, ok := ProcessCPU(os.Getpid()); !ok {
+		t.Skip("no /proc")
+	}
+	before, ok := TreeCPU(os.Getpid())
+	if !ok {
+		t.Fatal("TreeCPU could not read this process")
+	}
+	// A child that burns CPU and is waited for: its time must show up in
+	// the tree's, through this process's cutime.
+	cmd := exec.Command("sh", "-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done")
+	if err := cmd.Run(); err != nil {
+		t.Skip("no sh to burn CPU in:", err)
+	}
+	child := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	after, _ := TreeCPU(os.Getpid())
+	own, _ := ProcessCPU(os.Getpid())
+	if after-before < child-20*time.Millisecond {
+		t.Errorf("the tree used %v while a child used %v; want at least the child's", after-before, child)
+	}
+	if after < own {
+		t.Errorf("the tree's %v is less than the process's own %v", after, own)
+	}
+	if ppid, ok := ParentPID(os.Getpid()); !ok || ppid != os.Getppid() {
+		t.Errorf("ParentPID = %d, %v; want %d", ppid, ok, os.Getppid())
+	}
+}
+
+func TestParseMachineCPUCountsBusyTicksOnly(t *testing.T) {
+	// user 100, nice 10, system 50, idle 9000, iowait 40, irq 5, softirq 5, steal 30
+	got, ok := parseMachineCPU("cpu  100 10 50 9000 40 5 5 30 0 0")
+	if want := 2 * time.Second; !ok || got != want {
+		t.Errorf("parseMachineCPU = %v, %v; want %v", got, ok, want)
+	}
+	for _, bad := range []string{"cpu0 1 2 3 4 5 6 7 8", "cpu 1 2 3", "cpu 1 2 3 x 5 6 7 8"} {
+		if _, ok := parseMachineCPU(bad); ok {
+			t.Errorf("parseMachineCPU(%q) succeeded", bad)
+		}
 	}
 }
 

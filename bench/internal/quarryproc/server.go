@@ -144,6 +144,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// Output is the end of what the server has written to stdout and stderr
+// so far (its log), for a benchmark to show why requests failed.
+func (s *Server) Output() string { return s.log.String() }
+
 // PID is the server's process id, for reading its CPU time.
 func (s *Server) PID() int { return s.cmd.Process.Pid }
 
