@@ -368,7 +368,10 @@ func (br *batchRun) scan(ctx context.Context) error {
 			// what it copied is found in place.
 			return err
 		}
-		br.account(cands, results, &cp)
+		states := br.account(cands, results, &cp)
+		if err := br.record(ctx, states); err != nil {
+			return err
+		}
 		if err := br.run.Checkpoint(ctx, cp); err != nil || !more {
 			return err
 		}
@@ -431,7 +434,7 @@ func (br *batchRun) copyOne(ctx context.Context, v *meta.Version, dest string, o
 // Each candidate is counted once: failed if a destination failed,
 // processed if it was sent to at least one, skipped otherwise (in place
 // at every destination, or deleted or replaced since it was listed).
-func (br *batchRun) account(cands []candidate, results [][]copyResult, cp *job.Checkpoint) {
+func (br *batchRun) account(cands []candidate, results [][]copyResult, cp *job.Checkpoint) []meta.VersionReplication {
 	var states []meta.VersionReplication
 	now := br.run.Now()
 	for i, c := range cands {
@@ -469,18 +472,40 @@ func (br *batchRun) account(cands []candidate, results [][]copyResult, cp *job.C
 			cp.Delta.Skipped++
 		}
 	}
-	if len(states) == 0 || br.dryRun {
-		return
-	}
-	cp.Apply = func(tx meta.Tx, _ *job.Checkpoint) error {
-		for _, s := range states {
-			err := tx.SetVersionReplication(s)
-			if err != nil && !errors.Is(err, meta.ErrNotFound) {
-				return fmt.Errorf("record replication of %s to %s: %w", s.Key, s.TargetARN, err)
-			}
-		}
+	if br.dryRun {
 		return nil
 	}
+	return states
+}
+
+// recordChunk is how many replication states one transaction of record
+// writes.
+const recordChunk = 32
+
+// record writes the replication states of a page, recordChunk to a
+// transaction, before the page's checkpoint. Not in the checkpoint's own
+// transaction: the states are written on version rows that clients may be
+// changing at the same moment, and on PostgreSQL one transaction over a
+// whole page of them under a stream of writes loses the serialisation
+// conflict time after time, failing the job; small transactions slip
+// through. A crash between them and the checkpoint is harmless: the page is
+// done again, finds its objects in place, and writes the same states.
+func (br *batchRun) record(ctx context.Context, states []meta.VersionReplication) error {
+	for chunk := range slices.Chunk(states, recordChunk) {
+		err := br.store.Update(ctx, func(tx meta.Tx) error {
+			for _, s := range chunk {
+				err := tx.SetVersionReplication(s)
+				if err != nil && !errors.Is(err, meta.ErrNotFound) {
+					return fmt.Errorf("record replication of %s to %s: %w", s.Key, s.TargetARN, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // selector decides, from a bucket's configuration, which destinations an

@@ -26,10 +26,12 @@ import (
 	"github.com/quarrylabs/quarry/internal/meta"
 )
 
-// maxAttempts bounds how often Update re-runs fn after serialisation
-// failures: enough to ride out a burst of writers on one key, few enough
-// that a livelock surfaces as an error instead of a hang.
-const maxAttempts = 20
+// retryBudget bounds how long Update goes on re-running fn after
+// serialisation failures: a time rather than a count, because a large
+// transaction (a job's checkpoint over a page of objects) under a stream of
+// small writes can lose many times in a row before a pause lets it through,
+// while a livelock should still surface as an error, not a hang.
+const retryBudget = 30 * time.Second
 
 // defaultPoolConns is a node's pool size unless the DSN sets
 // pool_max_conns: pgx's default, max(4, cores), would queue a node's S3
@@ -82,13 +84,14 @@ func (s *Store) View(ctx context.Context, fn func(meta.Tx) error) error {
 // returns nil and rolled back otherwise; fn's own error is returned as is.
 // When PostgreSQL aborts the transaction for a serialisation failure or a
 // deadlock, fn runs again on a new transaction after a short random pause,
-// up to maxAttempts times.
+// for up to retryBudget.
 func (s *Store) Update(ctx context.Context, fn func(meta.Tx) error) error {
 	opts := pgx.TxOptions{IsoLevel: pgx.Serializable, AccessMode: pgx.ReadWrite}
 	pause := time.Millisecond
-	for attempt := 1; ; attempt++ {
+	start := time.Now()
+	for {
 		err := s.run(ctx, opts, fn)
-		if err == nil || !retryable(err) || attempt == maxAttempts {
+		if err == nil || !retryable(err) || time.Since(start) > retryBudget {
 			return err
 		}
 		t := time.NewTimer(pause/2 + rand.N(pause))
@@ -98,7 +101,7 @@ func (s *Store) Update(ctx context.Context, fn func(meta.Tx) error) error {
 			return ctx.Err()
 		case <-t.C:
 		}
-		pause = min(2*pause, 100*time.Millisecond)
+		pause = min(2*pause, 200*time.Millisecond)
 	}
 }
 

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/quarrylabs/quarry/internal/meta"
@@ -13,6 +14,12 @@ import (
 // rows of one index range, which costs little.
 const usageShards = 16
 
+// correctionShard is one more counter row per bucket that only SetUsage
+// writes: it holds what a reconciliation corrected, so that correcting the
+// sum updates one row no writer touches instead of every shard, which under
+// a stream of writes made the correction lose to them time after time.
+const correctionShard = usageShards
+
 const (
 	qCreateUsage = `INSERT INTO bucket_usage (bucket, shard) SELECT $1, generate_series(0, $2 - 1)`
 	// GROUP BY yields no row for a missing bucket, which has no shards.
@@ -20,13 +27,6 @@ const (
 		FROM bucket_usage WHERE bucket = $1 GROUP BY bucket`
 	qAddUsage = `UPDATE bucket_usage SET objects = objects + $1, bytes = bytes + $2,
 		versions = versions + $3, version_bytes = version_bytes + $4 WHERE bucket = $5 AND shard = $6`
-	// SetUsage puts the whole count in shard 0 and zeroes the others.
-	qSetUsage = `UPDATE bucket_usage SET
-		objects       = CASE WHEN shard = 0 THEN $1::BIGINT ELSE 0 END,
-		bytes         = CASE WHEN shard = 0 THEN $2::BIGINT ELSE 0 END,
-		versions      = CASE WHEN shard = 0 THEN $3::BIGINT ELSE 0 END,
-		version_bytes = CASE WHEN shard = 0 THEN $4::BIGINT ELSE 0 END
-		WHERE bucket = $5`
 )
 
 func (t *tx) GetUsage(bucket string) (meta.Usage, error) {
@@ -52,8 +52,18 @@ func (t *tx) AddUsage(bucket string, d meta.Usage) error {
 	return nil
 }
 
+// SetUsage adds the difference between u and the sum of the shards to the
+// correction shard.
 func (t *tx) SetUsage(bucket string, u meta.Usage) error {
-	found, err := t.execOne(qSetUsage, u.Objects, u.Bytes, u.Versions, u.VersionBytes, bucket)
+	sum, err := t.GetUsage(bucket)
+	if errors.Is(err, meta.ErrNotFound) {
+		return fmt.Errorf("set bucket %q usage: %w", bucket, meta.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("set bucket %q usage: %w", bucket, err)
+	}
+	d := u.Add(meta.Usage{Objects: -sum.Objects, Bytes: -sum.Bytes, Versions: -sum.Versions, VersionBytes: -sum.VersionBytes})
+	found, err := t.execOne(qAddUsage, d.Objects, d.Bytes, d.Versions, d.VersionBytes, bucket, correctionShard)
 	if err != nil {
 		return fmt.Errorf("set bucket %q usage: %w", bucket, err)
 	}
