@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/quarrylabs/quarry/internal/auth"
 	"github.com/quarrylabs/quarry/internal/meta"
@@ -39,7 +40,7 @@ const clusterDataBucket = "quarry-cluster-data"
 // startCluster starts n nodes, all at once (so that their first starts race
 // to migrate the schema and create the root account and keys), skipping the
 // test where PostgreSQL is not installed.
-func startCluster(t *testing.T, n int) *cluster {
+func startCluster(t *testing.T, n int, args ...string) *cluster {
 	t.Helper()
 	dsn, err := pgtest.NewDatabase()
 	if errors.Is(err, pgtest.ErrUnavailable) && os.Getenv("QUARRY_TEST_PG_REQUIRED") != "1" {
@@ -65,6 +66,7 @@ func startCluster(t *testing.T, n int) *cluster {
 		"--blob", blob, "--blob-access-key", cl.Backend.AccessKey, "--blob-secret-key", cl.Backend.SecretKey,
 		"--job-lease", "3s",
 	}}
+	opts.Args = append(opts.Args, args...)
 	cl.Nodes = make([]*server, n)
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -223,19 +225,7 @@ func TestScaleOutAnotherNodeFinishesAJobWhoseNodeWasKilled(t *testing.T) {
 	root := mapiRoot(t, cl.Nodes[0])
 	created := root.createJob(metricRecon, bucket, nil)
 	waitRunningFor(root, created.ID(), seeded)
-	row := jobRow(t, st, created.ID())
-	holder := -1
-	for i, node := range cl.Nodes {
-		if ownedBy(row.LeaseOwner, node) {
-			holder = i
-		}
-	}
-	if holder < 0 {
-		t.Fatalf("job %d runs under lease owner %q, no node's", created.ID(), row.LeaseOwner)
-	}
-	cl.Nodes[holder].Kill(t)
-	survivor := cl.Nodes[(holder+1)%3]
-	t.Logf("killed node %d, which held job %d", holder, created.ID())
+	survivor := cl.killHolder(t, st, created.ID())
 
 	j := root.on(survivor).waitJobEnded(created.ID(), 3*time.Minute)
 	if j.JobState != "COMPLETE" || j.JobStats.Processed != seeded || j.JobStats.Failed != 0 || j.JobStats.Total != seeded {
@@ -256,4 +246,140 @@ func waitRunningFor(c *mapiClient, id int32, total int64) {
 	if j.JobStats.Processed > total/2 {
 		c.t.Logf("job %d was already at %d of %d when the test caught it", id, j.JobStats.Processed, total)
 	}
+}
+
+// killHolder kills the node holding job id's lease and returns a survivor.
+func (cl *cluster) killHolder(t *testing.T, st meta.Store, id int32) *server {
+	t.Helper()
+	row := jobRow(t, st, id)
+	for i, node := range cl.Nodes {
+		if ownedBy(row.LeaseOwner, node) {
+			node.Kill(t)
+			t.Logf("killed node %d, which held job %d", i, id)
+			return cl.Nodes[(i+1)%len(cl.Nodes)]
+		}
+	}
+	t.Fatalf("job %d runs under lease owner %q, no node's", id, row.LeaseOwner)
+	return nil
+}
+
+func TestScaleOutBatchReplicateFinishesOnAnotherNodeAfterAKill(t *testing.T) {
+	t.Parallel()
+	cl := startCluster(t, 3)
+	s3s := cl.s3Clients()
+	bucket := bucketName(t)
+	createBucketOn(t, s3s[0], bucket)
+	setVersioning(t, s3s[0], bucket, types.BucketVersioningStatusEnabled)
+	dst := startServer(t, serverOptions{})
+	dstS3 := s3Client(dst.S3URL, dst.AccessKey, dst.SecretKey)
+	createBucketOn(t, dstS3, bucket+"-dst")
+	root := mapiRoot(t, cl.Nodes[1])
+	arn := createTarget(root, bucket+"-dst", dst, bucket+"-dst")
+	if err := putReplication(t, s3s[2], bucket, replRule{ID: "all", ARN: arn}); err != nil {
+		t.Fatalf("PutBucketReplication: %v", err)
+	}
+	// Small objects kept inline, so the seeding needs no storage component
+	// writes and the copies read real data.
+	const objects = 12_000
+	st := cl.store(t)
+	if err := seedInline(t, st, bucket, "obj/", objects); err != nil {
+		t.Fatal(err)
+	}
+
+	created := root.createJob(batchReplicate, bucket, nil)
+	waitRunningFor(root, created.ID(), objects)
+	survivor := cl.killHolder(t, st, created.ID())
+	j := root.on(survivor).waitJobEnded(created.ID(), 3*time.Minute)
+	// The killed node's last page is done again and found in place:
+	// skipped, not copied twice.
+	if j.JobState != "COMPLETE" || j.JobStats.Failed != 0 || j.JobStats.Total != objects ||
+		j.JobStats.Processed+j.JobStats.Skipped != objects {
+		t.Fatalf("job %d ended %s (%s) with %+v, want COMPLETE, every one of %d objects processed or skipped", j.ID(), j.JobState, j.Message, j.JobStats, objects)
+	}
+	wantCounterIdentity(t, "BATCH_REPLICATE", j)
+	if n := countKeys(t, dstS3, bucket+"-dst", "obj/"); n != objects {
+		t.Errorf("the destination holds %d objects, want %d", n, objects)
+	}
+	got, _ := mustGet(t, dstS3, bucket+"-dst", "obj/0001234", "")
+	if want := inlineBody(1234); !bytes.Equal(got, want) {
+		t.Errorf("obj/0001234 arrived as %q, want %q", got, want)
+	}
+}
+
+func TestScaleOutLifecycleUpdateFinishesOnAnotherNodeAfterAKill(t *testing.T) {
+	t.Parallel()
+	cl := startCluster(t, 3, "--lifecycle-day", "1s", "--lifecycle-scan=false")
+	s3s := cl.s3Clients()
+	bucket := bucketName(t)
+	createBucketOn(t, s3s[0], bucket)
+	setVersioning(t, s3s[0], bucket, types.BucketVersioningStatusEnabled)
+	st := cl.store(t)
+	const objects = 20_000
+	if err := seedVersioned(t.Context(), st, bucket, "k/", objects); err != nil {
+		t.Fatal(err)
+	}
+	putLifecycle(t, s3s[1], bucket, expireRule("all", "", 1))
+	time.Sleep(2500 * time.Millisecond) // the objects are a lifecycle day old
+
+	root := mapiRoot(t, cl.Nodes[2])
+	created := root.createJob(lifecycleUpdate, bucket, nil)
+	waitRunningFor(root, created.ID(), objects)
+	survivor := cl.killHolder(t, st, created.ID())
+	j := root.on(survivor).waitJobEnded(created.ID(), 3*time.Minute)
+	wantJobComplete(t, "LIFECYCLE_UPDATE after a node was killed", j, objects, 0)
+
+	// Every key has exactly one delete marker on top of its one version.
+	markers, versions := 0, 0
+	p := s3.NewListObjectVersionsPaginator(s3s[0], &s3.ListObjectVersionsInput{Bucket: aws.String(bucket)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(t.Context())
+		if err != nil {
+			t.Fatalf("list versions: %v", err)
+		}
+		markers += len(page.DeleteMarkers)
+		versions += len(page.Versions)
+	}
+	if markers != objects || versions != objects {
+		t.Errorf("after the job: %d delete markers and %d versions, want %d of each", markers, versions, objects)
+	}
+	wantExactUsage(t, st, bucket, nil)
+}
+
+// inlineBody is the data of seedInline's object i.
+func inlineBody(i int) []byte { return []byte(fmt.Sprintf("object %07d of the cluster's seed", i)) }
+
+// seedInline inserts n current versions of a versioned bucket, each with
+// its data inline, as the object service stores small objects.
+func seedInline(t *testing.T, st meta.Store, bucket, prefix string, n int) error {
+	t.Helper()
+	now := time.Now().UTC()
+	for start := 0; start < n; start += seedBatch {
+		end := min(n, start+seedBatch)
+		err := st.Update(t.Context(), func(tx meta.Tx) error {
+			b, err := tx.GetBucket(bucket)
+			if err != nil {
+				return err
+			}
+			var added meta.Usage
+			for i := start; i < end; i++ {
+				body := inlineBody(i)
+				sum := md5.Sum(body)
+				v := &meta.Version{
+					Bucket: bucket, Key: fmt.Sprintf("%s%07d", prefix, i), VersionID: fmt.Sprintf("%016x%016x", now.UnixNano(), i),
+					IsLatest: true, Size: int64(len(body)), ETag: hex.EncodeToString(sum[:]), LastModified: now,
+					ContentType: "text/plain", Inline: true, InlineData: body, OwnerID: b.OwnerID,
+				}
+				if err := tx.PutVersion(v); err != nil {
+					return err
+				}
+				size := int64(len(body))
+				added = added.Add(meta.Usage{Objects: 1, Bytes: size, Versions: 1, VersionBytes: size})
+			}
+			return tx.AddUsage(bucket, added)
+		})
+		if err != nil {
+			return fmt.Errorf("seed %s: %w", bucket, err)
+		}
+	}
+	return nil
 }
