@@ -48,7 +48,7 @@ func (t *tx) CreateBucket(b *meta.Bucket) error {
 	if err != nil {
 		return fmt.Errorf("create bucket %q: %w", b.Name, classify(err))
 	}
-	if _, err := t.exec(qCreateUsage, b.Name, usageShards+1); err != nil { // and the correction shard
+	if _, err := t.exec(qCreateUsage, b.Name, usageShards); err != nil {
 		return fmt.Errorf("create bucket %q usage: %w", b.Name, classify(err))
 	}
 	b.ID = id

@@ -14,17 +14,20 @@ import (
 // rows of one index range, which costs little.
 const usageShards = 16
 
-// correctionShard is one more counter row per bucket that only SetUsage
-// writes: it holds what a reconciliation corrected, so that correcting the
-// sum updates one row no writer touches instead of every shard, which under
-// a stream of writes made the correction lose to them time after time.
-const correctionShard = usageShards
-
 const (
 	qCreateUsage = `INSERT INTO bucket_usage (bucket, shard) SELECT $1, generate_series(0, $2 - 1)`
 	// GROUP BY yields no row for a missing bucket, which has no shards.
+	// The correction row (bucket_usage_correction) exists once a
+	// reconciliation corrected the bucket.
 	qGetUsage = `SELECT SUM(objects)::BIGINT, SUM(bytes)::BIGINT, SUM(versions)::BIGINT, SUM(version_bytes)::BIGINT
-		FROM bucket_usage WHERE bucket = $1 GROUP BY bucket`
+		FROM (SELECT bucket, objects, bytes, versions, version_bytes FROM bucket_usage WHERE bucket = $1
+			UNION ALL
+			SELECT bucket, objects, bytes, versions, version_bytes FROM bucket_usage_correction WHERE bucket = $1) u
+		GROUP BY bucket`
+	qCorrectUsage = `INSERT INTO bucket_usage_correction AS c (bucket, objects, bytes, versions, version_bytes)
+		VALUES ($5, $1, $2, $3, $4)
+		ON CONFLICT (bucket) DO UPDATE SET objects = c.objects + $1, bytes = c.bytes + $2,
+			versions = c.versions + $3, version_bytes = c.version_bytes + $4`
 	qAddUsage = `UPDATE bucket_usage SET objects = objects + $1, bytes = bytes + $2,
 		versions = versions + $3, version_bytes = version_bytes + $4 WHERE bucket = $5 AND shard = $6`
 )
@@ -52,8 +55,9 @@ func (t *tx) AddUsage(bucket string, d meta.Usage) error {
 	return nil
 }
 
-// SetUsage adds the difference between u and the sum of the shards to the
-// correction shard.
+// SetUsage adds the difference between u and the counters' sum to the
+// bucket's correction row (see migration 0003): it writes no shard, so it
+// never conflicts with the writers adding to them.
 func (t *tx) SetUsage(bucket string, u meta.Usage) error {
 	sum, err := t.GetUsage(bucket)
 	if errors.Is(err, meta.ErrNotFound) {
@@ -63,12 +67,8 @@ func (t *tx) SetUsage(bucket string, u meta.Usage) error {
 		return fmt.Errorf("set bucket %q usage: %w", bucket, err)
 	}
 	d := u.Add(meta.Usage{Objects: -sum.Objects, Bytes: -sum.Bytes, Versions: -sum.Versions, VersionBytes: -sum.VersionBytes})
-	found, err := t.execOne(qAddUsage, d.Objects, d.Bytes, d.Versions, d.VersionBytes, bucket, correctionShard)
-	if err != nil {
-		return fmt.Errorf("set bucket %q usage: %w", bucket, err)
-	}
-	if !found {
-		return fmt.Errorf("set bucket %q usage: %w", bucket, meta.ErrNotFound)
+	if _, err := t.exec(qCorrectUsage, d.Objects, d.Bytes, d.Versions, d.VersionBytes, bucket); err != nil {
+		return fmt.Errorf("set bucket %q usage: %w", bucket, classifyInsert(err))
 	}
 	return nil
 }
