@@ -42,6 +42,10 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
+	if skipWithoutPostgres() {
+		fmt.Fprintln(os.Stderr, "e2e: QUARRY_TEST_META=postgres, but PostgreSQL is not installed: skipped")
+		return 0
+	}
 	tmp, err := os.MkdirTemp("", "quarry-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: temp dir:", err)

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"sync"
@@ -78,4 +79,16 @@ func copyMeta(src, dst string) error {
 	}
 	metaDSNs.Store(dst, cp)
 	return nil
+}
+
+// skipWithoutPostgres reports whether a run asked for PostgreSQL
+// (QUARRY_TEST_META=postgres) on a machine without its server binaries, and
+// did not require it (QUARRY_TEST_PG_REQUIRED=1): the whole run is then
+// skipped, as the PostgreSQL store's own tests skip.
+func skipWithoutPostgres() bool {
+	if !onPostgres() || os.Getenv("QUARRY_TEST_PG_REQUIRED") == "1" {
+		return false
+	}
+	_, err := pgtest.NewDatabase()
+	return errors.Is(err, pgtest.ErrUnavailable)
 }
