@@ -383,3 +383,25 @@ func seedInline(t *testing.T, st meta.Store, bucket, prefix string, n int) error
 	}
 	return nil
 }
+
+func TestScaleOutANodeWithAnotherKeyFileRefusesToStart(t *testing.T) {
+	t.Parallel()
+	cl := startCluster(t, 1)
+	other := filepath.Join(t.TempDir(), "other.key")
+	if _, err := auth.LoadOrCreateKey(other); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := launch(serverOptions{Meta: cl.DSN, Args: []string{"--key-file", other}}, filepath.Join(t.TempDir(), "stray"))
+	if srv != nil {
+		defer srv.kill()
+	}
+	if err == nil {
+		t.Fatal("a node with another key file than the cluster's started")
+	}
+	if out := srv.Output(); !strings.Contains(out, "must use the same key file") {
+		t.Errorf("the refused node did not say why:\n%s", tail(out, 2000))
+	}
+	// The cluster's own node is untouched.
+	c := s3Client(cl.Nodes[0].S3URL, cl.Nodes[0].AccessKey, cl.Nodes[0].SecretKey)
+	createBucketOn(t, c, bucketName(t))
+}
