@@ -36,6 +36,23 @@ func openMeta(t *testing.T, srv *server) meta.Store {
 // would, so that the counters stay exact. The data blobs are never written:
 // the tests that seed do not read the data. It returns the usage added.
 func seedObjects(ctx context.Context, st meta.Store, bucket, prefix string, n int) (meta.Usage, error) {
+	return seedVersions(ctx, st, bucket, n, func(i int, now time.Time) *meta.Version {
+		size := int64(1 + (i*7919)%4096)
+		return &meta.Version{
+			Key: fmt.Sprintf("%s%07d", prefix, i), VersionID: meta.NullVersion,
+			Size: size, ETag: fmt.Sprintf("%032x", i), LastModified: now,
+			ContentType: "application/octet-stream",
+			Segments:    []meta.Segment{{BlobID: blob.NewID(), Size: size}},
+		}
+	})
+}
+
+// seedVersions inserts n current versions into an existing bucket,
+// seedBatch per transaction, version i as newVersion makes it (the bucket,
+// IsLatest and the owner are filled in), and adds their usage to the
+// counters as the object service would, so that the counters stay exact.
+// It returns the usage added.
+func seedVersions(ctx context.Context, st meta.Store, bucket string, n int, newVersion func(i int, now time.Time) *meta.Version) (meta.Usage, error) {
 	var added meta.Usage
 	now := time.Now().UTC()
 	for start := 0; start < n; start += seedBatch {
@@ -48,18 +65,12 @@ func seedObjects(ctx context.Context, st meta.Store, bucket, prefix string, n in
 			}
 			batch = meta.Usage{}
 			for i := start; i < end; i++ {
-				size := int64(1 + (i*7919)%4096)
-				v := &meta.Version{
-					Bucket: bucket, Key: fmt.Sprintf("%s%07d", prefix, i), VersionID: meta.NullVersion,
-					IsLatest: true, Size: size, ETag: fmt.Sprintf("%032x", i), LastModified: now,
-					ContentType: "application/octet-stream",
-					Segments:    []meta.Segment{{BlobID: blob.NewID(), Size: size}},
-					OwnerID:     b.OwnerID,
-				}
+				v := newVersion(i, now)
+				v.Bucket, v.IsLatest, v.OwnerID = bucket, true, b.OwnerID
 				if err := tx.PutVersion(v); err != nil {
 					return err
 				}
-				batch = batch.Add(meta.Usage{Objects: 1, Bytes: size, Versions: 1, VersionBytes: size})
+				batch = batch.Add(meta.Usage{Objects: 1, Bytes: v.Size, Versions: 1, VersionBytes: v.Size})
 			}
 			return tx.AddUsage(bucket, batch)
 		})

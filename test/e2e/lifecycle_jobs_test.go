@@ -54,35 +54,16 @@ func expireRule(id, prefix string, days int32) types.LifecycleRule {
 // a versioned bucket through the metadata store, as seedObjects does for an
 // unversioned one.
 func seedVersioned(ctx context.Context, st meta.Store, bucket, prefix string, n int) error {
-	now := time.Now().UTC()
-	for start := 0; start < n; start += seedBatch {
-		end := min(n, start+seedBatch)
-		err := st.Update(ctx, func(tx meta.Tx) error {
-			b, err := tx.GetBucket(bucket)
-			if err != nil {
-				return err
-			}
-			var added meta.Usage
-			for i := start; i < end; i++ {
-				v := &meta.Version{
-					// A version id of the server's form: nanoseconds then
-					// 8 more bytes, in hex.
-					Bucket: bucket, Key: fmt.Sprintf("%s%07d", prefix, i), VersionID: fmt.Sprintf("%016x%016x", now.UnixNano(), i),
-					IsLatest: true, Size: 1, ETag: fmt.Sprintf("%032x", i), LastModified: now,
-					Segments: []meta.Segment{{BlobID: blob.NewID(), Size: 1}}, OwnerID: b.OwnerID,
-				}
-				if err := tx.PutVersion(v); err != nil {
-					return err
-				}
-				added = added.Add(meta.Usage{Objects: 1, Bytes: 1, Versions: 1, VersionBytes: 1})
-			}
-			return tx.AddUsage(bucket, added)
-		})
-		if err != nil {
-			return fmt.Errorf("seed %s: %w", bucket, err)
+	_, err := seedVersions(ctx, st, bucket, n, func(i int, now time.Time) *meta.Version {
+		return &meta.Version{
+			// A version id of the server's form: nanoseconds then 8 more
+			// bytes, in hex.
+			Key: fmt.Sprintf("%s%07d", prefix, i), VersionID: fmt.Sprintf("%016x%016x", now.UnixNano(), i),
+			Size: 1, ETag: fmt.Sprintf("%032x", i), LastModified: now,
+			Segments: []meta.Segment{{BlobID: blob.NewID(), Size: 1}},
 		}
-	}
-	return nil
+	})
+	return err
 }
 
 // countKeys lists the bucket's current keys under prefix.

@@ -352,56 +352,14 @@ func inlineBody(i int) []byte { return []byte(fmt.Sprintf("object %07d of the cl
 // its data inline, as the object service stores small objects.
 func seedInline(t *testing.T, st meta.Store, bucket, prefix string, n int) error {
 	t.Helper()
-	now := time.Now().UTC()
-	for start := 0; start < n; start += seedBatch {
-		end := min(n, start+seedBatch)
-		err := st.Update(t.Context(), func(tx meta.Tx) error {
-			b, err := tx.GetBucket(bucket)
-			if err != nil {
-				return err
-			}
-			var added meta.Usage
-			for i := start; i < end; i++ {
-				body := inlineBody(i)
-				sum := md5.Sum(body)
-				v := &meta.Version{
-					Bucket: bucket, Key: fmt.Sprintf("%s%07d", prefix, i), VersionID: fmt.Sprintf("%016x%016x", now.UnixNano(), i),
-					IsLatest: true, Size: int64(len(body)), ETag: hex.EncodeToString(sum[:]), LastModified: now,
-					ContentType: "text/plain", Inline: true, InlineData: body, OwnerID: b.OwnerID,
-				}
-				if err := tx.PutVersion(v); err != nil {
-					return err
-				}
-				size := int64(len(body))
-				added = added.Add(meta.Usage{Objects: 1, Bytes: size, Versions: 1, VersionBytes: size})
-			}
-			return tx.AddUsage(bucket, added)
-		})
-		if err != nil {
-			return fmt.Errorf("seed %s: %w", bucket, err)
+	_, err := seedVersions(t.Context(), st, bucket, n, func(i int, now time.Time) *meta.Version {
+		body := inlineBody(i)
+		sum := md5.Sum(body)
+		return &meta.Version{
+			Key: fmt.Sprintf("%s%07d", prefix, i), VersionID: fmt.Sprintf("%016x%016x", now.UnixNano(), i),
+			Size: int64(len(body)), ETag: hex.EncodeToString(sum[:]), LastModified: now,
+			ContentType: "text/plain", Inline: true, InlineData: body,
 		}
-	}
-	return nil
-}
-
-func TestScaleOutANodeWithAnotherKeyFileRefusesToStart(t *testing.T) {
-	t.Parallel()
-	cl := startCluster(t, 1)
-	other := filepath.Join(t.TempDir(), "other.key")
-	if _, err := auth.LoadOrCreateKey(other); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := launch(serverOptions{Meta: cl.DSN, Args: []string{"--key-file", other}}, filepath.Join(t.TempDir(), "stray"))
-	if srv != nil {
-		defer srv.kill()
-	}
-	if err == nil {
-		t.Fatal("a node with another key file than the cluster's started")
-	}
-	if out := srv.Output(); !strings.Contains(out, "must use the same key file") {
-		t.Errorf("the refused node did not say why:\n%s", tail(out, 2000))
-	}
-	// The cluster's own node is untouched.
-	c := s3Client(cl.Nodes[0].S3URL, cl.Nodes[0].AccessKey, cl.Nodes[0].SecretKey)
-	createBucketOn(t, c, bucketName(t))
+	})
+	return err
 }
