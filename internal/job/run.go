@@ -103,6 +103,15 @@ func (r *Run) Checkpoint(ctx context.Context, cp Checkpoint) error {
 		cancelRequested bool
 	)
 	err := r.e.cfg.Meta.Update(ctx, func(tx meta.Tx) error {
+		// Renewing the lease first locks the job's row before the batch
+		// runs: a lease renewal or a cancel from another transaction then
+		// waits for this one instead of making a long batch fail its
+		// commit, over and over, on a store that detects write conflicts
+		// (PostgreSQL's serialisation failures).
+		now := r.e.now()
+		if _, err := tx.RenewLease(r.id, r.e.cfg.InstanceID, now.Add(r.e.cfg.Lease)); err != nil {
+			return err
+		}
 		c := cp
 		c.Failures = slices.Clone(cp.Failures)
 		if c.Apply != nil {
@@ -110,7 +119,7 @@ func (r *Run) Checkpoint(ctx context.Context, cp Checkpoint) error {
 				return err
 			}
 		}
-		now := r.e.now()
+		now = r.e.now()
 		for _, f := range c.Failures {
 			f.JobID = r.id
 			if f.Time.IsZero() {

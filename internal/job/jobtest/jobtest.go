@@ -1,5 +1,6 @@
-// Package jobtest is a test harness for job runners: real SQLite and disk
-// stores and an object service in a temporary directory, engines on them,
+// Package jobtest is a test harness for job runners: real SQLite (or
+// PostgreSQL) and disk stores and an object service in a temporary
+// directory, engines on them,
 // and the engine's signals recorded so that tests wait on events instead of
 // sleeping. Runner packages (usage, replication, lifecycle, ...) and the
 // engine's own tests share it.
@@ -20,6 +21,7 @@ import (
 	"github.com/quarrylabs/quarry/internal/blob/disk"
 	"github.com/quarrylabs/quarry/internal/job"
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/postgres"
 	"github.com/quarrylabs/quarry/internal/meta/sqlite"
 	"github.com/quarrylabs/quarry/internal/object"
 )
@@ -35,22 +37,42 @@ var (
 // step needs, so a timeout means a bug, not a slow machine.
 const WaitLimit = 20 * time.Second
 
-// Harness is real SQLite and disk stores and an object service in a temp
-// dir, with engines on them.
+// Harness is real SQLite (or PostgreSQL) and disk stores and an object
+// service in a temp dir, with engines on them.
 type Harness struct {
 	T       *testing.T
 	Ctx     context.Context
 	Dir     string
-	Meta    *sqlite.Store
+	Meta    meta.Store
 	Blobs   *disk.Store
 	Objects *object.Service
 	Sig     *Signals
+	// open opens the metadata store again (Reopen).
+	open func() (meta.Store, error)
 }
 
-// New returns a harness in a new temporary directory.
+// New returns a harness in a new temporary directory, its metadata in
+// SQLite.
 func New(t *testing.T) *Harness {
 	t.Helper()
-	h := &Harness{T: t, Ctx: context.Background(), Dir: t.TempDir(), Sig: NewSignals()}
+	dir := t.TempDir()
+	return newHarness(t, dir, func() (meta.Store, error) {
+		return sqlite.Open(context.Background(), filepath.Join(dir, "meta.db"))
+	})
+}
+
+// NewPostgres returns a harness whose metadata is in the PostgreSQL
+// database dsn names (pgtest.DSN gives a throwaway one).
+func NewPostgres(t *testing.T, dsn string) *Harness {
+	t.Helper()
+	return newHarness(t, t.TempDir(), func() (meta.Store, error) {
+		return postgres.Open(context.Background(), dsn)
+	})
+}
+
+func newHarness(t *testing.T, dir string, open func() (meta.Store, error)) *Harness {
+	t.Helper()
+	h := &Harness{T: t, Ctx: context.Background(), Dir: dir, Sig: NewSignals(), open: open}
 	h.openMeta()
 	b, err := disk.New(filepath.Join(h.Dir, "blobs"))
 	if err != nil {
@@ -63,7 +85,7 @@ func New(t *testing.T) *Harness {
 
 func (h *Harness) openMeta() {
 	h.T.Helper()
-	m, err := sqlite.Open(h.Ctx, filepath.Join(h.Dir, "meta.db"))
+	m, err := h.open()
 	if err != nil {
 		h.T.Fatalf("open metadata: %v", err)
 	}
