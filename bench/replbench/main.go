@@ -39,7 +39,7 @@ const rcloneTransfers = 16
 // batchConcurrency is replication.DefaultBatchConcurrency, the copies a
 // BATCH_REPLICATE job runs at once (the server has no flag for it): the
 // baseline's default concurrency must match it.
-const batchConcurrency = 8
+const batchConcurrency = 16
 
 // config is the parsed command line.
 type config struct {
@@ -69,7 +69,7 @@ func parseFlags(args []string) (config, error) {
 	fs.Int64Var(&c.smallSize, "small-size", 4<<10, "size of the small objects in bytes")
 	fs.IntVar(&c.largeCount, "large-count", 32, "large objects to replicate (0: no large case)")
 	fs.Int64Var(&c.largeSize, "large-size", 16<<20, "size of the large objects in bytes")
-	fs.IntVar(&c.conc, "conc", batchConcurrency, "client loop workers (BATCH_REPLICATE copies 8 at once)")
+	fs.IntVar(&c.conc, "conc", batchConcurrency, "client loop workers (BATCH_REPLICATE copies 16 at once)")
 	fs.IntVar(&c.seedConc, "seed-conc", 16, "concurrent PUTs seeding the source (not timed)")
 	fs.IntVar(&c.reps, "reps", 1, "runs of each side per case; the best is kept")
 	defaultRclone, _ := exec.LookPath("rclone")

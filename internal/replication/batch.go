@@ -39,7 +39,7 @@ const (
 
 // Defaults of BatchConfig's zero fields.
 const (
-	DefaultBatchConcurrency = 8
+	DefaultBatchConcurrency = 16
 	// batchPageSize is how many current objects one checkpoint covers.
 	batchPageSize = 256
 )
@@ -53,7 +53,7 @@ type BatchConfig struct {
 	// whose destination is misconfigured fails at once. Optional.
 	Service *Service
 	Copier  ObjectCopier
-	// Concurrency is how many copies run at once (default 8).
+	// Concurrency is how many copies run at once (default 16).
 	Concurrency int
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
@@ -390,6 +390,7 @@ type copyResult struct {
 func (br *batchRun) copyAll(ctx context.Context, cands []candidate, checkAll bool) [][]copyResult {
 	type item struct{ i, j int }
 	results := make([][]copyResult, len(cands))
+	denied := br.checkAccess(ctx, cands)
 	items := make(chan item)
 	var wg sync.WaitGroup
 	for range min(br.cfg.Concurrency, len(cands)) {
@@ -397,7 +398,13 @@ func (br *batchRun) copyAll(ctx context.Context, cands []candidate, checkAll boo
 			for it := range items {
 				c := &cands[it.i]
 				d := c.dests[it.j]
-				results[it.i][it.j] = br.copyOne(ctx, &c.v, d.arn, CopyOptions{CheckExisting: checkAll || d.tracked, DryRun: br.dryRun})
+				if err := denied[d.arn]; err != nil {
+					results[it.i][it.j] = copyResult{err: err}
+					continue
+				}
+				results[it.i][it.j] = br.copyOne(ctx, &c.v, d.arn, CopyOptions{
+					CheckExisting: checkAll || d.tracked, DryRun: br.dryRun, AccessChecked: true,
+				})
 			}
 		})
 	}
@@ -415,6 +422,28 @@ feed:
 	close(items)
 	wg.Wait()
 	return results
+}
+
+// checkAccess asks once, for each destination of the page's candidates,
+// whether the bucket's owner may use it, and returns the refusals by
+// destination: a copy per object would ask per object, which costs a
+// metadata read as dear as reading the object. A grant withdrawn while a
+// page is copied takes effect from the next page.
+func (br *batchRun) checkAccess(ctx context.Context, cands []candidate) map[string]error {
+	denied := make(map[string]error)
+	checked := make(map[string]bool)
+	for _, c := range cands {
+		for _, d := range c.dests {
+			if checked[d.arn] {
+				continue
+			}
+			checked[d.arn] = true
+			if err := br.cfg.Copier.CheckAccess(ctx, br.bucket, d.arn); err != nil {
+				denied[d.arn] = err
+			}
+		}
+	}
+	return denied
 }
 
 // copyOne copies v to dest unless the destination is known to be down.

@@ -108,11 +108,11 @@ func NewCopier(cfg CopierConfig) *Copier {
 	return &Copier{cfg: cfg}
 }
 
-// checkAccess refuses a copy to a target the bucket's owner may not use
+// CheckAccess refuses a copy to a target the bucket's owner may not use
 // (any more: its grant may have been withdrawn since the configuration
 // was stored). The *NotPermittedError is returned as is: it is the
 // reason recorded for the version.
-func (c *Copier) checkAccess(ctx context.Context, bucket, targetARN string) error {
+func (c *Copier) CheckAccess(ctx context.Context, bucket, targetARN string) error {
 	if c.cfg.Access == nil {
 		return errNoTargetAccess
 	}
@@ -131,6 +131,10 @@ type CopyOptions struct {
 	// DryRun sends nothing: with CheckExisting, the outcome says whether
 	// the object is in place (Skipped) or would be sent (Bytes).
 	DryRun bool
+	// AccessChecked says the caller has just called CheckAccess for this
+	// bucket and target and it passed, so Copy does not ask again: a
+	// batch asks once per page rather than once per object.
+	AccessChecked bool
 }
 
 // Copy copies one version of bucket/key to the same key in the bucket of
@@ -149,8 +153,10 @@ func (c *Copier) Copy(ctx context.Context, bucket, key, versionID, targetARN str
 		return Outcome{}, err
 	}
 	defer body.Close()
-	if err := c.checkAccess(ctx, bucket, targetARN); err != nil {
-		return Outcome{}, err
+	if !opts.AccessChecked {
+		if err := c.CheckAccess(ctx, bucket, targetARN); err != nil {
+			return Outcome{}, err
+		}
 	}
 	remote, err := c.cfg.Clients.Get(ctx, targetARN)
 	if err != nil {
@@ -203,7 +209,7 @@ func (c *Copier) ReplicateDeleteMarker(ctx context.Context, bucket, key, targetA
 	default:
 		return fmt.Errorf("read %s/%s: %w", bucket, key, err)
 	}
-	if err := c.checkAccess(ctx, bucket, targetARN); err != nil {
+	if err := c.CheckAccess(ctx, bucket, targetARN); err != nil {
 		return err
 	}
 	remote, err := c.cfg.Clients.Get(ctx, targetARN)

@@ -86,6 +86,7 @@ var (
 type ObjectCopier interface {
 	Copy(ctx context.Context, bucket, key, versionID, targetARN string, opts CopyOptions) (Outcome, error)
 	ReplicateDeleteMarker(ctx context.Context, bucket, key, targetARN string) error
+	CheckAccess(ctx context.Context, bucket, targetARN string) error
 }
 
 // NewDelivery returns the replication delivery for an outbox drainer.
