@@ -149,3 +149,29 @@ func TestTheReplicatorFailsATaskAtOnceWhenTheGrantIsWithdrawn(t *testing.T) {
 		t.Error("the destination holds the object")
 	}
 }
+
+// BATCH_REPLICATE asks once per page whether the bucket's owner may use a
+// destination: a withdrawn grant fails every object of the page with the
+// reason, and nothing reaches the destination.
+func TestBatchReplicateToATargetWhoseGrantWasWithdrawnSendsNothing(t *testing.T) {
+	env := newBatchEnv(t)
+	env.seed("a", "b", "c")
+	env.configure(everything("all", env.arn, 1))
+	env.revoke(env.arn)
+	env.rq.served()
+
+	j, failures := env.run(nil)
+	wantStats(t, j, meta.JobStats{Total: 3, Failed: 3})
+	if len(failures) != 3 {
+		t.Fatalf("%d failures recorded, want one per object: %v", len(failures), failures)
+	}
+	want := fmt.Sprintf("bucket owner %s may not use target %s", srcOwner.Username, env.arn)
+	for _, f := range failures {
+		if !strings.Contains(f.Reason, want) {
+			t.Errorf("failure of %s: %q, want it to say %q", f.Key, f.Reason, want)
+		}
+	}
+	if got := env.rq.served(); len(got) != 0 {
+		t.Errorf("the destination was sent %v after the grant was withdrawn", got)
+	}
+}
