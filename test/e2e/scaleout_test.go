@@ -363,3 +363,109 @@ func seedInline(t *testing.T, st meta.Store, bucket, prefix string, n int) error
 	})
 	return err
 }
+
+// Live replication on many nodes: each outbox entry is delivered by one
+// node at a time and a key's entries in order, so the destination ends
+// with the source's latest version of a key written from every node in
+// turn, and no version arrives twice. The lifecycle scanner runs on every
+// node, but each bucket gets one scan per lifecycle day in all.
+func TestScaleOutLiveReplicationAndTheLifecycleScannerWorkOnceAcrossNodes(t *testing.T) {
+	t.Parallel()
+	const day = 2 * time.Second
+	cl := startCluster(t, 3, "--lifecycle-day", day.String())
+	s3s := cl.s3Clients()
+	root := mapiRoot(t, cl.Nodes[0])
+
+	// Replication: one key written 12 times, each time through the next
+	// node, and 30 keys written once each.
+	bucket := bucketName(t)
+	createBucketOn(t, s3s[0], bucket)
+	setVersioning(t, s3s[0], bucket, types.BucketVersioningStatusEnabled)
+	dst := startServer(t, serverOptions{})
+	dstS3 := s3Client(dst.S3URL, dst.AccessKey, dst.SecretKey)
+	dstBucket := bucket + "-dst"
+	createBucketOn(t, dstS3, dstBucket)
+	setVersioning(t, dstS3, dstBucket, types.BucketVersioningStatusEnabled)
+	arn := createTarget(root, dstBucket, dst, dstBucket)
+	if err := putReplication(t, s3s[1], bucket, replRule{ID: "all", ARN: arn}); err != nil {
+		t.Fatalf("PutBucketReplication: %v", err)
+	}
+	const writes, keys = 12, 30
+	var last []byte
+	for i := range writes {
+		last = []byte(fmt.Sprintf("write %d of the shared key, through node %d", i, i%3))
+		putObject(t, s3s[i%3], bucket, "shared", last)
+	}
+	for i := range keys {
+		putObject(t, s3s[(i+1)%3], bucket, fmt.Sprintf("k%02d", i), []byte(fmt.Sprintf("key %d", i)))
+	}
+	waitStatus(t, s3s[2], bucket, "shared", "COMPLETED")
+	for i := range keys {
+		waitStatus(t, s3s[i%3], bucket, fmt.Sprintf("k%02d", i), "COMPLETED")
+		got, _ := mustGet(t, dstS3, dstBucket, fmt.Sprintf("k%02d", i), "")
+		if want := fmt.Sprintf("key %d", i); string(got) != want {
+			t.Errorf("k%02d at the destination: %q, want %q", i, got, want)
+		}
+	}
+	if got, _ := mustGet(t, dstS3, dstBucket, "shared", ""); !bytes.Equal(got, last) {
+		t.Errorf("the destination's latest shared is %q, want the source's last write %q", got, last)
+	}
+	out, err := dstS3.ListObjectVersions(t.Context(), &s3.ListObjectVersionsInput{Bucket: aws.String(dstBucket), Prefix: aws.String("shared")})
+	if err != nil {
+		t.Fatalf("list the destination's versions: %v", err)
+	}
+	seen := map[string]bool{}
+	for _, v := range out.Versions {
+		etag := aws.ToString(v.ETag)
+		if seen[etag] {
+			t.Errorf("the destination holds the version with ETag %s twice: an entry was delivered twice", etag)
+		}
+		seen[etag] = true
+	}
+	if len(seen) == 0 || len(seen) > writes {
+		t.Errorf("the destination holds %d versions of shared, want 1 to %d", len(seen), writes)
+	}
+
+	// The scanner: a rule expiring tmp/ after one lifecycle day, and an
+	// object under it. Over several days each day's scan of the bucket is
+	// scheduled once, whichever node schedules it.
+	lc := bucketName(t) + "-lc"
+	createBucketOn(t, s3s[0], lc)
+	putLifecycle(t, s3s[1], lc, expireRule("tmp", "tmp/", 1))
+	putObject(t, s3s[2], lc, "tmp/a", []byte("temporary"))
+	putObject(t, s3s[0], lc, "keep/b", []byte("kept"))
+	time.Sleep(4*day + day/2)
+	waitFor(t, time.Minute, "the scanner's jobs to end", func() bool {
+		for _, j := range root.listJobs(map[string]any{"jobType": lifecycleUpdate, "bucketName": lc}) {
+			if !j.ended() {
+				return false
+			}
+		}
+		return true
+	})
+	scans := root.on(cl.Nodes[1]).listJobs(map[string]any{"jobType": lifecycleUpdate, "bucketName": lc})
+	days := map[string]int32{}
+	expired := int64(0)
+	for _, j := range scans {
+		i := strings.Index(j.Message, "lifecycle day ")
+		if i < 0 {
+			t.Errorf("job %d on %s was not started by the scanner: %q", j.ID(), lc, j.Message)
+			continue
+		}
+		d := strings.Fields(j.Message[i+len("lifecycle day "):])[0]
+		if other, dup := days[d]; dup {
+			t.Errorf("lifecycle day %s of %s was scanned twice: jobs %d and %d", d, lc, other, j.ID())
+		}
+		days[d] = j.ID()
+		wantCounterIdentity(t, "a scanner job", j)
+		expired += j.JobStats.Processed
+	}
+	t.Logf("scanner jobs on %s by lifecycle day: %v", lc, days)
+	if len(days) < 2 {
+		t.Errorf("%d scanner jobs on %s over more than 4 lifecycle days, want one a day from the day after the rule", len(days), lc)
+	}
+	if expired != 1 || countKeys(t, s3s[0], lc, "tmp/") != 0 || countKeys(t, s3s[1], lc, "keep/") != 1 {
+		t.Errorf("the scans expired %d objects in all; tmp/ holds %d keys and keep/ %d, want tmp/a expired once and keep/b kept",
+			expired, countKeys(t, s3s[0], lc, "tmp/"), countKeys(t, s3s[1], lc, "keep/"))
+	}
+}
