@@ -89,6 +89,5 @@ func skipWithoutPostgres() bool {
 	if !onPostgres() || os.Getenv("QUARRY_TEST_PG_REQUIRED") == "1" {
 		return false
 	}
-	_, err := pgtest.NewDatabase()
-	return errors.Is(err, pgtest.ErrUnavailable)
+	return errors.Is(pgtest.Available(), pgtest.ErrUnavailable)
 }

@@ -77,6 +77,19 @@ func DSN(t testing.TB) string {
 	return dsn
 }
 
+// Available returns ErrUnavailable when NewDatabase would: no
+// QUARRY_TEST_PG and no server binaries. It starts nothing and creates
+// nothing.
+func Available() error {
+	if os.Getenv("QUARRY_TEST_PG") != "" {
+		return nil
+	}
+	if _, ok := binDir(); !ok {
+		return ErrUnavailable
+	}
+	return nil
+}
+
 // NewDatabase is DSN for callers without a testing.TB (a TestMain): it
 // starts the server on first use and creates a new, empty database.
 func NewDatabase() (string, error) { return newDatabase("") }
