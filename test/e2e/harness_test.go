@@ -247,9 +247,11 @@ func (s *server) start() error {
 	args = append(args, s.opts.Args...)
 	cmd := exec.Command(binaryPath, args...)
 	cmd.Env = serverEnv(s.opts.NoRootEnv)
-	stdout := &lockedBuffer{}
-	cmd.Stdout = teeWriter{stdout, s.output}
-	cmd.Stderr = s.output
+	// This process's own output, apart from what earlier runs of the
+	// server (before a restart) wrote.
+	stdout, own := &lockedBuffer{}, &lockedBuffer{}
+	cmd.Stdout = teeWriter{stdout, own, s.output}
+	cmd.Stderr = teeWriter{own, s.output}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", binaryPath, err)
 	}
@@ -264,7 +266,7 @@ func (s *server) start() error {
 		s.mu.Unlock()
 		close(done)
 	}()
-	return s.waitReady(done, 30*time.Second)
+	return s.waitReady(done, own, 30*time.Second)
 }
 
 // serverEnv is the test process's environment without QUARRY_* variables,
@@ -287,7 +289,7 @@ func serverEnv(noRoot bool) []string {
 	return env
 }
 
-func (s *server) waitReady(done <-chan struct{}, timeout time.Duration) error {
+func (s *server) waitReady(done <-chan struct{}, own *lockedBuffer, timeout time.Duration) error {
 	client := insecureHTTPClient()
 	client.Timeout = 2 * time.Second
 	deadline := time.Now().Add(timeout)
@@ -297,6 +299,14 @@ func (s *server) waitReady(done <-chan struct{}, timeout time.Duration) error {
 		case <-done:
 			return fmt.Errorf("server exited before it was ready: %v", s.exitErr())
 		default:
+		}
+		// Another process may answer on a port this one failed to bind
+		// (it was free when picked): only a server that logged it is
+		// ready, having bound its listeners, counts.
+		if !strings.Contains(own.String(), "quarry ready") {
+			lastErr = errors.New(`no "quarry ready" in its log yet`)
+			time.Sleep(50 * time.Millisecond)
+			continue
 		}
 		// The MAPI listener may or may not use TLS with --tls-self-signed;
 		// either answer counts.
@@ -446,12 +456,14 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// teeWriter writes to both buffers.
-type teeWriter struct{ a, b *lockedBuffer }
+// teeWriter writes to every one of its buffers.
+type teeWriter []*lockedBuffer
 
 func (w teeWriter) Write(p []byte) (int, error) {
-	w.a.Write(p)
-	return w.b.Write(p)
+	for _, b := range w {
+		b.Write(p)
+	}
+	return len(p), nil
 }
 
 func tail(s string, n int) string {
