@@ -469,3 +469,90 @@ func TestScaleOutLiveReplicationAndTheLifecycleScannerWorkOnceAcrossNodes(t *tes
 			expired, countKeys(t, s3s[0], lc, "tmp/"), countKeys(t, s3s[1], lc, "keep/"))
 	}
 }
+
+// Jobs spread over the nodes through their leases: with one job worker a
+// node, three BATCH_REPLICATE jobs created on one node at once run on
+// three nodes, never two on one node at a time, and each ends exact.
+func TestScaleOutJobsSpreadOverTheNodesThroughLeases(t *testing.T) {
+	t.Parallel()
+	cl := startCluster(t, 3, "--job-workers", "1")
+	s3s := cl.s3Clients()
+	st := cl.store(t)
+	root := mapiRoot(t, cl.Nodes[0])
+	dst := startServer(t, serverOptions{})
+	dstS3 := s3Client(dst.S3URL, dst.AccessKey, dst.SecretKey)
+
+	const jobs, objects = 3, 2000
+	buckets := make([]string, jobs)
+	for i := range buckets {
+		b := fmt.Sprintf("%s-%d", bucketName(t), i)
+		buckets[i] = b
+		createBucketOn(t, s3s[i], b)
+		setVersioning(t, s3s[i], b, types.BucketVersioningStatusEnabled)
+		createBucketOn(t, dstS3, b+"-dst")
+		arn := createTarget(root, b+"-dst", dst, b+"-dst")
+		if err := putReplication(t, s3s[i], b, replRule{ID: "all", ARN: arn}); err != nil {
+			t.Fatalf("PutBucketReplication on %s: %v", b, err)
+		}
+		if err := seedInline(t, st, b, "obj/", objects); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := make([]int32, jobs)
+	for i, b := range buckets {
+		ids[i] = root.createJob(batchReplicate, b, nil).ID()
+	}
+
+	// Watch the leases until every job has ended.
+	ranOn := map[int32]map[int]bool{} // job -> nodes seen holding it
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		held := map[int]int{} // node -> jobs it holds now
+		ended := 0
+		for _, id := range ids {
+			row := jobRow(t, st, id)
+			if row.State.Terminal() {
+				ended++
+				continue
+			}
+			for n, node := range cl.Nodes {
+				if row.LeaseOwner != "" && ownedBy(row.LeaseOwner, node) {
+					held[n]++
+					if ranOn[id] == nil {
+						ranOn[id] = map[int]bool{}
+					}
+					ranOn[id][n] = true
+				}
+			}
+		}
+		for n, k := range held {
+			if k > 1 {
+				t.Errorf("node %d holds %d jobs at once with --job-workers 1", n, k)
+			}
+		}
+		if ended == jobs {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the jobs did not end within 3 minutes")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	nodes := map[int]bool{}
+	for _, on := range ranOn {
+		for n := range on {
+			nodes[n] = true
+		}
+	}
+	t.Logf("nodes seen holding each job: %v", ranOn)
+	if len(nodes) < 2 {
+		t.Errorf("all %d jobs ran on node(s) %v: they did not spread", jobs, nodes)
+	}
+	for i, id := range ids {
+		j := root.on(cl.Nodes[2]).waitJobEnded(id, time.Minute)
+		wantJobComplete(t, "BATCH_REPLICATE on "+buckets[i], j, objects, 0)
+		if n := countKeys(t, dstS3, buckets[i]+"-dst", "obj/"); n != objects {
+			t.Errorf("%s-dst holds %d objects, want %d", buckets[i], n, objects)
+		}
+	}
+}
