@@ -191,7 +191,7 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		{qListKeyVersionsBefore, []any{"b", "k", 5, 10}, "versions_by_key"},
 		{qGetLatest, []any{"b", "k"}, "versions_latest"},
 		{qNewestVersion, []any{"b", "k"}, "versions_by_key"},
-		{qListUploadsAfterBounded, []any{"b", "a", "b", 10}, "uploads_by_key"},
+		{uploadQueries.ListAfterBounded, []any{"b", "a", "b", 10}, "uploads_by_key"},
 		{qListJobsByBucket, []any{100, "b", 0, 0, "", "", 10}, "jobs_by_bucket"},
 		{qListJobsByOwner, []any{100, "", 1, 0, "", "", 10}, "jobs_by_owner"},
 		{qListJobsByState, []any{100, "", 0, 0, "", "FAILED", 10}, "jobs_by_state"},

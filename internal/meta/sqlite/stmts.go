@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+
+	"github.com/quarrylabs/quarry/internal/meta/sqltx"
 )
 
-// statements are prepared on each pool at Open. They must be prepared up
-// front: the writer pool has one connection, and preparing on the pool while
-// a transaction holds that connection would wait forever.
-var statements = []string{
+// statements, dialect's and the store's own, are prepared on each pool at
+// Open. They must be prepared up front: the writer pool has one connection,
+// and preparing on the pool while a transaction holds that connection would
+// wait forever.
+var statements = append(sqltx.Statements(&dialect),
 	// bucket.go
 	qNextBucketID, qCreateBucket, qCreateUsage, qGetBucket, qListBuckets, qListBucketsByOwner,
 	qDeleteUsage, qDeleteBucket, qSetVersioning, qSetBucketTags, qSetLifecycle, qSetEncryption,
@@ -27,11 +30,6 @@ var statements = []string{
 	qListLatestKeysFrom, qListLatestKeysFromBounded, qListLatestKeysAfter, qListLatestKeysAfterBounded,
 	qListKeyVersionsBefore, qListVersionsFrom, qListVersionsFromBounded,
 	qListVersionsAfter, qListVersionsAfterBounded,
-	// upload.go
-	qCreateUpload, qGetUpload, qDeleteParts, qDeleteUpload,
-	qListKeyUploadsAfter, qListUploadsFrom, qListUploadsFromBounded,
-	qListUploadsAfter, qListUploadsAfterBounded,
-	qGetPart, qUpsertPart, qListParts,
 	// user.go
 	qCreateUser, qGetUser, qGetUserByName, qListUsers, qDeleteUserKeys, qDeleteUser, qSetUserRole,
 	qCreateAccessKey, qGetAccessKey, qListAccessKeys, qDeleteAccessKey,
@@ -64,9 +62,6 @@ var statements = []string{
 	// replication_version.go
 	qVersionExists, qUpsertVersionReplication, qSumVersionReplication, qListVersionReplication,
 	qDeleteVersionReplication,
-	// sse.go
-	qAddSSEKey, qListSSEKeys, qDeleteSSEKey, qAddSSEEvent, qListSSEEvents,
-	qListSealedVersions, qSetVersionSegments, qListSealedParts, qSetPartSealedKey,
 	// refresh.go
 	qCreateRefreshFamily, qGetRefreshFamily, qRotateRefreshFamily, qDeleteRefreshFamily,
 	qDeleteExpiredRefreshFamilies, qDeleteUserRefreshFamilies,
@@ -78,7 +73,7 @@ var statements = []string{
 	qCreateComponent, qGetComponent, qListComponents, qUpdateComponent,
 	qCreateClass, qGetClass, qListClasses, qUpdateClass,
 	qCreateDomain, qGetDomain, qListDomains, qUpdateDomain,
-}
+)
 
 // stmtCache holds one pool's prepared statements by query text. The map is
 // filled at Open and only read afterwards, so it needs no lock.

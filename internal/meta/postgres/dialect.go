@@ -1,0 +1,13 @@
+package postgres
+
+import "github.com/quarrylabs/quarry/internal/meta/sqltx"
+
+// dialect is the store's statements for the meta.Tx methods it shares
+// with the other SQL stores (see sqltx). PostgreSQL's text columns refuse
+// what is not valid UTF-8 or holds a NUL byte, so it is TextOnly (see
+// text.go).
+var dialect = sqltx.Dialect{
+	TextOnly: true,
+	SSE:      sseQueries,
+	Upload:   uploadQueries,
+}
