@@ -10,4 +10,6 @@ var dialect = sqltx.Dialect{
 	TextOnly: true,
 	SSE:      sseQueries,
 	Upload:   uploadQueries,
+	Storage:  storageQueries,
+	User:     userQueries,
 }

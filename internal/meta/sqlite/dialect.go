@@ -6,6 +6,8 @@ import "github.com/quarrylabs/quarry/internal/meta/sqltx"
 // with the other SQL stores (see sqltx). SQLite stores any bytes as text,
 // so it is not TextOnly.
 var dialect = sqltx.Dialect{
-	SSE:    sseQueries,
-	Upload: uploadQueries,
+	SSE:     sseQueries,
+	Upload:  uploadQueries,
+	Storage: storageQueries,
+	User:    userQueries,
 }

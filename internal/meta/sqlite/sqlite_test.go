@@ -199,7 +199,7 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		{qClaimJob, []any{"e", 2, 1}, "jobs_claim"},
 		{qListJobFailures, []any{1, 0, 10}, "job_failures_by_job"},
 		{qDeleteEndedJobs, []any{1}, "jobs_ended"},
-		{qGetUserByName, []any{"Alice"}, "users_username_folded"},
+		{userQueries.GetByName, []any{"Alice"}, "users_username_folded"},
 		{qDeleteUserRefreshFamilies, []any{1}, "refresh_families_user"},
 		{qDeleteExpiredRefreshFamilies, []any{1, 100}, "refresh_families_expiry"},
 		{qNextOutboxDestination, []any{""}, "outbox_due"},

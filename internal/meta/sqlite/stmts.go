@@ -30,9 +30,6 @@ var statements = append(sqltx.Statements(&dialect),
 	qListLatestKeysFrom, qListLatestKeysFromBounded, qListLatestKeysAfter, qListLatestKeysAfterBounded,
 	qListKeyVersionsBefore, qListVersionsFrom, qListVersionsFromBounded,
 	qListVersionsAfter, qListVersionsAfterBounded,
-	// user.go
-	qCreateUser, qGetUser, qGetUserByName, qListUsers, qDeleteUserKeys, qDeleteUser, qSetUserRole,
-	qCreateAccessKey, qGetAccessKey, qListAccessKeys, qDeleteAccessKey,
 	// trash.go
 	qTrashBlob, qListTrash, qRemoveTrash,
 	// setting.go
@@ -69,10 +66,6 @@ var statements = append(sqltx.Statements(&dialect),
 	qPutCertificate, qGetCertificate, qListCertificates, qDeleteCertificate,
 	// event.go
 	qAppendEvent, qListEvents, qListEventsByOwner, qDeleteEventsBefore,
-	// storage.go
-	qCreateComponent, qGetComponent, qListComponents, qUpdateComponent,
-	qCreateClass, qGetClass, qListClasses, qUpdateClass,
-	qCreateDomain, qGetDomain, qListDomains, qUpdateDomain,
 )
 
 // stmtCache holds one pool's prepared statements by query text. The map is

@@ -51,7 +51,7 @@ func (t *Tx) SSEKeys() ([]meta.SSEKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list sse keys: %w", err)
 	}
-	out, err := collect(rows, func(r Row) (*meta.SSEKey, error) {
+	out, err := collect([]meta.SSEKey{}, rows, func(r Row) (*meta.SSEKey, error) {
 		var k meta.SSEKey
 		var created int64
 		if err := r.Scan(&k.ID, &k.Sealed, &created); err != nil {
@@ -90,7 +90,7 @@ func (t *Tx) ListSSEEvents(n int) ([]meta.SSEEvent, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list sse events: %w", err)
 	}
-	out, err := collect(rows, func(r Row) (*meta.SSEEvent, error) {
+	out, err := collect([]meta.SSEEvent{}, rows, func(r Row) (*meta.SSEEvent, error) {
 		var e meta.SSEEvent
 		var at int64
 		if err := r.Scan(&e.ID, &e.User, &at, &e.Code, &e.Message); err != nil {
@@ -110,7 +110,7 @@ func (t *Tx) ListSealedVersions(afterSeq int64, n int) ([]meta.SealedVersion, er
 	if err != nil {
 		return nil, fmt.Errorf("list sealed versions: %w", err)
 	}
-	out, err := collect(rows, func(r Row) (*meta.SealedVersion, error) {
+	out, err := collect([]meta.SealedVersion{}, rows, func(r Row) (*meta.SealedVersion, error) {
 		var v meta.SealedVersion
 		var segs sql.NullString
 		if err := r.Scan(&v.Seq, &v.Bucket, &v.Key, &v.VersionID, &segs); err != nil {
@@ -148,7 +148,7 @@ func (t *Tx) ListSealedParts(afterUploadID string, afterNumber, n int) ([]meta.P
 	if err != nil {
 		return nil, fmt.Errorf("list sealed parts: %w", err)
 	}
-	out, err := collect(rows, scanPart)
+	out, err := collect([]meta.Part{}, rows, scanPart)
 	if err != nil {
 		return nil, fmt.Errorf("list sealed parts: %w", err)
 	}

@@ -62,8 +62,10 @@ type Dialect struct {
 	// transaction goes on. SQLite stores any bytes and needs no check.
 	TextOnly bool
 
-	SSE    SSEQueries
-	Upload UploadQueries
+	SSE     SSEQueries
+	Upload  UploadQueries
+	Storage StorageQueries
+	User    UserQueries
 }
 
 // Tx implements the shared meta.Tx methods on a Conn. It is for one
@@ -123,10 +125,11 @@ func limit(n int) int64 {
 	return int64(n)
 }
 
-// collect reads rows to the end with scan, closing them.
-func collect[T any](rows Rows, scan func(Row) (*T, error)) ([]T, error) {
+// collect appends to out what scan reads from each of rows, and closes
+// them. (Some methods return an empty list as nil, some as empty: out is
+// nil or empty accordingly.)
+func collect[T any](out []T, rows Rows, scan func(Row) (*T, error)) ([]T, error) {
 	defer rows.Close()
-	out := []T{}
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
@@ -147,6 +150,10 @@ func Statements(d *Dialect) []string {
 		case reflect.Struct:
 			for i := range v.NumField() {
 				walk(v.Field(i))
+			}
+		case reflect.Slice:
+			for i := range v.Len() {
+				walk(v.Index(i))
 			}
 		case reflect.String:
 			if s := v.String(); s != "" {

@@ -166,7 +166,7 @@ func (t *Tx) ListParts(uploadID string, afterNumber, n int) ([]meta.Part, error)
 	if err != nil {
 		return nil, fmt.Errorf("list parts %s: %w", uploadID, err)
 	}
-	out, err := collect(rows, scanPart)
+	out, err := collect([]meta.Part{}, rows, scanPart)
 	if err != nil {
 		return nil, fmt.Errorf("list parts %s: %w", uploadID, err)
 	}
