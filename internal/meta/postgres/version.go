@@ -89,7 +89,7 @@ func (t *tx) PutVersion(v *meta.Version) error {
 	}
 	if v.Inline {
 		// NOT NULL: an empty inline object is zero bytes.
-		if _, err := t.exec(qPutInline, v.Seq, notNull(v.InlineData)); err != nil {
+		if _, err := t.exec(qPutInline, v.Seq, metasql.NotNull(v.InlineData)); err != nil {
 			return fmt.Errorf("put version %s/%s %s: inline data: %w", v.Bucket, v.Key, v.VersionID, err)
 		}
 	}
@@ -101,7 +101,7 @@ func (t *tx) GetInline(seq int64) ([]byte, error) {
 	if err := t.queryRow(qGetInline, seq).Scan(&data); err != nil {
 		return nil, fmt.Errorf("get inline data of version %d: %w", seq, classify(err))
 	}
-	return notNull(data), nil
+	return metasql.NotNull(data), nil
 }
 
 func (t *tx) GetVersion(bucket, key, versionID string) (*meta.Version, error) {

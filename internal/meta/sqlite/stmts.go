@@ -30,15 +30,10 @@ var statements = append(sqltx.Statements(&dialect),
 	qListLatestKeysFrom, qListLatestKeysFromBounded, qListLatestKeysAfter, qListLatestKeysAfterBounded,
 	qListKeyVersionsBefore, qListVersionsFrom, qListVersionsFromBounded,
 	qListVersionsAfter, qListVersionsAfterBounded,
-	// trash.go
-	qTrashBlob, qListTrash, qRemoveTrash,
-	// setting.go
-	qGetSetting, qPutSetting,
 	// job.go, job_list.go, job_lease.go, job_failure.go
 	qLastJobID, qSetLastJobID, qCreateJob, qActiveJobID, qGetJob,
 	qListJobs, qListJobsByBucket, qListJobsByOwner, qListJobsByState,
 	qClaimJob, qRenewLease, qSaveJob, qJobExists, qCancelFreeJob, qRequestCancel,
-	qAddJobFailure, qListJobFailures, qDeleteEndedJobFailures, qDeleteEndedJobs, qCountJobs,
 	// usage.go
 	qCountUsage, qBucketExists, qCountVersionsFrom, qCountVersionsBounded,
 	// replication_target.go, replication_bucket.go
@@ -62,10 +57,6 @@ var statements = append(sqltx.Statements(&dialect),
 	// refresh.go
 	qCreateRefreshFamily, qGetRefreshFamily, qRotateRefreshFamily, qDeleteRefreshFamily,
 	qDeleteExpiredRefreshFamilies, qDeleteUserRefreshFamilies,
-	// certificate.go
-	qPutCertificate, qGetCertificate, qListCertificates, qDeleteCertificate,
-	// event.go
-	qAppendEvent, qListEvents, qListEventsByOwner, qDeleteEventsBefore,
 )
 
 // stmtCache holds one pool's prepared statements by query text. The map is

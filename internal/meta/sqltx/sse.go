@@ -36,11 +36,7 @@ type SSEQueries struct {
 }
 
 func (t *Tx) AddSSEKey(k *meta.SSEKey) error {
-	sealed := k.Sealed
-	if sealed == nil {
-		sealed = []byte{} // the column is NOT NULL
-	}
-	if err := t.c.QueryRow(t.d.SSE.AddKey, sealed, metasql.Nanos(k.CreatedAt)).Scan(&k.ID); err != nil {
+	if err := t.c.QueryRow(t.d.SSE.AddKey, metasql.NotNull(k.Sealed), metasql.Nanos(k.CreatedAt)).Scan(&k.ID); err != nil {
 		return fmt.Errorf("add sse key: %w", t.c.ClassifyInsert(err))
 	}
 	return nil

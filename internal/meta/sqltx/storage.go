@@ -57,18 +57,10 @@ type StorageQueries struct {
 // locale.
 func storageNameKey(name string) string { return strings.ToLower(name) }
 
-// nonNilBytes stores nil as an empty byte string in a NOT NULL column.
-func nonNilBytes(b []byte) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
-}
-
 func (t *Tx) CreateStorageComponent(c *meta.StorageComponent) error {
 	err := t.c.QueryRow(t.d.Storage.CreateComponent, c.Label, storageNameKey(c.Label), c.StorageType, string(c.State),
-		c.State.InService(), c.Verified, c.ClassID, c.FaultDomainID, nonNilBytes(c.Config),
-		nonNilBytes(c.SecretsEnc), nonNilBytes(c.CustomMetadata), metasql.Nanos(c.CreatedAt), metasql.Nanos(c.UpdatedAt)).Scan(&c.ID)
+		c.State.InService(), c.Verified, c.ClassID, c.FaultDomainID, metasql.NotNull(c.Config),
+		metasql.NotNull(c.SecretsEnc), metasql.NotNull(c.CustomMetadata), metasql.Nanos(c.CreatedAt), metasql.Nanos(c.UpdatedAt)).Scan(&c.ID)
 	if err != nil {
 		return fmt.Errorf("create storage component %q: %w", c.Label, t.c.Classify(err))
 	}
@@ -97,8 +89,8 @@ func (t *Tx) ListStorageComponents() ([]meta.StorageComponent, error) {
 
 func (t *Tx) UpdateStorageComponent(c *meta.StorageComponent) error {
 	found, err := t.execOne(t.d.Storage.UpdateComponent, c.Label, storageNameKey(c.Label), c.StorageType, string(c.State),
-		c.State.InService(), c.Verified, c.ClassID, c.FaultDomainID, nonNilBytes(c.Config),
-		nonNilBytes(c.SecretsEnc), nonNilBytes(c.CustomMetadata), metasql.Nanos(c.UpdatedAt), c.ID)
+		c.State.InService(), c.Verified, c.ClassID, c.FaultDomainID, metasql.NotNull(c.Config),
+		metasql.NotNull(c.SecretsEnc), metasql.NotNull(c.CustomMetadata), metasql.Nanos(c.UpdatedAt), c.ID)
 	if err != nil {
 		return fmt.Errorf("update storage component %d: %w", c.ID, err)
 	}

@@ -18,6 +18,7 @@ import (
 	"reflect"
 
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 // Row is one row of a result, as *sql.Row and pgx.Row are.
@@ -66,6 +67,11 @@ type Dialect struct {
 	Upload  UploadQueries
 	Storage StorageQueries
 	User    UserQueries
+
+	Certificate CertificateQueries
+	Trash       TrashQueries
+	Event       EventQueries
+	JobFailure  JobFailureQueries
 }
 
 // Tx implements the shared meta.Tx methods on a Conn. It is for one
@@ -100,6 +106,16 @@ func (t *Tx) noText(what string, ss ...string) error {
 		}
 	}
 	return nil
+}
+
+// freeText makes a message (an error text, which may quote what a remote
+// server sent) storable: on a TextOnly store, invalid bytes and NULs become
+// U+FFFD.
+func (t *Tx) freeText(s string) string {
+	if !t.d.TextOnly {
+		return s
+	}
+	return metasql.FreeText(s)
 }
 
 // storable reports whether s can be a text parameter of the store.

@@ -105,7 +105,7 @@ func (t *Tx) SetUserRole(id int64, role meta.Role) error {
 }
 
 func (t *Tx) CreateAccessKey(k *meta.AccessKey) error {
-	_, err := t.c.Exec(t.d.User.CreateKey, k.AccessKey, k.UserID, nonNilBytes(k.SecretEnc), metasql.Nanos(k.CreatedAt))
+	_, err := t.c.Exec(t.d.User.CreateKey, k.AccessKey, k.UserID, metasql.NotNull(k.SecretEnc), metasql.Nanos(k.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("create access key %s: %w", k.AccessKey, t.c.ClassifyInsert(err))
 	}
