@@ -7,13 +7,15 @@ import "github.com/quarrylabs/quarry/internal/meta/sqltx"
 // what is not valid UTF-8 or holds a NUL byte, so it is TextOnly (see
 // text.go).
 var dialect = sqltx.Dialect{
-	TextOnly:    true,
-	SSE:         sseQueries,
-	Upload:      uploadQueries,
-	Storage:     storageQueries,
-	User:        userQueries,
-	Certificate: certificateQueries,
-	Trash:       trashQueries,
-	Event:       eventQueries,
-	JobFailure:  jobFailureQueries,
+	TextOnly:     true,
+	SSE:          sseQueries,
+	Upload:       uploadQueries,
+	Storage:      storageQueries,
+	User:         userQueries,
+	Certificate:  certificateQueries,
+	Trash:        trashQueries,
+	Event:        eventQueries,
+	JobFailure:   jobFailureQueries,
+	Target:       targetQueries,
+	Notification: notificationQueries,
 }

@@ -6,12 +6,14 @@ import "github.com/quarrylabs/quarry/internal/meta/sqltx"
 // with the other SQL stores (see sqltx). SQLite stores any bytes as text,
 // so it is not TextOnly.
 var dialect = sqltx.Dialect{
-	SSE:         sseQueries,
-	Upload:      uploadQueries,
-	Storage:     storageQueries,
-	User:        userQueries,
-	Certificate: certificateQueries,
-	Trash:       trashQueries,
-	Event:       eventQueries,
-	JobFailure:  jobFailureQueries,
+	SSE:          sseQueries,
+	Upload:       uploadQueries,
+	Storage:      storageQueries,
+	User:         userQueries,
+	Certificate:  certificateQueries,
+	Trash:        trashQueries,
+	Event:        eventQueries,
+	JobFailure:   jobFailureQueries,
+	Target:       targetQueries,
+	Notification: notificationQueries,
 }

@@ -36,17 +36,8 @@ var statements = append(sqltx.Statements(&dialect),
 	qClaimJob, qRenewLease, qSaveJob, qJobExists, qCancelFreeJob, qRequestCancel,
 	// usage.go
 	qCountUsage, qBucketExists, qCountVersionsFrom, qCountVersionsBounded,
-	// replication_target.go, replication_bucket.go
-	qCreateReplicationTarget, qGetReplicationTarget, qListReplicationTargets, qDeleteReplicationTarget,
-	qSetTargetAllUsers, qAddTargetGrant, qDeleteTargetGrants, qListTargetGrants, qListAllTargetGrants,
-	qDeleteUserTargetGrants,
-	qSetBucketReplication, qDeleteBucketTargets, qAddBucketTarget, qBucketsUsingTarget,
+	// replication_bucket.go
 	qDeleteBucketVersionStates,
-	// notification.go
-	qCreateNotificationTarget, qGetNotificationTarget, qListNotificationTargets, qDeleteNotificationTarget,
-	qSetNotificationAllUsers, qAddNotificationGrant, qDeleteNotificationGrants, qListNotificationGrants,
-	qListAllNotificationGrants, qDeleteUserNotificationGrants,
-	qSetBucketNotification, qDeleteBucketNotifyTargets, qAddBucketNotifyTarget, qBucketsNotifyingTarget,
 	// outbox.go
 	qEnqueueOutbox, qGetOutbox, qSeedOutboxSequence, qReserveOutboxIDs, qNextOutboxDestination, qClaimOutboxDestination,
 	qLeaseOutbox, qSettleOutbox, qOutboxExists, qPurgeOutbox, qDeleteBucketOutbox,

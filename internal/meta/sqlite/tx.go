@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 
+	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/meta/sqltx"
 )
 
@@ -123,3 +124,5 @@ func (conn) ClassifyInsert(err error) error { return classifyInsert(err) }
 type sqlRows struct{ *sql.Rows }
 
 func (r sqlRows) Close() { _ = r.Rows.Close() }
+
+var _ meta.Tx = (*tx)(nil)

@@ -32,14 +32,7 @@ func (t *Tx) TrashBlobs(ids ...string) error {
 
 // ListTrash returns queued blob ids, oldest first.
 func (t *Tx) ListTrash(n int) ([]string, error) {
-	rows, err := t.c.Query(t.d.Trash.List, limit(n))
-	if err != nil {
-		return nil, fmt.Errorf("list trash: %w", err)
-	}
-	ids, err := collect(nil, rows, func(r Row) (*string, error) {
-		var id string
-		return &id, r.Scan(&id)
-	})
+	ids, err := t.queryStrings(t.d.Trash.List, limit(n))
 	if err != nil {
 		return nil, fmt.Errorf("list trash: %w", err)
 	}

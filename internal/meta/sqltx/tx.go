@@ -72,6 +72,9 @@ type Dialect struct {
 	Trash       TrashQueries
 	Event       EventQueries
 	JobFailure  JobFailureQueries
+
+	Target       TargetQueries
+	Notification NotificationQueries
 }
 
 // Tx implements the shared meta.Tx methods on a Conn. It is for one
