@@ -18,4 +18,6 @@ var dialect = sqltx.Dialect{
 	JobFailure:   jobFailureQueries,
 	Target:       targetQueries,
 	Notification: notificationQueries,
+	Refresh:      refreshQueries,
+	Version:      versionQueries,
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -88,5 +89,14 @@ func (c conn) Exec(query string, args ...any) (int64, error) {
 	return tag.RowsAffected(), nil
 }
 
-func (conn) Classify(err error) error       { return classify(err) }
-func (conn) ClassifyInsert(err error) error { return classifyInsert(err) }
+func (conn) Classify(err error) error { return classify(err) }
+
+// ClassifyInsert leaves a second latest version of a key (which only
+// PutVersion can insert) out of ErrExists: it is a concurrent writer's, and
+// the transaction is retryable (see latestTaken).
+func (conn) ClassifyInsert(err error) error {
+	if latestTaken(err) {
+		return fmt.Errorf("another version of the key is latest: %w", err)
+	}
+	return classifyInsert(err)
+}

@@ -10,8 +10,6 @@ import (
 const (
 	qSetBucketACL  = `UPDATE buckets SET acl = ? WHERE name = ?`
 	qSetBucketCORS = `UPDATE buckets SET cors = ? WHERE name = ?`
-	qSetVersionACL = `UPDATE versions SET acl = ? WHERE bucket = ? AND object_key = ? AND version_id = ?`
-	qGetVersionACL = `SELECT acl FROM versions WHERE bucket = ? AND object_key = ? AND version_id = ?`
 
 	// Bucket pages are a name range, as key listings are (see list.go);
 	// an owner of 0 matches every bucket.
@@ -49,25 +47,6 @@ func (t *tx) SetBucketCORS(bucket string, config []byte) error {
 		return fmt.Errorf("set bucket %q cors: %w", bucket, meta.ErrNotFound)
 	}
 	return nil
-}
-
-func (t *tx) SetVersionACL(bucket, key, versionID, acl string) error {
-	found, err := t.execOne(qSetVersionACL, acl, bucket, key, versionID)
-	if err != nil {
-		return fmt.Errorf("set acl of %s/%s %s: %w", bucket, key, versionID, err)
-	}
-	if !found {
-		return fmt.Errorf("set acl of %s/%s %s: %w", bucket, key, versionID, meta.ErrNotFound)
-	}
-	return nil
-}
-
-func (t *tx) GetVersionACL(bucket, key, versionID string) (string, error) {
-	var acl string
-	if err := t.queryRow(qGetVersionACL, bucket, key, versionID).Scan(&acl); err != nil {
-		return "", fmt.Errorf("get acl of %s/%s %s: %w", bucket, key, versionID, classify(err))
-	}
-	return acl, nil
 }
 
 func (t *tx) ListBucketsAfter(ownerID int64, prefix, after string, limit int) ([]meta.Bucket, error) {

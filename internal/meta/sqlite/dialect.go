@@ -16,4 +16,6 @@ var dialect = sqltx.Dialect{
 	JobFailure:   jobFailureQueries,
 	Target:       targetQueries,
 	Notification: notificationQueries,
+	Refresh:      refreshQueries,
+	Version:      versionQueries,
 }

@@ -20,16 +20,10 @@ var statements = append(sqltx.Statements(&dialect),
 	qDeleteUsage, qDeleteBucket, qSetVersioning, qSetBucketTags, qSetLifecycle, qSetEncryption,
 	qGetUsage, qAddUsage, qSetUsage,
 	// access.go
-	qSetBucketACL, qSetBucketCORS, qSetVersionACL, qGetVersionACL,
+	qSetBucketACL, qSetBucketCORS,
 	qListBucketsFrom, qListBucketsFromBounded, qListBucketsAfter, qListBucketsAfterBounded,
 	// version.go
-	qPutVersion, qPutInline, qGetInline, qGetVersion, qGetLatest, qNewestVersion, qDeleteVersion,
-	qMarkLatest, qUnmarkOthers, qUnmarkAll, qSetVersionTags, qHasVersions,
-	// list.go
-	qListLatestFrom, qListLatestFromBounded, qListLatestAfter, qListLatestAfterBounded,
-	qListLatestKeysFrom, qListLatestKeysFromBounded, qListLatestKeysAfter, qListLatestKeysAfterBounded,
-	qListKeyVersionsBefore, qListVersionsFrom, qListVersionsFromBounded,
-	qListVersionsAfter, qListVersionsAfterBounded,
+	qMarkLatest, qUnmarkOthers, qUnmarkAll,
 	// job.go, job_list.go, job_lease.go, job_failure.go
 	qLastJobID, qSetLastJobID, qCreateJob, qActiveJobID, qGetJob,
 	qListJobs, qListJobsByBucket, qListJobsByOwner, qListJobsByState,
@@ -46,8 +40,7 @@ var statements = append(sqltx.Statements(&dialect),
 	qVersionExists, qUpsertVersionReplication, qSumVersionReplication, qListVersionReplication,
 	qDeleteVersionReplication,
 	// refresh.go
-	qCreateRefreshFamily, qGetRefreshFamily, qRotateRefreshFamily, qDeleteRefreshFamily,
-	qDeleteExpiredRefreshFamilies, qDeleteUserRefreshFamilies,
+	qDeleteUserRefreshFamilies,
 )
 
 // stmtCache holds one pool's prepared statements by query text. The map is

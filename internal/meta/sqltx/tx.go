@@ -75,6 +75,8 @@ type Dialect struct {
 
 	Target       TargetQueries
 	Notification NotificationQueries
+	Refresh      RefreshQueries
+	Version      VersionQueries
 }
 
 // Tx implements the shared meta.Tx methods on a Conn. It is for one
