@@ -58,6 +58,8 @@ var versionQueries = sqltx.VersionQueries{
 	Has:     `SELECT EXISTS (SELECT 1 FROM versions WHERE bucket = $1)`,
 	SetACL:  `UPDATE versions SET acl = $1 WHERE bucket = $2 AND object_key = $3 AND version_id = $4`,
 	GetACL:  `SELECT acl FROM versions WHERE bucket = $1 AND object_key = $2 AND version_id = $3`,
+	ListReplication: `SELECT bucket, object_key, version_id, target_arn, status, error, updated
+		FROM version_replication WHERE bucket = $1 AND object_key = $2 AND version_id = $3 ORDER BY target_arn`,
 
 	ListLatestFrom:         `SELECT ` + sqltx.VersionColumns + ` ` + currentWhere + `>= $2` + currentOrder + `$3`,
 	ListLatestFromBounded:  `SELECT ` + sqltx.VersionColumns + ` ` + currentWhere + `>= $2 AND object_key < $3` + currentOrder + `$4`,

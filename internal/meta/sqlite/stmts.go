@@ -37,7 +37,7 @@ var statements = append(sqltx.Statements(&dialect),
 	qLeaseOutbox, qSettleOutbox, qOutboxExists, qPurgeOutbox, qDeleteBucketOutbox,
 	qListBucketOutbox, qListOutbox, qCountBucketOutbox, qCountOutbox,
 	// replication_version.go
-	qVersionExists, qUpsertVersionReplication, qSumVersionReplication, qListVersionReplication,
+	qVersionExists, qUpsertVersionReplication, qSumVersionReplication,
 	qDeleteVersionReplication,
 	// refresh.go
 	qDeleteUserRefreshFamilies,

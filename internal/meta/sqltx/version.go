@@ -41,6 +41,11 @@ type VersionQueries struct {
 	// SetACL (acl, bucket, key, versionID) and GetACL (bucket, key,
 	// versionID) selecting acl.
 	SetACL, GetACL string
+	// ListReplication (bucket, key, versionID) selects bucket, object_key,
+	// version_id, target_arn, status, error, updated of the version's
+	// replication states by target ARN. (Setting one is the store's own:
+	// PostgreSQL does it in one statement.)
+	ListReplication string
 
 	// The listings take (bucket, the meta.KeyRange's arguments, limit) and
 	// come in the four forms of meta.KeyRange.Pick. ListLatest* select
@@ -227,4 +232,31 @@ func scanVersion(r Row) (*meta.Version, error) {
 		return nil, fmt.Errorf("version %s/%s %s segments: %w", v.Bucket, v.Key, v.VersionID, err)
 	}
 	return &v, nil
+}
+
+func (t *Tx) ListVersionReplication(bucket, key, versionID string) ([]meta.VersionReplication, error) {
+	if t.noText("list replication", bucket, key, versionID) != nil {
+		return nil, nil
+	}
+	rows, err := t.c.Query(t.d.Version.ListReplication, bucket, key, versionID)
+	if err != nil {
+		return nil, fmt.Errorf("list replication of %s/%s %s: %w", bucket, key, versionID, err)
+	}
+	out, err := collect(nil, rows, func(r Row) (*meta.VersionReplication, error) {
+		var (
+			vr      meta.VersionReplication
+			status  string
+			updated int64
+		)
+		if err := r.Scan(&vr.Bucket, &vr.Key, &vr.VersionID, &vr.TargetARN, &status, &vr.Error, &updated); err != nil {
+			return nil, err
+		}
+		vr.Status = meta.ReplicationStatus(status)
+		vr.Updated = metasql.Time(updated)
+		return &vr, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list replication of %s/%s %s: %w", bucket, key, versionID, err)
+	}
+	return out, nil
 }
