@@ -20,4 +20,5 @@ var dialect = sqltx.Dialect{
 	Notification: notificationQueries,
 	Refresh:      refreshQueries,
 	Version:      versionQueries,
+	Job:          jobQueries,
 }

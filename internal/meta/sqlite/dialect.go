@@ -18,4 +18,5 @@ var dialect = sqltx.Dialect{
 	Notification: notificationQueries,
 	Refresh:      refreshQueries,
 	Version:      versionQueries,
+	Job:          jobQueries,
 }

@@ -24,10 +24,8 @@ var statements = append(sqltx.Statements(&dialect),
 	qListBucketsFrom, qListBucketsFromBounded, qListBucketsAfter, qListBucketsAfterBounded,
 	// version.go
 	qMarkLatest, qUnmarkOthers, qUnmarkAll,
-	// job.go, job_list.go, job_lease.go, job_failure.go
-	qLastJobID, qSetLastJobID, qCreateJob, qActiveJobID, qGetJob,
-	qListJobs, qListJobsByBucket, qListJobsByOwner, qListJobsByState,
-	qClaimJob, qRenewLease, qSaveJob, qJobExists, qCancelFreeJob, qRequestCancel,
+	// job.go
+	qLastJobID, qSetLastJobID, qCreateJob, qActiveJobID,
 	// usage.go
 	qCountUsage, qBucketExists, qCountVersionsFrom, qCountVersionsBounded,
 	// replication_bucket.go

@@ -77,6 +77,7 @@ type Dialect struct {
 	Notification NotificationQueries
 	Refresh      RefreshQueries
 	Version      VersionQueries
+	Job          JobQueries
 }
 
 // Tx implements the shared meta.Tx methods on a Conn. It is for one
