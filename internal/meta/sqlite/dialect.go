@@ -19,4 +19,5 @@ var dialect = sqltx.Dialect{
 	Refresh:      refreshQueries,
 	Version:      versionQueries,
 	Job:          jobQueries,
+	Outbox:       outboxQueries,
 }

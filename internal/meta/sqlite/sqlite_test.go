@@ -202,11 +202,11 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		{userQueries.GetByName, []any{"Alice"}, "users_username_folded"},
 		{qDeleteUserRefreshFamilies, []any{1}, "refresh_families_user"},
 		{refreshQueries.DeleteExpired, []any{1, 100}, "refresh_families_expiry"},
-		{qNextOutboxDestination, []any{""}, "outbox_due"},
-		{qClaimOutboxDestination, []any{"o", 2, "arn:x", 1, 1, 10, 1}, "outbox_due"},
-		{qClaimOutboxDestination, []any{"o", 2, "arn:x", 1, 1, 10, 1}, "outbox_key"},
-		{qListBucketOutbox, []any{"b", "notification", 0, "", "\xff", "PENDING", "FAILED", "", 10}, "outbox_bucket"},
-		{qPurgeOutbox, []any{1, 10}, "outbox_done"},
+		{outboxQueries.NextDestination, []any{""}, "outbox_due"},
+		{outboxQueries.ClaimDestination, []any{"o", 2, "arn:x", 1, 10}, "outbox_due"},
+		{outboxQueries.ClaimDestination, []any{"o", 2, "arn:x", 1, 10}, "outbox_key"},
+		{outboxQueries.ListBucket, []any{"notification", 0, "", nil, "PENDING", "FAILED", "", "b", 10}, "outbox_bucket"},
+		{outboxQueries.Purge, []any{1, 10}, "outbox_done"},
 	}
 	for _, tt := range tests {
 		rows, err := s.reader.Query("EXPLAIN QUERY PLAN "+tt.query, tt.args...)

@@ -31,9 +31,7 @@ var statements = append(sqltx.Statements(&dialect),
 	// replication_bucket.go
 	qDeleteBucketVersionStates,
 	// outbox.go
-	qEnqueueOutbox, qGetOutbox, qSeedOutboxSequence, qReserveOutboxIDs, qNextOutboxDestination, qClaimOutboxDestination,
-	qLeaseOutbox, qSettleOutbox, qOutboxExists, qPurgeOutbox, qDeleteBucketOutbox,
-	qListBucketOutbox, qListOutbox, qCountBucketOutbox, qCountOutbox,
+	qDeleteBucketOutbox,
 	// replication_version.go
 	qVersionExists, qUpsertVersionReplication, qSumVersionReplication,
 	qDeleteVersionReplication,

@@ -78,6 +78,7 @@ type Dialect struct {
 	Refresh      RefreshQueries
 	Version      VersionQueries
 	Job          JobQueries
+	Outbox       OutboxQueries
 }
 
 // Tx implements the shared meta.Tx methods on a Conn. It is for one
