@@ -22,4 +22,5 @@ var dialect = sqltx.Dialect{
 	Version:      versionQueries,
 	Job:          jobQueries,
 	Outbox:       outboxQueries,
+	Bucket:       bucketQueries,
 }

@@ -89,6 +89,8 @@ func (c conn) Exec(query string, args ...any) (int64, error) {
 	return tag.RowsAffected(), nil
 }
 
+func (conn) ForeignKey(err error) bool { return isForeignKey(err) }
+
 func (conn) Classify(err error) error { return classify(err) }
 
 // ClassifyInsert leaves a second latest version of a key (which only

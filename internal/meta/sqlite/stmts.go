@@ -16,27 +16,15 @@ import (
 // wait forever.
 var statements = append(sqltx.Statements(&dialect),
 	// bucket.go
-	qNextBucketID, qCreateBucket, qCreateUsage, qGetBucket, qListBuckets, qListBucketsByOwner,
-	qDeleteUsage, qDeleteBucket, qSetVersioning, qSetBucketTags, qSetLifecycle, qSetEncryption,
-	qGetUsage, qAddUsage, qSetUsage,
-	// access.go
-	qSetBucketACL, qSetBucketCORS,
-	qListBucketsFrom, qListBucketsFromBounded, qListBucketsAfter, qListBucketsAfterBounded,
+	qNextBucketID, qCreateBucket, qCreateUsage, qGetUsage, qAddUsage, qSetUsage,
 	// version.go
 	qMarkLatest, qUnmarkOthers, qUnmarkAll,
 	// job.go
 	qLastJobID, qSetLastJobID, qCreateJob, qActiveJobID,
 	// usage.go
 	qCountUsage, qBucketExists, qCountVersionsFrom, qCountVersionsBounded,
-	// replication_bucket.go
-	qDeleteBucketVersionStates,
-	// outbox.go
-	qDeleteBucketOutbox,
 	// replication_version.go
 	qVersionExists, qUpsertVersionReplication, qSumVersionReplication,
-	qDeleteVersionReplication,
-	// refresh.go
-	qDeleteUserRefreshFamilies,
 )
 
 // stmtCache holds one pool's prepared statements by query text. The map is

@@ -116,6 +116,8 @@ func (c conn) Exec(query string, args ...any) (int64, error) {
 	return res.RowsAffected()
 }
 
+func (conn) ForeignKey(err error) bool { return isForeignKey(err) }
+
 func (conn) Classify(err error) error       { return classify(err) }
 func (conn) ClassifyInsert(err error) error { return classifyInsert(err) }
 

@@ -73,13 +73,5 @@ func (t *Tx) ListVersions(bucket, prefix, afterKey string, afterSeq int64, n int
 // listVersions appends to out the versions query returns for bucket, the
 // range's args and limit n.
 func (t *Tx) listVersions(out []meta.Version, query, bucket string, args []any, n int) ([]meta.Version, error) {
-	all := make([]any, 0, len(args)+2)
-	all = append(all, bucket)
-	all = append(all, args...)
-	all = append(all, limit(n))
-	rows, err := t.c.Query(query, all...)
-	if err != nil {
-		return nil, err
-	}
-	return collect(out, rows, scanVersion)
+	return listKeyed(t, out, query, bucket, args, n, scanVersion)
 }

@@ -50,6 +50,8 @@ type Conn interface {
 	// ClassifyInsert is Classify for inserts of a child row, whose only
 	// foreign key violation is a missing parent: meta.ErrNotFound.
 	ClassifyInsert(err error) error
+	// ForeignKey reports whether err is a foreign key violation.
+	ForeignKey(err error) bool
 }
 
 // Dialect is what a store tells the shared methods about its database: its
@@ -79,6 +81,7 @@ type Dialect struct {
 	Version      VersionQueries
 	Job          JobQueries
 	Outbox       OutboxQueries
+	Bucket       BucketQueries
 }
 
 // Tx implements the shared meta.Tx methods on a Conn. It is for one
@@ -186,4 +189,19 @@ func Statements(d *Dialect) []string {
 	}
 	walk(reflect.ValueOf(d).Elem())
 	return out
+}
+
+// listKeyed appends to out what scan reads from the rows query returns for
+// bucket, args (a key range's, or a key and a position in it) and limit n:
+// the shape of the key listings.
+func listKeyed[T any](t *Tx, out []T, query, bucket string, args []any, n int, scan func(Row) (*T, error)) ([]T, error) {
+	all := make([]any, 0, len(args)+2)
+	all = append(all, bucket)
+	all = append(all, args...)
+	all = append(all, limit(n))
+	rows, err := t.c.Query(query, all...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(out, rows, scan)
 }

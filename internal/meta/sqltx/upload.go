@@ -120,23 +120,7 @@ func (t *Tx) ListUploads(bucket, prefix, afterKey, afterID string, n int) ([]met
 }
 
 func (t *Tx) listUploads(out []meta.Upload, query, bucket string, args []any, n int) ([]meta.Upload, error) {
-	all := make([]any, 0, len(args)+2)
-	all = append(all, bucket)
-	all = append(all, args...)
-	all = append(all, limit(n))
-	rows, err := t.c.Query(query, all...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		u, err := scanUpload(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *u)
-	}
-	return out, rows.Err()
+	return listKeyed(t, out, query, bucket, args, n, scanUpload)
 }
 
 // PutPart reads the part it is about to replace so the caller can trash
