@@ -56,15 +56,6 @@ func (t *tx) execOne(query string, args ...any) (found bool, err error) {
 	return tag.RowsAffected() > 0, nil
 }
 
-// sqlLimit turns a meta limit into a SQL LIMIT value: a limit of zero or
-// less means no limit.
-func sqlLimit(limit int) int64 {
-	if limit <= 0 {
-		return 1<<63 - 1
-	}
-	return int64(limit)
-}
-
 var _ meta.Tx = (*tx)(nil)
 
 // conn is the transaction as sqltx runs on it; pgx's rows and row already

@@ -86,15 +86,6 @@ func (t *tx) execOne(query string, args ...any) (found bool, err error) {
 	return n > 0, nil
 }
 
-// sqlLimit turns a meta limit into a SQL LIMIT value: a limit of zero or
-// less means no limit.
-func sqlLimit(limit int) int64 {
-	if limit <= 0 {
-		return 1<<63 - 1
-	}
-	return int64(limit)
-}
-
 // conn is the transaction as sqltx runs on it.
 type conn struct{ t *tx }
 

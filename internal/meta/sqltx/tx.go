@@ -65,23 +65,21 @@ type Dialect struct {
 	// transaction goes on. SQLite stores any bytes and needs no check.
 	TextOnly bool
 
-	SSE     SSEQueries
-	Upload  UploadQueries
-	Storage StorageQueries
-	User    UserQueries
-
-	Certificate CertificateQueries
-	Trash       TrashQueries
-	Event       EventQueries
-	JobFailure  JobFailureQueries
-
+	Bucket       BucketQueries
+	Version      VersionQueries
+	Upload       UploadQueries
+	SSE          SSEQueries
+	Storage      StorageQueries
+	User         UserQueries
+	Refresh      RefreshQueries
+	Certificate  CertificateQueries
 	Target       TargetQueries
 	Notification NotificationQueries
-	Refresh      RefreshQueries
-	Version      VersionQueries
-	Job          JobQueries
 	Outbox       OutboxQueries
-	Bucket       BucketQueries
+	Job          JobQueries
+	JobFailure   JobFailureQueries
+	Event        EventQueries
+	Trash        TrashQueries
 }
 
 // Tx implements the shared meta.Tx methods on a Conn. It is for one
