@@ -8,6 +8,7 @@ package metasql
 import (
 	"database/sql"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/quarrylabs/quarry/internal/meta"
@@ -97,6 +98,24 @@ func DecodeSegments(s sql.NullString) ([]meta.Segment, error) {
 func NullBytes(b []byte) any {
 	if len(b) == 0 {
 		return nil
+	}
+	return b
+}
+
+// FreeText makes a message (an error text, which may quote what a remote
+// server sent) valid text (meta.ValidText) for a store whose text columns
+// take nothing else: invalid bytes and NULs become U+FFFD.
+func FreeText(s string) string {
+	if meta.ValidText(s) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
+// NotNull stores a nil byte string as empty, for a NOT NULL column.
+func NotNull(b []byte) []byte {
+	if b == nil {
+		return []byte{}
 	}
 	return b
 }

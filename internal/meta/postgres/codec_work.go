@@ -1,9 +1,8 @@
 package postgres
 
 import (
-	"strings"
-
 	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/metasql"
 )
 
 // The work tables keep values as the core tables do (package metasql):
@@ -24,14 +23,8 @@ func allStorable(ss ...string) bool {
 	return true
 }
 
-// freeText makes a message (an error text, which may quote what a remote
-// server sent) storable: invalid bytes and NULs become U+FFFD.
-func freeText(s string) string {
-	if storable(s) {
-		return s
-	}
-	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
-}
+// freeText makes a message storable (see metasql.FreeText).
+func freeText(s string) string { return metasql.FreeText(s) }
 
 // prefixRange is the range of keys that start with prefix, as ends a text
 // parameter can hold (meta.KeyRange.Text): from lower inclusive to upper

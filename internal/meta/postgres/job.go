@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"database/sql"
 	"errors"
 	"fmt"
 
@@ -9,15 +8,12 @@ import (
 
 	"github.com/quarrylabs/quarry/internal/meta"
 	"github.com/quarrylabs/quarry/internal/meta/metasql"
+	"github.com/quarrylabs/quarry/internal/meta/sqltx"
 )
 
 var _ meta.JobTx = (*tx)(nil)
 
 const (
-	jobCols = `id, type, bucket, owner_id, user_id, params, state,
-		processed, failed, total, skipped, bytes, result, message, cursor,
-		cancel_requested, created_at, completed_at, lease_owner, lease_expires, attempts`
-
 	qActiveJobID = `SELECT id FROM jobs WHERE bucket = $1 AND type = $2 AND active`
 	// The id comes from the job_ids sequence. The active job is looked for
 	// first, so that a refused create draws no id; DO NOTHING (without a
@@ -27,19 +23,52 @@ const (
 		processed, failed, total, skipped, bytes, result, message, cursor, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		ON CONFLICT DO NOTHING RETURNING id`
-	qGetJob = `SELECT ` + jobCols + ` FROM jobs WHERE id = $1`
+
+	// ListJobs has one statement per leading filter, so that each can walk
+	// its own index newest first (bucket, owner or state, then id); the
+	// other filters are optional terms that a zero value switches off. They
+	// share the numbered parameters of jobFilterTail, cast to their types
+	// so that none is inferred from a column (id is an INTEGER, but the
+	// first page starts below 2^31).
+	jobFilterTail = ` id < $1::bigint AND ($2::text = '' OR bucket = $2) AND ($3::bigint = 0 OR owner_id = $3)
+		AND ($4::bigint = 0 OR user_id = $4) AND ($5::text = '' OR type = $5) AND ($6::text = '' OR state = $6)
+		ORDER BY id DESC LIMIT $7`
 )
+
+var jobQueries = sqltx.JobQueries{
+	Get:          `SELECT ` + sqltx.JobColumns + ` FROM jobs WHERE id = $1`,
+	List:         `SELECT ` + sqltx.JobColumns + ` FROM jobs WHERE` + jobFilterTail,
+	ListByBucket: `SELECT ` + sqltx.JobColumns + ` FROM jobs WHERE bucket = $2 AND` + jobFilterTail,
+	ListByOwner:  `SELECT ` + sqltx.JobColumns + ` FROM jobs WHERE owner_id = $3 AND` + jobFilterTail,
+	ListByState:  `SELECT ` + sqltx.JobColumns + ` FROM jobs WHERE state = $6 AND` + jobFilterTail,
+
+	// The candidate is locked FOR UPDATE SKIP LOCKED: a job another node is
+	// claiming right now is passed over, not waited for, so nodes claiming
+	// at once take different jobs. The UPDATE repeats the conditions, which
+	// a claim committed since this transaction's snapshot may have changed.
+	Claim: `UPDATE jobs SET lease_owner = $1, lease_expires = $2, attempts = attempts + 1
+		WHERE id = (SELECT id FROM jobs WHERE active AND (lease_owner = '' OR lease_expires < $3)
+			ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+			AND active AND (lease_owner = '' OR lease_expires < $3)
+		RETURNING ` + sqltx.JobColumns,
+	RenewLease: `UPDATE jobs SET lease_expires = $1
+		WHERE id = $2 AND lease_owner = $3 AND active
+		RETURNING ` + sqltx.JobColumns,
+	Save: `UPDATE jobs SET state = $1, active = $2,
+		processed = $3, failed = $4, total = $5, skipped = $6, bytes = $7, result = $8, message = $9, cursor = $10,
+		completed_at = $11, lease_owner = $12, lease_expires = $13
+		WHERE id = $14 AND lease_owner = $15 AND active`,
+	Exists: `SELECT EXISTS (SELECT 1 FROM jobs WHERE id = $1)`,
+	CancelFree: `UPDATE jobs SET state = 'CANCELLED', active = NULL, cancel_requested = TRUE,
+		completed_at = $1, lease_owner = '', lease_expires = 0
+		WHERE id = $2 AND active AND (lease_owner = '' OR lease_expires < $1)
+		RETURNING ` + sqltx.JobColumns,
+	RequestCancel: `UPDATE jobs SET cancel_requested = TRUE WHERE id = $1 AND active RETURNING ` + sqltx.JobColumns,
+}
 
 // codeSequenceExhausted is SQLSTATE sequence_generator_limit_exceeded:
 // nextval past the sequence's MAXVALUE.
 const codeSequenceExhausted = "2200H"
-
-// jobStatsArgs are the args for the job columns from processed to cursor,
-// in qCreateJob order.
-func jobStatsArgs(j *meta.Job) []any {
-	return []any{j.Stats.Processed, j.Stats.Failed, j.Stats.Total, j.Stats.Skipped, j.Stats.Bytes,
-		j.Result, freeText(j.Message), j.Cursor}
-}
 
 func (t *tx) CreateJob(j *meta.Job) error {
 	if !j.State.Valid() || j.State.Terminal() {
@@ -53,7 +82,7 @@ func (t *tx) CreateJob(j *meta.Job) error {
 		return err
 	}
 	args := []any{j.Type, j.Bucket, j.OwnerID, j.UserID, params, string(j.State)}
-	args = append(args, jobStatsArgs(j)...)
+	args = append(args, t.JobStatsArgs(j)...)
 	args = append(args, metasql.Nanos(j.CreatedAt))
 	var id int32
 	err = t.queryRow(qCreateJob, args...).Scan(&id)
@@ -86,54 +115,4 @@ func (t *tx) activeJob(j *meta.Job) error {
 		return fmt.Errorf("create %s job on %q: find the active job: %w", j.Type, j.Bucket, err)
 	}
 	return &meta.ActiveJobError{ID: active}
-}
-
-func (t *tx) GetJob(id int32) (*meta.Job, error) {
-	j, err := scanJob(t.queryRow(qGetJob, id))
-	if err != nil {
-		return nil, fmt.Errorf("get job %d: %w", id, classify(err))
-	}
-	return j, nil
-}
-
-// queryJobs runs a query returning jobCols rows.
-func (t *tx) queryJobs(query string, args ...any) ([]meta.Job, error) {
-	rows, err := t.query(query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []meta.Job
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *j)
-	}
-	return out, rows.Err()
-}
-
-func scanJob(s pgx.Row) (*meta.Job, error) {
-	var (
-		j                             meta.Job
-		params                        sql.NullString
-		state                         string
-		created, completed, leaseExpr int64
-	)
-	err := s.Scan(&j.ID, &j.Type, &j.Bucket, &j.OwnerID, &j.UserID, &params, &state,
-		&j.Stats.Processed, &j.Stats.Failed, &j.Stats.Total, &j.Stats.Skipped, &j.Stats.Bytes,
-		&j.Result, &j.Message, &j.Cursor,
-		&j.CancelRequested, &created, &completed, &j.LeaseOwner, &leaseExpr, &j.Attempts)
-	if err != nil {
-		return nil, err
-	}
-	j.State = meta.JobState(state)
-	j.CreatedAt = metasql.Time(created)
-	j.CompletedAt = metasql.Time(completed)
-	j.LeaseExpires = metasql.Time(leaseExpr)
-	if j.Params, err = metasql.DecodeMap(params); err != nil {
-		return nil, fmt.Errorf("job %d params: %w", j.ID, err)
-	}
-	return &j, nil
 }

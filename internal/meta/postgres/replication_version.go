@@ -36,8 +36,6 @@ const (
 				AND replication_status <> 'REPLICA' AND replication_status <> summed.status
 		)
 		SELECT EXISTS (SELECT 1 FROM v)`
-	qListVersionReplication = `SELECT bucket, object_key, version_id, target_arn, status, error, updated
-		FROM version_replication WHERE bucket = $1 AND object_key = $2 AND version_id = $3 ORDER BY target_arn`
 )
 
 // SetVersionReplication accepts only the per-target states PENDING,
@@ -63,33 +61,4 @@ func (t *tx) SetVersionReplication(r meta.VersionReplication) error {
 		return fmt.Errorf("set replication of %s/%s %s to %s: %w", r.Bucket, r.Key, r.VersionID, r.TargetARN, meta.ErrNotFound)
 	}
 	return nil
-}
-
-func (t *tx) ListVersionReplication(bucket, key, versionID string) ([]meta.VersionReplication, error) {
-	if !allStorable(bucket, key, versionID) {
-		return nil, nil
-	}
-	rows, err := t.query(qListVersionReplication, bucket, key, versionID)
-	if err != nil {
-		return nil, fmt.Errorf("list replication of %s/%s %s: %w", bucket, key, versionID, err)
-	}
-	defer rows.Close()
-	var out []meta.VersionReplication
-	for rows.Next() {
-		var (
-			r       meta.VersionReplication
-			status  string
-			updated int64
-		)
-		if err := rows.Scan(&r.Bucket, &r.Key, &r.VersionID, &r.TargetARN, &status, &r.Error, &updated); err != nil {
-			return nil, fmt.Errorf("list replication of %s/%s %s: %w", bucket, key, versionID, err)
-		}
-		r.Status = meta.ReplicationStatus(status)
-		r.Updated = metasql.Time(updated)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list replication of %s/%s %s: %w", bucket, key, versionID, err)
-	}
-	return out, nil
 }

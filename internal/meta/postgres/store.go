@@ -114,7 +114,7 @@ func (s *Store) run(ctx context.Context, opts pgx.TxOptions, fn func(meta.Tx) er
 	// Rolls back if fn fails or panics; a no-op after a commit.
 	defer func() { _ = pgTx.Rollback(context.WithoutCancel(ctx)) }()
 
-	if err := fn(&tx{ctx: ctx, tx: pgTx, shard: int(s.shards.Add(1) % usageShards)}); err != nil {
+	if err := fn(newTx(ctx, pgTx, int(s.shards.Add(1)%usageShards))); err != nil {
 		return err
 	}
 	if err := pgTx.Commit(ctx); err != nil {

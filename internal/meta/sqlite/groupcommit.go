@@ -210,7 +210,7 @@ func (g *groupCommit) runInSavepoint(sqlTx *sql.Tx, bound map[string]*sql.Stmt, 
 	// answers an interrupted write by rolling back the whole transaction,
 	// which here holds other callers' work. The caller still gets its
 	// context's values.
-	t := &tx{ctx: context.WithoutCancel(r.ctx), tx: sqlTx, stmts: g.stmts, bound: bound}
+	t := newTx(context.WithoutCancel(r.ctx), sqlTx, g.stmts, bound)
 	if !isolate {
 		return call(r.fn, t), nil
 	}

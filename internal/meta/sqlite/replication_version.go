@@ -24,8 +24,6 @@ const (
 				AND r.status = 'PENDING') THEN 'PENDING'
 			ELSE 'COMPLETED' END
 		WHERE bucket = ? AND object_key = ? AND version_id = ? AND replication_status <> 'REPLICA'`
-	qListVersionReplication = `SELECT bucket, object_key, version_id, target_arn, status, error, updated
-		FROM version_replication WHERE bucket = ? AND object_key = ? AND version_id = ? ORDER BY target_arn`
 	qDeleteVersionReplication = `DELETE FROM version_replication WHERE bucket = ? AND object_key = ? AND version_id = ?`
 )
 
@@ -51,30 +49,4 @@ func (t *tx) SetVersionReplication(r meta.VersionReplication) error {
 		return fmt.Errorf("set replication of %s/%s %s: sum up: %w", r.Bucket, r.Key, r.VersionID, err)
 	}
 	return nil
-}
-
-func (t *tx) ListVersionReplication(bucket, key, versionID string) ([]meta.VersionReplication, error) {
-	rows, err := t.query(qListVersionReplication, bucket, key, versionID)
-	if err != nil {
-		return nil, fmt.Errorf("list replication of %s/%s %s: %w", bucket, key, versionID, err)
-	}
-	defer rows.Close()
-	var out []meta.VersionReplication
-	for rows.Next() {
-		var (
-			r       meta.VersionReplication
-			status  string
-			updated int64
-		)
-		if err := rows.Scan(&r.Bucket, &r.Key, &r.VersionID, &r.TargetARN, &status, &r.Error, &updated); err != nil {
-			return nil, fmt.Errorf("list replication of %s/%s %s: %w", bucket, key, versionID, err)
-		}
-		r.Status = meta.ReplicationStatus(status)
-		r.Updated = metasql.Time(updated)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list replication of %s/%s %s: %w", bucket, key, versionID, err)
-	}
-	return out, nil
 }

@@ -6,79 +6,26 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+
+	"github.com/quarrylabs/quarry/internal/meta/sqltx"
 )
 
-// statements are prepared on each pool at Open. They must be prepared up
-// front: the writer pool has one connection, and preparing on the pool while
-// a transaction holds that connection would wait forever.
-var statements = []string{
+// statements, dialect's and the store's own, are prepared on each pool at
+// Open. They must be prepared up front: the writer pool has one connection,
+// and preparing on the pool while a transaction holds that connection would
+// wait forever.
+var statements = append(sqltx.Statements(&dialect),
 	// bucket.go
-	qNextBucketID, qCreateBucket, qCreateUsage, qGetBucket, qListBuckets, qListBucketsByOwner,
-	qDeleteUsage, qDeleteBucket, qSetVersioning, qSetBucketTags, qSetLifecycle, qSetEncryption,
-	qGetUsage, qAddUsage, qSetUsage,
-	// access.go
-	qSetBucketACL, qSetBucketCORS, qSetVersionACL, qGetVersionACL,
-	qListBucketsFrom, qListBucketsFromBounded, qListBucketsAfter, qListBucketsAfterBounded,
+	qNextBucketID, qCreateBucket, qCreateUsage, qGetUsage, qAddUsage, qSetUsage,
 	// version.go
-	qPutVersion, qPutInline, qGetInline, qGetVersion, qGetLatest, qNewestVersion, qDeleteVersion,
-	qMarkLatest, qUnmarkOthers, qUnmarkAll, qSetVersionTags, qHasVersions,
-	// list.go
-	qListLatestFrom, qListLatestFromBounded, qListLatestAfter, qListLatestAfterBounded,
-	qListLatestKeysFrom, qListLatestKeysFromBounded, qListLatestKeysAfter, qListLatestKeysAfterBounded,
-	qListKeyVersionsBefore, qListVersionsFrom, qListVersionsFromBounded,
-	qListVersionsAfter, qListVersionsAfterBounded,
-	// upload.go
-	qCreateUpload, qGetUpload, qDeleteParts, qDeleteUpload,
-	qListKeyUploadsAfter, qListUploadsFrom, qListUploadsFromBounded,
-	qListUploadsAfter, qListUploadsAfterBounded,
-	qGetPart, qUpsertPart, qListParts,
-	// user.go
-	qCreateUser, qGetUser, qGetUserByName, qListUsers, qDeleteUserKeys, qDeleteUser, qSetUserRole,
-	qCreateAccessKey, qGetAccessKey, qListAccessKeys, qDeleteAccessKey,
-	// trash.go
-	qTrashBlob, qListTrash, qRemoveTrash,
-	// setting.go
-	qGetSetting, qPutSetting,
-	// job.go, job_list.go, job_lease.go, job_failure.go
-	qLastJobID, qSetLastJobID, qCreateJob, qActiveJobID, qGetJob,
-	qListJobs, qListJobsByBucket, qListJobsByOwner, qListJobsByState,
-	qClaimJob, qRenewLease, qSaveJob, qJobExists, qCancelFreeJob, qRequestCancel,
-	qAddJobFailure, qListJobFailures, qDeleteEndedJobFailures, qDeleteEndedJobs, qCountJobs,
+	qMarkLatest, qUnmarkOthers, qUnmarkAll,
+	// job.go
+	qLastJobID, qSetLastJobID, qCreateJob, qActiveJobID,
 	// usage.go
 	qCountUsage, qBucketExists, qCountVersionsFrom, qCountVersionsBounded,
-	// replication_target.go, replication_bucket.go
-	qCreateReplicationTarget, qGetReplicationTarget, qListReplicationTargets, qDeleteReplicationTarget,
-	qSetTargetAllUsers, qAddTargetGrant, qDeleteTargetGrants, qListTargetGrants, qListAllTargetGrants,
-	qDeleteUserTargetGrants,
-	qSetBucketReplication, qDeleteBucketTargets, qAddBucketTarget, qBucketsUsingTarget,
-	qDeleteBucketVersionStates,
-	// notification.go
-	qCreateNotificationTarget, qGetNotificationTarget, qListNotificationTargets, qDeleteNotificationTarget,
-	qSetNotificationAllUsers, qAddNotificationGrant, qDeleteNotificationGrants, qListNotificationGrants,
-	qListAllNotificationGrants, qDeleteUserNotificationGrants,
-	qSetBucketNotification, qDeleteBucketNotifyTargets, qAddBucketNotifyTarget, qBucketsNotifyingTarget,
-	// outbox.go
-	qEnqueueOutbox, qGetOutbox, qSeedOutboxSequence, qReserveOutboxIDs, qNextOutboxDestination, qClaimOutboxDestination,
-	qLeaseOutbox, qSettleOutbox, qOutboxExists, qPurgeOutbox, qDeleteBucketOutbox,
-	qListBucketOutbox, qListOutbox, qCountBucketOutbox, qCountOutbox,
 	// replication_version.go
-	qVersionExists, qUpsertVersionReplication, qSumVersionReplication, qListVersionReplication,
-	qDeleteVersionReplication,
-	// sse.go
-	qAddSSEKey, qListSSEKeys, qDeleteSSEKey, qAddSSEEvent, qListSSEEvents,
-	qListSealedVersions, qSetVersionSegments, qListSealedParts, qSetPartSealedKey,
-	// refresh.go
-	qCreateRefreshFamily, qGetRefreshFamily, qRotateRefreshFamily, qDeleteRefreshFamily,
-	qDeleteExpiredRefreshFamilies, qDeleteUserRefreshFamilies,
-	// certificate.go
-	qPutCertificate, qGetCertificate, qListCertificates, qDeleteCertificate,
-	// event.go
-	qAppendEvent, qListEvents, qListEventsByOwner, qDeleteEventsBefore,
-	// storage.go
-	qCreateComponent, qGetComponent, qListComponents, qUpdateComponent,
-	qCreateClass, qGetClass, qListClasses, qUpdateClass,
-	qCreateDomain, qGetDomain, qListDomains, qUpdateDomain,
-}
+	qVersionExists, qUpsertVersionReplication, qSumVersionReplication,
+)
 
 // stmtCache holds one pool's prepared statements by query text. The map is
 // filled at Open and only read afterwards, so it needs no lock.

@@ -133,7 +133,7 @@ func run(ctx context.Context, db *sql.DB, stmts *stmtCache, opts *sql.TxOptions,
 	// Rolls back if fn fails or panics; a no-op after a commit.
 	defer func() { _ = sqlTx.Rollback() }()
 
-	if err := fn(&tx{ctx: ctx, tx: sqlTx, stmts: stmts}); err != nil {
+	if err := fn(newTx(ctx, sqlTx, stmts, nil)); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {

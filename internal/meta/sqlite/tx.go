@@ -3,18 +3,33 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+
+	"github.com/quarrylabs/quarry/internal/meta"
+	"github.com/quarrylabs/quarry/internal/meta/sqltx"
 )
 
 // tx implements meta.Tx on a database/sql transaction. meta.Tx methods take
 // no context, so the transaction carries the one View or Update was given.
 // Like the sql.Tx under it, it is for one goroutine at a time.
 type tx struct {
+	// Tx holds the methods shared with the other SQL stores; it runs on
+	// conn{t}.
+	sqltx.Tx
+
 	ctx   context.Context
 	tx    *sql.Tx
 	stmts *stmtCache
 	// bound holds the prepared statements this transaction has bound to its
 	// connection, so a query run in a loop binds once.
 	bound map[string]*sql.Stmt
+}
+
+// newTx returns a transaction on sqlTx using the statements of stmts;
+// bound may carry statements already bound to sqlTx.
+func newTx(ctx context.Context, sqlTx *sql.Tx, stmts *stmtCache, bound map[string]*sql.Stmt) *tx {
+	t := &tx{ctx: ctx, tx: sqlTx, stmts: stmts, bound: bound}
+	t.Tx = sqltx.New(conn{t}, &dialect)
+	return t
 }
 
 // stmt returns the prepared statement for query bound to this transaction,
@@ -71,11 +86,36 @@ func (t *tx) execOne(query string, args ...any) (found bool, err error) {
 	return n > 0, nil
 }
 
-// sqlLimit turns a meta limit into a SQL LIMIT value: a limit of zero or
-// less means no limit.
-func sqlLimit(limit int) int64 {
-	if limit <= 0 {
-		return 1<<63 - 1
+// conn is the transaction as sqltx runs on it.
+type conn struct{ t *tx }
+
+func (c conn) Query(query string, args ...any) (sqltx.Rows, error) {
+	rows, err := c.t.query(query, args...)
+	if err != nil {
+		return nil, err
 	}
-	return int64(limit)
+	return sqlRows{rows}, nil
 }
+
+func (c conn) QueryRow(query string, args ...any) sqltx.Row { return c.t.queryRow(query, args...) }
+
+func (c conn) Exec(query string, args ...any) (int64, error) {
+	res, err := c.t.exec(query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (conn) ForeignKey(err error) bool { return isForeignKey(err) }
+
+func (conn) Classify(err error) error       { return classify(err) }
+func (conn) ClassifyInsert(err error) error { return classifyInsert(err) }
+
+// sqlRows gives *sql.Rows the Close of sqltx.Rows. Its error is dropped, as
+// a deferred Close's is: a failure reading the rows is reported by Err.
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { _ = r.Rows.Close() }
+
+var _ meta.Tx = (*tx)(nil)
