@@ -1,6 +1,10 @@
 package sqltx
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/quarrylabs/quarry/internal/meta"
+)
 
 // GrantQueries are the statements of a grant table, which grants a target
 // (a replication or notification target, by ARN) to users.
@@ -76,4 +80,45 @@ func (t *Tx) queryStrings(query string, args ...any) ([]string, error) {
 		var s string
 		return &s, r.Scan(&s)
 	})
+}
+
+// setAccess sets whether every user may use the target arn (setAllUsers
+// (allUsers, arn)) and replaces its grants with users. what names the
+// kind of target in errors.
+func (t *Tx) setAccess(what, setAllUsers string, q *GrantQueries, arn string, allUsers bool, users []int64) error {
+	if !t.storable(arn) {
+		return fmt.Errorf("set access of %s %q: %w", what, arn, meta.ErrNotFound)
+	}
+	found, err := t.execOne(setAllUsers, allUsers, arn)
+	if err != nil {
+		return fmt.Errorf("set access of %s %s: %w", what, arn, err)
+	}
+	if !found {
+		return fmt.Errorf("set access of %s %s: %w", what, arn, meta.ErrNotFound)
+	}
+	if _, err := t.c.Exec(q.Delete, arn); err != nil {
+		return fmt.Errorf("set access of %s %s: clear grants: %w", what, arn, err)
+	}
+	if err := t.addGrants(q, arn, users); err != nil {
+		return fmt.Errorf("set access of %s %s: %w", what, arn, err)
+	}
+	return nil
+}
+
+// deleteGranted deletes the target arn (del (arn)) and its grants.
+func (t *Tx) deleteGranted(what, del string, q *GrantQueries, arn string) error {
+	if !t.storable(arn) {
+		return fmt.Errorf("delete %s %q: %w", what, arn, meta.ErrNotFound)
+	}
+	found, err := t.execOne(del, arn)
+	if err != nil {
+		return fmt.Errorf("delete %s %s: %w", what, arn, err)
+	}
+	if !found {
+		return fmt.Errorf("delete %s %s: %w", what, arn, meta.ErrNotFound)
+	}
+	if _, err := t.c.Exec(q.Delete, arn); err != nil {
+		return fmt.Errorf("delete %s %s: grants: %w", what, arn, err)
+	}
+	return nil
 }

@@ -84,42 +84,13 @@ func (t *Tx) ListNotificationTargets() ([]meta.NotificationTarget, error) {
 }
 
 func (t *Tx) SetNotificationTargetAccess(arn string, allUsers bool, users []int64) error {
-	if !t.storable(arn) {
-		return fmt.Errorf("set access of notification target %q: %w", arn, meta.ErrNotFound)
-	}
-	found, err := t.execOne(t.d.Notification.SetAllUsers, allUsers, arn)
-	if err != nil {
-		return fmt.Errorf("set access of notification target %s: %w", arn, err)
-	}
-	if !found {
-		return fmt.Errorf("set access of notification target %s: %w", arn, meta.ErrNotFound)
-	}
-	if _, err := t.c.Exec(t.d.Notification.Grants.Delete, arn); err != nil {
-		return fmt.Errorf("set access of notification target %s: clear grants: %w", arn, err)
-	}
-	if err := t.addGrants(&t.d.Notification.Grants, arn, users); err != nil {
-		return fmt.Errorf("set access of notification target %s: %w", arn, err)
-	}
-	return nil
+	return t.setAccess("notification target", t.d.Notification.SetAllUsers, &t.d.Notification.Grants, arn, allUsers, users)
 }
 
 // DeleteNotificationTarget deletes the target whether or not buckets name
 // it: refusing a target in use is the caller's rule (BucketsNotifyingTarget).
 func (t *Tx) DeleteNotificationTarget(arn string) error {
-	if !t.storable(arn) {
-		return fmt.Errorf("delete notification target %q: %w", arn, meta.ErrNotFound)
-	}
-	found, err := t.execOne(t.d.Notification.Delete, arn)
-	if err != nil {
-		return fmt.Errorf("delete notification target %s: %w", arn, err)
-	}
-	if !found {
-		return fmt.Errorf("delete notification target %s: %w", arn, meta.ErrNotFound)
-	}
-	if _, err := t.c.Exec(t.d.Notification.Grants.Delete, arn); err != nil {
-		return fmt.Errorf("delete notification target %s: grants: %w", arn, err)
-	}
-	return nil
+	return t.deleteGranted("notification target", t.d.Notification.Delete, &t.d.Notification.Grants, arn)
 }
 
 // SetBucketNotification replaces the configuration and its target ARNs

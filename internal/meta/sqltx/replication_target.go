@@ -85,43 +85,14 @@ func (t *Tx) ListReplicationTargets() ([]meta.ReplicationTarget, error) {
 
 // SetReplicationTargetAccess replaces the flag and the grant rows together.
 func (t *Tx) SetReplicationTargetAccess(arn string, allUsers bool, users []int64) error {
-	if !t.storable(arn) {
-		return fmt.Errorf("set access of replication target %q: %w", arn, meta.ErrNotFound)
-	}
-	found, err := t.execOne(t.d.Target.SetAllUsers, allUsers, arn)
-	if err != nil {
-		return fmt.Errorf("set access of replication target %s: %w", arn, err)
-	}
-	if !found {
-		return fmt.Errorf("set access of replication target %s: %w", arn, meta.ErrNotFound)
-	}
-	if _, err := t.c.Exec(t.d.Target.Grants.Delete, arn); err != nil {
-		return fmt.Errorf("set access of replication target %s: clear grants: %w", arn, err)
-	}
-	if err := t.addGrants(&t.d.Target.Grants, arn, users); err != nil {
-		return fmt.Errorf("set access of replication target %s: %w", arn, err)
-	}
-	return nil
+	return t.setAccess("replication target", t.d.Target.SetAllUsers, &t.d.Target.Grants, arn, allUsers, users)
 }
 
 // DeleteReplicationTarget deletes the target and its grants whether or not
 // buckets still name it: refusing a target in use is the caller's rule,
 // checked with BucketsUsingTarget in the same transaction.
 func (t *Tx) DeleteReplicationTarget(arn string) error {
-	if !t.storable(arn) {
-		return fmt.Errorf("delete replication target %q: %w", arn, meta.ErrNotFound)
-	}
-	found, err := t.execOne(t.d.Target.Delete, arn)
-	if err != nil {
-		return fmt.Errorf("delete replication target %s: %w", arn, err)
-	}
-	if !found {
-		return fmt.Errorf("delete replication target %s: %w", arn, meta.ErrNotFound)
-	}
-	if _, err := t.c.Exec(t.d.Target.Grants.Delete, arn); err != nil {
-		return fmt.Errorf("delete replication target %s: grants: %w", arn, err)
-	}
-	return nil
+	return t.deleteGranted("replication target", t.d.Target.Delete, &t.d.Target.Grants, arn)
 }
 
 func scanReplicationTarget(r Row) (*meta.ReplicationTarget, error) {
