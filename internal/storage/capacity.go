@@ -20,7 +20,9 @@ const warnShare = 0.8
 
 // Capacity reports the store in use: the local disk's file system, or
 // the component's claimed capacity. Used is the bytes of every stored
-// object version, from the usage counters.
+// object version, from the usage counters: small objects kept inline in
+// the metadata database count too, as what the buckets hold is what an
+// operator sizes for, wherever Quarry keeps it.
 func (s *Service) Capacity(ctx context.Context) (Capacity, error) {
 	c := Capacity{Total: -1, Available: -1, WarnThreshold: -1}
 	err := s.cfg.Meta.View(ctx, func(tx meta.Tx) error {
