@@ -17,6 +17,11 @@ const (
 	// DefaultBatch is how many version rows (or uploads) one checkpoint
 	// covers.
 	DefaultBatch = 1000
+	// conflictBudget is how long a checkpoint of more than one row may go
+	// on losing conflicts with concurrent writers (on a store that has
+	// them) before the job splits its batch: a batch of 1,000 keys that
+	// clients keep writing may never get through whole.
+	conflictBudget = 300 * time.Millisecond
 )
 
 // UpdateRunner runs LIFECYCLE_UPDATE: it applies the bucket's lifecycle
@@ -130,12 +135,16 @@ type update struct {
 	bucket string
 	prefix string
 	dryRun bool
+	// size is how many rows the next checkpoint covers: the runner's
+	// batch, a quarter of it after each conflict that ran out of budget,
+	// and half as large again after each checkpoint that got through.
+	size int
 }
 
 // Run implements job.Runner.
 func (u *UpdateRunner) Run(ctx context.Context, r *job.Run) error {
 	j := r.Job()
-	up := &update{u: u, run: r, bucket: j.Bucket, prefix: j.Params[job.ParamPrefix], dryRun: job.BoolParam(j.Params, job.ParamDryRun)}
+	up := &update{u: u, run: r, bucket: j.Bucket, prefix: j.Params[job.ParamPrefix], dryRun: job.BoolParam(j.Params, job.ParamDryRun), size: u.batch()}
 	if j.State == meta.JobExamining {
 		if err := up.examine(ctx); err != nil {
 			return err
@@ -149,8 +158,15 @@ func (u *UpdateRunner) Run(ctx context.Context, r *job.Run) error {
 		if cur.Phase == phaseDone {
 			return nil
 		}
-		if err := up.step(ctx, cur); err != nil {
+		err = up.step(ctx, cur)
+		switch {
+		case errors.Is(err, meta.ErrConflict) && up.size > 1:
+			up.size = max(up.size/4, 1)
+			r.Logger().Info("lifecycle batch keeps conflicting with concurrent writes: splitting it", "rows", up.size, "err", err)
+		case err != nil:
 			return err
+		default:
+			up.size = min(up.size+up.size/2+1, u.batch())
 		}
 	}
 }
@@ -227,6 +243,11 @@ func (up *update) step(ctx context.Context, cur updateCursor) error {
 		return fmt.Errorf("corrupt job result: %w", err)
 	}
 	now := up.run.Now()
+	if up.size > 1 {
+		// Split rather than wait out the store's budget (see Run); a
+		// single row gets the store's whole budget.
+		ctx = meta.WithConflictBudget(ctx, conflictBudget)
+	}
 	return up.run.Checkpoint(ctx, job.Checkpoint{
 		Apply: func(tx meta.Tx, cp *job.Checkpoint) error {
 			cfg, bk, err := up.config(tx)
@@ -296,7 +317,7 @@ type batch struct {
 // versions handles the next batch of whole keys after cur and returns the
 // cursor after them.
 func (b *batch) versions(cur updateCursor) (updateCursor, error) {
-	keys, more, err := readKeys(b.tx, b.up.bucket, b.up.prefix, cur.AfterKey, cur.AfterSeq, b.up.u.batch())
+	keys, more, err := readKeys(b.tx, b.up.bucket, b.up.prefix, cur.AfterKey, cur.AfterSeq, b.up.size)
 	if err != nil {
 		return cur, err
 	}
@@ -380,7 +401,7 @@ func (b *batch) act(v *meta.Version, d Decision) (bool, error) {
 
 // uploads handles the next batch of multipart uploads after cur.
 func (b *batch) uploads(cur updateCursor) (updateCursor, error) {
-	limit := b.up.u.batch()
+	limit := b.up.size
 	ups, err := b.tx.ListUploads(b.up.bucket, b.up.prefix, cur.UploadKey, cur.UploadID, limit)
 	if err != nil {
 		return cur, fmt.Errorf("list uploads: %w", err)

@@ -23,7 +23,33 @@ var (
 	ErrNotFound = errors.New("meta: not found")
 	// ErrExists is returned when a row with the same unique key exists.
 	ErrExists = errors.New("meta: already exists")
+	// ErrConflict is returned by Update when it gave up running fn again
+	// because its transaction kept losing conflicts with concurrent ones
+	// (see WithConflictBudget). Nothing fn did was committed; smaller
+	// transactions over the same rows may get through where it did not.
+	ErrConflict = errors.New("meta: transaction keeps conflicting with concurrent ones")
 )
+
+// conflictBudgetKey is the context key of WithConflictBudget.
+type conflictBudgetKey struct{}
+
+// WithConflictBudget returns ctx saying how long Update may go on running
+// a transaction again that conflicts with concurrent ones before it gives
+// up with ErrConflict. A caller that can split its work into smaller
+// transactions (a job's page, say) asks for a short budget and splits
+// when it runs out, rather than waiting out the store's default while
+// writers keep winning. Stores whose writers never conflict ignore it.
+func WithConflictBudget(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, conflictBudgetKey{}, d)
+}
+
+// ConflictBudget is the budget WithConflictBudget put in ctx, or def.
+func ConflictBudget(ctx context.Context, def time.Duration) time.Duration {
+	if d, ok := ctx.Value(conflictBudgetKey{}).(time.Duration); ok && d > 0 {
+		return d
+	}
+	return def
+}
 
 // NullVersion is the version id of an object written while versioning was
 // never enabled or is suspended (AWS's "null" version).
@@ -253,7 +279,9 @@ type Store interface {
 	// metrics counted, no state of the caller changed for good), and
 	// whatever it records for the caller (results, slices it appends to)
 	// must be reset at its start. Effects that depend on the commit belong
-	// after Update returns nil.
+	// after Update returns nil. When conflicts go on past the budget
+	// (WithConflictBudget, else the store's own), Update returns an error
+	// wrapping ErrConflict.
 	Update(ctx context.Context, fn func(Tx) error) error
 	Close() error
 }

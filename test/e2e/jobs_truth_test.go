@@ -73,6 +73,35 @@ func TestJobCountersStayExactUnderConcurrentWrites(t *testing.T) {
 		}
 	})
 
+	t.Run("LIFECYCLE_UPDATE", func(t *testing.T) {
+		t.Parallel()
+		srv := lifecycleServer(t, false, "")
+		c := s3Client(srv.S3URL, srv.AccessKey, srv.SecretKey)
+		bucket := newBucket(t, c)
+		setVersioning(t, c, bucket, "Enabled")
+		putConcurrently(t, c, bucket, 3000)
+		putLifecycle(t, c, bucket, expireRule("all", "k/", 1))
+		root := mapiRoot(t, srv)
+		for round := range 2 {
+			time.Sleep(2500 * time.Millisecond) // what was written is a lifecycle day old
+			// Six clients write the same keys for the job's first 6
+			// seconds: on PostgreSQL its pages' transactions and theirs
+			// conflict, and the job splits its pages until they get
+			// through (a page of 1,000 keys never would while the writes
+			// go on). The writes stop after 6 seconds, as every write to
+			// a key adds a version the job has to judge.
+			ctx, stop := context.WithTimeout(t.Context(), 6*time.Second)
+			wait := churn(ctx, t, c, bucket, "k/", 3000)
+			j := root.waitJobEnded(root.createJob(lifecycleUpdate, bucket, nil).ID(), 2*time.Minute)
+			stop()
+			ops := wait()
+			wantJobComplete(t, fmt.Sprintf("round %d: LIFECYCLE_UPDATE during %d concurrent writes", round, ops), j, j.JobStats.Processed, 0)
+			if j.JobStats.Processed == 0 {
+				t.Errorf("round %d: LIFECYCLE_UPDATE expired nothing of %d due objects", round, j.JobStats.Total)
+			}
+		}
+	})
+
 	t.Run("BATCH_REPLICATE", func(t *testing.T) {
 		t.Parallel()
 		p := newReplPair(t, false)

@@ -84,15 +84,20 @@ func (s *Store) View(ctx context.Context, fn func(meta.Tx) error) error {
 // returns nil and rolled back otherwise; fn's own error is returned as is.
 // When PostgreSQL aborts the transaction for a serialisation failure or a
 // deadlock, fn runs again on a new transaction after a short random pause,
-// for up to retryBudget.
+// for up to retryBudget (or the budget meta.WithConflictBudget put in
+// ctx), after which the error wraps meta.ErrConflict.
 func (s *Store) Update(ctx context.Context, fn func(meta.Tx) error) error {
 	opts := pgx.TxOptions{IsoLevel: pgx.Serializable, AccessMode: pgx.ReadWrite}
 	pause := time.Millisecond
 	start := time.Now()
-	for {
+	budget := meta.ConflictBudget(ctx, retryBudget)
+	for attempt := 1; ; attempt++ {
 		err := s.run(ctx, opts, fn)
-		if err == nil || !retryable(err) || time.Since(start) > retryBudget {
+		if err == nil || !retryable(err) {
 			return err
+		}
+		if elapsed := time.Since(start); elapsed > budget {
+			return fmt.Errorf("%w (%d attempts in %v): %w", meta.ErrConflict, attempt, elapsed.Round(time.Millisecond), err)
 		}
 		t := time.NewTimer(pause/2 + rand.N(pause))
 		select {
