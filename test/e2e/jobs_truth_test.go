@@ -102,6 +102,25 @@ func TestJobCountersStayExactUnderConcurrentWrites(t *testing.T) {
 		}
 	})
 
+	t.Run("TRIGGER_RECONCILIATION", func(t *testing.T) {
+		t.Parallel()
+		n := newNotifySetup(t)
+		n.configure(t, trigger{ID: "all", Events: []string{"s3:ObjectCreated:*"}})
+		putConcurrently(t, n.S3, n.Bucket, 3000)
+		for round := range 2 {
+			// Writes for the job's first 6 seconds, as above: each adds
+			// a live event to the outbox the job reads and writes.
+			ctx, stop := context.WithTimeout(t.Context(), 6*time.Second)
+			wait := churn(ctx, t, n.S3, n.Bucket, "k/", 3000)
+			j := n.reconcile(t, nil) // COMPLETE, with the counter identity
+			stop()
+			ops := wait()
+			if j.JobStats.Total < 1 {
+				t.Errorf("round %d: TRIGGER_RECONCILIATION during %d concurrent writes found no object", round, ops)
+			}
+		}
+	})
+
 	t.Run("BATCH_REPLICATE", func(t *testing.T) {
 		t.Parallel()
 		p := newReplPair(t, false)
