@@ -482,7 +482,7 @@ func TestScaleOutJobsSpreadOverTheNodesThroughLeases(t *testing.T) {
 	dst := startServer(t, serverOptions{})
 	dstS3 := s3Client(dst.S3URL, dst.AccessKey, dst.SecretKey)
 
-	const jobs, objects = 3, 2000
+	const jobs, objects = 3, 1000
 	buckets := make([]string, jobs)
 	for i := range buckets {
 		b := fmt.Sprintf("%s-%d", bucketName(t), i)
