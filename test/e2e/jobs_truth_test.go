@@ -99,6 +99,22 @@ func TestJobCountersStayExactUnderConcurrentWrites(t *testing.T) {
 		}
 	})
 
+	t.Run("TRIGGER_RECONCILIATION", func(t *testing.T) {
+		t.Parallel()
+		n := newNotifySetup(t)
+		n.configure(t, trigger{ID: "all", Events: []string{"s3:ObjectCreated:*"}})
+		putConcurrently(t, n.S3, n.Bucket, 1500)
+		// Writes for the job's first 4 seconds, as above: each adds a
+		// live event to the outbox the job reads and writes.
+		ctx, stop := context.WithTimeout(t.Context(), 4*time.Second)
+		wait := churn(ctx, t, n.S3, n.Bucket, "k/", 1500)
+		j := n.reconcile(t, nil) // COMPLETE, with the counter identity
+		stop()
+		if ops := wait(); j.JobStats.Total < 1 {
+			t.Errorf("TRIGGER_RECONCILIATION during %d concurrent writes found no object", ops)
+		}
+	})
+
 	t.Run("BATCH_REPLICATE", func(t *testing.T) {
 		t.Parallel()
 		p := newReplPair(t, false)
