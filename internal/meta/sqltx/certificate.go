@@ -48,11 +48,7 @@ func (t *Tx) GetCertificate(dnKey string) (*meta.Certificate, error) {
 }
 
 func (t *Tx) ListCertificates() ([]meta.Certificate, error) {
-	rows, err := t.c.Query(t.d.Certificate.List)
-	if err != nil {
-		return nil, fmt.Errorf("list certificates: %w", err)
-	}
-	out, err := collect(nil, rows, scanCertificate)
+	out, err := queryAll(t.c, scanCertificate, t.d.Certificate.List)
 	if err != nil {
 		return nil, fmt.Errorf("list certificates: %w", err)
 	}

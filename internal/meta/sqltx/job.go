@@ -79,11 +79,7 @@ func (t *Tx) ListJobs(f meta.JobFilter) ([]meta.Job, error) {
 	if before <= 0 {
 		before = math.MaxInt32 + 1
 	}
-	rows, err := t.c.Query(query, before, f.Bucket, f.OwnerID, f.UserID, f.Type, string(f.State), limit(f.Limit))
-	if err != nil {
-		return nil, fmt.Errorf("list jobs: %w", err)
-	}
-	jobs, err := collect(nil, rows, scanJob)
+	jobs, err := queryAll(t.c, scanJob, query, before, f.Bucket, f.OwnerID, f.UserID, f.Type, string(f.State), limit(f.Limit))
 	if err != nil {
 		return nil, fmt.Errorf("list jobs: %w", err)
 	}

@@ -227,11 +227,7 @@ func (t *Tx) ListOutbox(f meta.OutboxFilter) ([]meta.OutboxEntry, error) {
 	if f.Bucket != "" {
 		query = t.d.Outbox.ListBucket
 	}
-	rows, err := t.c.Query(query, append(args, limit(f.Limit))...)
-	if err != nil {
-		return nil, fmt.Errorf("list outbox entries: %w", err)
-	}
-	out, err := collect(nil, rows, scanOutbox)
+	out, err := queryAll(t.c, scanOutbox, query, append(args, limit(f.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("list outbox entries: %w", err)
 	}

@@ -76,11 +76,7 @@ func (t *Tx) GetStorageComponent(id int64) (*meta.StorageComponent, error) {
 }
 
 func (t *Tx) ListStorageComponents() ([]meta.StorageComponent, error) {
-	rows, err := t.c.Query(t.d.Storage.ListComponents)
-	if err != nil {
-		return nil, fmt.Errorf("list storage components: %w", err)
-	}
-	out, err := collect(nil, rows, scanComponent)
+	out, err := queryAll(t.c, scanComponent, t.d.Storage.ListComponents)
 	if err != nil {
 		return nil, fmt.Errorf("list storage components: %w", err)
 	}
@@ -134,11 +130,7 @@ func (t *Tx) GetStorageClass(id int64) (*meta.StorageClass, error) {
 }
 
 func (t *Tx) ListStorageClasses(afterID int64, n int) ([]meta.StorageClass, error) {
-	rows, err := t.c.Query(t.d.Storage.ListClasses, afterID, limit(n))
-	if err != nil {
-		return nil, fmt.Errorf("list storage classes: %w", err)
-	}
-	out, err := collect(nil, rows, scanClass)
+	out, err := queryAll(t.c, scanClass, t.d.Storage.ListClasses, afterID, limit(n))
 	if err != nil {
 		return nil, fmt.Errorf("list storage classes: %w", err)
 	}
@@ -200,11 +192,7 @@ func (t *Tx) ListStorageFaultDomains(afterID string, n int) ([]meta.StorageFault
 		}
 		query, afterID = t.d.Storage.ListDomainsFrom, ceil
 	}
-	rows, err := t.c.Query(query, afterID, limit(n))
-	if err != nil {
-		return nil, fmt.Errorf("list storage fault domains: %w", err)
-	}
-	out, err := collect(nil, rows, scanDomain)
+	out, err := queryAll(t.c, scanDomain, query, afterID, limit(n))
 	if err != nil {
 		return nil, fmt.Errorf("list storage fault domains: %w", err)
 	}

@@ -149,6 +149,15 @@ func limit(n int) int64 {
 	return int64(n)
 }
 
+// queryAll runs query and scans every row of its result with scan.
+func queryAll[T any](c Conn, scan func(Row) (*T, error), query string, args ...any) ([]T, error) {
+	rows, err := c.Query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(nil, rows, scan)
+}
+
 // collect appends to out what scan reads from each of rows, and closes
 // them. (Some methods return an empty list as nil, some as empty: out is
 // nil or empty accordingly.)

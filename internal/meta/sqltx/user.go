@@ -64,11 +64,7 @@ func (t *Tx) GetUserByName(username string) (*meta.User, error) {
 }
 
 func (t *Tx) ListUsers(afterID int64, n int) ([]meta.User, error) {
-	rows, err := t.c.Query(t.d.User.List, afterID, limit(n))
-	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	out, err := collect(nil, rows, scanUser)
+	out, err := queryAll(t.c, scanUser, t.d.User.List, afterID, limit(n))
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
@@ -124,11 +120,7 @@ func (t *Tx) GetAccessKey(accessKey string) (*meta.AccessKey, error) {
 }
 
 func (t *Tx) ListAccessKeys(userID int64) ([]meta.AccessKey, error) {
-	rows, err := t.c.Query(t.d.User.ListKeys, userID)
-	if err != nil {
-		return nil, fmt.Errorf("list access keys of user %d: %w", userID, err)
-	}
-	out, err := collect(nil, rows, scanAccessKey)
+	out, err := queryAll(t.c, scanAccessKey, t.d.User.ListKeys, userID)
 	if err != nil {
 		return nil, fmt.Errorf("list access keys of user %d: %w", userID, err)
 	}
